@@ -1,0 +1,62 @@
+/**
+ * Who is calling: the admin (Worker secret ADMIN_TOKEN) or a namespace token.
+ * A namespace token reaching into another namespace gets 404, exactly like a
+ * resource that does not exist; one lacking the scope gets 403.
+ */
+import { createMiddleware } from "hono/factory";
+import { d1 } from "../db/client";
+import type { TokenScope } from "../db/schema";
+import { ApiError } from "../errors";
+import { sha256Hex, timingSafeEqual, TOKEN_PREFIX } from "../security/token-check";
+import type { AppContext } from "./context";
+
+export type Principal = { kind: "admin" } | { kind: "token"; id: string; namespace: string; scopes: TokenScope[] };
+
+/** last_used_at is refreshed at most this often, to keep reads from writing. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+type Background = { waitUntil(promise: Promise<unknown>): void };
+
+export async function authenticate(env: Env, header: string | undefined, ctx?: Background): Promise<Principal> {
+  const m = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+  if (!m) throw new ApiError("unauthorized", "Send Authorization: Bearer <token>.");
+  const presented = m[1];
+  if (await timingSafeEqual(presented, env.ADMIN_TOKEN)) return { kind: "admin" };
+  if (presented.startsWith(TOKEN_PREFIX)) {
+    const hash = await sha256Hex(presented);
+    const row = await d1(env)
+      .prepare("SELECT id, namespace, scopes, last_used_at FROM tokens WHERE token_hash = ? AND revoked_at IS NULL")
+      .bind(hash)
+      .first<{ id: string; namespace: string; scopes: string; last_used_at: number | null }>();
+    if (row) {
+      const now = Date.now();
+      if (!row.last_used_at || now - row.last_used_at > LAST_USED_RESOLUTION_MS) {
+        const touch = d1(env).prepare("UPDATE tokens SET last_used_at = ? WHERE id = ?").bind(now, row.id).run();
+        if (ctx) ctx.waitUntil(touch.catch(() => {}));
+        else await touch;
+      }
+      return { kind: "token", id: row.id, namespace: row.namespace, scopes: JSON.parse(row.scopes) };
+    }
+  }
+  throw new ApiError("unauthorized", "The token is not valid.");
+}
+
+export const requireAuth = createMiddleware<AppContext>(async function requireAuth(c, next) {
+  let ctx: Background | undefined;
+  try {
+    ctx = c.executionCtx;
+  } catch {
+    ctx = undefined;
+  }
+  c.set("principal", await authenticate(c.env, c.req.header("authorization"), ctx));
+  await next();
+});
+
+/** The caller may act on namespace `ns` with `scope`; admin may do anything. */
+export function authorize(principal: Principal, ns: string | null, scope: TokenScope | "admin" | "any"): void {
+  if (principal.kind === "admin" || scope === "any") return;
+  if (ns !== null && principal.namespace !== ns) throw new ApiError("not_found", "Not found.");
+  if (scope === "admin" || !principal.scopes.includes(scope)) {
+    throw new ApiError("forbidden", scope === "admin" ? "Only the admin token may do this." : `This token lacks the ${scope} scope.`);
+  }
+}

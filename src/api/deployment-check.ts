@@ -1,0 +1,17 @@
+/**
+ * Refuses to serve (500 `misconfigured`, nothing more said) when a deployed
+ * Worker lacks its secrets or still carries the local development values.
+ */
+import type { AppEnv } from "../env";
+import { ApiError } from "../errors";
+
+const DEV_ADMIN_TOKEN = "dev-admin-token";
+const DEV_SECRETS_KEY = "ZGV2LW9ubHktc2VjcmV0cy1rZXktZG8tbm90LXVzZSE=";
+
+export function checkDeployment(env: AppEnv): void {
+  if (!env.ADMIN_TOKEN || !env.SECRETS_KEY) throw new ApiError("misconfigured", "The service is not configured.");
+  if (env.ENVIRONMENT === "development") return;
+  if (env.ADMIN_TOKEN === DEV_ADMIN_TOKEN || env.SECRETS_KEY === DEV_SECRETS_KEY || env.ALLOW_LOOPBACK_TARGETS === "true") {
+    throw new ApiError("misconfigured", "The service is not configured.");
+  }
+}

@@ -1,0 +1,131 @@
+import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { d1 } from "../db/client";
+import { ApiError } from "../errors";
+import { eventAliases, eventCatalog } from "../events/catalog";
+import { getEvent, NEXT_EVENT_FIRST_SEQ, publishEvent } from "../events/publish";
+import { EVENT_BODY_LIMIT, EventAccepted, EventDetail, EventParams, EventPublish } from "../events/schemas";
+import { validateEvent } from "../events/validate";
+import { deliveryId } from "../ids";
+import { NamespaceParam } from "../webhooks/schemas";
+import { authorize } from "./auth";
+import type { AppContext } from "./context";
+import { errorResponses, jsonBody, jsonResponse } from "./openapi-helpers";
+
+export function mountEventRoutes(app: OpenAPIHono<AppContext>) {
+  app.use(
+    "/v1/namespaces/:ns/events",
+    bodyLimit({
+      maxSize: EVENT_BODY_LIMIT,
+      onError: () => {
+        throw new ApiError("payload_too_large", `Event bodies are limited to ${EVENT_BODY_LIMIT / 1024} KiB.`);
+      },
+    }),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/namespaces/{ns}/events",
+      tags: ["Events"],
+      summary: "Publish an event",
+      description:
+        "Stores the event once and fans it out to every active webhook of the namespace subscribed to its type. " +
+        "Re-posting the same `id` with the same body answers 200 with the original event and fans out nothing. " +
+        "Numbers beyond 2^53 lose precision in JSON parsing; send them as strings.",
+      request: { params: NamespaceParam, body: jsonBody(EventPublish) },
+      responses: {
+        202: jsonResponse(EventAccepted, "Accepted and durable; deliveries are queued."),
+        200: jsonResponse(EventAccepted, "Already accepted earlier with this id; nothing new was fanned out."),
+        ...errorResponses("invalid_json", "payload_too_large", "forbidden", "not_found", "validation_failed", "unknown_event_type", "event_id_conflict"),
+      },
+    }),
+    async (c) => {
+      const { ns } = c.req.valid("param");
+      authorize(c.get("principal"), ns, "events:publish");
+      const body = c.req.valid("json");
+      const event = validateEvent(body.type, body.data);
+      const result = await publishEvent(c.env, ns, { id: body.id, ...event });
+      return c.json({ ...result.event, deliveries: result.deliveries }, result.duplicate ? 200 : 202);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/namespaces/{ns}/events/{id}",
+      tags: ["Events"],
+      summary: "Get an event and a summary of its deliveries",
+      request: { params: EventParams },
+      responses: { 200: jsonResponse(EventDetail, "The event."), ...errorResponses("forbidden", "not_found") },
+    }),
+    async (c) => {
+      const { ns, id } = c.req.valid("param");
+      authorize(c.get("principal"), ns, "webhooks:read");
+      const event = await getEvent(c.env, ns, id);
+      if (!event) throw new ApiError("not_found", "No such event.");
+      const { results } = await d1(c.env)
+        .prepare(
+          `SELECT d.seq, d.webhook_id, d.status, d.attempts FROM events e JOIN deliveries d
+             ON d.seq >= e.first_delivery_seq AND d.seq < ${NEXT_EVENT_FIRST_SEQ} AND d.event_seq = e.seq
+           WHERE e.seq = ? ORDER BY d.seq`,
+        )
+        .bind(event.seq)
+        .all<{ seq: number; webhook_id: string; status: string; attempts: number }>();
+      const { seq: _seq, ...view } = event;
+      return c.json(
+        { ...view, delivery_list: results.map((r) => ({ id: deliveryId(r.seq), webhook_id: r.webhook_id, status: r.status, attempts: r.attempts })) },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/event-types",
+      tags: ["Events"],
+      summary: "The event catalog",
+      description: "Every event type, its source system, a description and the JSON Schema of its data.",
+      responses: {
+        200: jsonResponse(
+          z.object({
+            data: z.array(
+              z.object({
+                name: z.string(),
+                system: z.string(),
+                description: z.string(),
+                operational: z.boolean(),
+                aliases: z.array(z.string()),
+                schema: z.record(z.string(), z.unknown()),
+              }),
+            ),
+          }),
+          "The catalog.",
+        ),
+        ...errorResponses(),
+      },
+    }),
+    async (c) => {
+      authorize(c.get("principal"), null, "any");
+      return c.json({ data: eventTypesView() }, 200);
+    },
+  );
+}
+
+let cachedTypes: ReturnType<typeof buildEventTypesView> | null = null;
+function buildEventTypesView() {
+  return eventCatalog.map((e) => ({
+    name: e.name,
+    system: e.system,
+    description: e.description,
+    operational: e.operational ?? false,
+    aliases: Object.entries(eventAliases)
+      .filter(([, to]) => to === e.name)
+      .map(([from]) => from),
+    schema: z.toJSONSchema(e.schema, { unrepresentable: "any" }) as Record<string, unknown>,
+  }));
+}
+export function eventTypesView() {
+  return (cachedTypes ??= buildEventTypesView());
+}

@@ -1,0 +1,128 @@
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { isDeliveryCursor, listWebhookDeliveries } from "../delivery/log";
+import { DeliveryListQuery, DeliverySummary } from "../delivery/schemas";
+import { Webhook, WebhookCreate, WebhookParams, WebhookUpdate, WebhookWithSecret, NamespaceParam } from "../webhooks/schemas";
+import { createWebhook, deleteWebhook, findWebhook, listWebhooks, toView, updateWebhook } from "../webhooks/service";
+import { authorize } from "./auth";
+import type { AppContext } from "./context";
+import { errorResponses, jsonBody, jsonResponse } from "./openapi-helpers";
+import { decodeCursor, encodeCursor, PageQuery, pageSchema } from "./pagination";
+
+const tags = ["Webhooks"];
+const isString = (v: unknown): v is string => typeof v === "string";
+
+export function mountWebhookRoutes(app: OpenAPIHono<AppContext>) {
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/namespaces/{ns}/webhooks",
+      tags,
+      summary: "Create a webhook",
+      request: { params: NamespaceParam, body: jsonBody(WebhookCreate) },
+      responses: {
+        201: jsonResponse(WebhookWithSecret, "Created; `secret` is shown only here."),
+        ...errorResponses("invalid_json", "payload_too_large", "forbidden", "not_found", "validation_failed", "unknown_event_type", "url_not_allowed", "conflict"),
+      },
+    }),
+    async (c) => {
+      const { ns } = c.req.valid("param");
+      authorize(c.get("principal"), ns, "webhooks:write");
+      return c.json(await createWebhook(c.env, ns, c.req.valid("json")), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/namespaces/{ns}/webhooks",
+      tags,
+      summary: "List webhooks",
+      request: { params: NamespaceParam, query: PageQuery },
+      responses: { 200: jsonResponse(pageSchema(Webhook), "A page of webhooks, by name."), ...errorResponses("forbidden", "not_found", "validation_failed") },
+    }),
+    async (c) => {
+      const { ns } = c.req.valid("param");
+      authorize(c.get("principal"), ns, "webhooks:read");
+      const { limit, cursor } = c.req.valid("query");
+      const page = await listWebhooks(c.env, ns, limit, decodeCursor(cursor, isString));
+      return c.json({ data: page.rows.map(toView), next_cursor: page.nextName === null ? null : encodeCursor(page.nextName) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/namespaces/{ns}/webhooks/{id}",
+      tags,
+      summary: "Get a webhook",
+      request: { params: WebhookParams },
+      responses: { 200: jsonResponse(Webhook, "The webhook."), ...errorResponses("forbidden", "not_found", "validation_failed") },
+    }),
+    async (c) => {
+      const { ns, id } = c.req.valid("param");
+      authorize(c.get("principal"), ns, "webhooks:read");
+      return c.json(toView(await findWebhook(c.env, ns, id)), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "patch",
+      path: "/v1/namespaces/{ns}/webhooks/{id}",
+      tags,
+      summary: "Change a webhook",
+      description: "`active: true` also re-enables a disabled webhook.",
+      request: { params: WebhookParams, body: jsonBody(WebhookUpdate) },
+      responses: {
+        200: jsonResponse(Webhook, "The changed webhook."),
+        ...errorResponses("invalid_json", "payload_too_large", "forbidden", "not_found", "validation_failed", "unknown_event_type", "url_not_allowed", "conflict"),
+      },
+    }),
+    async (c) => {
+      const { ns, id } = c.req.valid("param");
+      authorize(c.get("principal"), ns, "webhooks:write");
+      return c.json(await updateWebhook(c.env, ns, id, c.req.valid("json")), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "delete",
+      path: "/v1/namespaces/{ns}/webhooks/{id}",
+      tags,
+      summary: "Delete a webhook",
+      description: "Pending deliveries end as failed (`webhook_deleted`); history stays readable until retention removes it.",
+      request: { params: WebhookParams },
+      responses: { 204: { description: "Deleted." }, ...errorResponses("forbidden", "not_found", "validation_failed") },
+    }),
+    async (c) => {
+      const { ns, id } = c.req.valid("param");
+      authorize(c.get("principal"), ns, "webhooks:write");
+      await deleteWebhook(c.env, ns, id);
+      return c.body(null, 204);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/namespaces/{ns}/webhooks/{id}/deliveries",
+      tags: ["Deliveries"],
+      summary: "List a webhook's deliveries",
+      description: "Newest first.",
+      request: { params: WebhookParams, query: PageQuery.merge(DeliveryListQuery) },
+      responses: {
+        200: jsonResponse(pageSchema(DeliverySummary), "A page of deliveries."),
+        ...errorResponses("forbidden", "not_found", "validation_failed"),
+      },
+    }),
+    async (c) => {
+      const { ns, id } = c.req.valid("param");
+      authorize(c.get("principal"), ns, "webhooks:read");
+      const { limit, cursor, status } = c.req.valid("query");
+      const webhook = await findWebhook(c.env, ns, id);
+      const page = await listWebhookDeliveries(c.env, webhook.id, { limit, status, cursor: decodeCursor(cursor, isDeliveryCursor) });
+      return c.json({ data: page.data, next_cursor: page.next ? encodeCursor(page.next) : null }, 200);
+    },
+  );
+}

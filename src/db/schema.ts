@@ -1,0 +1,144 @@
+/**
+ * The one source of truth for tables; `npm run db:generate` writes migrations/.
+ *
+ * Cost notes (D1 bills every row written, and every index entry a write
+ * touches is another row):
+ * - events, deliveries and attempts use INTEGER primary keys (the SQLite rowid),
+ *   so they carry no hidden unique index. A TEXT primary key would add one.
+ * - attempts need no index at all: an attempt's rowid is
+ *   `delivery_seq * ATTEMPT_SLOTS + attempt`, so a delivery's attempts are a
+ *   rowid range, and one attempt number can never be written twice.
+ * - the pending index is partial: a delivery leaves it when it settles, so it
+ *   stays as small as the backlog.
+ */
+import { sql } from "drizzle-orm";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+export const webhooks = sqliteTable(
+  "webhooks",
+  {
+    id: text("id").primaryKey(),
+    namespace: text("namespace").notNull(),
+    name: text("name").notNull(),
+    url: text("url").notNull(),
+    description: text("description").notNull().default(""),
+    /** JSON array of event names, prefix patterns (`build.*`) or `*`. */
+    events: text("events", { mode: "json" }).$type<string[]>().notNull(),
+    format: text("format", { enum: ["standard", "djinn", "circleci"] }).notNull().default("standard"),
+    active: integer("active", { mode: "boolean" }).notNull().default(true),
+    /** Extra request headers (e.g. a shared token for a firewall), JSON object. */
+    headers: text("headers", { mode: "json" }).$type<Record<string, string>>().notNull().default({}),
+    /** AES-GCM sealed signing secret; null only for a `djinn` webhook without one. */
+    secretSealed: text("secret_sealed"),
+    secretHint: text("secret_hint"),
+    previousSecretSealed: text("previous_secret_sealed"),
+    previousSecretExpiresAt: integer("previous_secret_expires_at"),
+    disabledReason: text("disabled_reason"),
+    disabledAt: integer("disabled_at"),
+    /** Start of the current unbroken run of failed attempts (auto-disable). */
+    failingSince: integer("failing_since"),
+    consecutiveFailures: integer("consecutive_failures").notNull().default(0),
+    lastSuccessAt: integer("last_success_at"),
+    lastFailureAt: integer("last_failure_at"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("webhooks_namespace_name").on(t.namespace, t.name)],
+);
+
+export const events = sqliteTable(
+  "events",
+  {
+    seq: integer("seq").primaryKey(),
+    namespace: text("namespace").notNull(),
+    id: text("id").notNull(),
+    type: text("type").notNull(),
+    /** The event's `data`, serialized once; every format's body is built from it. */
+    data: text("data").notNull(),
+    /**
+     * The fan-out inserts an event's deliveries in the same transaction, right
+     * after the event, so they are the rowid range from here up to the next
+     * event's first_delivery_seq. No index on deliveries.event_seq is needed.
+     */
+    firstDeliverySeq: integer("first_delivery_seq").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("events_namespace_id").on(t.namespace, t.id)],
+);
+
+export const deliveryStatuses = ["pending", "succeeded", "failed"] as const;
+export type DeliveryStatus = (typeof deliveryStatuses)[number];
+
+export const deliveries = sqliteTable(
+  "deliveries",
+  {
+    seq: integer("seq").primaryKey(),
+    eventSeq: integer("event_seq").notNull(),
+    webhookId: text("webhook_id").notNull(),
+    namespace: text("namespace").notNull(),
+    eventType: text("event_type").notNull(),
+    status: text("status", { enum: deliveryStatuses }).notNull().default("pending"),
+    /** Attempts claimed so far; the next attempt's number is attempts + 1. */
+    attempts: integer("attempts").notNull().default(0),
+    lastResponseStatus: integer("last_response_status"),
+    lastDurationMs: integer("last_duration_ms"),
+    /** When the next attempt is due; while an attempt runs, its lease expiry. */
+    nextAttemptAt: integer("next_attempt_at").notNull(),
+    /** When a queue message was last sent for it (the sweep backs off on this). */
+    enqueuedAt: integer("enqueued_at").notNull(),
+    /** The next attempt was asked for by a person (redeliver/recover). */
+    manual: integer("manual", { mode: "boolean" }).notNull().default(false),
+    failureReason: text("failure_reason"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    index("deliveries_webhook_created").on(t.webhookId, t.createdAt),
+    index("deliveries_pending").on(t.seq).where(sql`status = 'pending'`),
+  ],
+);
+
+/** Room for this many attempts (automatic and manual) per delivery. */
+export const ATTEMPT_SLOTS = 1024;
+
+export const attempts = sqliteTable("attempts", {
+  /** delivery_seq * ATTEMPT_SLOTS + attempt */
+  seq: integer("seq").primaryKey(),
+  deliverySeq: integer("delivery_seq").notNull(),
+  attempt: integer("attempt").notNull(),
+  trigger: text("trigger", { enum: ["automatic", "manual"] }).notNull(),
+  startedAt: integer("started_at").notNull(),
+  durationMs: integer("duration_ms").notNull(),
+  url: text("url").notNull(),
+  requestHeaders: text("request_headers", { mode: "json" }).$type<Record<string, string>>().notNull(),
+  responseStatus: integer("response_status"),
+  responseHeaders: text("response_headers", { mode: "json" }).$type<Record<string, string>>(),
+  responseBody: text("response_body"),
+  errorClass: text("error_class"),
+  errorMessage: text("error_message"),
+});
+
+export const tokenScopes = ["webhooks:read", "webhooks:write", "events:publish"] as const;
+export type TokenScope = (typeof tokenScopes)[number];
+
+export const tokens = sqliteTable(
+  "tokens",
+  {
+    id: text("id").primaryKey(),
+    namespace: text("namespace").notNull(),
+    name: text("name").notNull(),
+    scopes: text("scopes", { mode: "json" }).$type<TokenScope[]>().notNull(),
+    /** hex SHA-256 of the token; the token itself is never stored. */
+    tokenHash: text("token_hash").notNull(),
+    createdAt: integer("created_at").notNull(),
+    lastUsedAt: integer("last_used_at"),
+    revokedAt: integer("revoked_at"),
+  },
+  (t) => [uniqueIndex("tokens_hash").on(t.tokenHash), index("tokens_namespace").on(t.namespace)],
+);
+
+export type WebhookRow = typeof webhooks.$inferSelect;
+export type EventRow = typeof events.$inferSelect;
+export type DeliveryRow = typeof deliveries.$inferSelect;
+export type AttemptRow = typeof attempts.$inferSelect;
+export type TokenRow = typeof tokens.$inferSelect;

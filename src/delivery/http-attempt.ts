@@ -1,0 +1,80 @@
+/**
+ * One HTTP attempt: POST, never follow redirects, give up after the timeout
+ * (reading the body included, so a trickling receiver is cut), keep at most
+ * 4 KiB of the response body without buffering the rest.
+ */
+export const RESPONSE_BODY_LIMIT = 4096;
+
+export type AttemptResult = {
+  startedAt: number;
+  durationMs: number;
+  status?: number;
+  headers?: Record<string, string>;
+  body?: string;
+  errorClass?: "timeout" | "connection_refused" | "dns" | "tls" | "network" | "url_not_allowed";
+  errorMessage?: string;
+};
+
+export async function postOnce(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<AttemptResult> {
+  const startedAt = Date.now();
+  const signal = AbortSignal.timeout(timeoutMs);
+  const done = (r: Omit<AttemptResult, "startedAt" | "durationMs">): AttemptResult => ({
+    startedAt,
+    durationMs: Date.now() - startedAt,
+    ...r,
+  });
+  let res: Response;
+  try {
+    res = await fetch(url, { method: "POST", headers, body, redirect: "manual", signal });
+  } catch (err) {
+    return done(classify(err, signal));
+  }
+  const responseHeaders: Record<string, string> = {};
+  res.headers.forEach((v, k) => {
+    responseHeaders[k] = v;
+  });
+  try {
+    const text = await readPrefix(res, RESPONSE_BODY_LIMIT);
+    return done({ status: res.status, headers: responseHeaders, body: text });
+  } catch (err) {
+    // The status arrived but the body did not finish in time: a failed attempt.
+    return done({ status: res.status, headers: responseHeaders, ...classify(err, signal) });
+  }
+}
+
+async function readPrefix(res: Response, limit: number): Promise<string> {
+  if (!res.body) return "";
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < limit) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+  const all = new Uint8Array(Math.min(size, limit));
+  let off = 0;
+  for (const c of chunks) {
+    const take = Math.min(c.byteLength, all.byteLength - off);
+    all.set(c.subarray(0, take), off);
+    off += take;
+    if (off >= all.byteLength) break;
+  }
+  return new TextDecoder().decode(all);
+}
+
+function classify(err: unknown, signal: AbortSignal): Pick<AttemptResult, "errorClass" | "errorMessage"> {
+  const message = err instanceof Error ? err.message : String(err);
+  if (signal.aborted || (err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError"))) {
+    return { errorClass: "timeout", errorMessage: "The receiver did not answer in time." };
+  }
+  if (/refused/i.test(message)) return { errorClass: "connection_refused", errorMessage: message };
+  if (/dns|resolve|name not|host not|not found/i.test(message)) return { errorClass: "dns", errorMessage: message };
+  if (/tls|ssl|certificate|handshake/i.test(message)) return { errorClass: "tls", errorMessage: message };
+  return { errorClass: "network", errorMessage: message };
+}

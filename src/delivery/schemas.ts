@@ -1,0 +1,45 @@
+/** Response schemas of the delivery log (also the OpenAPI document's). */
+import { z } from "@hono/zod-openapi";
+import { deliveryStatuses } from "../db/schema";
+
+export const DeliverySummary = z
+  .object({
+    id: z.string(),
+    event_id: z.string().nullable(),
+    event_type: z.string(),
+    webhook_id: z.string(),
+    status: z.enum(deliveryStatuses),
+    attempts: z.number().int(),
+    last_response_status: z.number().int().nullable(),
+    failure_reason: z.string().nullable(),
+    created_at: z.string(),
+    updated_at: z.string(),
+    next_attempt_at: z.string().nullable(),
+  })
+  .openapi("DeliverySummary");
+
+export const Attempt = z
+  .object({
+    attempt: z.number().int(),
+    trigger: z.enum(["automatic", "manual"]),
+    started_at: z.string(),
+    duration_ms: z.number().int(),
+    url: z.string(),
+    request_headers: z.record(z.string(), z.string()),
+    response_status: z.number().int().nullable(),
+    response_headers: z.record(z.string(), z.string()).nullable(),
+    response_body: z.string().nullable(),
+    error: z.object({ class: z.string(), message: z.string() }).nullable(),
+  })
+  .openapi("Attempt");
+
+export const DeliveryDetail = DeliverySummary.omit({ attempts: true })
+  .extend({ attempts: z.array(Attempt), attempt_count: z.number().int() })
+  .openapi("DeliveryDetail");
+
+export const DeliveryListQuery = z.object({
+  status: z.enum(deliveryStatuses).optional(),
+});
+
+export type DeliverySummaryView = z.infer<typeof DeliverySummary>;
+export type AttemptView = z.infer<typeof Attempt>;

@@ -1,0 +1,72 @@
+/**
+ * One error shape everywhere:
+ * `{ "error": { "code", "message", "details"?, "request_id" } }`.
+ * Routes throw ApiError; `errorResponse` is the one place that renders it.
+ */
+import { z } from "@hono/zod-openapi";
+
+export const errorStatus = {
+  invalid_json: 400,
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  event_id_conflict: 409,
+  webhook_disabled: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  validation_failed: 422,
+  unknown_event_type: 422,
+  url_not_allowed: 422,
+  internal_error: 500,
+  misconfigured: 500,
+  unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof errorStatus;
+
+export type ErrorDetail = { path: string; message: string };
+
+export class ApiError extends Error {
+  readonly status: (typeof errorStatus)[ErrorCode];
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: ErrorDetail[],
+  ) {
+    super(message);
+    this.status = errorStatus[code];
+  }
+}
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: "validation_failed" }),
+      message: z.string(),
+      details: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+      request_id: z.string(),
+    }),
+  })
+  .openapi("Error");
+
+export function errorBody(err: ApiError, requestId: string) {
+  return {
+    error: {
+      code: err.code,
+      message: err.message,
+      ...(err.details ? { details: err.details } : {}),
+      request_id: requestId,
+    },
+  };
+}
+
+/** Turns zod issues into `details`, paths joined with dots. */
+export function zodDetails(issues: readonly { path: PropertyKey[]; message: string }[], prefix = ""): ErrorDetail[] {
+  return issues.map((i) => ({
+    path: [prefix, ...i.path.map(String)].filter((p) => p !== "").join("."),
+    message: i.message,
+  }));
+}

@@ -1,0 +1,130 @@
+/**
+ * Accepting an event: the event row and one delivery row per subscribed
+ * webhook are written in ONE D1 batch (all or nothing), then one queue message
+ * per delivery is sent. D1 is the record of what is owed; if sending fails,
+ * or the Worker dies first, the recovery sweep re-enqueues the deliveries.
+ */
+import { ApiError } from "../errors";
+import type { AppEnv, DeliveryMessage } from "../env";
+import { d1 } from "../db/client";
+import { randomId } from "../ids";
+import { usage } from "../usage";
+import { SUBSCRIPTION_MATCH_SQL } from "./subscription";
+
+export type PublishInput = { id?: string; type: string; data: unknown };
+
+export type StoredEvent = { id: string; type: string; data: unknown; created_at: string };
+
+export type PublishResult = {
+  duplicate: boolean;
+  event: StoredEvent;
+  deliveries: number;
+  deliverySeqs: number[];
+};
+
+export type FanOutOptions = {
+  operational?: boolean;
+  /** Deliver only to this webhook (the test ping). */
+  onlyWebhookId?: string;
+  /** Never deliver to this webhook (operational events about it). */
+  excludeWebhookId?: string;
+};
+
+/** Upper bound of event `e`'s delivery rowids (see events.first_delivery_seq). */
+export const NEXT_EVENT_FIRST_SEQ = `coalesce((SELECT n.first_delivery_seq FROM events n WHERE n.seq > e.seq ORDER BY n.seq LIMIT 1), 9007199254740991)`;
+
+/** Cloudflare Queues: at most 100 messages per sendBatch. */
+const SEND_BATCH_LIMIT = 100;
+
+export async function publishEvent(
+  env: AppEnv,
+  namespace: string,
+  input: PublishInput,
+  opts: FanOutOptions = {},
+): Promise<PublishResult> {
+  const db = d1(env);
+  const id = input.id ?? randomId("evt");
+  const data = JSON.stringify(input.data ?? {});
+  const now = Date.now();
+
+  // changes() = 1 holds only when this batch inserted the event: a re-post of
+  // the same id (even a concurrent one) fans out nothing.
+  const [inserted, fanned] = await db.batch<{ seq: number }>([
+    db
+      .prepare(
+        `INSERT INTO events (namespace, id, type, data, created_at, first_delivery_seq)
+         VALUES (?, ?, ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM deliveries))
+         ON CONFLICT (namespace, id) DO NOTHING RETURNING seq`,
+      )
+      .bind(namespace, id, input.type, data, now),
+    db
+      .prepare(
+        `INSERT INTO deliveries (event_seq, webhook_id, namespace, event_type, next_attempt_at, enqueued_at, created_at, updated_at)
+         SELECT (SELECT seq FROM events WHERE namespace = ?3 AND id = ?4), w.id, w.namespace, ?1, ?5, ?5, ?5, ?5
+         FROM webhooks w
+         WHERE changes() = 1 AND w.namespace = ?3 AND w.active = 1
+           AND (?6 IS NULL OR w.id = ?6) AND (?7 IS NULL OR w.id <> ?7)
+           AND ${SUBSCRIPTION_MATCH_SQL}
+         RETURNING seq`,
+      )
+      .bind(input.type, opts.operational ? 1 : 0, namespace, id, now, opts.onlyWebhookId ?? null, opts.excludeWebhookId ?? null),
+  ]);
+
+  if (inserted.results.length === 0) {
+    const existing = await getEvent(env, namespace, id);
+    if (!existing) throw new ApiError("internal_error", "event vanished during publish");
+    if (existing.type !== input.type || JSON.stringify(existing.data) !== data) {
+      throw new ApiError("event_id_conflict", `An event with id "${id}" was already published with a different body.`);
+    }
+    return { duplicate: true, event: existing, deliveries: existing.deliveries, deliverySeqs: [] };
+  }
+
+  const deliverySeqs = fanned.results.map((r) => r.seq);
+  await enqueueDeliveries(env, deliverySeqs);
+  return {
+    duplicate: false,
+    event: { id, type: input.type, data: input.data ?? {}, created_at: new Date(now).toISOString() },
+    deliveries: deliverySeqs.length,
+    deliverySeqs,
+  };
+}
+
+/** One message per delivery, in chunks the queue accepts. Failures are left to the sweep. */
+export async function enqueueDeliveries(env: AppEnv, seqs: number[]): Promise<boolean> {
+  let ok = true;
+  for (let i = 0; i < seqs.length; i += SEND_BATCH_LIMIT) {
+    const chunk = seqs.slice(i, i + SEND_BATCH_LIMIT).map((d): { body: DeliveryMessage } => ({ body: { d } }));
+    try {
+      await env.DELIVERIES.sendBatch(chunk);
+      usage.queueMessagesSent += chunk.length;
+    } catch (err) {
+      ok = false;
+      console.error("enqueue failed; the recovery sweep will resend", { count: chunk.length, error: String(err) });
+    }
+  }
+  return ok;
+}
+
+export async function getEvent(
+  env: AppEnv,
+  namespace: string,
+  id: string,
+): Promise<(StoredEvent & { seq: number; deliveries: number }) | null> {
+  const row = await d1(env)
+    .prepare(
+      `SELECT e.seq, e.type, e.data, e.created_at,
+         (SELECT count(*) FROM deliveries d WHERE d.seq >= e.first_delivery_seq AND d.seq < ${NEXT_EVENT_FIRST_SEQ} AND d.event_seq = e.seq) AS deliveries
+       FROM events e WHERE e.namespace = ? AND e.id = ?`,
+    )
+    .bind(namespace, id)
+    .first<{ seq: number; type: string; data: string; created_at: number; deliveries: number }>();
+  if (!row) return null;
+  return {
+    seq: row.seq,
+    id,
+    type: row.type,
+    data: JSON.parse(row.data),
+    created_at: new Date(row.created_at).toISOString(),
+    deliveries: row.deliveries,
+  };
+}

@@ -1,0 +1,36 @@
+import { z } from "@hono/zod-openapi";
+
+export const EVENT_BODY_LIMIT = 256 * 1024;
+
+export const EventPublish = z
+  .object({
+    type: z.string().min(1).max(100).openapi({ example: "build.finished" }),
+    data: z.unknown().optional().openapi({ description: "The payload; validated against the type's schema; unknown fields pass through." }),
+    id: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, "use 1 to 64 letters, digits, - or _")
+      .optional()
+      .openapi({ description: "Idempotency key; generated (evt_...) when absent." }),
+  })
+  .openapi("EventPublish");
+
+export const EventAccepted = z
+  .object({
+    id: z.string(),
+    type: z.string(),
+    data: z.unknown(),
+    created_at: z.string(),
+    deliveries: z.number().int().openapi({ description: "Deliveries created (one per subscribed webhook)." }),
+  })
+  .openapi("EventAccepted");
+
+export const EventDetail = EventAccepted.extend({
+  delivery_list: z.array(
+    z.object({ id: z.string(), webhook_id: z.string(), status: z.string(), attempts: z.number().int() }),
+  ),
+}).openapi("EventDetail");
+
+export const EventParams = z.object({
+  ns: z.string().openapi({ param: { name: "ns", in: "path" } }),
+  id: z.string().max(64).openapi({ param: { name: "id", in: "path" } }),
+});

@@ -1,0 +1,39 @@
+/**
+ * The Worker: the API and dashboard (fetch), the delivery pipeline (queue:
+ * deliveries and their dead letters), and the minute's housekeeping
+ * (scheduled: recovery sweep and retention).
+ */
+import { mountAdminRoutes } from "./api/admin.routes";
+import { buildApp } from "./api/app";
+import { mountDeliveryRoutes } from "./api/deliveries.routes";
+import { mountEventRoutes } from "./api/events.routes";
+import { mountWebhookRoutes } from "./api/webhooks.routes";
+import { handleDeliveryBatch } from "./delivery/consumer";
+import { handleDeadLetters } from "./delivery/dead-letter";
+import { sweepOverdueDeliveries } from "./delivery/recovery-sweep";
+import { pruneExpired } from "./delivery/retention";
+import type { AppEnv, DeliveryMessage } from "./env";
+import { usage } from "./usage";
+
+export const app = buildApp((a) => {
+  mountWebhookRoutes(a);
+  mountEventRoutes(a);
+  mountDeliveryRoutes(a);
+  mountAdminRoutes(a);
+});
+
+export default {
+  fetch(request, env, ctx) {
+    usage.workerInvocations++;
+    return app.fetch(request, env, ctx);
+  },
+  async queue(batch, env) {
+    usage.workerInvocations++;
+    if (batch.queue.endsWith("-dlq")) await handleDeadLetters(batch, env);
+    else await handleDeliveryBatch(batch, env);
+  },
+  async scheduled(_controller, env, ctx) {
+    usage.workerInvocations++;
+    ctx.waitUntil(sweepOverdueDeliveries(env).then(() => pruneExpired(env)));
+  },
+} satisfies ExportedHandler<AppEnv, DeliveryMessage>;

@@ -1,0 +1,19 @@
+/**
+ * Usage counters of this isolate: what Cloudflare bills for. Read by the
+ * benchmark through GET /v1/admin/usage (admin token only).
+ */
+export const usage = {
+  workerInvocations: 0,
+  d1Queries: 0,
+  d1RowsRead: 0,
+  d1RowsWritten: 0,
+  queueMessagesSent: 0,
+  queueRetries: 0,
+  queueAcks: 0,
+  deliveryAttempts: 0,
+  deliverySuccesses: 0,
+};
+
+export function resetUsage(): void {
+  for (const k of Object.keys(usage) as (keyof typeof usage)[]) usage[k] = 0;
+}

@@ -1,0 +1,172 @@
+/** The webhooks of a namespace: create, read, change, delete. */
+import { and, asc, eq, gt } from "drizzle-orm";
+import { config } from "../config";
+import { d1, orm } from "../db/client";
+import { webhooks, type WebhookRow } from "../db/schema";
+import type { WebhookFormat } from "../delivery/formats";
+import type { AppEnv } from "../env";
+import { ApiError, type ErrorDetail } from "../errors";
+import { normalizePatterns } from "../events/subscription";
+import { randomId } from "../ids";
+import { checkTargetUrl } from "../security/ssrf-guard";
+import { seal, unseal } from "../security/secret-box";
+import { generateSecret, secretHint, secretProblem } from "./secrets";
+import type { WebhookCreateInput, WebhookUpdateInput, WebhookView } from "./schemas";
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function toView(row: WebhookRow): WebhookView {
+  return {
+    id: row.id,
+    namespace: row.namespace,
+    name: row.name,
+    url: row.url,
+    description: row.description,
+    events: row.events,
+    format: row.format,
+    active: row.active,
+    headers: Object.keys(row.headers),
+    certificate_validation: true,
+    secret_hint: row.secretHint,
+    disabled_reason: row.disabledReason,
+    disabled_at: iso(row.disabledAt),
+    created_at: new Date(row.createdAt).toISOString(),
+    updated_at: new Date(row.updatedAt).toISOString(),
+  };
+}
+
+function checkUrl(env: AppEnv, url: string): string {
+  const verdict = checkTargetUrl(url, { allowLoopback: config(env).allowLoopback });
+  if (!verdict.ok) {
+    throw new ApiError("url_not_allowed", `The webhook URL ${verdict.reason}.`, [{ path: "url", message: verdict.reason }]);
+  }
+  return verdict.url.toString();
+}
+
+function checkEvents(patterns: string[]): string[] {
+  const r = normalizePatterns(patterns);
+  if (!r.ok) {
+    throw new ApiError(
+      "unknown_event_type",
+      `Unknown event type(s): ${r.unknown.join(", ")}. GET /v1/event-types lists the known ones.`,
+      r.unknown.map((u) => ({ path: `events.${patterns.indexOf(u)}`, message: `unknown event type "${u}"` })),
+    );
+  }
+  return r.patterns;
+}
+
+function checkSecret(format: WebhookFormat, secret: string | null): void {
+  const problem = secretProblem(format, secret);
+  if (problem) throw new ApiError("validation_failed", `The secret does not suit the ${format} format.`, [{ path: "secret", message: problem }]);
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  return /UNIQUE constraint failed/i.test(String(err instanceof Error ? err.message + String(err.cause ?? "") : err));
+}
+
+function nameTaken(name: string): ApiError {
+  const details: ErrorDetail[] = [{ path: "name", message: "already used in this namespace" }];
+  return new ApiError("conflict", `A webhook named "${name}" already exists in this namespace.`, details);
+}
+
+export async function createWebhook(env: AppEnv, namespace: string, input: WebhookCreateInput) {
+  const url = checkUrl(env, input.url);
+  const events = checkEvents(input.events);
+  const secret = input.secret === undefined ? generateSecret() : input.secret;
+  checkSecret(input.format, secret);
+  const now = Date.now();
+  const row: WebhookRow = {
+    id: randomId("wh"),
+    namespace,
+    name: input.name,
+    url,
+    description: input.description,
+    events,
+    format: input.format,
+    active: input.active,
+    headers: input.headers ?? {},
+    secretSealed: secret === null ? null : await seal(env.SECRETS_KEY, secret),
+    secretHint: secret === null ? null : secretHint(secret),
+    previousSecretSealed: null,
+    previousSecretExpiresAt: null,
+    disabledReason: null,
+    disabledAt: null,
+    failingSince: null,
+    consecutiveFailures: 0,
+    lastSuccessAt: null,
+    lastFailureAt: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  try {
+    await orm(env).insert(webhooks).values(row);
+  } catch (err) {
+    if (isUniqueViolation(err)) throw nameTaken(input.name);
+    throw err;
+  }
+  return { ...toView(row), secret };
+}
+
+export async function findWebhook(env: AppEnv, namespace: string, id: string): Promise<WebhookRow> {
+  const row = await orm(env).query.webhooks.findFirst({ where: and(eq(webhooks.namespace, namespace), eq(webhooks.id, id)) });
+  if (!row) throw new ApiError("not_found", "No such webhook.");
+  return row;
+}
+
+export async function listWebhooks(env: AppEnv, namespace: string, limit: number, afterName?: string) {
+  const rows = await orm(env)
+    .select()
+    .from(webhooks)
+    .where(and(eq(webhooks.namespace, namespace), afterName === undefined ? undefined : gt(webhooks.name, afterName)))
+    .orderBy(asc(webhooks.name))
+    .limit(limit + 1);
+  const page = rows.slice(0, limit);
+  return { rows: page, nextName: rows.length > limit ? page[page.length - 1].name : null };
+}
+
+export async function updateWebhook(env: AppEnv, namespace: string, id: string, input: WebhookUpdateInput) {
+  const row = await findWebhook(env, namespace, id);
+  const now = Date.now();
+  const patch: Partial<WebhookRow> = { updatedAt: now };
+  if (input.name !== undefined) patch.name = input.name;
+  if (input.url !== undefined) patch.url = checkUrl(env, input.url);
+  if (input.events !== undefined) patch.events = checkEvents(input.events);
+  if (input.description !== undefined) patch.description = input.description;
+  if (input.headers !== undefined) patch.headers = input.headers;
+  if (input.format !== undefined) patch.format = input.format;
+  const format = input.format ?? row.format;
+  if (input.secret !== undefined) {
+    checkSecret(format, input.secret);
+    patch.secretSealed = input.secret === null ? null : await seal(env.SECRETS_KEY, input.secret);
+    patch.secretHint = input.secret === null ? null : secretHint(input.secret);
+  } else if (input.format !== undefined && input.format !== row.format) {
+    // The stored secret must still suit the new format.
+    checkSecret(format, row.secretSealed === null ? null : await unseal(env.SECRETS_KEY, row.secretSealed));
+  }
+  if (input.active !== undefined) {
+    patch.active = input.active;
+    if (input.active) Object.assign(patch, { disabledReason: null, disabledAt: null, failingSince: null, consecutiveFailures: 0 });
+  }
+  try {
+    await orm(env).update(webhooks).set(patch).where(eq(webhooks.id, row.id));
+  } catch (err) {
+    if (isUniqueViolation(err)) throw nameTaken(input.name ?? row.name);
+    throw err;
+  }
+  return toView({ ...row, ...patch });
+}
+
+/** Deletes the webhook; its pending deliveries end as failed (`webhook_deleted`), its history stays. */
+export async function deleteWebhook(env: AppEnv, namespace: string, id: string): Promise<void> {
+  const row = await findWebhook(env, namespace, id);
+  const db = d1(env);
+  const now = Date.now();
+  await db.batch([
+    db.prepare("DELETE FROM webhooks WHERE id = ?").bind(row.id),
+    db
+      .prepare(
+        "UPDATE deliveries SET status = 'failed', failure_reason = 'webhook_deleted', next_attempt_at = ?, updated_at = ? WHERE webhook_id = ? AND status = 'pending'",
+      )
+      .bind(now, now, row.id),
+  ]);
+}

@@ -1,0 +1,84 @@
+/** Helpers for tests that run inside workerd against the real Worker. */
+import { exports } from "cloudflare:workers";
+import { inject } from "vitest";
+
+export const ADMIN = "test-admin-token";
+
+export type ApiAnswer<T = any> = { status: number; body: T; headers: Headers };
+
+export async function api<T = any>(method: string, path: string, body?: unknown, token: string | null = ADMIN): Promise<ApiAnswer<T>> {
+  const headers: Record<string, string> = {};
+  if (token !== null) headers.authorization = `Bearer ${token}`;
+  let payload: string | undefined;
+  if (body !== undefined) {
+    headers["content-type"] = "application/json";
+    payload = typeof body === "string" ? body : JSON.stringify(body);
+  }
+  const res = await exports.default.fetch(new Request(`http://dispatcher.test${path}`, { method, headers, body: payload }));
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: res.status, body: parsed as T, headers: res.headers };
+}
+
+/** A URL on the loopback receiver started by test/global-setup.ts. */
+export function receiverUrl(path: string): string {
+  return `${inject("receiverUrl")}${path}`;
+}
+
+export type Recorded = { method: string; path: string; headers: Record<string, string>; body: string; at: number };
+
+export async function received(key: string): Promise<Recorded[]> {
+  const res = await fetch(receiverUrl(`/__requests/${key}`));
+  return res.json();
+}
+
+export function uniqueKey(prefix = "k"): string {
+  return `${prefix}${crypto.randomUUID().replace(/-/g, "").slice(0, 12)}`;
+}
+
+export async function waitFor<T>(probe: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 30_000, everyMs = 200): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let last = await probe();
+  while (!done(last)) {
+    if (Date.now() > until) throw new Error(`timed out waiting; last value: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+    last = await probe();
+  }
+  return last;
+}
+
+export async function createWebhook(ns: string, overrides: Record<string, unknown> = {}) {
+  const res = await api("POST", `/v1/namespaces/${ns}/webhooks`, {
+    name: `hook-${crypto.randomUUID().slice(0, 8)}`,
+    url: receiverUrl(`/ok/${uniqueKey()}`),
+    events: ["*"],
+    ...overrides,
+  });
+  if (res.status !== 201) throw new Error(`webhook create failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+/** Waits until a delivery is no longer pending and returns its detail. */
+export async function settledDelivery(ns: string, deliveryId: string, timeoutMs = 30_000) {
+  return (
+    await waitFor(
+      () => api("GET", `/v1/namespaces/${ns}/deliveries/${deliveryId}`),
+      (r) => r.status === 200 && r.body.status !== "pending",
+      timeoutMs,
+    )
+  ).body;
+}
+
+export async function onlyDeliveryOf(ns: string, webhookId: string, timeoutMs = 10_000) {
+  const list = await waitFor(
+    () => api("GET", `/v1/namespaces/${ns}/webhooks/${webhookId}/deliveries`),
+    (r) => r.status === 200 && r.body.data.length > 0,
+    timeoutMs,
+  );
+  return list.body.data[0];
+}

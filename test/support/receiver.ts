@@ -1,0 +1,103 @@
+/**
+ * Loopback webhook receivers for tests, the soak and the benchmark: a real
+ * HTTP server in Node whose behaviour is chosen by the path. Every request is
+ * recorded under its key and can be read back with GET /__requests/<key>.
+ *
+ *   /ok/<key>                 200
+ *   /status/<code>/<key>      that status
+ *   /fail/<n>/<key>           500 for the first n requests, then 200
+ *   /retry-after/<s>/<key>    503 with Retry-After: s once, then 200
+ *   /hang/<key>               never answers (until the client gives up)
+ *   /trickle/<key>            200, then one byte a second, forever
+ *   /big/<key>                200 with a 1 MiB body
+ *   /redirect/<code>/<key>    <code> to /sentinel/<key>
+ *   /reset/<key>              destroys the connection
+ *   /slow/<ms>/<key>          200 after ms milliseconds
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export type RecordedRequest = { method: string; path: string; headers: Record<string, string>; body: string; at: number };
+
+export type Receiver = { url: string; server: Server; requests: Map<string, RecordedRequest[]>; close(): Promise<void> };
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+export async function startReceiver(port = 0): Promise<Receiver> {
+  const requests = new Map<string, RecordedRequest[]>();
+  const sockets = new Set<import("node:net").Socket>();
+  const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+    const path = req.url ?? "/";
+    const parts = path.split("?")[0].split("/").filter(Boolean);
+    if (req.method === "GET" && parts[0] === "__requests") {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify(requests.get(parts[1] ?? "") ?? []));
+      return;
+    }
+    const body = await readBody(req);
+    const key = parts[parts.length - 1] ?? "";
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(", ") : (v ?? "");
+    const list = requests.get(key) ?? [];
+    list.push({ method: req.method ?? "", path, headers, body, at: Date.now() });
+    requests.set(key, list);
+    const seen = list.length;
+    const reply = (status: number, text = "", extra: Record<string, string> = {}) => {
+      res.writeHead(status, { "content-type": "text/plain", ...extra });
+      res.end(text);
+    };
+    switch (parts[0]) {
+      case "ok":
+        return reply(200, "thanks");
+      case "status":
+        return reply(Number(parts[1]), `status ${parts[1]}`);
+      case "fail":
+        return seen <= Number(parts[1]) ? reply(500, "not yet") : reply(200, "thanks");
+      case "retry-after":
+        return seen === 1 ? reply(503, "busy", { "retry-after": parts[1] }) : reply(200, "thanks");
+      case "hang":
+        return; // never answers
+      case "trickle": {
+        res.writeHead(200, { "content-type": "text/plain" });
+        const timer = setInterval(() => res.write("."), 1000);
+        res.on("close", () => clearInterval(timer));
+        return;
+      }
+      case "big":
+        return reply(200, "x".repeat(1024 * 1024));
+      case "redirect":
+        return reply(Number(parts[1]), "", { location: `/sentinel/${key}-sentinel` });
+      case "reset":
+        req.socket.destroy();
+        return;
+      case "slow":
+        setTimeout(() => reply(200, "thanks"), Number(parts[1]));
+        return;
+      default:
+        return reply(200, "thanks");
+    }
+  });
+  server.on("connection", (s) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  const { port: bound } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${bound}`,
+    server,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
