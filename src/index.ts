@@ -16,6 +16,7 @@ import type { AppEnv, DeliveryMessage } from "./env";
 import { usage } from "./usage";
 
 export const app = buildApp((a) => {
+  a.get("/healthz", (c) => c.json({ ok: true }));
   mountWebhookRoutes(a);
   mountEventRoutes(a);
   mountDeliveryRoutes(a);

@@ -1,0 +1,124 @@
+/**
+ * Starts the real Worker locally the way `npm start` does: `wrangler dev`
+ * with local D1 and Queues, migrations applied first, and the Cron Trigger
+ * fired every minute (wrangler dev does not fire crons by itself; with
+ * --test-scheduled it exposes /__scheduled, which we call).
+ * Used by `npm start`, the soak, the benchmark and the browser tests.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { copyFileSync, existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const WRANGLER = join(ROOT, "node_modules", ".bin", "wrangler");
+
+export type DispatcherOptions = {
+  port?: number;
+  /** Extra vars (override wrangler.toml and .dev.vars). */
+  vars?: Record<string, string>;
+  /** Where local D1/Queue state lives; default .wrangler/state. */
+  persistTo?: string;
+  /** Fire the scheduled handler this often (ms); default every minute. */
+  cronEveryMs?: number;
+  /** Print wrangler's output. */
+  verbose?: boolean;
+};
+
+export type LocalDispatcher = { url: string; child: ChildProcess; stop(signal?: NodeJS.Signals): Promise<void>; fireCron(): Promise<void> };
+
+export const quietEnv = {
+  ...process.env,
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  WRANGLER_SEND_METRICS: "false",
+  NO_UPDATE_NOTIFIER: "1",
+};
+
+export function ensureDevVars(): void {
+  const devVars = join(ROOT, ".dev.vars");
+  if (!existsSync(devVars)) {
+    copyFileSync(join(ROOT, ".dev.vars.example"), devVars);
+    console.log("Created .dev.vars from .dev.vars.example (local development values).");
+  }
+}
+
+export function applyLocalMigrations(persistTo?: string): void {
+  const args = ["d1", "migrations", "apply", "ci-webhooks", "--local", ...(persistTo ? ["--persist-to", persistTo] : [])];
+  const r = spawnSync(WRANGLER, args, { cwd: ROOT, env: { ...quietEnv, CI: "true" }, encoding: "utf8" });
+  if (r.status !== 0) {
+    process.stderr.write(r.stdout + r.stderr);
+    throw new Error("applying local D1 migrations failed");
+  }
+}
+
+async function waitUntilUp(url: string, child: ChildProcess, timeoutMs = 90_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}`);
+    try {
+      const res = await fetch(`${url}/healthz`);
+      if (res.ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error("wrangler dev did not come up in time");
+}
+
+export async function startDispatcher(opts: DispatcherOptions = {}): Promise<LocalDispatcher> {
+  ensureDevVars();
+  applyLocalMigrations(opts.persistTo);
+  const port = opts.port ?? 8787;
+  const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--test-scheduled", "--show-interactive-dev-session=false"];
+  if (opts.persistTo) args.push("--persist-to", opts.persistTo);
+  for (const [k, v] of Object.entries(opts.vars ?? {})) args.push("--var", `${k}:${v}`);
+  const child = spawn(WRANGLER, args, {
+    cwd: ROOT,
+    env: quietEnv,
+    stdio: opts.verbose ? ["ignore", "inherit", "inherit"] : ["ignore", "pipe", "pipe"],
+    detached: process.platform !== "win32",
+  });
+  let output = "";
+  child.stdout?.on("data", (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
+  child.stderr?.on("data", (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitUntilUp(url, child);
+  } catch (err) {
+    process.stderr.write(output);
+    killTree(child, "SIGKILL");
+    throw err;
+  }
+  const fireCron = async () => {
+    try {
+      await fetch(`${url}/__scheduled?cron=${encodeURIComponent("* * * * *")}`);
+    } catch {
+      // the dispatcher may be restarting; the next tick tries again
+    }
+  };
+  const timer = setInterval(fireCron, opts.cronEveryMs ?? 60_000);
+  timer.unref();
+  return {
+    url,
+    child,
+    fireCron,
+    stop: (signal: NodeJS.Signals = "SIGTERM") =>
+      new Promise<void>((resolve) => {
+        clearInterval(timer);
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        killTree(child, signal);
+        setTimeout(() => killTree(child, "SIGKILL"), 5_000).unref();
+      }),
+  };
+}
+
+function killTree(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid && process.platform !== "win32") process.kill(-child.pid, signal);
+    else child.kill(signal);
+  } catch {
+    // already gone
+  }
+}
