@@ -7,6 +7,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { copyFileSync, existsSync } from "node:fs";
+import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -66,11 +67,25 @@ async function waitUntilUp(url: string, child: ChildProcess, timeoutMs = 90_000)
   throw new Error("wrangler dev did not come up in time");
 }
 
+/** A free loopback port (for wrangler's inspector, so several dispatchers can run). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
 export async function startDispatcher(opts: DispatcherOptions = {}): Promise<LocalDispatcher> {
   ensureDevVars();
   applyLocalMigrations(opts.persistTo);
   const port = opts.port ?? 8787;
   const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--test-scheduled", "--show-interactive-dev-session=false"];
+  args.push("--inspector-port", String(await freePort()));
   if (opts.persistTo) args.push("--persist-to", opts.persistTo);
   for (const [k, v] of Object.entries(opts.vars ?? {})) args.push("--var", `${k}:${v}`);
   const child = spawn(WRANGLER, args, {
