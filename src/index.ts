@@ -7,6 +7,7 @@ import { mountAdminRoutes } from "./api/admin.routes";
 import { buildApp } from "./api/app";
 import { mountDeliveryRoutes } from "./api/deliveries.routes";
 import { mountEventRoutes } from "./api/events.routes";
+import { mountReferenceRoutes } from "./api/reference.routes";
 import { mountWebhookRoutes } from "./api/webhooks.routes";
 import { handleDeliveryBatch } from "./delivery/consumer";
 import { handleDeadLetters } from "./delivery/dead-letter";
@@ -21,6 +22,7 @@ export const app = buildApp((a) => {
   mountEventRoutes(a);
   mountDeliveryRoutes(a);
   mountAdminRoutes(a);
+  mountReferenceRoutes(a);
 });
 
 export default {
