@@ -16,7 +16,7 @@ async function listAll(query: string, limit = 200): Promise<string[]> {
   const ids: string[] = [];
   let cursor: string | null = null;
   do {
-    const res = await api("GET", `/v1/namespaces/${NS}/deliveries?limit=${limit}${query}${cursor ? `&cursor=${cursor}` : ""}`);
+    const res: Awaited<ReturnType<typeof api>> = await api("GET", `/v1/namespaces/${NS}/deliveries?limit=${limit}${query}${cursor ? `&cursor=${cursor}` : ""}`);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     ids.push(...res.body.data.map((d: { id: string }) => d.id));
     cursor = res.body.next_cursor;
