@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { searchStatement, type DeliverySearch } from "../src/delivery/search";
 import { deliveryId } from "../src/ids";
-import { api, createWebhook } from "./support/api";
+import { api, createWebhook, type ApiAnswer } from "./support/api";
 import { deliveryScans, namespaceToken, queryPlan, seedDeliveries, type SeedDelivery } from "./support/db";
 
 const NS = "find-a";
@@ -16,7 +16,7 @@ async function listAll(query: string, limit = 200): Promise<string[]> {
   const ids: string[] = [];
   let cursor: string | null = null;
   do {
-    const res: Awaited<ReturnType<typeof api>> = await api("GET", `/v1/namespaces/${NS}/deliveries?limit=${limit}${query}${cursor ? `&cursor=${cursor}` : ""}`);
+    const res: ApiAnswer<{ data: { id: string }[]; next_cursor: string | null }> = await api("GET", `/v1/namespaces/${NS}/deliveries?limit=${limit}${query}${cursor ? `&cursor=${cursor}` : ""}`);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     ids.push(...res.body.data.map((d: { id: string }) => d.id));
     cursor = res.body.next_cursor;
