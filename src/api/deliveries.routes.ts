@@ -61,7 +61,10 @@ export function mountDeliveryRoutes(app: OpenAPIHono<AppContext>) {
       tags: ["Deliveries"],
       summary: "Get a delivery with every attempt",
       request: { params: DeliveryParams },
-      responses: { 200: jsonResponse(DeliveryDetail, "The delivery and its attempts, oldest first."), ...errorResponses("forbidden", "not_found") },
+      responses: {
+        200: jsonResponse(DeliveryDetail, "The delivery and its attempts, oldest first."),
+        ...errorResponses("forbidden", "not_found", "validation_failed"),
+      },
     }),
     async (c) => {
       const { ns, id } = c.req.valid("param");

@@ -22,7 +22,8 @@ const DOCUMENT_CONFIG = {
     description:
       "Webhook dispatcher for CI/CD events. Every `/v1` request carries `Authorization: Bearer <token>`: " +
       "the admin token, or a namespace token with the scopes a route names. Errors share one shape, " +
-      "`{ \"error\": { \"code\", \"message\", \"details\"?, \"request_id\" } }`; each route lists the codes it may answer.",
+      "`{ \"error\": { \"code\", \"message\", \"details\"?, \"request_id\" } }`; each route lists the codes it may answer. " +
+      "A path asked with a method it does not serve answers 405 `method_not_allowed` with an `Allow` header.",
   },
   security: [{ [BEARER_SCHEME]: [] }],
   tags: [
