@@ -1,5 +1,9 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { builtinModules } from "node:module";
 import { defineConfig } from "vitest/config";
+
+/** Node built-ins stay imports (workerd provides them): the optimizer must not try to bundle them. */
+const isNodeBuiltin = (id: string) => id.startsWith("node:") || builtinModules.includes(id);
 
 /** Test-only values; the retry schedule keeps the issue's 5 s first retry, then goes fast. */
 export const TEST_VARS = {
@@ -24,6 +28,9 @@ export default defineConfig({
         ],
         test: {
           name: "worker",
+          // swagger-parser (the OpenAPI test's validator) is CommonJS that
+          // require()s an ESM package: pre-bundle it for workerd.
+          deps: { optimizer: { ssr: { enabled: true, include: ["@apidevtools/swagger-parser"], rolldownOptions: { external: isNodeBuiltin } } } },
           globalSetup: ["./test/global-setup.ts"],
           setupFiles: ["./test/apply-migrations.ts"],
           include: ["test/**/*.test.ts"],

@@ -7,6 +7,8 @@ import { mountAdminRoutes } from "./api/admin.routes";
 import { buildApp } from "./api/app";
 import { mountDeliveryRoutes } from "./api/deliveries.routes";
 import { mountEventRoutes } from "./api/events.routes";
+import { mountHealthRoutes } from "./api/health.routes";
+import { mountReferenceRoutes } from "./api/reference.routes";
 import { mountWebhookRoutes } from "./api/webhooks.routes";
 import { handleDeliveryBatch } from "./delivery/consumer";
 import { handleDeadLetters } from "./delivery/dead-letter";
@@ -18,9 +20,11 @@ import { usage } from "./usage";
 export const app = buildApp((a) => {
   a.get("/healthz", (c) => c.json({ ok: true }));
   mountWebhookRoutes(a);
+  mountHealthRoutes(a);
   mountEventRoutes(a);
   mountDeliveryRoutes(a);
   mountAdminRoutes(a);
+  mountReferenceRoutes(a);
 });
 
 export default {

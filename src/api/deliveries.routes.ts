@@ -1,11 +1,14 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
-import { getDelivery } from "../delivery/log";
-import { DeliveryDetail } from "../delivery/schemas";
+import { getDelivery, isDeliveryCursor } from "../delivery/log";
+import { DeliveryDetail, DeliverySearchQuery, DeliverySummary } from "../delivery/schemas";
+import { searchDeliveries } from "../delivery/search";
 import { ApiError } from "../errors";
 import { parseDeliveryId } from "../ids";
+import { NamespaceParam } from "../webhooks/schemas";
 import { authorize } from "./auth";
 import type { AppContext } from "./context";
 import { errorResponses, jsonResponse } from "./openapi-helpers";
+import { decodeCursor, encodeCursor, PageQuery, pageSchema } from "./pagination";
 
 export const DeliveryParams = z.object({
   ns: z.string().openapi({ param: { name: "ns", in: "path" } }),
@@ -22,11 +25,46 @@ export function mountDeliveryRoutes(app: OpenAPIHono<AppContext>) {
   app.openapi(
     createRoute({
       method: "get",
+      path: "/v1/namespaces/{ns}/deliveries",
+      tags: ["Deliveries"],
+      summary: "Find deliveries across the namespace's webhooks",
+      description:
+        "Newest first, filtered by `status`, `event_type`, `webhook_id` and the creation time (`since` inclusive, `until` exclusive). " +
+        "Served through the index over (webhook_id, created_at), webhook by webhook, never by scanning the table.",
+      request: { params: NamespaceParam, query: PageQuery.merge(DeliverySearchQuery) },
+      responses: {
+        200: jsonResponse(pageSchema(DeliverySummary), "A page of deliveries."),
+        ...errorResponses("forbidden", "not_found", "validation_failed"),
+      },
+    }),
+    async (c) => {
+      const { ns } = c.req.valid("param");
+      authorize(c.get("principal"), ns, "webhooks:read");
+      const q = c.req.valid("query");
+      const page = await searchDeliveries(c.env, ns, {
+        limit: q.limit,
+        status: q.status,
+        eventType: q.event_type,
+        webhookId: q.webhook_id,
+        since: q.since === undefined ? undefined : Date.parse(q.since),
+        until: q.until === undefined ? undefined : Date.parse(q.until),
+        cursor: decodeCursor(q.cursor, isDeliveryCursor),
+      });
+      return c.json({ data: page.data, next_cursor: page.next ? encodeCursor(page.next) : null }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
       path: "/v1/namespaces/{ns}/deliveries/{id}",
       tags: ["Deliveries"],
       summary: "Get a delivery with every attempt",
       request: { params: DeliveryParams },
-      responses: { 200: jsonResponse(DeliveryDetail, "The delivery and its attempts, oldest first."), ...errorResponses("forbidden", "not_found") },
+      responses: {
+        200: jsonResponse(DeliveryDetail, "The delivery and its attempts, oldest first."),
+        ...errorResponses("forbidden", "not_found", "validation_failed"),
+      },
     }),
     async (c) => {
       const { ns, id } = c.req.valid("param");

@@ -10,7 +10,7 @@ import { deliveryId } from "../ids";
 import { NamespaceParam } from "../webhooks/schemas";
 import { authorize } from "./auth";
 import type { AppContext } from "./context";
-import { errorResponses, jsonBody, jsonResponse } from "./openapi-helpers";
+import { errorResponses, JSON_BODY_ERRORS, jsonBody, jsonResponse } from "./openapi-helpers";
 
 export function mountEventRoutes(app: OpenAPIHono<AppContext>) {
   app.use(
@@ -37,7 +37,7 @@ export function mountEventRoutes(app: OpenAPIHono<AppContext>) {
       responses: {
         202: jsonResponse(EventAccepted, "Accepted and durable; deliveries are queued."),
         200: jsonResponse(EventAccepted, "Already accepted earlier with this id; nothing new was fanned out."),
-        ...errorResponses("invalid_json", "payload_too_large", "forbidden", "not_found", "validation_failed", "unknown_event_type", "event_id_conflict"),
+        ...errorResponses(...JSON_BODY_ERRORS, "payload_too_large", "forbidden", "not_found", "validation_failed", "unknown_event_type", "event_id_conflict"),
       },
     }),
     async (c) => {
@@ -57,7 +57,7 @@ export function mountEventRoutes(app: OpenAPIHono<AppContext>) {
       tags: ["Events"],
       summary: "Get an event and a summary of its deliveries",
       request: { params: EventParams },
-      responses: { 200: jsonResponse(EventDetail, "The event."), ...errorResponses("forbidden", "not_found") },
+      responses: { 200: jsonResponse(EventDetail, "The event."), ...errorResponses("forbidden", "not_found", "validation_failed") },
     }),
     async (c) => {
       const { ns, id } = c.req.valid("param");

@@ -13,13 +13,20 @@ export const jsonResponse = <T extends z.ZodType>(schema: T, description: string
   description,
 });
 
-/** Every route can answer these. */
-const ALWAYS: ErrorCode[] = ["unauthorized", "internal_error", "misconfigured"];
+/**
+ * Every /v1 route can answer these: no or a bad token, a fault of ours, a
+ * deployment without its secrets, and D1 briefly unavailable (the token
+ * lookup alone reads D1).
+ */
+const ALWAYS: ErrorCode[] = ["unauthorized", "internal_error", "misconfigured", "unavailable"];
+
+/** What a route with a JSON body can answer about the body itself, before any field is read. */
+export const JSON_BODY_ERRORS: ErrorCode[] = ["invalid_json", "unsupported_media_type", "bad_request"];
 
 /** The error responses of a route, each status listing the codes it may carry. */
 export function errorResponses(...codes: ErrorCode[]) {
   const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of [...codes, ...ALWAYS]) {
+  for (const code of new Set([...codes, ...ALWAYS])) {
     const s = errorStatus[code];
     byStatus.set(s, [...(byStatus.get(s) ?? []), code]);
   }

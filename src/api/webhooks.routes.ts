@@ -5,7 +5,7 @@ import { Webhook, WebhookCreate, WebhookParams, WebhookUpdate, WebhookWithSecret
 import { createWebhook, deleteWebhook, findWebhook, listWebhooks, toView, updateWebhook } from "../webhooks/service";
 import { authorize } from "./auth";
 import type { AppContext } from "./context";
-import { errorResponses, jsonBody, jsonResponse } from "./openapi-helpers";
+import { errorResponses, JSON_BODY_ERRORS, jsonBody, jsonResponse } from "./openapi-helpers";
 import { decodeCursor, encodeCursor, PageQuery, pageSchema } from "./pagination";
 
 const tags = ["Webhooks"];
@@ -21,7 +21,7 @@ export function mountWebhookRoutes(app: OpenAPIHono<AppContext>) {
       request: { params: NamespaceParam, body: jsonBody(WebhookCreate) },
       responses: {
         201: jsonResponse(WebhookWithSecret, "Created; `secret` is shown only here."),
-        ...errorResponses("invalid_json", "payload_too_large", "forbidden", "not_found", "validation_failed", "unknown_event_type", "url_not_allowed", "conflict"),
+        ...errorResponses(...JSON_BODY_ERRORS, "forbidden", "not_found", "validation_failed", "unknown_event_type", "url_not_allowed", "conflict"),
       },
     }),
     async (c) => {
@@ -75,7 +75,7 @@ export function mountWebhookRoutes(app: OpenAPIHono<AppContext>) {
       request: { params: WebhookParams, body: jsonBody(WebhookUpdate) },
       responses: {
         200: jsonResponse(Webhook, "The changed webhook."),
-        ...errorResponses("invalid_json", "payload_too_large", "forbidden", "not_found", "validation_failed", "unknown_event_type", "url_not_allowed", "conflict"),
+        ...errorResponses(...JSON_BODY_ERRORS, "forbidden", "not_found", "validation_failed", "unknown_event_type", "url_not_allowed", "conflict"),
       },
     }),
     async (c) => {

@@ -43,3 +43,17 @@ export const DeliveryListQuery = z.object({
 
 export type DeliverySummaryView = z.infer<typeof DeliverySummary>;
 export type AttemptView = z.infer<typeof Attempt>;
+
+const rfc3339 = (what: string) =>
+  z.iso
+    .datetime({ offset: true })
+    .optional()
+    .openapi({ description: `RFC 3339 time; ${what}.`, example: "2026-01-31T12:00:00Z" });
+
+export const DeliverySearchQuery = z.object({
+  status: z.enum(deliveryStatuses).optional(),
+  event_type: z.string().min(1).max(100).optional().openapi({ description: "Exact event type (aliases resolve to their current name)." }),
+  webhook_id: z.string().min(1).max(64).optional().openapi({ description: "Only this webhook's deliveries (also finds those of a deleted webhook)." }),
+  since: rfc3339("deliveries created at or after it"),
+  until: rfc3339("deliveries created before it"),
+});

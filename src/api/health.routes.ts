@@ -1,0 +1,29 @@
+/** Endpoint health: a webhook's delivery statistics over 24 hours and 7 days. */
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { WebhookHealthSchema, webhookHealth } from "../webhooks/health";
+import { WebhookParams } from "../webhooks/schemas";
+import { authorize } from "./auth";
+import type { AppContext } from "./context";
+import { errorResponses, jsonResponse } from "./openapi-helpers";
+
+export function mountHealthRoutes(app: OpenAPIHono<AppContext>) {
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/namespaces/{ns}/webhooks/{id}/stats",
+      tags: ["Webhooks"],
+      summary: "Endpoint health",
+      description:
+        "Deliveries created in the last 24 hours and 7 days: counts by status, success rate, p50/p95 response time; " +
+        "the last success and failure, and the current run of consecutive failures. Read from the index over " +
+        "(webhook_id, created_at): cost grows with this webhook's deliveries of the week, never with the table.",
+      request: { params: WebhookParams },
+      responses: { 200: jsonResponse(WebhookHealthSchema, "The webhook's health."), ...errorResponses("forbidden", "not_found", "validation_failed") },
+    }),
+    async (c) => {
+      const { ns, id } = c.req.valid("param");
+      authorize(c.get("principal"), ns, "webhooks:read");
+      return c.json(await webhookHealth(c.env, ns, id), 200);
+    },
+  );
+}

@@ -1,0 +1,57 @@
+/** Direct D1 access for tests: seeding rows with chosen times, query plans, tokens. */
+import { env } from "cloudflare:workers";
+import { sha256Hex, TOKEN_PREFIX } from "../../src/security/token-check";
+
+export type SeedDelivery = {
+  webhookId: string;
+  namespace: string;
+  status: "pending" | "succeeded" | "failed";
+  createdAt: number;
+  durationMs?: number | null;
+  eventType?: string;
+};
+
+/** Inserts deliveries as the fan-out would have, with the given times; returns their seqs. */
+export async function seedDeliveries(rows: SeedDelivery[]): Promise<number[]> {
+  const stmts = rows.map((r) =>
+    env.DB.prepare(
+      `INSERT INTO deliveries (event_seq, webhook_id, namespace, event_type, status, attempts, last_duration_ms,
+         next_attempt_at, enqueued_at, created_at, updated_at)
+       VALUES (0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+    ).bind(
+      r.webhookId,
+      r.namespace,
+      r.eventType ?? "build.finished",
+      r.status,
+      r.durationMs == null ? 0 : 1,
+      r.durationMs ?? null,
+      // Far in the future for pending rows, so no sweep picks them up.
+      r.status === "pending" ? r.createdAt + 365 * 86_400_000 : r.createdAt,
+      r.createdAt,
+      r.createdAt,
+      r.createdAt + 1000,
+    ),
+  );
+  const results = await env.DB.batch<{ seq: number }>(stmts);
+  return results.map((res) => res.results[0].seq);
+}
+
+/** The `detail` lines of EXPLAIN QUERY PLAN for a statement. */
+export async function queryPlan(sql: string, ...params: unknown[]): Promise<string[]> {
+  const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+    .bind(...params)
+    .all<{ detail: string }>();
+  return results.map((r) => r.detail);
+}
+
+/** Plan lines that read the deliveries table without an index (a full scan). */
+export const deliveryScans = (plan: string[]) => plan.filter((l) => /\bSCAN (deliveries|d|d2)\b/.test(l) && !/USING (COVERING )?INDEX|INTEGER PRIMARY KEY/.test(l));
+
+/** A namespace token with the given scopes, written as token creation would. */
+export async function namespaceToken(namespace: string, scopes: string[]): Promise<string> {
+  const token = `${TOKEN_PREFIX}${crypto.randomUUID().replace(/-/g, "")}`;
+  await env.DB.prepare("INSERT INTO tokens (id, namespace, name, scopes, token_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+    .bind(`tok_${crypto.randomUUID().slice(0, 8)}`, namespace, "test", JSON.stringify(scopes), await sha256Hex(token), Date.now())
+    .run();
+  return token;
+}
