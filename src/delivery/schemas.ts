@@ -43,3 +43,5 @@ export const DeliveryListQuery = z.object({
 
 export type DeliverySummaryView = z.infer<typeof DeliverySummary>;
 export type AttemptView = z.infer<typeof Attempt>;
+
+export const RedeliverAccepted = z.object({ delivery_id: z.string() }).openapi("RedeliverAccepted");
