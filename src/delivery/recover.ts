@@ -50,7 +50,7 @@ export async function recoverWebhook(
   const { done, next } = await recoverChunks(env, cursor, now, bounds);
   if (!next) return done;
   const left = await d1(env)
-    .prepare(`SELECT count(*) AS n FROM deliveries WHERE ${WINDOW}`)
+    .prepare(`SELECT count(*) AS n FROM deliveries INDEXED BY deliveries_webhook_created WHERE ${WINDOW}`)
     .bind(next.w, next.until, next.c, next.s, MAX_ATTEMPT_NUMBER)
     .first<{ n: number }>();
   if (!left?.n) return done;
@@ -85,7 +85,7 @@ async function recoverChunks(
       .prepare(
         `UPDATE deliveries SET status = 'pending', manual = 1, failure_reason = NULL,
            next_attempt_at = ?6, enqueued_at = ?6, updated_at = ?6
-         WHERE seq IN (SELECT seq FROM deliveries WHERE ${WINDOW} ORDER BY created_at, seq LIMIT ?7)
+         WHERE seq IN (SELECT seq FROM deliveries INDEXED BY deliveries_webhook_created WHERE ${WINDOW} ORDER BY created_at, seq LIMIT ?7)
          RETURNING seq, created_at`,
       )
       .bind(cursor.w, cursor.until, cursor.c, cursor.s, MAX_ATTEMPT_NUMBER, now, bounds.chunk)
