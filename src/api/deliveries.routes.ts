@@ -1,6 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { getDelivery, isDeliveryCursor } from "../delivery/log";
-import { DeliveryDetail, DeliverySearchQuery, DeliverySummary } from "../delivery/schemas";
+import { redeliver } from "../delivery/redeliver";
+import { DeliveryDetail, DeliverySearchQuery, DeliverySummary, RedeliverAccepted } from "../delivery/schemas";
 import { searchDeliveries } from "../delivery/search";
 import { ApiError } from "../errors";
 import { parseDeliveryId } from "../ids";
@@ -70,6 +71,30 @@ export function mountDeliveryRoutes(app: OpenAPIHono<AppContext>) {
       const { ns, id } = c.req.valid("param");
       authorize(c.get("principal"), ns, "webhooks:read");
       return c.json(await getDelivery(c.env, ns, deliverySeqOf(id)), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/namespaces/{ns}/deliveries/{id}/redeliver",
+      tags: ["Deliveries"],
+      summary: "Redeliver a delivery",
+      description:
+        "Sends the same event to the same webhook again now: same event id (`webhook-id`), new timestamp, fresh signature. " +
+        "The attempt is marked `manual`; if it fails the delivery ends `failed` without automatic retries. " +
+        "A pending delivery may be redelivered (its next attempt happens now, as a manual one), " +
+        "except while an attempt of it is running (409 `conflict`).",
+      request: { params: DeliveryParams },
+      responses: {
+        202: jsonResponse(RedeliverAccepted, "Queued."),
+        ...errorResponses("forbidden", "not_found", "webhook_disabled", "conflict"),
+      },
+    }),
+    async (c) => {
+      const { ns, id } = c.req.valid("param");
+      authorize(c.get("principal"), ns, "webhooks:write");
+      return c.json(await redeliver(c.env, ns, deliverySeqOf(id)), 202);
     },
   );
 }

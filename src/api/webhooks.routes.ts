@@ -1,7 +1,21 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { isDeliveryCursor, listWebhookDeliveries } from "../delivery/log";
 import { DeliveryListQuery, DeliverySummary } from "../delivery/schemas";
-import { Webhook, WebhookCreate, WebhookParams, WebhookUpdate, WebhookWithSecret, NamespaceParam } from "../webhooks/schemas";
+import { recoverWebhook } from "../delivery/recover";
+import { disabled } from "../delivery/redeliver";
+import {
+  NamespaceParam,
+  RecoverAccepted,
+  RecoverRequest,
+  RotatedWebhook,
+  RotateSecret,
+  Webhook,
+  WebhookCreate,
+  WebhookParams,
+  WebhookUpdate,
+  WebhookWithSecret,
+} from "../webhooks/schemas";
+import { rotateSecret } from "../webhooks/rotation";
 import { createWebhook, deleteWebhook, findWebhook, listWebhooks, toView, updateWebhook } from "../webhooks/service";
 import { authorize } from "./auth";
 import type { AppContext } from "./context";
@@ -123,6 +137,54 @@ export function mountWebhookRoutes(app: OpenAPIHono<AppContext>) {
       const webhook = await findWebhook(c.env, ns, id);
       const page = await listWebhookDeliveries(c.env, webhook.id, { limit, status, cursor: decodeCursor(cursor, isDeliveryCursor) });
       return c.json({ data: page.data, next_cursor: page.next ? encodeCursor(page.next) : null }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/namespaces/{ns}/webhooks/{id}/recover",
+      tags: ["Webhooks"],
+      summary: "Re-send every failed delivery since a time",
+      description:
+        "Every `failed` delivery of this webhook created at or after `since` (and before this request) goes back to pending " +
+        "and is sent once more, as a manual attempt. Works in bounded chunks; a large recovery continues in the background. " +
+        "`enqueued` counts them all.",
+      request: { params: WebhookParams, body: jsonBody(RecoverRequest) },
+      responses: {
+        202: jsonResponse(RecoverAccepted, "Queued."),
+        ...errorResponses("invalid_json", "forbidden", "not_found", "validation_failed", "webhook_disabled"),
+      },
+    }),
+    async (c) => {
+      const { ns, id } = c.req.valid("param");
+      authorize(c.get("principal"), ns, "webhooks:write");
+      const webhook = await findWebhook(c.env, ns, id);
+      if (!webhook.active) throw disabled(webhook.disabledReason);
+      const since = Date.parse(c.req.valid("json").since);
+      return c.json({ enqueued: await recoverWebhook(c.env, webhook.id, since) }, 202);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/namespaces/{ns}/webhooks/{id}/rotate-secret",
+      tags: ["Webhooks"],
+      summary: "Rotate the signing secret",
+      description:
+        "Answers the new secret, once. For `grace_seconds` (default 24 h) the previous secret keeps signing too: " +
+        "`standard` sends both signatures, `circleci` sends `v1=<new>,v1=<old>`, `djinn` (room for one) keeps the old one until the grace period ends.",
+      request: { params: WebhookParams, body: { ...jsonBody(RotateSecret), required: false } },
+      responses: {
+        200: jsonResponse(RotatedWebhook, "The webhook and its new secret (shown only here)."),
+        ...errorResponses("invalid_json", "unsupported_media_type", "forbidden", "not_found", "validation_failed", "conflict"),
+      },
+    }),
+    async (c) => {
+      const { ns, id } = c.req.valid("param");
+      authorize(c.get("principal"), ns, "webhooks:write");
+      return c.json(await rotateSecret(c.env, ns, id, c.req.valid("json")), 200);
     },
   );
 }

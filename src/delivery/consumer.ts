@@ -16,8 +16,10 @@ import type { AppEnv, DeliveryMessage } from "../env";
 import { checkTargetUrl } from "../security/ssrf-guard";
 import { unseal } from "../security/secret-box";
 import { usage } from "../usage";
+import { applyAutoDisable, reportExhaustion } from "../webhooks/auto-disable";
 import { buildRequest, type WebhookFormat } from "./formats";
 import { postOnce, type AttemptResult } from "./http-attempt";
+import { continueRecovery } from "./recover";
 import { nextRetry } from "./retry-policy";
 
 /** Extra time past the HTTP timeout before a claimed attempt counts as abandoned. */
@@ -73,6 +75,12 @@ export async function handleDeliveryBatch(batch: MessageBatch<DeliveryMessage>, 
   await Promise.all(
     batch.messages.map(async (message) => {
       try {
+        if (message.body.recover) {
+          await continueRecovery(env, message.body.recover);
+          usage.queueAcks++;
+          message.ack();
+          return;
+        }
         const outcome = await processDelivery(env, message.body.d);
         if (outcome.kind === "retry") {
           usage.queueRetries++;
@@ -222,10 +230,14 @@ async function settleWithoutAttempt(env: AppEnv, seq: number, reason: string, no
 }
 
 /**
- * Keeps the webhook's health record: written only when it changes (a failure,
+ * Applies the owner's policies (auto-disable, operational notices: see
+ * webhooks/auto-disable.ts), then keeps the webhook's health record: written
+ * only when it changes (a failure,
  * or the first success after failures), so a healthy webhook costs no writes.
  */
-async function onSettled(env: AppEnv, _cfg: Config, settled: SettledDelivery): Promise<void> {
+async function onSettled(env: AppEnv, cfg: Config, settled: SettledDelivery): Promise<void> {
+  await applyAutoDisable(env, cfg, settled);
+  await reportExhaustion(env, settled);
   const { webhook, attempt } = settled;
   if (!webhook || !attempt) return;
   const now = attempt.startedAt + attempt.durationMs;

@@ -57,3 +57,5 @@ export const DeliverySearchQuery = z.object({
   since: rfc3339("deliveries created at or after it"),
   until: rfc3339("deliveries created before it"),
 });
+
+export const RedeliverAccepted = z.object({ delivery_id: z.string() }).openapi("RedeliverAccepted");

@@ -89,3 +89,45 @@ export const WebhookWithSecret = Webhook.extend({
 export type WebhookCreateInput = z.infer<typeof WebhookCreate>;
 export type WebhookUpdateInput = z.infer<typeof WebhookUpdate>;
 export type WebhookView = z.infer<typeof Webhook>;
+
+/** Longest rotation grace period: 30 days. */
+export const MAX_GRACE_SECONDS = 2_592_000;
+export const DEFAULT_GRACE_SECONDS = 86_400;
+
+export const RotateSecret = z
+  .object({
+    secret: z
+      .string()
+      .optional()
+      .openapi({ description: "The new secret; omit to have one generated. It must suit the webhook's format." }),
+    grace_seconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_GRACE_SECONDS)
+      .optional()
+      .openapi({ description: "How long the previous secret keeps signing too (default 86400 = 24 h; 0 ends it now)." }),
+  })
+  .openapi("RotateSecret");
+
+export const RotatedWebhook = WebhookWithSecret.extend({
+  secret: z.string().openapi({ description: "The new secret, shown only in this answer." }),
+  previous_secret_expires_at: z
+    .string()
+    .nullable()
+    .openapi({ description: "Until when the previous secret also signs; null when none does." }),
+}).openapi("RotatedWebhook");
+
+export const RecoverRequest = z
+  .object({
+    since: z.iso
+      .datetime({ offset: true })
+      .openapi({ description: "RFC 3339 time: failed deliveries created at or after it are re-sent.", example: "2026-01-01T00:00:00Z" }),
+  })
+  .openapi("RecoverRequest");
+
+export const RecoverAccepted = z
+  .object({ enqueued: z.number().int().openapi({ description: "How many failed deliveries are sent again." }) })
+  .openapi("RecoverAccepted");
+
+export type RotateSecretInput = z.infer<typeof RotateSecret>;

@@ -1,0 +1,106 @@
+/**
+ * Recover a webhook: every `failed` delivery of it created since a time goes
+ * back to `pending` (manual, like a redelivery) and gets one queue message.
+ *
+ * Bounded work (api-contract.md, "Delivery mechanics"; Cloudflare limits: 1,000
+ * D1 queries per invocation, 100 messages per sendBatch):
+ * - one chunk = one `UPDATE ... RETURNING` of at most RECOVER_CHUNK deliveries,
+ *   read in (created_at, seq) order through the index deliveries_webhook_created,
+ *   plus one sendBatch;
+ * - the request does at most RECOVER_INLINE_CHUNKS chunks; if more remain it
+ *   counts them (one read through the same index) and hands the rest to a
+ *   queue message that carries the cursor, whose handler does the same number
+ *   of chunks and passes the cursor on again.
+ * The set is fixed when the request arrives: failed deliveries created in
+ * [since, now]. The cursor only moves forward, so a recovered delivery that
+ * fails again while the recovery is still running is not picked up twice.
+ */
+import { d1 } from "../db/client";
+import type { AppEnv, DeliveryMessage } from "../env";
+import { enqueueDeliveries } from "../events/publish";
+import { usage } from "../usage";
+import { MAX_ATTEMPT_NUMBER } from "./redeliver";
+
+/** Deliveries per UPDATE and per sendBatch (the queue takes at most 100 per call). */
+export const RECOVER_CHUNK = 100;
+/** Chunks per invocation: 5 writes + 5 sendBatch calls, well inside one invocation's limits. */
+export const RECOVER_INLINE_CHUNKS = 5;
+
+/** Where a recovery stands: the next delivery after (c, s), created no later than `until`. */
+export type RecoverCursor = NonNullable<DeliveryMessage["recover"]>;
+
+export type RecoverBounds = { chunk: number; inlineChunks: number };
+
+const DEFAULT_BOUNDS: RecoverBounds = { chunk: RECOVER_CHUNK, inlineChunks: RECOVER_INLINE_CHUNKS };
+
+/** Failed deliveries of webhook ?1 in the cursor's window, after (?3, ?4). */
+const WINDOW = `webhook_id = ?1 AND created_at >= ?3 AND created_at <= ?2 AND (created_at > ?3 OR seq > ?4)
+  AND status = 'failed' AND attempts < ?5`;
+
+/** Starts a recovery; answers how many deliveries it re-enqueues (the ones left to a queue message counted now). */
+export async function recoverWebhook(
+  env: AppEnv,
+  webhookId: string,
+  since: number,
+  now = Date.now(),
+  bounds: RecoverBounds = DEFAULT_BOUNDS,
+): Promise<number> {
+  // seq > 0 holds for every row, so the first chunk starts at created_at >= since.
+  const cursor: RecoverCursor = { w: webhookId, until: now, c: since, s: 0 };
+  const { done, next } = await recoverChunks(env, cursor, now, bounds);
+  if (!next) return done;
+  const left = await d1(env)
+    .prepare(`SELECT count(*) AS n FROM deliveries INDEXED BY deliveries_webhook_created WHERE ${WINDOW}`)
+    .bind(next.w, next.until, next.c, next.s, MAX_ATTEMPT_NUMBER)
+    .first<{ n: number }>();
+  if (!left?.n) return done;
+  await continueLater(env, next);
+  return done + left.n;
+}
+
+/** The queue handler of a recovery's continuation message. */
+export async function continueRecovery(env: AppEnv, cursor: RecoverCursor, now = Date.now()): Promise<void> {
+  const { next } = await recoverChunks(env, cursor, now, DEFAULT_BOUNDS);
+  if (next) await continueLater(env, next);
+}
+
+async function continueLater(env: AppEnv, cursor: RecoverCursor): Promise<void> {
+  // d = 0 names no delivery, so a handler that only knows `d` skips it harmlessly.
+  const message: DeliveryMessage = { d: 0, recover: cursor };
+  await env.DELIVERIES.send(message);
+  usage.queueMessagesSent++;
+}
+
+async function recoverChunks(
+  env: AppEnv,
+  start: RecoverCursor,
+  now: number,
+  bounds: RecoverBounds,
+): Promise<{ done: number; next: RecoverCursor | null }> {
+  const db = d1(env);
+  let cursor = start;
+  let done = 0;
+  for (let i = 0; i < bounds.inlineChunks; i++) {
+    const { results } = await db
+      .prepare(
+        `UPDATE deliveries SET status = 'pending', manual = 1, failure_reason = NULL,
+           next_attempt_at = ?6, enqueued_at = ?6, updated_at = ?6
+         WHERE seq IN (SELECT seq FROM deliveries INDEXED BY deliveries_webhook_created WHERE ${WINDOW} ORDER BY created_at, seq LIMIT ?7)
+         RETURNING seq, created_at`,
+      )
+      .bind(cursor.w, cursor.until, cursor.c, cursor.s, MAX_ATTEMPT_NUMBER, now, bounds.chunk)
+      .all<{ seq: number; created_at: number }>();
+    if (results.length === 0) return { done, next: null };
+    // RETURNING has no order: the cursor moves to the largest (created_at, seq) written.
+    const last = results.reduce((a, b) => (b.created_at > a.created_at || (b.created_at === a.created_at && b.seq > a.seq) ? b : a));
+    cursor = { ...cursor, c: last.created_at, s: last.seq };
+    done += results.length;
+    // If sending fails, the recovery sweep sends these later (they are pending and due).
+    await enqueueDeliveries(
+      env,
+      results.map((r) => r.seq),
+    );
+    if (results.length < bounds.chunk) return { done, next: null };
+  }
+  return { done, next: cursor };
+}

@@ -1,0 +1,71 @@
+/**
+ * Operational events: what the dispatcher itself reports about a namespace's
+ * webhooks (api-contract.md, "Operational events"). They go through the normal
+ * fan-out with `operational: true`, so only webhooks subscribed to the exact
+ * name receive them (`*` and prefixes do not match), and never the webhook the
+ * event is about. Deliveries of operational events never cause further ones
+ * (callers check isOperationalType).
+ *
+ * Event ids are derived from what happened, so if the same report is made
+ * twice (a queue message processed again), publishEvent's idempotency turns
+ * the second into a no-op.
+ */
+import type { AppEnv } from "../env";
+import { deliveryId } from "../ids";
+import { resolveEventType } from "./catalog";
+import { publishEvent } from "./publish";
+
+export type WebhookRef = { id: string; name: string; url: string };
+
+export function isOperationalType(type: string): boolean {
+  return resolveEventType(type)?.operational === true;
+}
+
+export async function emitWebhookDisabled(
+  env: AppEnv,
+  namespace: string,
+  webhook: WebhookRef,
+  reason: string,
+  disabledAt: number,
+): Promise<void> {
+  await publishEvent(
+    env,
+    namespace,
+    {
+      id: `evt_disabled_${webhook.id}_${disabledAt}`,
+      type: "webhook.disabled",
+      data: { webhook, reason, disabled_at: new Date(disabledAt).toISOString() },
+    },
+    { operational: true, excludeWebhookId: webhook.id },
+  );
+}
+
+export type ExhaustedDelivery = {
+  webhook: WebhookRef;
+  deliverySeq: number;
+  event: { id: string; type: string };
+  attempts: number;
+  lastResponseStatus: number | null;
+  reason: string;
+};
+
+export async function emitDeliveryExhausted(env: AppEnv, namespace: string, x: ExhaustedDelivery): Promise<void> {
+  const id = deliveryId(x.deliverySeq);
+  await publishEvent(
+    env,
+    namespace,
+    {
+      id: `evt_exhausted_${id}`,
+      type: "delivery.exhausted",
+      data: {
+        webhook: x.webhook,
+        delivery_id: id,
+        event: x.event,
+        attempts: x.attempts,
+        last_response_status: x.lastResponseStatus,
+        reason: x.reason,
+      },
+    },
+    { operational: true, excludeWebhookId: x.webhook.id },
+  );
+}

@@ -1,0 +1,106 @@
+/**
+ * Auto-disable, and the owner's notices that go with it. Run after every
+ * attempt (consumer onSettled), from the webhook as it was when the attempt
+ * was claimed:
+ * - a 410 Gone disables the webhook at once (Standard Webhooks: "410 means
+ *   disable the endpoint"), reason `receiver_gone`;
+ * - failures unbroken for AUTO_DISABLE_DAYS (webhooks.failing_since, reset by
+ *   any success) disable it, reason `failing_too_long` (Svix: 5 days).
+ * Disabling sets active = 0, disabled_reason, disabled_at, and ends the
+ * webhook's pending deliveries `failed` with the same reason (one UPDATE
+ * through deliveries_webhook_created). PATCH {"active": true} re-enables.
+ *
+ * Notices: `webhook.disabled` when this disabled it, `delivery.exhausted`
+ * when an automatic schedule ran out; neither for a delivery of an
+ * operational event (no notices about notices).
+ *
+ * Nothing here may throw into the consumer: the attempt is already recorded,
+ * and a thrown error would make the queue retry a message that has nothing
+ * left to do. Failures are logged.
+ */
+import type { Config } from "../config";
+import { d1 } from "../db/client";
+import type { SettledDelivery } from "../delivery/consumer";
+import type { AppEnv } from "../env";
+import { emitDeliveryExhausted, emitWebhookDisabled, isOperationalType, type WebhookRef } from "../events/operational";
+
+export const DISABLED_GONE = "receiver_gone";
+export const DISABLED_FAILING = "failing_too_long";
+
+/** The reason this settled attempt disables its webhook, or null. */
+export function disableReason(cfg: Config, settled: SettledDelivery): string | null {
+  const { webhook, attempt } = settled;
+  if (!webhook || !attempt || !webhook.active || settled.status === "succeeded") return null;
+  if (attempt.status === 410) return DISABLED_GONE;
+  const at = attempt.startedAt + attempt.durationMs;
+  if (webhook.failing_since !== null && at - webhook.failing_since >= cfg.autoDisableMs) return DISABLED_FAILING;
+  return null;
+}
+
+export async function applyAutoDisable(env: AppEnv, cfg: Config, settled: SettledDelivery): Promise<void> {
+  try {
+    const reason = disableReason(cfg, settled);
+    if (!reason || !settled.attempt) return;
+    const at = settled.attempt.startedAt + settled.attempt.durationMs;
+    const disabled = await disableWebhook(env, settled.webhook!.id, reason, at);
+    if (disabled && !isOperationalType(settled.eventType)) {
+      await emitWebhookDisabled(env, disabled.namespace, { id: disabled.id, name: disabled.name, url: disabled.url }, reason, at);
+    }
+  } catch (err) {
+    console.error("auto-disable failed", { delivery: settled.seq, error: String(err) });
+  }
+}
+
+/**
+ * Disables the webhook and fails its pending deliveries, in one batch.
+ * Answers the webhook if this call disabled it, null if it already was.
+ */
+export async function disableWebhook(
+  env: AppEnv,
+  webhookId: string,
+  reason: string,
+  at: number,
+): Promise<(WebhookRef & { namespace: string }) | null> {
+  const db = d1(env);
+  const [disabled] = await db.batch<WebhookRef & { namespace: string }>([
+    db
+      .prepare(
+        `UPDATE webhooks SET active = 0, disabled_reason = ?1, disabled_at = ?2, updated_at = ?2
+         WHERE id = ?3 AND active = 1 RETURNING id, namespace, name, url`,
+      )
+      .bind(reason, at, webhookId),
+    db
+      .prepare(
+        `UPDATE deliveries INDEXED BY deliveries_webhook_created
+         SET status = 'failed', failure_reason = ?1, manual = 0, next_attempt_at = ?2, updated_at = ?2
+         WHERE webhook_id = ?3 AND status = 'pending'`,
+      )
+      .bind(reason, at, webhookId),
+  ]);
+  return disabled.results[0] ?? null;
+}
+
+/** `delivery.exhausted` for a delivery whose automatic attempts ran out. */
+export async function reportExhaustion(env: AppEnv, settled: SettledDelivery): Promise<void> {
+  const { webhook, attempt } = settled;
+  // A 410 ends the schedule too, but it is reported as webhook.disabled.
+  if (!webhook || !attempt || attempt.status === 410) return;
+  if (settled.status !== "failed" || settled.failureReason !== "attempts_exhausted") return;
+  if (isOperationalType(settled.eventType)) return;
+  try {
+    const row = await d1(env)
+      .prepare("SELECT attempts FROM deliveries WHERE seq = ?")
+      .bind(settled.seq)
+      .first<{ attempts: number }>();
+    await emitDeliveryExhausted(env, settled.namespace, {
+      webhook: { id: webhook.id, name: webhook.name, url: webhook.url },
+      deliverySeq: settled.seq,
+      event: { id: settled.eventId, type: settled.eventType },
+      attempts: row?.attempts ?? 0,
+      lastResponseStatus: attempt.status ?? null,
+      reason: settled.failureReason,
+    });
+  } catch (err) {
+    console.error("delivery.exhausted notice failed", { delivery: settled.seq, error: String(err) });
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * Secret rotation. The new secret signs from now on; the one it replaces is
+ * kept (sealed) until the grace period ends, and while it lasts every
+ * delivery is signed with both where the format has room (formats.ts:
+ * `standard` two `v1,` entries, `circleci` `v1=new,v1=old`; `djinn` keeps the
+ * old one until the end, api-contract.md "Signing keys"). Standard Webhooks
+ * asks senders to do exactly this during a rotation.
+ *
+ * Rotating again during a grace period replaces the previous secret with the
+ * one that was current: at most two secrets sign at any time.
+ */
+import { and, eq, isNull } from "drizzle-orm";
+import { orm } from "../db/client";
+import { webhooks, type WebhookRow } from "../db/schema";
+import type { AppEnv } from "../env";
+import { ApiError } from "../errors";
+import { seal } from "../security/secret-box";
+import { DEFAULT_GRACE_SECONDS, type RotateSecretInput } from "./schemas";
+import { generateSecret, secretHint, secretProblem } from "./secrets";
+import { findWebhook, toView } from "./service";
+
+export async function rotateSecret(env: AppEnv, namespace: string, id: string, input: RotateSecretInput, now = Date.now()) {
+  const row = await findWebhook(env, namespace, id);
+  const secret = input.secret ?? generateSecret();
+  const problem = secretProblem(row.format, secret);
+  if (problem) {
+    throw new ApiError("validation_failed", `The secret does not suit the ${row.format} format.`, [{ path: "secret", message: problem }]);
+  }
+  const grace = input.grace_seconds ?? DEFAULT_GRACE_SECONDS;
+  // A webhook that had no secret (djinn) has nothing to keep signing with.
+  const keepPrevious = grace > 0 && row.secretSealed !== null;
+  const patch = {
+    secretSealed: await seal(env.SECRETS_KEY, secret),
+    secretHint: secretHint(secret),
+    previousSecretSealed: keepPrevious ? row.secretSealed : null,
+    previousSecretExpiresAt: keepPrevious ? now + grace * 1000 : null,
+    updatedAt: now,
+  } satisfies Partial<WebhookRow>;
+  // Compare-and-set on the old secret: of two concurrent rotations one wins,
+  // the other is told so, and no answered secret is silently dropped.
+  const sameSecret = row.secretSealed === null ? isNull(webhooks.secretSealed) : eq(webhooks.secretSealed, row.secretSealed);
+  const written = await orm(env)
+    .update(webhooks)
+    .set(patch)
+    .where(and(eq(webhooks.id, row.id), sameSecret))
+    .returning({ id: webhooks.id });
+  if (written.length === 0) throw new ApiError("conflict", "The secret was changed at the same time by another request; try again.");
+  return {
+    ...toView({ ...row, ...patch }),
+    secret,
+    previous_secret_expires_at: patch.previousSecretExpiresAt === null ? null : new Date(patch.previousSecretExpiresAt).toISOString(),
+  };
+}
