@@ -4,10 +4,10 @@
  * At full scale it writes bench/results.json and the table in
  * bench/README.md; a smaller scale writes bench/results.local.json only.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../scripts/lib/local-dispatcher.ts";
-import { runBench } from "./core.ts";
+import { runBench, type BenchResult } from "./core.ts";
 import { markdownTable, printResult } from "./report.ts";
 
 function arg(name: string): string | undefined {
@@ -23,15 +23,21 @@ if (!(scale > 0 && scale <= 1)) {
   process.exit(2);
 }
 
-const result = await runBench({ scale, log: (s) => console.log(`[bench] ${s}`) });
+// `--table`: only rewrite bench/README.md's table from bench/results.json.
+const tableOnly = process.argv.includes("--table");
+const result: BenchResult = tableOnly
+  ? JSON.parse(readFileSync(join(ROOT, "bench", "results.json"), "utf8"))
+  : await runBench({ scale, log: (s) => console.log(`[bench] ${s}`) });
 printResult(result);
 
-const full = scale === 1;
-const file = join(ROOT, "bench", full ? "results.json" : "results.local.json");
-writeFileSync(file, JSON.stringify(result, null, 2) + "\n");
-console.log(`wrote ${file}`);
-if (full) {
-  const readme = join(ROOT, "bench", "README.md");
+const full = result.scale === 1;
+if (!tableOnly) {
+  const file = join(ROOT, "bench", full ? "results.json" : "results.local.json");
+  writeFileSync(file, JSON.stringify(result, null, 2) + "\n");
+  console.log(`wrote ${file}`);
+}
+const readme = join(ROOT, "bench", "README.md");
+if (full && existsSync(readme)) {
   const text = readFileSync(readme, "utf8");
   const start = "<!-- results -->";
   const end = "<!-- /results -->";
