@@ -34,6 +34,7 @@ export default {
   },
   async queue(batch, env) {
     usage.workerInvocations++;
+    usage.queueMessagesReceived += batch.messages.length;
     if (batch.queue.endsWith("-dlq")) await handleDeadLetters(batch, env);
     else await handleDeliveryBatch(batch, env);
   },

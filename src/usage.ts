@@ -8,6 +8,8 @@ export const usage = {
   d1RowsRead: 0,
   d1RowsWritten: 0,
   queueMessagesSent: 0,
+  /** Messages handed to a consumer (each is a billed read, retries included). */
+  queueMessagesReceived: 0,
   queueRetries: 0,
   queueAcks: 0,
   deliveryAttempts: 0,

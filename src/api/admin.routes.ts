@@ -1,8 +1,14 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { pruneExpired } from "../delivery/retention";
 import { resetUsage, usage } from "../usage";
 import { authorize } from "./auth";
 import type { AppContext } from "./context";
-import { errorResponses, jsonResponse } from "./openapi-helpers";
+import { errorResponses, jsonBody, jsonResponse } from "./openapi-helpers";
+
+const PruneRequest = z
+  .object({ now: z.number().int().positive().optional().openapi({ description: "Run as if it were this time (ms since epoch); default now." }) })
+  .openapi("RetentionPruneRequest");
+const PruneResult = z.object({ events: z.number(), deliveries: z.number(), attempts: z.number() }).openapi("RetentionPruneResult");
 
 const Usage = z.object(Object.fromEntries(Object.keys(usage).map((k) => [k, z.number()]))).openapi("Usage");
 
@@ -33,6 +39,24 @@ export function mountAdminRoutes(app: OpenAPIHono<AppContext>) {
       authorize(c.get("principal"), null, "admin");
       resetUsage();
       return c.body(null, 204);
+    },
+  );
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/admin/retention/prune",
+      tags: ["Admin"],
+      summary: "Run one retention pass now",
+      description:
+        "What the Cron Trigger runs each minute, bounded the same way. `now` lets the benchmark measure the rows a later " +
+        "prune deletes (a delete is a billed write) without waiting RETENTION_DAYS.",
+      request: { body: jsonBody(PruneRequest) },
+      responses: { 200: jsonResponse(PruneResult, "Rows removed by this pass."), ...errorResponses("forbidden", "validation_failed") },
+    }),
+    async (c) => {
+      authorize(c.get("principal"), null, "admin");
+      const { now } = c.req.valid("json");
+      return c.json(await pruneExpired(c.env, now), 200);
     },
   );
 }

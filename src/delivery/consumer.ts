@@ -208,11 +208,17 @@ export async function processDelivery(env: AppEnv, seq: number, now = Date.now()
         attempt.errorMessage ?? null,
       ),
     db
+      // A delivery that stays pending keeps `status` out of the SET list: assigning
+      // it, even unchanged, re-inserts the partial pending-index entry (a billed
+      // row; bench/README.md measures it).
       .prepare(
-        `UPDATE deliveries SET status = ?, last_response_status = ?, last_duration_ms = ?, next_attempt_at = ?,
-           manual = 0, failure_reason = ?, updated_at = ? WHERE seq = ? AND attempts = ?`,
+        `UPDATE deliveries SET ${status === "pending" ? "" : "status = ?8, "}last_response_status = ?1, last_duration_ms = ?2,
+           next_attempt_at = ?3, manual = 0, failure_reason = ?4, updated_at = ?5 WHERE seq = ?6 AND attempts = ?7`,
       )
-      .bind(status, attempt.status ?? null, attempt.durationMs, nextAttemptAt, failureReason, finishedAt, seq, claimed.attempts),
+      .bind(
+        ...[attempt.status ?? null, attempt.durationMs, nextAttemptAt, failureReason, finishedAt, seq, claimed.attempts],
+        ...(status === "pending" ? [] : [status]),
+      ),
   ]);
 
   await onSettled(env, cfg, { ...base, status, attempt, failureReason: failureReason ?? undefined });

@@ -5,6 +5,7 @@
  */
 import { d1 } from "../db/client";
 import type { AppEnv, DeliveryMessage } from "../env";
+import { usage } from "../usage";
 
 export async function handleDeadLetters(batch: MessageBatch<DeliveryMessage>, env: AppEnv): Promise<void> {
   const now = Date.now();
@@ -18,5 +19,6 @@ export async function handleDeadLetters(batch: MessageBatch<DeliveryMessage>, en
         .bind(now, now, m.body.d),
     ),
   );
+  usage.queueAcks += batch.messages.length;
   batch.ackAll();
 }

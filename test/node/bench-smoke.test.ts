@@ -1,0 +1,33 @@
+/**
+ * The benchmark, tiny: every scenario runs with a few events against the real
+ * Worker, so `npm run bench` never rots. No thresholds: the figures depend on
+ * the machine. What must hold is that each one is there and consistent.
+ */
+import { describe, expect, it } from "vitest";
+import { runBench } from "../../bench/core.ts";
+
+describe("benchmark smoke run", () => {
+  it("runs every scenario and reports every figure", async () => {
+    const result = await runBench({ scale: 0.005, ports: { dispatcher: 8876, receiver: 8877, ceiling: 8878 }, publishConcurrency: 4 });
+    expect(result.ceiling.deliveries_per_second).toBeGreaterThan(0);
+    expect(Object.keys(result.scenarios)).toEqual(["fan_out_1", "fan_out_10", "fan_out_500", "retry"]);
+    for (const [name, s] of Object.entries(result.scenarios)) {
+      expect(s.deliveries, name).toBe(s.events * s.webhooks_per_event);
+      expect(s.deliveries_per_second, name).toBeGreaterThan(0);
+      expect(s.ratio_to_ceiling, name).toBeCloseTo(s.deliveries_per_second / s.ceiling_deliveries_per_second, 2);
+      for (const p of [s.publish_ms, s.latency_ms]) expect(p.p50 <= p.p95 && p.p95 <= p.p99, name).toBe(true);
+      // Counted by the Worker, not estimated: every delivery wrote rows, and retention deleted some.
+      expect(s.d1_queries_per_delivery_hot_path, name).toBeGreaterThan(0);
+      expect(s.rows_written_per_delivery_hot_path, name).toBeGreaterThan(0);
+      expect(s.rows_written_per_delivery_retention, name).toBeGreaterThan(0);
+      expect(s.rows_written_per_delivery, name).toBeCloseTo(s.rows_written_per_delivery_hot_path + s.rows_written_per_delivery_retention, 2);
+      expect(s.queue_messages_sent_per_delivery, name).toBe(1);
+      expect(s.worker_invocations_per_delivery, name).toBeGreaterThan(0);
+      expect(s.usd_per_million_deliveries_marginal, name).toBeGreaterThan(0);
+    }
+    // One message per delivery is 3 operations; the retry scenario adds one read per retried delivery.
+    expect(result.scenarios.fan_out_1.queue_operations_per_delivery).toBe(3);
+    expect(result.scenarios.retry.queue_operations_per_delivery).toBe(4);
+    expect(result.scenarios.retry.queue_retries_per_delivery).toBe(1);
+  });
+});
