@@ -1,13 +1,17 @@
 /**
- * The queue consumer: one message = one delivery = at most one HTTP attempt.
+ * The queue consumer: one message = one delivery = at most one HTTP attempt,
+ * handled a whole queue batch at a time so D1 sees a few statements per
+ * batch, not per delivery:
  *
- * 1. Claim the attempt in D1 (a conditional UPDATE that also returns the event
- *    and webhook), so a duplicate or concurrent message never sends twice.
- *    While the attempt runs, next_attempt_at holds its lease expiry; if this
- *    Worker dies, the sweep picks the delivery up once the lease has passed.
- * 2. Build, sign and POST the request.
- * 3. Record the attempt and the delivery's new state in one batch, then ack
- *    or retry the message. A failure is never acked as if it were delivered.
+ * 1. Claim every due delivery of the batch in ONE conditional UPDATE that also
+ *    returns each one's event and webhook, so a duplicate or concurrent
+ *    message never sends twice. While an attempt runs, next_attempt_at holds
+ *    its lease expiry; if this Worker dies, the sweep picks the delivery up
+ *    once the lease has passed.
+ * 2. Build, sign and POST the requests, concurrently.
+ * 3. Record every attempt and every delivery's new state in ONE D1 batch
+ *    (one multi-row INSERT, one or two multi-row UPDATEs), then ack or retry
+ *    each message. A failure is never acked as if it were delivered.
  */
 import { config, type Config } from "../config";
 import { d1 } from "../db/client";
@@ -71,35 +75,57 @@ export type SettledDelivery = {
   failureReason?: string;
 };
 
-export async function handleDeliveryBatch(batch: MessageBatch<DeliveryMessage>, env: AppEnv): Promise<void> {
+/**
+ * Test seams: a hook that throws simulates the Worker dying at that point
+ * (after the claim, after the POSTs but before anything is recorded).
+ */
+export type ConsumerHooks = {
+  afterClaim?: (claimed: number[]) => void | Promise<void>;
+  afterFetch?: (attempted: number[]) => void | Promise<void>;
+};
+
+export async function handleDeliveryBatch(batch: MessageBatch<DeliveryMessage>, env: AppEnv, hooks?: ConsumerHooks): Promise<void> {
+  const deliveries: Message<DeliveryMessage>[] = [];
   await Promise.all(
     batch.messages.map(async (message) => {
+      if (!message.body.recover) return deliveries.push(message);
       try {
-        if (message.body.recover) {
-          await continueRecovery(env, message.body.recover);
-          usage.queueAcks++;
-          message.ack();
-          return;
-        }
-        const outcome = await processDelivery(env, message.body.d);
-        if (outcome.kind === "retry") {
-          usage.queueRetries++;
-          message.retry({ delaySeconds: outcome.delaySeconds });
-        } else {
-          usage.queueAcks++;
-          message.ack();
-        }
+        await continueRecovery(env, message.body.recover);
+        usage.queueAcks++;
+        message.ack();
       } catch (err) {
-        console.error("delivery processing failed; retrying the message", { d: message.body.d, error: String(err) });
+        console.error("recovery continuation failed; retrying the message", { error: String(err) });
         usage.queueRetries++;
         message.retry({ delaySeconds: ERROR_RETRY_SECONDS });
       }
     }),
   );
+  if (deliveries.length === 0) return;
+  let outcomes: Map<number, Outcome>;
+  try {
+    outcomes = await processDeliveries(env, deliveries.map((m) => m.body.d), Date.now(), hooks);
+  } catch (err) {
+    console.error("delivery batch failed; retrying its messages", { count: deliveries.length, error: String(err) });
+    for (const m of deliveries) {
+      usage.queueRetries++;
+      m.retry({ delaySeconds: ERROR_RETRY_SECONDS });
+    }
+    return;
+  }
+  for (const message of deliveries) {
+    const outcome = outcomes.get(message.body.d);
+    if (outcome?.kind === "retry") {
+      usage.queueRetries++;
+      message.retry({ delaySeconds: outcome.delaySeconds });
+    } else {
+      usage.queueAcks++;
+      message.ack();
+    }
+  }
 }
 
 const CLAIM_SQL = `UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?3, updated_at = ?2
-WHERE seq = ?1 AND status = 'pending' AND next_attempt_at <= ?2
+WHERE seq IN (SELECT value FROM json_each(?1)) AND status = 'pending' AND next_attempt_at <= ?2
 RETURNING seq, attempts, manual, namespace, event_type, webhook_id,
   (SELECT json_object('id', e.id, 'type', e.type, 'data', e.data, 'created_at', e.created_at)
      FROM events e WHERE e.seq = deliveries.event_seq) AS event,
@@ -109,16 +135,91 @@ RETURNING seq, attempts, manual, namespace, event_type, webhook_id,
           'consecutive_failures', w.consecutive_failures)
      FROM webhooks w WHERE w.id = deliveries.webhook_id) AS webhook`;
 
-export async function processDelivery(env: AppEnv, seq: number, now = Date.now()): Promise<Outcome> {
+/** Every attempt of a batch, in one statement: the rows come as one JSON array. */
+const RECORD_ATTEMPTS_SQL = `INSERT INTO attempts (seq, delivery_seq, attempt, trigger, started_at, duration_ms, url, request_headers,
+  response_status, response_headers, response_body, error_class, error_message)
+SELECT a.value ->> '$.seq', a.value ->> '$.delivery_seq', a.value ->> '$.attempt', a.value ->> '$.trigger',
+  a.value ->> '$.started_at', a.value ->> '$.duration_ms', a.value ->> '$.url', a.value ->> '$.request_headers',
+  a.value ->> '$.response_status', a.value ->> '$.response_headers', a.value ->> '$.response_body',
+  a.value ->> '$.error_class', a.value ->> '$.error_message'
+FROM json_each(?1) a`;
+
+/**
+ * New delivery states, one statement per kind. A delivery that stays pending
+ * keeps `status` out of the SET list: assigning it, even unchanged, re-inserts
+ * the partial pending-index entry (a billed row; bench/README.md measures it).
+ */
+const settleSql = (withStatus: boolean) => `UPDATE deliveries SET ${withStatus ? "status = r.value ->> '$.status', " : ""}
+  last_response_status = r.value ->> '$.response_status', last_duration_ms = r.value ->> '$.duration_ms',
+  next_attempt_at = r.value ->> '$.next_attempt_at', manual = 0, failure_reason = r.value ->> '$.failure_reason',
+  updated_at = r.value ->> '$.updated_at'
+FROM json_each(?1) r
+WHERE deliveries.seq = r.value ->> '$.seq' AND deliveries.attempts = r.value ->> '$.attempt'`;
+
+type Settlement = {
+  settled: SettledDelivery;
+  outcome: Outcome;
+  attemptRow?: Record<string, unknown>;
+  stateRow?: Record<string, unknown>;
+  /** Ended without an attempt (webhook gone or disabled). */
+  endedWithoutAttempt?: string;
+};
+
+export async function processDelivery(env: AppEnv, seq: number, now = Date.now(), hooks?: ConsumerHooks): Promise<Outcome> {
+  return (await processDeliveries(env, [seq], now, hooks)).get(seq) ?? { kind: "skipped" };
+}
+
+export async function processDeliveries(
+  env: AppEnv,
+  seqs: number[],
+  now = Date.now(),
+  hooks?: ConsumerHooks,
+): Promise<Map<number, Outcome>> {
   const cfg = config(env);
   const db = d1(env);
-  const claimed = await db
+  const { results: claimed } = await db
     .prepare(CLAIM_SQL)
-    .bind(seq, now, now + cfg.deliveryTimeoutMs + LEASE_MARGIN_MS)
-    .first<ClaimedDelivery>();
-  // Not pending, not yet due, or claimed by another consumer: nothing to do.
-  if (!claimed) return { kind: "skipped" };
+    .bind(JSON.stringify([...new Set(seqs)]), now, now + cfg.deliveryTimeoutMs + LEASE_MARGIN_MS)
+    .all<ClaimedDelivery>();
+  // Unclaimed: not pending, not yet due, or claimed by another consumer.
+  const outcomes = new Map<number, Outcome>(seqs.map((s) => [s, { kind: "skipped" }]));
+  if (claimed.length === 0) return outcomes;
+  await hooks?.afterClaim?.(claimed.map((c) => c.seq));
 
+  const settlements = await Promise.all(claimed.map((c) => attemptClaimed(env, cfg, c, now)));
+  await hooks?.afterFetch?.(settlements.filter((s) => s.attemptRow).map((s) => s.settled.seq));
+
+  const attemptRows = settlements.flatMap((s) => (s.attemptRow ? [s.attemptRow] : []));
+  const states = settlements.flatMap((s) => (s.stateRow ? [s.stateRow] : []));
+  const settledRows = states.filter((r) => r.status !== "pending");
+  const pendingRows = states.filter((r) => r.status === "pending");
+  const ended = settlements.filter((s) => s.endedWithoutAttempt);
+  const statements = [
+    attemptRows.length ? db.prepare(RECORD_ATTEMPTS_SQL).bind(JSON.stringify(attemptRows)) : null,
+    settledRows.length ? db.prepare(settleSql(true)).bind(JSON.stringify(settledRows)) : null,
+    pendingRows.length ? db.prepare(settleSql(false)).bind(JSON.stringify(pendingRows)) : null,
+    ...ended.map((s) =>
+      db
+        .prepare(
+          `UPDATE deliveries SET status = 'failed', attempts = attempts - 1, failure_reason = ?, next_attempt_at = ?, updated_at = ?
+           WHERE seq = ? AND status = 'pending'`,
+        )
+        .bind(s.endedWithoutAttempt, now, now, s.settled.seq),
+    ),
+    ...webhookHealthUpdates(db, settlements),
+  ].filter((st): st is D1PreparedStatement => st !== null);
+  await db.batch(statements);
+
+  for (const s of settlements) {
+    outcomes.set(s.settled.seq, s.outcome);
+    await applyAutoDisable(env, cfg, s.settled);
+    await reportExhaustion(env, s.settled);
+  }
+  return outcomes;
+}
+
+async function attemptClaimed(env: AppEnv, cfg: Config, claimed: ClaimedDelivery, now: number): Promise<Settlement> {
+  const seq = claimed.seq;
   const webhook = claimed.webhook ? (JSON.parse(claimed.webhook) as ClaimedWebhook) : null;
   const event = claimed.event ? (JSON.parse(claimed.event) as ClaimedEvent) : null;
   const trigger = claimed.manual ? "manual" : "automatic";
@@ -126,9 +227,11 @@ export async function processDelivery(env: AppEnv, seq: number, now = Date.now()
 
   if (!webhook || !event || !webhook.active) {
     const reason = !webhook ? "webhook_deleted" : !event ? "event_deleted" : "webhook_disabled";
-    await settleWithoutAttempt(env, seq, reason, now);
-    await onSettled(env, cfg, { ...base, status: "failed", failureReason: reason });
-    return { kind: "settled", status: "failed" };
+    return {
+      settled: { ...base, status: "failed", failureReason: reason },
+      outcome: { kind: "settled", status: "failed" },
+      endedWithoutAttempt: reason,
+    };
   }
 
   const verdict = checkTargetUrl(webhook.url, { allowLoopback: cfg.allowLoopback });
@@ -185,82 +288,77 @@ export async function processDelivery(env: AppEnv, seq: number, now = Date.now()
   // The due time sits a second before the queue's delay ends, so the retried
   // message always finds its delivery due.
   const nextAttemptAt = retryDelay !== null ? finishedAt + retryDelay * 1000 - 1000 : finishedAt;
-  await db.batch([
-    db
-      .prepare(
-        `INSERT INTO attempts (seq, delivery_seq, attempt, trigger, started_at, duration_ms, url, request_headers,
-           response_status, response_headers, response_body, error_class, error_message)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .bind(
-        seq * ATTEMPT_SLOTS + claimed.attempts,
-        seq,
-        claimed.attempts,
-        trigger,
-        attempt.startedAt,
-        attempt.durationMs,
-        webhook.url,
-        JSON.stringify(requestHeaders),
-        attempt.status ?? null,
-        attempt.headers ? JSON.stringify(attempt.headers) : null,
-        attempt.body ?? null,
-        attempt.errorClass ?? null,
-        attempt.errorMessage ?? null,
-      ),
-    db
-      // A delivery that stays pending keeps `status` out of the SET list: assigning
-      // it, even unchanged, re-inserts the partial pending-index entry (a billed
-      // row; bench/README.md measures it).
-      .prepare(
-        `UPDATE deliveries SET ${status === "pending" ? "" : "status = ?8, "}last_response_status = ?1, last_duration_ms = ?2,
-           next_attempt_at = ?3, manual = 0, failure_reason = ?4, updated_at = ?5 WHERE seq = ?6 AND attempts = ?7`,
-      )
-      .bind(
-        ...[attempt.status ?? null, attempt.durationMs, nextAttemptAt, failureReason, finishedAt, seq, claimed.attempts],
-        ...(status === "pending" ? [] : [status]),
-      ),
-  ]);
-
-  await onSettled(env, cfg, { ...base, status, attempt, failureReason: failureReason ?? undefined });
-  return retryDelay !== null ? { kind: "retry", delaySeconds: retryDelay, attempt } : { kind: "settled", status, attempt };
-}
-
-async function settleWithoutAttempt(env: AppEnv, seq: number, reason: string, now: number): Promise<void> {
-  await d1(env)
-    .prepare(
-      `UPDATE deliveries SET status = 'failed', attempts = attempts - 1, failure_reason = ?, next_attempt_at = ?, updated_at = ?
-       WHERE seq = ? AND status = 'pending'`,
-    )
-    .bind(reason, now, now, seq)
-    .run();
+  return {
+    settled: { ...base, status, attempt, failureReason: failureReason ?? undefined },
+    outcome: retryDelay !== null ? { kind: "retry", delaySeconds: retryDelay, attempt } : { kind: "settled", status, attempt },
+    attemptRow: {
+      seq: seq * ATTEMPT_SLOTS + claimed.attempts,
+      delivery_seq: seq,
+      attempt: claimed.attempts,
+      trigger,
+      started_at: attempt.startedAt,
+      duration_ms: attempt.durationMs,
+      url: webhook.url,
+      request_headers: JSON.stringify(requestHeaders),
+      response_status: attempt.status ?? null,
+      response_headers: attempt.headers ? JSON.stringify(attempt.headers) : null,
+      response_body: attempt.body ?? null,
+      error_class: attempt.errorClass ?? null,
+      error_message: attempt.errorMessage ?? null,
+    },
+    stateRow: {
+      seq,
+      attempt: claimed.attempts,
+      status,
+      response_status: attempt.status ?? null,
+      duration_ms: attempt.durationMs,
+      next_attempt_at: nextAttemptAt,
+      failure_reason: failureReason,
+      updated_at: finishedAt,
+    },
+  };
 }
 
 /**
- * Applies the owner's policies (auto-disable, operational notices: see
- * webhooks/auto-disable.ts), then keeps the webhook's health record: written
- * only when it changes (a failure,
- * or the first success after failures), so a healthy webhook costs no writes.
+ * The webhooks' health records, one statement per webhook that changed: a
+ * failure, or the first success after failures. A healthy webhook costs no
+ * writes. Attempts of one batch are folded together per webhook.
  */
-async function onSettled(env: AppEnv, cfg: Config, settled: SettledDelivery): Promise<void> {
-  await applyAutoDisable(env, cfg, settled);
-  await reportExhaustion(env, settled);
-  const { webhook, attempt } = settled;
-  if (!webhook || !attempt) return;
-  const now = attempt.startedAt + attempt.durationMs;
-  const ok = settled.status === "succeeded";
-  if (ok && webhook.consecutive_failures === 0 && webhook.failing_since === null) return;
-  const db = d1(env);
-  if (ok) {
-    await db
-      .prepare("UPDATE webhooks SET consecutive_failures = 0, failing_since = NULL, last_success_at = ? WHERE id = ?")
-      .bind(now, webhook.id)
-      .run();
-  } else {
-    await db
-      .prepare(
-        "UPDATE webhooks SET consecutive_failures = consecutive_failures + 1, failing_since = coalesce(failing_since, ?), last_failure_at = ? WHERE id = ?",
-      )
-      .bind(now, now, webhook.id)
-      .run();
+function webhookHealthUpdates(db: D1Database, settlements: Settlement[]): D1PreparedStatement[] {
+  const byWebhook = new Map<string, { webhook: ClaimedWebhook; failures: number; firstFailure: number; lastFailure: number; lastSuccess: number | null }>();
+  for (const { settled } of settlements) {
+    const { webhook, attempt } = settled;
+    if (!webhook || !attempt) continue;
+    const at = attempt.startedAt + attempt.durationMs;
+    const entry = byWebhook.get(webhook.id) ?? { webhook, failures: 0, firstFailure: Infinity, lastFailure: 0, lastSuccess: null };
+    if (settled.status === "succeeded") entry.lastSuccess = Math.max(entry.lastSuccess ?? 0, at);
+    else {
+      entry.failures++;
+      entry.firstFailure = Math.min(entry.firstFailure, at);
+      entry.lastFailure = Math.max(entry.lastFailure, at);
+    }
+    byWebhook.set(webhook.id, entry);
   }
+  const statements: D1PreparedStatement[] = [];
+  for (const { webhook, failures, firstFailure, lastFailure, lastSuccess } of byWebhook.values()) {
+    if (failures === 0) {
+      if (webhook.consecutive_failures === 0 && webhook.failing_since === null) continue;
+      statements.push(
+        db.prepare("UPDATE webhooks SET consecutive_failures = 0, failing_since = NULL, last_success_at = ? WHERE id = ?").bind(lastSuccess, webhook.id),
+      );
+    } else {
+      // A success in the same batch as failures: the newest outcome decides the streak.
+      const recovered = lastSuccess !== null && lastSuccess > lastFailure;
+      statements.push(
+        recovered
+          ? db.prepare("UPDATE webhooks SET consecutive_failures = 0, failing_since = NULL, last_success_at = ?, last_failure_at = ? WHERE id = ?").bind(lastSuccess, lastFailure, webhook.id)
+          : db
+              .prepare(
+                "UPDATE webhooks SET consecutive_failures = consecutive_failures + ?, failing_since = coalesce(failing_since, ?), last_failure_at = ? WHERE id = ?",
+              )
+              .bind(failures, firstFailure, lastFailure, webhook.id),
+      );
+    }
+  }
+  return statements;
 }
