@@ -1,3 +1,4 @@
+import { env } from "cloudflare:test";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { api, createWebhook, onlyDeliveryOf, received, receiverUrl, settledDelivery, uniqueKey, waitFor } from "./support/api";
@@ -109,5 +110,21 @@ describe("delivery", () => {
     const created = all.map((d: { created_at: string }) => Date.parse(d.created_at));
     expect(created).toEqual([...created].sort((a, b) => b - a));
     expect(all[0]).toMatchObject({ webhook_id: hook.id, event_type: "build.started", status: "succeeded", attempts: 1 });
+  });
+
+  it("records an attempt that could not be prepared (a secret that no longer unseals) and keeps the schedule", async () => {
+    const key = uniqueKey();
+    const hook = await createWebhook(ns, { url: receiverUrl(`/ok/${key}`) });
+    await env.DB.prepare("UPDATE webhooks SET secret_sealed = 'v1.AAAAAAAAAAAAAAAA.AAAA' WHERE id = ?").bind(hook.id).run();
+    await api("POST", `/v1/namespaces/${ns}/events`, { type: "build.started", data: {} });
+    const delivery = await onlyDeliveryOf(ns, hook.id);
+    const detail = await waitFor(
+      () => api("GET", `/v1/namespaces/${ns}/deliveries/${delivery.id}`),
+      (r) => r.body.attempts.length >= 1,
+      15_000,
+    );
+    expect(detail.body.attempts[0].error).toEqual({ class: "internal", message: "The request could not be prepared." });
+    expect(detail.body.status).toBe("pending");
+    expect(await received(key)).toHaveLength(0);
   });
 });

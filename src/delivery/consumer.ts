@@ -186,7 +186,7 @@ export async function processDeliveries(
   if (claimed.length === 0) return outcomes;
   await hooks?.afterClaim?.(claimed.map((c) => c.seq));
 
-  const settlements = await Promise.all(claimed.map((c) => attemptClaimed(env, cfg, c, now)));
+  const settlements = await Promise.all(claimed.map((c) => attemptClaimedSafely(env, cfg, c, now)));
   await hooks?.afterFetch?.(settlements.filter((s) => s.attemptRow).map((s) => s.settled.seq));
 
   const attemptRows = settlements.flatMap((s) => (s.attemptRow ? [s.attemptRow] : []));
@@ -262,6 +262,39 @@ async function attemptClaimed(env: AppEnv, cfg: Config, claimed: ClaimedDelivery
     usage.deliveryAttempts++;
     attempt = await postOnce(webhook.url, sent, request.body, cfg.deliveryTimeoutMs);
   }
+  return settle(cfg, claimed, webhook, base, verdict.ok, trigger, requestHeaders, attempt);
+}
+
+/**
+ * A delivery whose request could not even be prepared (say, a secret that no
+ * longer unseals) fails this attempt on record and follows the schedule,
+ * instead of failing the whole batch.
+ */
+async function attemptClaimedSafely(env: AppEnv, cfg: Config, claimed: ClaimedDelivery, now: number): Promise<Settlement> {
+  try {
+    return await attemptClaimed(env, cfg, claimed, now);
+  } catch (err) {
+    console.error("could not prepare a delivery", { delivery: claimed.seq, error: String(err) });
+    const webhook = claimed.webhook ? (JSON.parse(claimed.webhook) as ClaimedWebhook) : null;
+    const eventId = claimed.event ? (JSON.parse(claimed.event) as ClaimedEvent).id : "";
+    if (!webhook) throw err;
+    const base = { seq: claimed.seq, namespace: claimed.namespace, eventType: claimed.event_type, eventId, webhook };
+    const attempt: AttemptResult = { startedAt: now, durationMs: 0, errorClass: "internal", errorMessage: "The request could not be prepared." };
+    return settle(cfg, claimed, webhook, base, true, claimed.manual ? "manual" : "automatic", {}, attempt);
+  }
+}
+
+function settle(
+  cfg: Config,
+  claimed: ClaimedDelivery,
+  webhook: ClaimedWebhook,
+  base: Omit<SettledDelivery, "status">,
+  urlAllowed: boolean,
+  trigger: "manual" | "automatic",
+  requestHeaders: Record<string, string>,
+  attempt: AttemptResult,
+): Settlement {
+  const seq = claimed.seq;
 
   const ok = attempt.status !== undefined && attempt.status >= 200 && attempt.status < 300 && !attempt.errorClass;
   const finishedAt = attempt.startedAt + attempt.durationMs;
@@ -273,7 +306,7 @@ async function attemptClaimed(env: AppEnv, cfg: Config, claimed: ClaimedDelivery
     usage.deliverySuccesses++;
   } else {
     const decision =
-      claimed.manual || verdict.ok === false || attempt.status === 410
+      claimed.manual || !urlAllowed || attempt.status === 410
         ? ({ retry: false } as const)
         : nextRetry(cfg.retrySchedule, claimed.attempts, { status: attempt.status, retryAfter: attempt.headers?.["retry-after"] }, finishedAt);
     if (decision.retry) {
@@ -281,7 +314,7 @@ async function attemptClaimed(env: AppEnv, cfg: Config, claimed: ClaimedDelivery
       retryDelay = decision.delaySeconds;
     } else {
       status = "failed";
-      failureReason = verdict.ok === false ? "url_not_allowed" : claimed.manual ? "manual_attempt_failed" : "attempts_exhausted";
+      failureReason = !urlAllowed ? "url_not_allowed" : claimed.manual ? "manual_attempt_failed" : "attempts_exhausted";
     }
   }
 

@@ -11,7 +11,7 @@ export type AttemptResult = {
   status?: number;
   headers?: Record<string, string>;
   body?: string;
-  errorClass?: "timeout" | "connection_refused" | "dns" | "tls" | "network" | "url_not_allowed";
+  errorClass?: "timeout" | "connection_refused" | "dns" | "tls" | "network" | "url_not_allowed" | "internal";
   errorMessage?: string;
 };
 
