@@ -8,6 +8,7 @@ import { Webhook as StandardWebhook } from "standardwebhooks";
 import { Webhook as SvixWebhook } from "svix";
 import { describe, expect, it } from "vitest";
 import { api, createWebhook, onlyDeliveryOf, received, receiverUrl, settledDelivery, uniqueKey, waitFor, type Recorded } from "./support/api";
+import { buildRequest } from "../src/delivery/formats";
 import { fixture } from "./support/fixtures";
 
 const ns = "wire-formats";
@@ -171,5 +172,34 @@ describe("format through the webhooks API", () => {
     const toStandard = await api("PATCH", `/v1/namespaces/${ns}/webhooks/${hook.id}`, { format: "standard" });
     expect(toStandard.status).toBe(422);
     expect(toStandard.body.error.details[0].path).toBe("secret");
+  });
+});
+
+describe("signatures during a secret rotation (buildRequest)", () => {
+  const event = { id: "evt_rot", type: "build.finished", data: JSON.stringify(fixture("build.finished")), createdAt: Date.now() };
+  const webhook = { id: "wh_rot", name: "rot" };
+  const oldSecret = "old-secret-string-0001";
+  const newSecret = `whsec_${btoa("n".repeat(32))}`;
+  const now = () => Math.floor(Date.now() / 1000);
+
+  it("standard sends both signatures; each secret verifies", async () => {
+    const r = await buildRequest("standard", event, webhook, { current: newSecret, previous: `whsec_${btoa("o".repeat(32))}` }, now());
+    expect(r.headers["webhook-signature"].split(" ")).toHaveLength(2);
+    expect(() => new StandardWebhook(newSecret).verify(r.body, r.headers)).not.toThrow();
+    expect(() => new StandardWebhook(`whsec_${btoa("o".repeat(32))}`).verify(r.body, r.headers)).not.toThrow();
+  });
+
+  it("circleci sends v1=<new>,v1=<old>", async () => {
+    const r = await buildRequest("circleci", event, webhook, { current: newSecret, previous: oldSecret }, now());
+    expect(r.headers["circleci-signature"]).toBe(`v1=${await hmacHex(newSecret, r.body)},v1=${await hmacHex(oldSecret, r.body)}`);
+  });
+
+  it("djinn, with room for one, keeps the old secret until the grace period ends", async () => {
+    const during = await buildRequest("djinn", event, webhook, { current: newSecret, previous: oldSecret }, now());
+    expect(await verifySha256(oldSecret, during.body, during.headers["x-djinn-ci-signature"])).toBe(true);
+    expect(new StandardWebhook(utf8AsWhsec(oldSecret)).verify(during.body, during.headers)).toBeTruthy();
+    const after = await buildRequest("djinn", event, webhook, { current: newSecret, previous: null }, now());
+    expect(await verifySha256(newSecret, after.body, after.headers["x-djinn-ci-signature"])).toBe(true);
+    expect(after.body).toBe(event.data);
   });
 });
