@@ -16,6 +16,7 @@ import {
   WebhookWithSecret,
 } from "../webhooks/schemas";
 import { rotateSecret } from "../webhooks/rotation";
+import { pingWebhook, PingQuery, PingQueued, PingResult } from "../webhooks/ping";
 import { createWebhook, deleteWebhook, findWebhook, listWebhooks, toView, updateWebhook } from "../webhooks/service";
 import { authorize } from "./auth";
 import type { AppContext } from "./context";
@@ -114,6 +115,31 @@ export function mountWebhookRoutes(app: OpenAPIHono<AppContext>) {
       authorize(c.get("principal"), ns, "webhooks:write");
       await deleteWebhook(c.env, ns, id);
       return c.body(null, 204);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/namespaces/{ns}/webhooks/{id}/ping",
+      tags,
+      summary: "Send a test ping",
+      description:
+        "Sends a `ping` event to this webhook only (subscribed to `ping` or not), in its format, through the normal queue; " +
+        "it appears in the webhook's delivery log. With `?wait=true` the answer waits up to 20 s for the first attempt " +
+        "and is 200 with its result; if no attempt was made in that time it is 202 like without `wait`.",
+      request: { params: WebhookParams, query: PingQuery },
+      responses: {
+        202: jsonResponse(PingQueued, "Queued; follow it at GET .../deliveries/{delivery_id}."),
+        200: jsonResponse(PingResult, "The first attempt's result (`?wait=true`)."),
+        ...errorResponses("forbidden", "not_found", "validation_failed", "webhook_disabled"),
+      },
+    }),
+    async (c) => {
+      const { ns, id } = c.req.valid("param");
+      authorize(c.get("principal"), ns, "webhooks:write");
+      const ping = await pingWebhook(c.env, ns, id, { wait: c.req.valid("query").wait === "true" });
+      return "result" in ping ? c.json(ping.result, 200) : c.json(ping.queued, 202);
     },
   );
 

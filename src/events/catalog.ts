@@ -7,6 +7,21 @@
  * shared/reference/wire-formats.md) and are open maps: unknown fields pass.
  */
 import { z } from "@hono/zod-openapi";
+import { CircleJobCompleted, CirclePing, CircleWorkflowCompleted } from "./entities/circleci";
+import {
+  DjinnBuild,
+  DjinnBuildTagged,
+  DjinnCronEvent,
+  DjinnImagesEvent,
+  DjinnInvite,
+  DjinnInviteSent,
+  DjinnNamespacesEvent,
+  DjinnObjectsEvent,
+  DjinnSshKeysEvent,
+  DjinnVariablesEvent,
+} from "./entities/djinn";
+import { DeliveryExhausted, WebhookDisabled } from "./entities/operational";
+import { isPuppetBuild, PuppetBuild, PuppetDeploy } from "./entities/puppet";
 
 export type EventSystem = "djinn-ci" | "puppet-pipelines" | "circleci" | "ci-webhooks";
 
@@ -14,46 +29,72 @@ export type EventTypeDef = {
   name: string;
   system: EventSystem;
   description: string;
+  /** The schema of `data`; also what GET /v1/event-types shows as JSON Schema. */
   schema: z.ZodType;
+  /**
+   * For a type two systems share: picks the one schema to check `data`
+   * against, so a refusal names the offending field rather than "matched
+   * neither".
+   */
+  schemaFor?: (data: unknown) => z.ZodType;
   /** Emitted only by the dispatcher; not publishable, not matched by `*`. */
   operational?: boolean;
 };
 
-const open = z.looseObject({});
+/** build.started / build.finished: Djinn CI's build entity or a Puppet Pipelines build. */
+const eitherBuild = {
+  schema: z.union([DjinnBuild, PuppetBuild]),
+  schemaFor: (data: unknown) => (isPuppetBuild(data) ? PuppetBuild : DjinnBuild),
+};
 
 export const eventCatalog: EventTypeDef[] = [
-  { name: "build.submitted", system: "djinn-ci", description: "A build was submitted to the namespace.", schema: open },
-  { name: "build.started", system: "djinn-ci", description: "A build began running.", schema: open },
-  { name: "build.finished", system: "djinn-ci", description: "A build finished running.", schema: open },
-  { name: "build.tagged", system: "djinn-ci", description: "A tag was added to a build after submission.", schema: open },
-  { name: "build.pinned", system: "djinn-ci", description: "A build was pinned.", schema: open },
-  { name: "build.unpinned", system: "djinn-ci", description: "A build was unpinned.", schema: open },
-  { name: "invite.sent", system: "djinn-ci", description: "An invite to the namespace was sent.", schema: open },
-  { name: "invite.accepted", system: "djinn-ci", description: "An invite was accepted.", schema: open },
-  { name: "invite.rejected", system: "djinn-ci", description: "An invite was rejected.", schema: open },
-  { name: "namespaces", system: "djinn-ci", description: "A namespace was created, updated or deleted.", schema: open },
-  { name: "cron", system: "djinn-ci", description: "A cron job was created, updated or deleted.", schema: open },
-  { name: "images", system: "djinn-ci", description: "An image was created or deleted.", schema: open },
-  { name: "objects", system: "djinn-ci", description: "An object was created or deleted.", schema: open },
-  { name: "variables", system: "djinn-ci", description: "A variable was created or deleted.", schema: open },
-  { name: "ssh_keys", system: "djinn-ci", description: "An SSH key was created, updated or deleted.", schema: open },
-  { name: "deploy.started", system: "puppet-pipelines", description: "An environment deploy began.", schema: open },
-  { name: "deploy.finished", system: "puppet-pipelines", description: "An environment deploy finished.", schema: open },
-  { name: "workflow-completed", system: "circleci", description: "A workflow reached a terminal state.", schema: open },
-  { name: "job-completed", system: "circleci", description: "A job reached a terminal state.", schema: open },
-  { name: "ping", system: "circleci", description: "Test ping sent to one webhook on request.", schema: open },
+  { name: "build.submitted", system: "djinn-ci", description: "A build was submitted to the namespace.", schema: DjinnBuild },
+  {
+    name: "build.started",
+    system: "djinn-ci",
+    description: "A build began running (Djinn CI build, or a Puppet Pipelines application build).",
+    ...eitherBuild,
+  },
+  {
+    name: "build.finished",
+    system: "djinn-ci",
+    description: "A build finished running (Djinn CI build, or a Puppet Pipelines application build).",
+    ...eitherBuild,
+  },
+  { name: "build.tagged", system: "djinn-ci", description: "A tag was added to a build after submission.", schema: DjinnBuildTagged },
+  { name: "build.pinned", system: "djinn-ci", description: "A build was pinned.", schema: DjinnBuild },
+  { name: "build.unpinned", system: "djinn-ci", description: "A build was unpinned.", schema: DjinnBuild },
+  { name: "invite.sent", system: "djinn-ci", description: "An invite to the namespace was sent.", schema: DjinnInviteSent },
+  { name: "invite.accepted", system: "djinn-ci", description: "An invite was accepted.", schema: DjinnInvite },
+  { name: "invite.rejected", system: "djinn-ci", description: "An invite was rejected.", schema: DjinnInvite },
+  { name: "namespaces", system: "djinn-ci", description: "A namespace was created, updated or deleted.", schema: DjinnNamespacesEvent },
+  { name: "cron", system: "djinn-ci", description: "A cron job was created, updated or deleted.", schema: DjinnCronEvent },
+  { name: "images", system: "djinn-ci", description: "An image was created or deleted.", schema: DjinnImagesEvent },
+  { name: "objects", system: "djinn-ci", description: "An object was created or deleted.", schema: DjinnObjectsEvent },
+  { name: "variables", system: "djinn-ci", description: "A variable was created or deleted.", schema: DjinnVariablesEvent },
+  { name: "ssh_keys", system: "djinn-ci", description: "An SSH key was created, updated or deleted.", schema: DjinnSshKeysEvent },
+  { name: "deploy.started", system: "puppet-pipelines", description: "An environment deploy began.", schema: PuppetDeploy },
+  { name: "deploy.finished", system: "puppet-pipelines", description: "An environment deploy finished.", schema: PuppetDeploy },
+  {
+    name: "workflow-completed",
+    system: "circleci",
+    description: "A workflow reached a terminal state.",
+    schema: CircleWorkflowCompleted,
+  },
+  { name: "job-completed", system: "circleci", description: "A job reached a terminal state.", schema: CircleJobCompleted },
+  { name: "ping", system: "circleci", description: "Test ping sent to one webhook on request.", schema: CirclePing },
   {
     name: "webhook.disabled",
     system: "ci-webhooks",
     description: "A webhook of the namespace was disabled.",
-    schema: open,
+    schema: WebhookDisabled,
     operational: true,
   },
   {
     name: "delivery.exhausted",
     system: "ci-webhooks",
     description: "A delivery failed its last attempt.",
-    schema: open,
+    schema: DeliveryExhausted,
     operational: true,
   },
 ];

@@ -24,7 +24,7 @@ export type PublishResult = {
 
 export type FanOutOptions = {
   operational?: boolean;
-  /** Deliver only to this webhook (the test ping). */
+  /** Deliver only to this webhook, subscribed to the type or not (the test ping). */
   onlyWebhookId?: string;
   /** Never deliver to this webhook (operational events about it). */
   excludeWebhookId?: string;
@@ -64,7 +64,8 @@ export async function publishEvent(
          FROM webhooks w
          WHERE changes() = 1 AND w.namespace = ?3 AND w.active = 1
            AND (?6 IS NULL OR w.id = ?6) AND (?7 IS NULL OR w.id <> ?7)
-           AND ${SUBSCRIPTION_MATCH_SQL}
+           -- A delivery aimed at one webhook (the test ping) needs no subscription.
+           AND (?6 IS NOT NULL OR ${SUBSCRIPTION_MATCH_SQL})
          RETURNING seq`,
       )
       .bind(input.type, opts.operational ? 1 : 0, namespace, id, now, opts.onlyWebhookId ?? null, opts.excludeWebhookId ?? null),

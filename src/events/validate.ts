@@ -10,7 +10,7 @@ export function validateEvent(type: string, data: unknown): { type: string; data
       { path: "type", message: def ? "reserved for the dispatcher" : "unknown event type" },
     ]);
   }
-  const parsed = def.schema.safeParse(data ?? {});
+  const parsed = (def.schemaFor?.(data) ?? def.schema).safeParse(data ?? {});
   if (!parsed.success) {
     throw new ApiError("validation_failed", `The data does not match the ${def.name} schema.`, zodDetails(parsed.error.issues, "data"));
   }

@@ -1,0 +1,23 @@
+/**
+ * Payloads of the events the dispatcher itself emits (src/events/operational.ts
+ * builds them; api-contract.md, "Operational events").
+ */
+import { z } from "@hono/zod-openapi";
+import { int, strictEntity, time } from "./common";
+
+const WebhookRef = strictEntity({ id: z.string(), name: z.string(), url: z.string() });
+
+export const WebhookDisabled = strictEntity({
+  webhook: WebhookRef,
+  reason: z.string(),
+  disabled_at: time().optional(),
+});
+
+export const DeliveryExhausted = strictEntity({
+  webhook: WebhookRef,
+  delivery_id: z.string().optional(),
+  event: strictEntity({ id: z.string(), type: z.string() }),
+  attempts: int().optional(),
+  last_response_status: int().nullable().optional(),
+  reason: z.string(),
+});

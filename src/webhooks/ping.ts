@@ -1,0 +1,98 @@
+/**
+ * The test ping (CircleCI's "Test Ping Event"): one `ping` event sent to one
+ * webhook through the normal publish + queue path, so it is signed, retried
+ * and logged like any delivery. The ping reaches the webhook whether or not
+ * it subscribes to `ping` (publishEvent's `onlyWebhookId` skips the
+ * subscription match).
+ *
+ * With `wait`, the caller holds the request until the first attempt is
+ * recorded (at most PING_WAIT_MS), then gets its result; otherwise just the
+ * delivery id to look up later.
+ */
+import { z } from "@hono/zod-openapi";
+import { d1 } from "../db/client";
+import { ATTEMPT_SLOTS, deliveryStatuses } from "../db/schema";
+import { getDelivery } from "../delivery/log";
+import type { AppEnv } from "../env";
+import { ApiError } from "../errors";
+import { publishEvent } from "../events/publish";
+import { deliveryId } from "../ids";
+import { findWebhook } from "./service";
+
+export const PING_WAIT_MS = 20_000;
+/** Polling the attempt row by rowid is one cheap read; 80 of them stay far below the per-request query limit. */
+const POLL_EVERY_MS = 250;
+/** The part of the receiver's answer the ping result shows. */
+const EXCERPT_CHARS = 1024;
+
+export const PingQuery = z.object({
+  wait: z
+    .enum(["true", "false"])
+    .optional()
+    .openapi({ description: "`true`: wait up to 20 s for the first attempt and answer its result." }),
+});
+
+export const PingQueued = z.object({ delivery_id: z.string() }).openapi("PingQueued");
+
+export const PingResult = z
+  .object({
+    delivery_id: z.string(),
+    event_id: z.string().nullable(),
+    status: z.enum(deliveryStatuses).openapi({ description: "`pending` when the first attempt failed and a retry is scheduled." }),
+    response_status: z.number().int().nullable(),
+    duration_ms: z.number().int(),
+    response_excerpt: z.string().nullable().openapi({ description: `The first ${EXCERPT_CHARS} characters of the receiver's answer.` }),
+    error: z.object({ class: z.string(), message: z.string() }).nullable(),
+  })
+  .openapi("PingResult");
+
+export type PingQueued = z.infer<typeof PingQueued>;
+export type PingResult = z.infer<typeof PingResult>;
+
+export async function pingWebhook(
+  env: AppEnv,
+  namespace: string,
+  webhookId: string,
+  opts: { wait: boolean; waitMs?: number },
+): Promise<{ queued: PingQueued } | { result: PingResult }> {
+  const webhook = await findWebhook(env, namespace, webhookId);
+  if (!webhook.active) throw disabled(webhook.disabledReason);
+
+  const published = await publishEvent(env, namespace, { type: "ping", data: {} }, { onlyWebhookId: webhook.id });
+  const seq = published.deliverySeqs[0];
+  // The webhook was disabled or deleted between the read above and the fan-out.
+  if (seq === undefined) throw disabled(null);
+
+  const queued = { delivery_id: deliveryId(seq) };
+  if (!opts.wait) return { queued };
+  const result = await firstAttempt(env, namespace, seq, opts.waitMs ?? PING_WAIT_MS);
+  return result ? { result } : { queued };
+}
+
+function disabled(reason: string | null): ApiError {
+  const why = reason ? ` (${reason})` : "";
+  return new ApiError("webhook_disabled", `The webhook is disabled${why}; enable it with PATCH {"active": true} before pinging it.`);
+}
+
+/** Waits for the delivery's first attempt row; null if it does not appear in time. */
+async function firstAttempt(env: AppEnv, namespace: string, seq: number, waitMs: number): Promise<PingResult | null> {
+  const db = d1(env);
+  const until = Date.now() + waitMs;
+  for (;;) {
+    const row = await db.prepare("SELECT 1 AS done FROM attempts WHERE seq = ?").bind(seq * ATTEMPT_SLOTS + 1).first<{ done: number }>();
+    if (row) break;
+    if (Date.now() + POLL_EVERY_MS > until) return null;
+    await new Promise((r) => setTimeout(r, POLL_EVERY_MS));
+  }
+  const delivery = await getDelivery(env, namespace, seq);
+  const first = delivery.attempts[0];
+  return {
+    delivery_id: delivery.id,
+    event_id: delivery.event_id,
+    status: delivery.status,
+    response_status: first.response_status,
+    duration_ms: first.duration_ms,
+    response_excerpt: first.response_body === null ? null : first.response_body.slice(0, EXCERPT_CHARS),
+    error: first.error,
+  };
+}
