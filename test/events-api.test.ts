@@ -40,7 +40,7 @@ describe("events API", () => {
     const ns = "passthrough";
     const key = uniqueKey();
     const hook = await createWebhook(ns, { url: receiverUrl(`/ok/${key}`) });
-    const data = { id: 9, extra: { nested: [1, "two", null, true], "odd key": "é ✓" }, number: 12.5 };
+    const data = { id: 9, extra: { nested: [1, "two", null, true], "odd key": "é ✓" }, ratio: 12.5 };
     await api("POST", `/v1/namespaces/${ns}/events`, { type: "build.submitted", data, unknown_top_level: 1 });
     await settledDelivery(ns, (await onlyDeliveryOf(ns, hook.id)).id);
     const [req] = await received(key);

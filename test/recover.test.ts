@@ -7,7 +7,7 @@ const NS = "recover";
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
 async function publish(type: string, id: string) {
-  const res = await api("POST", `/v1/namespaces/${NS}/events`, { type, id, data: { id } });
+  const res = await api("POST", `/v1/namespaces/${NS}/events`, { type, id, data: { ref: id } });
   expect(res.status).toBe(202);
 }
 

@@ -1,4 +1,5 @@
 import { Webhook } from "standardwebhooks";
+import workflowCompleted from "./fixtures/events/workflow-completed.json";
 import { describe, expect, it } from "vitest";
 import { api, createWebhook, received, receiverUrl, uniqueKey, waitFor } from "./support/api";
 
@@ -67,7 +68,7 @@ describe("secret rotation", () => {
     const rc = await api("POST", `/v1/namespaces/${NS}/webhooks/${circle.id}/rotate-secret`, { secret: newC, grace_seconds: 60 });
     expect(rc.status).toBe(200);
     expect(rc.body.secret).toBe(newC);
-    const c = await deliverOne(cKey, "workflow-completed", { workflow: { id: "w1" } });
+    const c = await deliverOne(cKey, "workflow-completed", workflowCompleted);
     expect(c.headers["circleci-signature"]).toBe(`v1=${await hexHmac(newC, c.body)},v1=${await hexHmac(oldC, c.body)}`);
 
     const dKey = uniqueKey();
