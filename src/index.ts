@@ -9,6 +9,7 @@ import { mountDeliveryRoutes } from "./api/deliveries.routes";
 import { mountEventRoutes } from "./api/events.routes";
 import { mountHealthRoutes } from "./api/health.routes";
 import { mountReferenceRoutes } from "./api/reference.routes";
+import { mountTokenRoutes } from "./api/tokens.routes";
 import { mountWebhookRoutes } from "./api/webhooks.routes";
 import { handleDeliveryBatch } from "./delivery/consumer";
 import { handleDeadLetters } from "./delivery/dead-letter";
@@ -24,6 +25,7 @@ export const app = buildApp((a) => {
   mountEventRoutes(a);
   mountDeliveryRoutes(a);
   mountAdminRoutes(a);
+  mountTokenRoutes(a);
   mountReferenceRoutes(a);
 });
 
