@@ -24,7 +24,7 @@ function forms(secret: string): string[] {
 describe("secrets at rest", () => {
   it("a full create, publish, deliver, rotate cycle leaves no secret or token in clear in D1 or in any later answer", async () => {
     const seen: ApiAnswer[] = [];
-    const call = async (method: string, path: string, body?: unknown, token?: string) => {
+    const call = async (method: string, path: string, body?: unknown, token?: string | null) => {
       const res = await api(method, path, body, token);
       seen.push(res);
       return res;
