@@ -9,6 +9,7 @@ import { mountDeliveryRoutes } from "./api/deliveries.routes";
 import { mountEventRoutes } from "./api/events.routes";
 import { mountHealthRoutes } from "./api/health.routes";
 import { mountReferenceRoutes } from "./api/reference.routes";
+import { mountSecretsKeyRoutes } from "./api/secrets-key.routes";
 import { mountTokenRoutes } from "./api/tokens.routes";
 import { mountWebhookRoutes } from "./api/webhooks.routes";
 import { handleDeliveryBatch } from "./delivery/consumer";
@@ -26,6 +27,7 @@ export const app = buildApp((a) => {
   mountDeliveryRoutes(a);
   mountAdminRoutes(a);
   mountTokenRoutes(a);
+  mountSecretsKeyRoutes(a);
   mountReferenceRoutes(a);
 });
 

@@ -53,6 +53,7 @@ const ROUTES: Row[] = [
   { method: "GET", route: "/v1/event-types", need: "any", call: () => ({ path: "/v1/event-types" }) },
   { method: "GET", route: "/v1/admin/usage", need: "admin", call: () => ({ path: "/v1/admin/usage" }) },
   { method: "POST", route: "/v1/admin/usage/reset", need: "admin", call: () => ({ path: "/v1/admin/usage/reset" }) },
+  { method: "POST", route: "/v1/admin/secrets/reseal", need: "admin", call: () => ({ path: "/v1/admin/secrets/reseal", body: {} }) },
   { method: "POST", route: "/v1/admin/retention/prune", need: "admin", call: () => ({ path: "/v1/admin/retention/prune", body: {} }) },
 ];
 
