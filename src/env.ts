@@ -1,5 +1,12 @@
-/** `Env` is generated from wrangler.toml by `npm run cf-typegen` (worker-configuration.d.ts). */
-export type AppEnv = Env;
+/**
+ * `Env` is generated from wrangler.toml by `npm run cf-typegen` (worker-configuration.d.ts).
+ * Optional Worker secrets cannot be declared there (`[secrets] required` makes
+ * them mandatory), so they are added here.
+ */
+export type AppEnv = Env & {
+  /** The SECRETS_KEY before the last key rotation: unsealing falls back to it (README, Security model). */
+  SECRETS_KEY_PREVIOUS?: string;
+};
 
 /**
  * Queue message: one per delivery, nothing else (D1 is the record). The one

@@ -9,6 +9,8 @@ import { mountDeliveryRoutes } from "./api/deliveries.routes";
 import { mountEventRoutes } from "./api/events.routes";
 import { mountHealthRoutes } from "./api/health.routes";
 import { mountReferenceRoutes } from "./api/reference.routes";
+import { mountSecretsKeyRoutes } from "./api/secrets-key.routes";
+import { mountTokenRoutes } from "./api/tokens.routes";
 import { mountWebhookRoutes } from "./api/webhooks.routes";
 import { handleDeliveryBatch } from "./delivery/consumer";
 import { handleDeadLetters } from "./delivery/dead-letter";
@@ -24,6 +26,8 @@ export const app = buildApp((a) => {
   mountEventRoutes(a);
   mountDeliveryRoutes(a);
   mountAdminRoutes(a);
+  mountTokenRoutes(a);
+  mountSecretsKeyRoutes(a);
   mountReferenceRoutes(a);
 });
 

@@ -3,7 +3,7 @@ import { pruneExpired } from "../delivery/retention";
 import { resetUsage, usage } from "../usage";
 import { authorize } from "./auth";
 import type { AppContext } from "./context";
-import { errorResponses, jsonBody, jsonResponse } from "./openapi-helpers";
+import { errorResponses, JSON_BODY_ERRORS, jsonBody, jsonResponse } from "./openapi-helpers";
 
 const PruneRequest = z
   .object({ now: z.number().int().positive().optional().openapi({ description: "Run as if it were this time (ms since epoch); default now." }) })
@@ -51,7 +51,7 @@ export function mountAdminRoutes(app: OpenAPIHono<AppContext>) {
         "What the Cron Trigger runs each minute, bounded the same way. `now` lets the benchmark measure the rows a later " +
         "prune deletes (a delete is a billed write) without waiting RETENTION_DAYS.",
       request: { body: jsonBody(PruneRequest) },
-      responses: { 200: jsonResponse(PruneResult, "Rows removed by this pass."), ...errorResponses("forbidden", "validation_failed") },
+      responses: { 200: jsonResponse(PruneResult, "Rows removed by this pass."), ...errorResponses(...JSON_BODY_ERRORS, "forbidden", "validation_failed") },
     }),
     async (c) => {
       authorize(c.get("principal"), null, "admin");

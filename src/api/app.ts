@@ -8,6 +8,7 @@ import { isTransientD1Error } from "../db/transient";
 import { ApiError, errorBody, zodDetails } from "../errors";
 import type { AppContext } from "./context";
 import { requireAuth } from "./auth";
+import { limitRequestBodies } from "./body-limit";
 import { checkDeployment } from "./deployment-check";
 
 export function newRouter() {
@@ -57,6 +58,7 @@ export function buildApp(mount: (app: OpenAPIHono<AppContext>) => void) {
     checkDeployment(c.env);
     await next();
   });
+  app.use("*", limitRequestBodies);
   app.use("/v1/*", requireAuth);
   app.onError((err, c) => {
     const { status, body } = renderError(err, c.get("requestId") ?? "unknown");

@@ -21,7 +21,7 @@ export const jsonResponse = <T extends z.ZodType>(schema: T, description: string
 const ALWAYS: ErrorCode[] = ["unauthorized", "internal_error", "misconfigured", "unavailable"];
 
 /** What a route with a JSON body can answer about the body itself, before any field is read. */
-export const JSON_BODY_ERRORS: ErrorCode[] = ["invalid_json", "unsupported_media_type", "bad_request"];
+export const JSON_BODY_ERRORS: ErrorCode[] = ["invalid_json", "payload_too_large", "unsupported_media_type", "bad_request"];
 
 /** The error responses of a route, each status listing the codes it may carry. */
 export function errorResponses(...codes: ErrorCode[]) {

@@ -179,7 +179,7 @@ export function mountWebhookRoutes(app: OpenAPIHono<AppContext>) {
       request: { params: WebhookParams, body: jsonBody(RecoverRequest) },
       responses: {
         202: jsonResponse(RecoverAccepted, "Queued."),
-        ...errorResponses("invalid_json", "forbidden", "not_found", "validation_failed", "webhook_disabled"),
+        ...errorResponses(...JSON_BODY_ERRORS, "forbidden", "not_found", "validation_failed", "webhook_disabled"),
       },
     }),
     async (c) => {
@@ -204,7 +204,7 @@ export function mountWebhookRoutes(app: OpenAPIHono<AppContext>) {
       request: { params: WebhookParams, body: { ...jsonBody(RotateSecret), required: false } },
       responses: {
         200: jsonResponse(RotatedWebhook, "The webhook and its new secret (shown only here)."),
-        ...errorResponses("invalid_json", "unsupported_media_type", "forbidden", "not_found", "validation_failed", "conflict"),
+        ...errorResponses(...JSON_BODY_ERRORS, "forbidden", "not_found", "validation_failed", "conflict"),
       },
     }),
     async (c) => {

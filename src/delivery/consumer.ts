@@ -241,10 +241,10 @@ async function attemptClaimed(env: AppEnv, cfg: Config, claimed: ClaimedDelivery
     attempt = { startedAt: now, durationMs: 0, errorClass: "url_not_allowed", errorMessage: `The webhook URL ${verdict.reason}.` };
   } else {
     const secrets = {
-      current: webhook.secret_sealed ? await unseal(env.SECRETS_KEY, webhook.secret_sealed) : null,
+      current: webhook.secret_sealed ? await unseal(env, webhook.secret_sealed) : null,
       previous:
         webhook.previous_secret_sealed && (webhook.previous_secret_expires_at ?? 0) > now
-          ? await unseal(env.SECRETS_KEY, webhook.previous_secret_sealed)
+          ? await unseal(env, webhook.previous_secret_sealed)
           : null,
     };
     const custom = JSON.parse(webhook.headers || "{}") as Record<string, string>;

@@ -1,9 +1,17 @@
 /**
  * Webhook signing secrets at rest: AES-256-GCM under the Worker secret
  * SECRETS_KEY (base64 of 32 bytes). Sealed form: `v1.<iv b64>.<ciphertext b64>`;
- * the version prefix leaves room to rotate SECRETS_KEY (see README).
+ * the version prefix leaves room for another scheme.
+ *
+ * Rotating SECRETS_KEY: sealing always uses SECRETS_KEY; unsealing tries it
+ * first and falls back to the optional SECRETS_KEY_PREVIOUS. AES-GCM is
+ * authenticated, so the wrong key fails loudly rather than yielding garbage,
+ * and no key id needs storing (README, Security model, has the procedure).
  */
+import type { AppEnv } from "../env";
 import { fromBase64, toBase64 } from "../signing/encoding";
+
+export type SecretsKeys = Pick<AppEnv, "SECRETS_KEY" | "SECRETS_KEY_PREVIOUS">;
 
 const keys = new Map<string, Promise<CryptoKey>>();
 
@@ -25,9 +33,25 @@ export async function seal(secretsKey: string, plaintext: string): Promise<strin
   return `v1.${toBase64(iv)}.${toBase64(new Uint8Array(ct))}`;
 }
 
-export async function unseal(secretsKey: string, sealed: string): Promise<string> {
+export async function unseal(keys: SecretsKeys, sealed: string): Promise<string> {
   const [version, iv, ct] = sealed.split(".");
   if (version !== "v1" || !iv || !ct) throw new Error("unknown sealed secret format");
-  const pt = await crypto.subtle.decrypt({ name: "AES-GCM", iv: fromBase64(iv) }, await key(secretsKey), fromBase64(ct));
-  return new TextDecoder().decode(pt);
+  const open = async (secretsKey: string) =>
+    new TextDecoder().decode(await crypto.subtle.decrypt({ name: "AES-GCM", iv: fromBase64(iv) }, await key(secretsKey), fromBase64(ct)));
+  try {
+    return await open(keys.SECRETS_KEY);
+  } catch (err) {
+    if (!keys.SECRETS_KEY_PREVIOUS) throw err;
+    return open(keys.SECRETS_KEY_PREVIOUS);
+  }
+}
+
+/** True when `sealed` opens with SECRETS_KEY itself (not only with the previous key). */
+export async function sealedUnderCurrentKey(secretsKey: string, sealed: string): Promise<boolean> {
+  try {
+    await unseal({ SECRETS_KEY: secretsKey }, sealed);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -36,6 +36,8 @@ const V4_BLOCKED: V4Range[] = [
   [ip4(198, 18, 0, 0), 15, "benchmarking"],
   [ip4(198, 51, 100, 0), 24, "documentation"],
   [ip4(203, 0, 113, 0), 24, "documentation"],
+  // Azure's platform endpoint (WireServer): reachable from Azure hosts only, never a receiver.
+  [ip4(168, 63, 129, 16), 32, "cloud platform"],
   [ip4(224, 0, 0, 0), 4, "multicast"],
   [ip4(240, 0, 0, 0), 4, "reserved"],
   [ip4(255, 255, 255, 255), 32, "broadcast"],
@@ -48,7 +50,11 @@ const BLOCKED_NAMES = new Set([
   "metadata.goog",
   "instance-data",
   "instance-data.ec2.internal",
+  "localhost.localdomain",
 ]);
+
+/** Names only a private network resolves (RFC 6762 .local, RFC 8375 .home.arpa, ICANN's .internal). */
+const INTERNAL_SUFFIXES = [".internal", ".local", ".localdomain", ".home.arpa", ".intranet", ".lan", ".corp"];
 
 function ip4(a: number, b: number, c: number, d: number): number {
   return ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
@@ -110,18 +116,23 @@ function judgeV6(g: number[], allowLoopback: boolean): string | null {
   // IPv4-mapped ::ffff:a.b.c.d and IPv4-compatible ::a.b.c.d: judged as IPv4.
   if (zeroUpTo(5) && g[5] === 0xffff) return judgeV4(embeddedV4, allowLoopback);
   if (zeroUpTo(6)) return judgeV4(embeddedV4, allowLoopback) ?? "IPv4-compatible";
+  // IPv4-translated ::ffff:0:a.b.c.d (RFC 2765) carries an IPv4 address as well.
+  if (zeroUpTo(4) && g[4] === 0xffff && g[5] === 0) return judgeV4(embeddedV4, false);
   // NAT64 64:ff9b::/96 carries an IPv4 address too.
-  if (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0)) return judgeV4(embeddedV4, false) ?? null;
+  if (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0)) return judgeV4(embeddedV4, false);
   if (g[0] === 0x64 && g[1] === 0xff9b && g[2] === 1) return "local NAT64";
   if (g[0] === 0x100 && g.slice(1, 4).every((x) => x === 0)) return "discard-only";
-  if (g[0] === 0x2001 && g[1] === 0x0db8) return "documentation";
-  if (g[0] === 0x2001 && g[1] < 0x200) return "IETF protocol assignments";
-  if (g[0] === 0x2002) return judgeV4(((g[1] << 16) | g[2]) >>> 0, false) ?? null;
-  if (g[0] === 0x3fff && g[1] < 0x1000) return "documentation";
   if ((g[0] & 0xfe00) === 0xfc00) return "unique local (private)";
   if ((g[0] & 0xffc0) === 0xfe80) return "link-local";
   if ((g[0] & 0xffc0) === 0xfec0) return "site-local";
   if ((g[0] & 0xff00) === 0xff00) return "multicast";
+  // Only 2000::/3 is allocated as global unicast; the rest of the space is reserved.
+  if ((g[0] & 0xe000) !== 0x2000) return "reserved";
+  if (g[0] === 0x2001 && g[1] === 0x0db8) return "documentation";
+  if (g[0] === 0x2001 && g[1] < 0x200) return "IETF protocol assignments";
+  // 6to4 2002::/16 embeds an IPv4 address in bits 16-47.
+  if (g[0] === 0x2002) return judgeV4(((g[1] << 16) | g[2]) >>> 0, false);
+  if (g[0] === 0x3fff && g[1] < 0x1000) return "documentation";
   return null;
 }
 
@@ -151,7 +162,7 @@ export function checkTargetUrl(input: string, opts: GuardOptions): GuardVerdict 
   if (host === "localhost" || host.endsWith(".localhost")) {
     return opts.allowLoopback ? { ok: true, url } : { ok: false, reason: "points at localhost" };
   }
-  if (BLOCKED_NAMES.has(host) || host.endsWith(".internal") || host.endsWith(".local") || host.endsWith(".home.arpa")) {
+  if (BLOCKED_NAMES.has(host) || INTERNAL_SUFFIXES.some((s) => host.endsWith(s))) {
     return { ok: false, reason: "points at an internal host name" };
   }
   if (!host.includes(".")) return { ok: false, reason: "must use a fully qualified host name" };

@@ -141,7 +141,7 @@ export async function updateWebhook(env: AppEnv, namespace: string, id: string, 
     patch.secretHint = input.secret === null ? null : secretHint(input.secret);
   } else if (input.format !== undefined && input.format !== row.format) {
     // The stored secret must still suit the new format.
-    checkSecret(format, row.secretSealed === null ? null : await unseal(env.SECRETS_KEY, row.secretSealed));
+    checkSecret(format, row.secretSealed === null ? null : await unseal(env, row.secretSealed));
   }
   if (input.active !== undefined) {
     patch.active = input.active;

@@ -1,0 +1,72 @@
+/** Namespace API tokens: admin only (api-contract.md, Tokens and scopes). */
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { CreatedToken, Token, TokenCreate, TokenParams } from "../tokens/schemas";
+import { createToken, isTokenCursor, listTokens, revokeToken, toTokenView } from "../tokens/service";
+import { NamespaceParam } from "../webhooks/schemas";
+import { authorize } from "./auth";
+import type { AppContext } from "./context";
+import { errorResponses, JSON_BODY_ERRORS, jsonBody, jsonResponse } from "./openapi-helpers";
+import { decodeCursor, encodeCursor, PageQuery, pageSchema } from "./pagination";
+
+const tags = ["Tokens"];
+
+export function mountTokenRoutes(app: OpenAPIHono<AppContext>) {
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/namespaces/{ns}/tokens",
+      tags,
+      summary: "Create a namespace token",
+      description:
+        "Admin only. The answer carries `token` once; only its SHA-256 is stored, so it cannot be shown again. " +
+        "Scopes: `webhooks:read`, `webhooks:write`, `events:publish`.",
+      request: { params: NamespaceParam, body: jsonBody(TokenCreate) },
+      responses: {
+        201: jsonResponse(CreatedToken, "Created; `token` is shown only here."),
+        ...errorResponses(...JSON_BODY_ERRORS, "forbidden", "not_found", "validation_failed"),
+      },
+    }),
+    async (c) => {
+      const { ns } = c.req.valid("param");
+      authorize(c.get("principal"), ns, "admin");
+      return c.json(await createToken(c.env, ns, c.req.valid("json")), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/namespaces/{ns}/tokens",
+      tags,
+      summary: "List a namespace's tokens",
+      description: "Admin only. Oldest first, revoked ones included; never the token values.",
+      request: { params: NamespaceParam, query: PageQuery },
+      responses: { 200: jsonResponse(pageSchema(Token), "A page of tokens."), ...errorResponses("forbidden", "not_found", "validation_failed") },
+    }),
+    async (c) => {
+      const { ns } = c.req.valid("param");
+      authorize(c.get("principal"), ns, "admin");
+      const { limit, cursor } = c.req.valid("query");
+      const page = await listTokens(c.env, ns, limit, decodeCursor(cursor, isTokenCursor));
+      return c.json({ data: page.rows.map(toTokenView), next_cursor: page.next ? encodeCursor(page.next) : null }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "delete",
+      path: "/v1/namespaces/{ns}/tokens/{id}",
+      tags,
+      summary: "Revoke a token",
+      description: "Admin only. The token answers 401 from now on; it stays listed with `revoked_at`.",
+      request: { params: TokenParams },
+      responses: { 204: { description: "Revoked." }, ...errorResponses("forbidden", "not_found", "validation_failed") },
+    }),
+    async (c) => {
+      const { ns, id } = c.req.valid("param");
+      authorize(c.get("principal"), ns, "admin");
+      await revokeToken(c.env, ns, id);
+      return c.body(null, 204);
+    },
+  );
+}

@@ -1,0 +1,45 @@
+/** Request and response schemas of the tokens API (also the OpenAPI document's). */
+import { z } from "@hono/zod-openapi";
+import { tokenScopes } from "../db/schema";
+import { NamespaceParam } from "../webhooks/schemas";
+
+export const TokenParams = NamespaceParam.extend({
+  id: z.string().min(1).max(64).openapi({ param: { name: "id", in: "path" }, example: "tok_8fJ2kQz" }),
+});
+
+export const TokenCreate = z
+  .object({
+    name: z.string().trim().min(1).max(100).openapi({ example: "ci-publisher" }),
+    scopes: z
+      .array(z.enum(tokenScopes))
+      .min(1, "grant at least one scope")
+      .max(tokenScopes.length * 2)
+      .openapi({ example: ["events:publish"] }),
+  })
+  .openapi("TokenCreate");
+
+const tokenFields = {
+  id: z.string(),
+  name: z.string(),
+  scopes: z.array(z.enum(tokenScopes)),
+  created_at: z.string(),
+};
+
+export const CreatedToken = z
+  .object({
+    ...tokenFields,
+    token: z.string().openapi({ description: "The token itself, shown only in this answer. Send it as `Authorization: Bearer <token>`." }),
+  })
+  .openapi("CreatedToken");
+
+export const Token = z
+  .object({
+    ...tokenFields,
+    last_used_at: z.string().nullable().openapi({ description: "Refreshed at most once a minute." }),
+    revoked_at: z.string().nullable(),
+  })
+  .openapi("Token");
+
+export type TokenCreateInput = z.infer<typeof TokenCreate>;
+export type CreatedTokenView = z.infer<typeof CreatedToken>;
+export type TokenView = z.infer<typeof Token>;

@@ -1,0 +1,160 @@
+/**
+ * Secrets at rest: after a full create → publish → deliver → rotate cycle,
+ * no D1 row and no API answer (after the create/rotate answers that show a
+ * secret once) holds a webhook secret, its base64 part, or an API token.
+ */
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { resealSecrets } from "../src/security/reseal";
+import { seal, unseal } from "../src/security/secret-box";
+import { api, type ApiAnswer, createWebhook, received, receiverUrl, settledDelivery, uniqueKey, waitFor } from "./support/api";
+
+const ns = "secrets";
+
+/** The strings that must never be seen again, in each form they could leak in. */
+function forms(secret: string): string[] {
+  const out = [secret];
+  if (secret.startsWith("whsec_")) {
+    const b64 = secret.slice("whsec_".length);
+    out.push(b64, b64.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, ""));
+  }
+  if (secret.startsWith("cwh_")) out.push(secret.slice(4));
+  return out;
+}
+
+describe("secrets at rest", () => {
+  it("a full create, publish, deliver, rotate cycle leaves no secret or token in clear in D1 or in any later answer", async () => {
+    const seen: ApiAnswer[] = [];
+    const call = async (method: string, path: string, body?: unknown, token?: string | null) => {
+      const res = await api(method, path, body, token);
+      seen.push(res);
+      return res;
+    };
+
+    const minted = await api("POST", `/v1/namespaces/${ns}/tokens`, { name: "publisher", scopes: ["events:publish", "webhooks:read", "webhooks:write"] });
+    expect(minted.status).toBe(201);
+    const token: string = minted.body.token;
+
+    const sKey = uniqueKey();
+    const cKey = uniqueKey();
+    const standard = await createWebhook(ns, { url: receiverUrl(`/ok/${sKey}`), events: ["build.finished"] });
+    const circleSecret = `circle-${crypto.randomUUID()}`;
+    const circle = await createWebhook(ns, { url: receiverUrl(`/ok/${cKey}`), events: ["build.finished"], format: "circleci", secret: circleSecret });
+    expect(standard.secret).toMatch(/^whsec_/);
+
+    const first = await call("POST", `/v1/namespaces/${ns}/events`, { type: "build.finished", data: { id: 1 } }, token);
+    expect(first.status).toBe(202);
+    await waitFor(async () => [...(await received(sKey)), ...(await received(cKey))], (r) => r.length >= 2, 20_000);
+
+    const rotated = await api("POST", `/v1/namespaces/${ns}/webhooks/${standard.id}/rotate-secret`, {}, token);
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.secret).toMatch(/^whsec_/);
+    const circleRotated = await api("POST", `/v1/namespaces/${ns}/webhooks/${circle.id}/rotate-secret`, {});
+    expect(circleRotated.status).toBe(200);
+    // A secret set by PATCH is never answered at all.
+    const patchedSecret = `patched-${crypto.randomUUID()}`;
+    const patched = await call("PATCH", `/v1/namespaces/${ns}/webhooks/${circle.id}`, { secret: patchedSecret }, token);
+    expect(patched.status).toBe(200);
+
+    const second = await call("POST", `/v1/namespaces/${ns}/events`, { type: "build.finished", data: { id: 2 } }, token);
+    expect(second.status).toBe(202);
+    const deliveries = await waitFor(
+      () => call("GET", `/v1/namespaces/${ns}/deliveries?limit=200`),
+      (r) => r.status === 200 && r.body.data.length >= 4,
+      20_000,
+    );
+    for (const d of deliveries.body.data) await settledDelivery(ns, d.id);
+    for (const d of deliveries.body.data) await call("GET", `/v1/namespaces/${ns}/deliveries/${d.id}`, undefined, token);
+    for (const hook of [standard, circle]) {
+      await call("GET", `/v1/namespaces/${ns}/webhooks/${hook.id}`);
+      await call("GET", `/v1/namespaces/${ns}/webhooks/${hook.id}/deliveries`, undefined, token);
+      await call("GET", `/v1/namespaces/${ns}/webhooks/${hook.id}/stats`);
+    }
+    await call("GET", `/v1/namespaces/${ns}/webhooks`, undefined, token);
+    await call("GET", `/v1/namespaces/${ns}/events/${first.body.id}`);
+    await call("GET", `/v1/namespaces/${ns}/tokens`);
+    await call("GET", "/openapi.json", undefined, null);
+    expect(seen.every((r) => r.status < 400)).toBe(true);
+
+    const forbidden = [standard.secret, rotated.body.secret, circleSecret, circleRotated.body.secret, patchedSecret, token].flatMap(forms);
+    expect(new Set(forbidden).size).toBe(forbidden.length);
+
+    const tables = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all<{ name: string }>();
+    // _cf_* tables are D1's own bookkeeping, closed to queries (SQLITE_AUTH); everything else is ours.
+    const names = tables.results.map((t) => t.name).filter((n) => !n.startsWith("_cf_"));
+    expect(names).toEqual(expect.arrayContaining(["webhooks", "events", "deliveries", "attempts", "tokens"]));
+    const dump: Record<string, unknown[]> = {};
+    for (const name of names) dump[name] = (await env.DB.prepare(`SELECT * FROM "${name.replace(/"/g, '""')}"`).all()).results;
+    // The cycle really wrote: attempts and sealed secrets are there to be searched.
+    expect(dump.attempts.length).toBeGreaterThanOrEqual(4);
+    const rows = JSON.stringify(dump);
+    expect(rows).toContain("v1.");
+
+    const answers = JSON.stringify(seen.map((r) => ({ body: r.body, headers: [...r.headers] })));
+    for (const f of forbidden) {
+      expect(rows.includes(f), `D1 holds ${f.slice(0, 10)}…`).toBe(false);
+      expect(answers.includes(f), `an answer holds ${f.slice(0, 10)}…`).toBe(false);
+    }
+    // The secret did reach the receiver's signing: deliveries carry signatures, not secrets.
+    const [req] = await received(cKey);
+    expect(req.headers["circleci-signature"]).toMatch(/^v1=[0-9a-f]{64}$/);
+    expect(JSON.stringify(req)).not.toContain(circleSecret);
+  });
+});
+
+describe("SECRETS_KEY rotation", () => {
+  const keyA = btoa("A".repeat(32));
+  const keyB = btoa("B".repeat(32));
+
+  it("unseals with SECRETS_KEY_PREVIOUS after the key changed, and only then", async () => {
+    const sealed = await seal(keyA, "whsec_dGhlLXNlY3JldA==");
+    expect(await unseal({ SECRETS_KEY: keyA }, sealed)).toBe("whsec_dGhlLXNlY3JldA==");
+    await expect(unseal({ SECRETS_KEY: keyB }, sealed)).rejects.toThrow();
+    expect(await unseal({ SECRETS_KEY: keyB, SECRETS_KEY_PREVIOUS: keyA }, sealed)).toBe("whsec_dGhlLXNlY3JldA==");
+    // New seals use the current key: they open without the previous one.
+    const fresh = await seal(keyB, "x".repeat(20));
+    expect(await unseal({ SECRETS_KEY: keyB }, fresh)).toBe("x".repeat(20));
+  });
+
+  it("the test Worker's own sealed secrets open with its key", async () => {
+    const hook = await createWebhook(ns);
+    const row = await env.DB.prepare("SELECT secret_sealed FROM webhooks WHERE id = ?").bind(hook.id).first<{ secret_sealed: string }>();
+    expect(row?.secret_sealed).not.toContain(hook.secret);
+    expect(await unseal(env, row!.secret_sealed)).toBe(hook.secret);
+  });
+
+  it("re-sealing moves every stored secret to the new key, page by page, and deliveries still verify", async () => {
+    for (let i = 0; i < 3; i++) await createWebhook(ns);
+    const rotated = await createWebhook(ns);
+    await api("POST", `/v1/namespaces/${ns}/webhooks/${rotated.id}/rotate-secret`, {});
+    const newKey = btoa("N".repeat(32));
+    const rotatedEnv = Object.assign({}, env, { SECRETS_KEY: newKey, SECRETS_KEY_PREVIOUS: env.SECRETS_KEY });
+    const sealedNow = async () =>
+      (await env.DB.prepare("SELECT id, secret_sealed, previous_secret_sealed FROM webhooks").all<{ id: string; secret_sealed: string | null; previous_secret_sealed: string | null }>()).results;
+    const before = await sealedNow();
+    const plain = new Map<string, string>();
+    for (const r of before) for (const v of [r.secret_sealed, r.previous_secret_sealed]) if (v) plain.set(v, await unseal(env, v));
+
+    let resealed = 0;
+    let after: string | undefined;
+    do {
+      const page = await resealSecrets(rotatedEnv, after);
+      resealed += page.resealed;
+      after = page.next ?? undefined;
+    } while (after);
+    expect(resealed).toBe(before.length);
+    const afterRows = await sealedNow();
+    for (const [i, r] of afterRows.entries()) {
+      const old = before.find((b) => b.id === r.id)!;
+      for (const [was, now] of [[old.secret_sealed, r.secret_sealed], [old.previous_secret_sealed, r.previous_secret_sealed]]) {
+        if (was === null) expect(now, `row ${i}`).toBeNull();
+        else expect(await unseal({ SECRETS_KEY: newKey }, now!)).toBe(plain.get(was));
+      }
+    }
+    // A second pass finds nothing left to do; then move back so the Worker (old key) can read them again.
+    expect((await resealSecrets(rotatedEnv, undefined)).resealed).toBe(0);
+    await resealSecrets(Object.assign({}, env, { SECRETS_KEY_PREVIOUS: newKey }), undefined);
+    expect((await api("GET", `/v1/admin/secrets/reseal`)).status).toBe(405);
+    expect(await api("POST", "/v1/admin/secrets/reseal", {})).toMatchObject({ status: 200, body: { resealed: 0, next: null } });
+  });
+});
