@@ -10,6 +10,7 @@ import { mountEventRoutes } from "./api/events.routes";
 import { mountHealthRoutes } from "./api/health.routes";
 import { mountReferenceRoutes } from "./api/reference.routes";
 import { mountWebhookRoutes } from "./api/webhooks.routes";
+import { mountDashboard } from "./dashboard/routes";
 import { handleDeliveryBatch } from "./delivery/consumer";
 import { handleDeadLetters } from "./delivery/dead-letter";
 import { sweepOverdueDeliveries } from "./delivery/recovery-sweep";
@@ -25,6 +26,7 @@ export const app = buildApp((a) => {
   mountDeliveryRoutes(a);
   mountAdminRoutes(a);
   mountReferenceRoutes(a);
+  mountDashboard(a);
 });
 
 export default {
