@@ -78,7 +78,7 @@ h3 { font-size: 1rem; margin: 0 0 .5rem; }
 
 /* Forms */
 .field { margin-bottom: 1rem; }
-.field > label, .field > .label, fieldset legend { display: block; font-weight: 600; margin-bottom: .3rem; }
+.field > label:not(.check), .field > .label, fieldset legend { display: block; font-weight: 600; margin-bottom: .3rem; }
 .hint { color: var(--muted); font-size: .86em; margin: .25rem 0 0; }
 input[type=text], input[type=url], input[type=password], input[type=search], select, textarea {
   width: 100%; font: inherit; padding: .5rem .65rem; border: 1px solid var(--line); border-radius: 6px;
@@ -106,7 +106,7 @@ fieldset { border: 0; padding: 0; margin: 0 0 1rem; min-width: 0; }
 .notice.warn { background: var(--warn-bg); border-color: var(--warn); color: var(--warn); }
 .notice.bad { background: var(--bad-bg); border-color: var(--bad); color: var(--bad); }
 .notice.info { background: var(--accent-soft); border-color: var(--accent); color: var(--text); }
-.notice strong { display: block; margin-bottom: .15rem; }
+.notice > strong:first-child { display: block; margin-bottom: .15rem; }
 .notice p { margin: .2rem 0 0; color: var(--text); }
 .notice form { margin-top: .6rem; }
 
