@@ -163,8 +163,8 @@ footer.site { max-width: 1100px; margin: 0 auto; padding: 0 1rem 2rem; color: va
   /* Tables become stacked cards at phone width. */
   table.responsive thead { position: absolute; left: -9999px; }
   table.responsive tr { display: block; border-bottom: 1px solid var(--line); padding: .5rem 0; }
-  table.responsive td { display: flex; gap: .75rem; border: 0; padding: .25rem .8rem; }
-  table.responsive td::before { content: attr(data-label); flex: 0 0 6.5rem; color: var(--muted); font-size: .82em; font-weight: 600; text-transform: uppercase; }
+  table.responsive td { display: block; position: relative; border: 0; padding: .3rem .8rem .3rem 7.5rem; min-height: 2rem; overflow-wrap: anywhere; }
+  table.responsive td::before { content: attr(data-label); position: absolute; left: .8rem; top: .45rem; width: 6.2rem; color: var(--muted); font-size: .78em; font-weight: 600; text-transform: uppercase; }
   td.url { max-width: none; }
   dl.facts { grid-template-columns: 1fr; gap: .1rem; }
   dl.facts dd { margin-bottom: .5rem; }
