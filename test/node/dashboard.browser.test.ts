@@ -185,6 +185,34 @@ describe.skipIf(!haveChromium)("the Webhooks tab in Chromium", () => {
     expect(receiver.requests.get(key)?.length).toBe(2);
     await shot(page, "delivery");
 
+    // Edit: a change is saved; the status filter narrows the deliveries.
+    await page.goto(webhookUrl);
+    await page.getByRole("link", { name: "Edit" }).click();
+    expect(await page.getByRole("checkbox", { name: "deploy.finished", exact: true }).isChecked()).toBe(true);
+    await page.getByLabel("Description").fill("Tells the release channel, edited");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await page.waitForURL(/notice=saved/);
+    expect(await page.getByText("Changes saved.").isVisible()).toBe(true);
+    expect(await page.getByText("Tells the release channel, edited").isVisible()).toBe(true);
+    await page.getByLabel("Status").selectOption("failed");
+    await page.getByRole("button", { name: "Filter" }).click();
+    await page.waitForURL(/status=failed/);
+    expect(await page.getByText("No failed deliveries.").isVisible()).toBe(true);
+    await page.getByLabel("Status").selectOption("succeeded");
+    await page.getByRole("button", { name: "Filter" }).click();
+    await page.waitForURL(/status=succeeded/);
+    expect(await page.getByRole("link", { name: /Delivery dlv_/ }).count()).toBe(1);
+
+    // Inactive: the page says so and offers to turn it back on.
+    await page.getByRole("link", { name: "Edit" }).click();
+    await page.getByLabel("Active: send events to this webhook").uncheck();
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await page.waitForURL(/notice=saved/);
+    expect(await page.getByText("This webhook is inactive").isVisible()).toBe(true);
+    await page.getByRole("button", { name: "Activate webhook" }).click();
+    await page.waitForURL(/notice=enabled/);
+    expect(await page.getByText("This webhook is inactive").count()).toBe(0);
+
     // Rotate secret: a new one, shown once.
     await page.goto(webhookUrl);
     await page.getByRole("button", { name: "Rotate secret" }).click();
