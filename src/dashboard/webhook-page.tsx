@@ -279,7 +279,7 @@ export const SecretPage: FC<{ me: Me; webhook: Webhook; secret: string | null; c
       <div class="crumbs">
         <a href="/webhooks">Webhooks</a> / <a href={base}>{webhook.name}</a>
       </div>
-      <div class="narrow" style="max-width:640px;margin-top:1rem">
+      <div class="narrow wide">
         <Notice tone="ok" title={created ? `Webhook ${webhook.name} created` : `New secret for ${webhook.name}`}>
           <p>{created ? "Events matching its subscription are now sent to its URL." : "Deliveries are now signed with the new secret."}</p>
         </Notice>
@@ -316,7 +316,7 @@ export const DeletePage: FC<{ me: Me; webhook: Webhook }> = ({ me, webhook }) =>
       <div class="crumbs">
         <a href="/webhooks">Webhooks</a> / <a href={base}>{webhook.name}</a>
       </div>
-      <div class="narrow" style="max-width:560px;margin-top:1rem">
+      <div class="narrow wide">
         <form method="post" action={`${base}/delete`} class="panel">
           <Csrf token={me.csrf} />
           <h1>Delete webhook {webhook.name}?</h1>

@@ -48,6 +48,7 @@ code, pre, .mono { font-family: var(--mono); font-size: .88em; }
 
 main { max-width: 1100px; margin: 0 auto; padding: 1.25rem 1rem 3rem; }
 .narrow { max-width: 460px; margin: 3rem auto; }
+.narrow.wide { max-width: 680px; margin-top: 1rem; }
 h1 { font-size: 1.5rem; margin: 0; line-height: 1.25; }
 h2 { font-size: 1.1rem; margin: 0 0 .75rem; }
 h3 { font-size: 1rem; margin: 0 0 .5rem; }
@@ -164,7 +165,7 @@ footer.site { max-width: 1100px; margin: 0 auto; padding: 0 1rem 2rem; color: va
   table.responsive thead { position: absolute; left: -9999px; }
   table.responsive tr { display: block; border-bottom: 1px solid var(--line); padding: .5rem 0; }
   table.responsive td { display: block; position: relative; border: 0; padding: .3rem .8rem .3rem 7.5rem; min-height: 2rem; overflow-wrap: anywhere; }
-  table.responsive td::before { content: attr(data-label); position: absolute; left: .8rem; top: .45rem; width: 6.2rem; color: var(--muted); font-size: .78em; font-weight: 600; text-transform: uppercase; }
+  table.responsive td::before { content: attr(data-label); position: absolute; left: .8rem; top: .45rem; width: 6.2rem; color: var(--muted); font-size: .72rem; font-family: system-ui, sans-serif; font-weight: 600; text-transform: uppercase; }
   td.url { max-width: none; }
   dl.facts { grid-template-columns: 1fr; gap: .1rem; }
   dl.facts dd { margin-bottom: .5rem; }
