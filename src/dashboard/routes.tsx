@@ -23,7 +23,7 @@ import type { DeliveryDetail, DeliverySummary, EventType, Health, Page, Webhook,
 import { fieldErrors, type Me } from "./view";
 import { emptyWebhookForm, FORM_FIELDS, WebhookFormPage, type WebhookFormValues } from "./webhook-form-page";
 import { WebhookListPage } from "./webhook-list-page";
-import { DeletePage, SecretPage, WebhookPage, type PingResult } from "./webhook-page";
+import { DeletePage, NotFoundPage, SecretPage, WebhookPage, type PingResult } from "./webhook-page";
 
 type Ctx = Context<AppContext>;
 
@@ -268,7 +268,7 @@ export function mountDashboard(app: OpenAPIHono<AppContext>): void {
   }
 
   function notFoundPage(d: Dash, error: ApiErrorBody): Response {
-    return html(d.c, <WebhookListPage me={meOf(d)} rows={[]} nextCursor={null} isFirstPage={false} error={error.message} />, 404);
+    return html(d.c, <NotFoundPage me={meOf(d)} message={error.message} />, 404);
   }
 
   async function webhookPage(d: Dash, id: string, extra: { error?: ApiErrorBody; status?: number } = {}): Promise<Response> {

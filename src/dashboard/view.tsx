@@ -163,3 +163,5 @@ export function excerpt(s: string | null, max = 600): string {
   if (s === null) return "";
   return s.length > max ? `${s.slice(0, max)}… (${s.length - max} more characters)` : s;
 }
+
+export const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;

@@ -6,7 +6,7 @@ import type { FC } from "hono/jsx";
 import { HealthBadge } from "./health-badge";
 import type { DeliveryDetail, DeliverySummary, Health, Webhook } from "./types";
 import { ActiveBadge } from "./webhook-list-page";
-import { ApiErrorNotice, Csrf, DeliveryStatusBadge, excerpt, HttpStatus, Layout, Notice, percent, when, type Me } from "./view";
+import { ApiErrorNotice, Csrf, DeliveryStatusBadge, excerpt, HttpStatus, Layout, Notice, percent, plural, when, type Me } from "./view";
 import type { ApiErrorBody } from "./api-client";
 
 export type PingResult = { delivery: DeliveryDetail } | { error: ApiErrorBody } | null;
@@ -62,11 +62,11 @@ const HealthPanel: FC<{ health: Health | null }> = ({ health }) => {
       <div class="stats">
         <div class="stat">
           <div class="v">{percent(d.success_rate)}</div>
-          <div class="k">Success, 24 h ({d.deliveries} deliveries)</div>
+          <div class="k">Success, 24 h ({plural(d.deliveries, "delivery", "deliveries")})</div>
         </div>
         <div class="stat">
           <div class="v">{percent(w.success_rate)}</div>
-          <div class="k">Success, 7 days ({w.deliveries})</div>
+          <div class="k">Success, 7 days ({plural(w.deliveries, "delivery", "deliveries")})</div>
         </div>
         <div class="stat">
           <div class="v">{d.p50_ms === null ? "–" : `${d.p50_ms} ms`}</div>
@@ -337,3 +337,15 @@ export const DeletePage: FC<{ me: Me; webhook: Webhook }> = ({ me, webhook }) =>
     </Layout>
   );
 };
+
+export const NotFoundPage: FC<{ me: Me; message: string }> = ({ me, message }) => (
+  <Layout title="Not found" me={me} nav="webhooks">
+    <div class="panel empty">
+      <h1>Not found</h1>
+      <p>{message}</p>
+      <a class="btn" href="/webhooks">
+        Back to the webhooks
+      </a>
+    </div>
+  </Layout>
+);

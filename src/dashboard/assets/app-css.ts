@@ -134,7 +134,7 @@ td .name { font-weight: 600; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .45rem 1.2rem; margin: 0; }
 dl.facts dt { color: var(--muted); font-weight: 500; }
 dl.facts dd { margin: 0; overflow-wrap: anywhere; }
-.stats { display: grid; grid-template-columns: repeat(auto-fit, minmax(120px, 1fr)); gap: .75rem; }
+.stats { display: grid; grid-template-columns: repeat(auto-fit, minmax(100px, 1fr)); gap: .6rem; }
 .stat { border: 1px solid var(--line); border-radius: 6px; padding: .6rem .75rem; }
 .stat .v { font-size: 1.25rem; font-weight: 700; }
 .stat .k { color: var(--muted); font-size: .82em; }
