@@ -12,6 +12,7 @@ import { mountReferenceRoutes } from "./api/reference.routes";
 import { mountSecretsKeyRoutes } from "./api/secrets-key.routes";
 import { mountTokenRoutes } from "./api/tokens.routes";
 import { mountWebhookRoutes } from "./api/webhooks.routes";
+import { mountDashboard } from "./dashboard/routes";
 import { handleDeliveryBatch } from "./delivery/consumer";
 import { handleDeadLetters } from "./delivery/dead-letter";
 import { sweepOverdueDeliveries } from "./delivery/recovery-sweep";
@@ -29,6 +30,7 @@ export const app = buildApp((a) => {
   mountTokenRoutes(a);
   mountSecretsKeyRoutes(a);
   mountReferenceRoutes(a);
+  mountDashboard(a);
 });
 
 export default {

@@ -1,0 +1,406 @@
+/**
+ * The dashboard's routes, mounted at `/` beside the API (plain HTML routes,
+ * outside /v1). Every page is a client of our own /v1 API, called in-process
+ * with the signed-in user's token (api-client.ts): auth, scopes, validation
+ * and error messages are the API's. Every action is a form POST answered by
+ * a redirect (or, where a secret is shown once, by the page itself), so the
+ * dashboard works without JavaScript.
+ */
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { JSX } from "hono/jsx/jsx-runtime";
+import { authenticate } from "../api/auth";
+import type { AppContext } from "../api/context";
+import { ApiError } from "../errors";
+import { newCsrfToken, SESSION_TTL_MS } from "../security/session-cookie";
+import { seg, type ApiClient, type ApiErrorBody } from "./api-client";
+import { APP_CSS } from "./assets/app-css";
+import { COPY_JS } from "./assets/copy-js";
+import { DeliveryPage } from "./delivery-page";
+import { apiFor, checkedForm, clearSession, field, fields, guards, readSession, sessionOrAnonymous, writeSession, type Dash, type FormData } from "./session";
+import { SignInPage } from "./sign-in-page";
+import type { DeliveryDetail, DeliverySummary, EventType, Health, Page, Webhook, WebhookWithSecret } from "./types";
+import { fieldErrors, type Me } from "./view";
+import { emptyWebhookForm, FORM_FIELDS, WebhookFormPage, type WebhookFormValues } from "./webhook-form-page";
+import { WebhookListPage } from "./webhook-list-page";
+import { DeletePage, NotFoundPage, SecretPage, WebhookPage, type PingResult } from "./webhook-page";
+
+type Ctx = Context<AppContext>;
+
+/** Notices named in a redirect's query (never free text from the URL). */
+const NOTICES: Record<string, string> = {
+  "signed-out": "You are signed out.",
+  saved: "Changes saved.",
+  deleted: "Webhook deleted.",
+  enabled: "Webhook enabled: events are sent to it again.",
+  redelivered: "Redelivery queued: a new manual attempt is on its way.",
+};
+const notice = (c: Ctx) => NOTICES[c.req.query("notice") ?? ""];
+
+const DELIVERIES_PER_PAGE = 20;
+
+/** Pages must not be cached (they hold per-user data and, once, secrets) nor load anything from elsewhere. */
+function html(c: Ctx, page: JSX.Element, status = 200): Response {
+  c.header("cache-control", "no-store");
+  c.header("content-security-policy", "default-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; object-src 'none'");
+  c.header("referrer-policy", "same-origin");
+  c.header("x-content-type-options", "nosniff");
+  return c.html(`<!doctype html>${page.toString()}`, status as 200);
+}
+
+const meOf = (d: Dash): Me => ({ namespace: d.session.namespace, admin: d.session.admin === true, csrf: d.csrf });
+const nsPath = (d: Dash) => `/v1/namespaces/${seg(d.session.namespace)}`;
+const hookPath = (d: Dash, id: string) => `${nsPath(d)}/webhooks/${seg(id)}`;
+
+function splitPatterns(s: string): string[] {
+  return s
+    .split(/[,\s]+/)
+    .map((p) => p.trim())
+    .filter(Boolean);
+}
+
+function formValues(form: FormData): WebhookFormValues {
+  return {
+    name: field(form, "name").trim(),
+    url: field(form, "url").trim(),
+    description: field(form, "description"),
+    format: field(form, "format") || "standard",
+    active: field(form, "active") === "on",
+    events: fields(form, "events"),
+    otherEvents: field(form, "other_events"),
+    secret: field(form, "secret").trim(),
+  };
+}
+
+function webhookBody(v: WebhookFormValues, mode: "create" | "edit") {
+  const events = [...new Set([...v.events, ...splitPatterns(v.otherEvents)])];
+  return {
+    name: v.name,
+    url: v.url,
+    events,
+    format: v.format,
+    active: v.active,
+    description: v.description,
+    ...(mode === "create" && v.secret ? { secret: v.secret } : {}),
+  };
+}
+
+async function eventTypes(api: ApiClient): Promise<EventType[]> {
+  const r = await api.get<{ data: EventType[] }>("/v1/event-types");
+  return r.ok ? r.data.data : [];
+}
+
+function valuesOf(w: Webhook, catalog: EventType[]): WebhookFormValues {
+  const known = new Set(["*", ...catalog.map((t) => t.name)]);
+  return {
+    name: w.name,
+    url: w.url,
+    description: w.description,
+    format: w.format,
+    active: w.active,
+    events: w.events.filter((e) => known.has(e)),
+    otherEvents: w.events.filter((e) => !known.has(e)).join(", "),
+    secret: "",
+  };
+}
+
+async function signInPage(c: Ctx, opts: { namespace?: string; errors?: Record<string, string[]>; message?: string; status?: number } = {}) {
+  const session = await sessionOrAnonymous(c);
+  return html(
+    c,
+    <SignInPage csrf={session.csrf} values={{ namespace: opts.namespace ?? "" }} errors={opts.errors ?? {}} message={opts.message} notice={notice(c)} />,
+    opts.status,
+  );
+}
+
+/** Checks with the API that `token` may read `namespace`'s webhooks; the error shown on the form otherwise. */
+async function checkAccess(app: Parameters<typeof guards>[0], c: Ctx, token: string, namespace: string): Promise<Record<string, string[]> | null> {
+  const r = await apiFor(app, c, token).get(`/v1/namespaces/${seg(namespace)}/webhooks?limit=1`);
+  if (r.ok) return null;
+  if (r.status === 401) return { token: [r.error.message] };
+  if (r.status === 403) return { token: [r.error.message] };
+  if (r.status === 404) return { namespace: [`This token has no access to namespace "${namespace}".`] };
+  if (r.status === 422) return { namespace: r.error.details?.map((d) => d.message) ?? [r.error.message] };
+  return { token: [r.error.message] };
+}
+
+export function mountDashboard(app: OpenAPIHono<AppContext>): void {
+  const { page, action } = guards(app);
+
+  app.get("/assets/app.css", (c) => {
+    c.header("content-type", "text/css; charset=utf-8");
+    c.header("cache-control", "public, max-age=300");
+    return c.body(APP_CSS);
+  });
+  app.get("/assets/copy.js", (c) => {
+    c.header("content-type", "text/javascript; charset=utf-8");
+    c.header("cache-control", "public, max-age=300");
+    return c.body(COPY_JS);
+  });
+
+  app.get("/", async (c) => {
+    const s = await readSession(c);
+    return c.redirect(s?.token ? "/webhooks" : "/sign-in", 303);
+  });
+
+  // ---- Sign in / out -------------------------------------------------------
+  app.get("/sign-in", (c) => signInPage(c));
+
+  app.post("/sign-in", async (c) => {
+    const anon = await readSession(c);
+    if (!anon) return signInPage(c, { message: "Your sign-in form expired. Please try again.", status: 403 });
+    const form = await checkedForm(c, anon);
+    if (form instanceof Response) return form;
+    const token = field(form, "token").trim();
+    let namespace = field(form, "namespace").trim();
+    if (!token) return signInPage(c, { namespace, errors: { token: ["Enter an API token."] }, status: 422 });
+    let admin = false;
+    try {
+      // The API's own authentication, only to learn whose token this is.
+      const principal = await authenticate(c.env, `Bearer ${token}`);
+      admin = principal.kind === "admin";
+      if (principal.kind === "token" && !namespace) namespace = principal.namespace;
+    } catch (err) {
+      if (err instanceof ApiError && err.code === "unauthorized") {
+        return signInPage(c, { namespace, errors: { token: ["This token is not valid."] }, status: 401 });
+      }
+      throw err;
+    }
+    if (!namespace) return signInPage(c, { errors: { namespace: ["With the admin token, name the namespace to manage."] }, status: 422 });
+    const refused = await checkAccess(app, c, token, namespace);
+    if (refused) return signInPage(c, { namespace, errors: refused, status: 403 });
+    // A fresh CSRF token at sign-in: nothing issued before it stays valid.
+    await writeSession(c, { token, namespace, admin, csrf: newCsrfToken(), exp: Date.now() + SESSION_TTL_MS });
+    return c.redirect("/webhooks", 303);
+  });
+
+  app.post("/sign-out", async (c) => {
+    const s = await readSession(c);
+    if (s) {
+      const form = await checkedForm(c, s);
+      if (form instanceof Response) return form;
+    }
+    clearSession(c);
+    return c.redirect("/sign-in?notice=signed-out", 303);
+  });
+
+  app.post(
+    "/namespace",
+    action(async (d, form) => {
+      if (!d.session.admin) return d.c.redirect("/webhooks", 303);
+      const namespace = field(form, "namespace").trim();
+      const refused = namespace ? await checkAccess(app, d.c, d.session.token, namespace) : { namespace: ["Name a namespace."] };
+      if (refused) return listPage(d, Object.values(refused).flat().join(" "));
+      await writeSession(d.c, { ...d.session, namespace });
+      return d.c.redirect("/webhooks", 303);
+    }),
+  );
+
+  // ---- Webhooks --------------------------------------------------------------
+  async function listPage(d: Dash, error?: string): Promise<Response> {
+    const cursor = d.c.req.query("cursor") ?? "";
+    const r = await d.api.get<Page<Webhook>>(`${nsPath(d)}/webhooks?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+    if (!r.ok) {
+      if (r.status === 401) return signedOut(d.c);
+      return html(d.c, <WebhookListPage me={meOf(d)} rows={[]} nextCursor={null} isFirstPage={true} error={r.error.message} />, r.status);
+    }
+    // One stats call per webhook on the page (each one D1 batch, read only).
+    const healths = await Promise.all(r.data.data.map((w) => d.api.get<Health>(`${hookPath(d, w.id)}/stats`)));
+    const rows = r.data.data.map((webhook, i) => {
+      const h = healths[i];
+      return { webhook, health: h?.ok ? h.data : null };
+    });
+    return html(d.c, <WebhookListPage me={meOf(d)} rows={rows} nextCursor={r.data.next_cursor} isFirstPage={!cursor} notice={notice(d.c)} error={error} />);
+  }
+
+  function signedOut(c: Ctx): Response {
+    clearSession(c);
+    return c.redirect("/sign-in", 303);
+  }
+
+  app.get("/webhooks", page((d) => listPage(d)));
+
+  app.get(
+    "/webhooks/new",
+    page(async (d) => {
+      const catalog = await eventTypes(d.api);
+      return html(d.c, <WebhookFormPage me={meOf(d)} mode="create" values={emptyWebhookForm} eventTypes={catalog} errors={{}} />);
+    }),
+  );
+
+  app.post(
+    "/webhooks",
+    action(async (d, form) => {
+      const values = formValues(form);
+      const r = await d.api.post<WebhookWithSecret>(`${nsPath(d)}/webhooks`, webhookBody(values, "create"));
+      if (!r.ok) return formError(d, "create", values, r.error, r.status);
+      // The secret is in this answer only: shown now, never stored by the dashboard.
+      return html(d.c, <SecretPage me={meOf(d)} webhook={r.data} secret={r.data.secret} created={true} />, 201);
+    }),
+  );
+
+  async function formError(d: Dash, mode: "create" | "edit", values: WebhookFormValues, error: ApiErrorBody, status: number, hook?: Webhook) {
+    if (status === 401) return signedOut(d.c);
+    const { byField } = fieldErrors(error, FORM_FIELDS);
+    const catalog = await eventTypes(d.api);
+    return html(
+      d.c,
+      <WebhookFormPage
+        me={meOf(d)}
+        mode={mode}
+        webhookId={hook?.id}
+        webhookName={hook?.name}
+        values={values}
+        eventTypes={catalog}
+        errors={byField}
+        error={error}
+      />,
+      status,
+    );
+  }
+
+  /** The webhook, or the response to give when it cannot be read. */
+  async function loadWebhook(d: Dash, id: string): Promise<Webhook | Response> {
+    const r = await d.api.get<Webhook>(hookPath(d, id));
+    if (r.ok) return r.data;
+    if (r.status === 401) return signedOut(d.c);
+    return notFoundPage(d, r.error);
+  }
+
+  function notFoundPage(d: Dash, error: ApiErrorBody): Response {
+    return html(d.c, <NotFoundPage me={meOf(d)} message={error.message} />, 404);
+  }
+
+  async function webhookPage(d: Dash, id: string, extra: { error?: ApiErrorBody; status?: number } = {}): Promise<Response> {
+    const q = d.c.req.query();
+    const status = ["pending", "succeeded", "failed"].includes(q.status ?? "") ? (q.status as string) : "";
+    const cursor = q.cursor ?? "";
+    const qs = new URLSearchParams({ limit: String(DELIVERIES_PER_PAGE) });
+    if (status) qs.set("status", status);
+    if (cursor) qs.set("cursor", cursor);
+    const [hook, health, list, pingDelivery] = await Promise.all([
+      d.api.get<Webhook>(hookPath(d, id)),
+      d.api.get<Health>(`${hookPath(d, id)}/stats`),
+      d.api.get<Page<DeliverySummary>>(`${hookPath(d, id)}/deliveries?${qs}`),
+      q.ping ? d.api.get<DeliveryDetail>(`${nsPath(d)}/deliveries/${seg(q.ping)}`) : Promise.resolve(null),
+    ]);
+    if (!hook.ok) return hook.status === 401 ? signedOut(d.c) : notFoundPage(d, hook.error);
+    const ping: PingResult = pingDelivery ? (pingDelivery.ok ? { delivery: pingDelivery.data } : { error: pingDelivery.error }) : null;
+    return html(
+      d.c,
+      <WebhookPage
+        me={meOf(d)}
+        webhook={hook.data}
+        health={health.ok ? health.data : null}
+        deliveries={list.ok ? list.data.data : []}
+        nextCursor={list.ok ? list.data.next_cursor : null}
+        status={status}
+        cursor={cursor}
+        ping={ping}
+        notice={notice(d.c)}
+        error={extra.error ?? (list.ok ? undefined : list.error)}
+      />,
+      extra.status,
+    );
+  }
+
+  app.get("/webhooks/:id", page((d) => webhookPage(d, d.c.req.param("id") ?? "")));
+
+  app.get(
+    "/webhooks/:id/edit",
+    page(async (d) => {
+      const hook = await loadWebhook(d, d.c.req.param("id") ?? "");
+      if (hook instanceof Response) return hook;
+      const catalog = await eventTypes(d.api);
+      return html(d.c, <WebhookFormPage me={meOf(d)} mode="edit" webhookId={hook.id} webhookName={hook.name} values={valuesOf(hook, catalog)} eventTypes={catalog} errors={{}} />);
+    }),
+  );
+
+  app.post(
+    "/webhooks/:id",
+    action(async (d, form) => {
+      const id = d.c.req.param("id") ?? "";
+      const values = formValues(form);
+      const r = await d.api.patch<Webhook>(hookPath(d, id), webhookBody(values, "edit"));
+      if (r.ok) return d.c.redirect(`/webhooks/${seg(id)}?notice=saved`, 303);
+      const hook = await loadWebhook(d, id);
+      if (hook instanceof Response) return hook;
+      return formError(d, "edit", values, r.error, r.status, hook);
+    }),
+  );
+
+  app.get(
+    "/webhooks/:id/delete",
+    page(async (d) => {
+      const hook = await loadWebhook(d, d.c.req.param("id") ?? "");
+      if (hook instanceof Response) return hook;
+      return html(d.c, <DeletePage me={meOf(d)} webhook={hook} />);
+    }),
+  );
+
+  app.post(
+    "/webhooks/:id/delete",
+    action(async (d) => {
+      const id = d.c.req.param("id") ?? "";
+      const r = await d.api.delete(hookPath(d, id));
+      if (r.ok) return d.c.redirect("/webhooks?notice=deleted", 303);
+      return webhookPage(d, id, { error: r.error, status: r.status });
+    }),
+  );
+
+  app.post(
+    "/webhooks/:id/ping",
+    action(async (d) => {
+      const id = d.c.req.param("id") ?? "";
+      // wait=true: the API answers once the attempt has finished (200), or 202 if it takes longer.
+      const r = await d.api.post<{ id?: string; delivery_id?: string }>(`${hookPath(d, id)}/ping?wait=true`);
+      if (!r.ok) return webhookPage(d, id, { error: r.error, status: r.status });
+      const deliveryId = r.data.delivery_id ?? r.data.id ?? "";
+      return d.c.redirect(`/webhooks/${seg(id)}?ping=${seg(deliveryId)}#ping-result`, 303);
+    }),
+  );
+
+  app.post(
+    "/webhooks/:id/rotate-secret",
+    action(async (d) => {
+      const id = d.c.req.param("id") ?? "";
+      const r = await d.api.post<WebhookWithSecret>(`${hookPath(d, id)}/rotate-secret`, {});
+      if (!r.ok) return webhookPage(d, id, { error: r.error, status: r.status });
+      return html(d.c, <SecretPage me={meOf(d)} webhook={r.data} secret={r.data.secret} created={false} previousExpires={r.data.previous_secret_expires_at} />);
+    }),
+  );
+
+  app.post(
+    "/webhooks/:id/enable",
+    action(async (d) => {
+      const id = d.c.req.param("id") ?? "";
+      const r = await d.api.patch<Webhook>(hookPath(d, id), { active: true });
+      if (!r.ok) return webhookPage(d, id, { error: r.error, status: r.status });
+      return d.c.redirect(`/webhooks/${seg(id)}?notice=enabled`, 303);
+    }),
+  );
+
+  // ---- Deliveries -------------------------------------------------------------
+  async function deliveryPage(d: Dash, id: string, extra: { error?: ApiErrorBody; status?: number } = {}): Promise<Response> {
+    const r = await d.api.get<DeliveryDetail>(`${nsPath(d)}/deliveries/${seg(id)}`);
+    if (!r.ok) return r.status === 401 ? signedOut(d.c) : notFoundPage(d, r.error);
+    const hook = await d.api.get<Webhook>(hookPath(d, r.data.webhook_id));
+    return html(
+      d.c,
+      <DeliveryPage me={meOf(d)} delivery={r.data} webhookName={hook.ok ? hook.data.name : null} notice={notice(d.c)} error={extra.error} />,
+      extra.status,
+    );
+  }
+
+  app.get("/deliveries/:id", page((d) => deliveryPage(d, d.c.req.param("id") ?? "")));
+
+  app.post(
+    "/deliveries/:id/redeliver",
+    action(async (d) => {
+      const id = d.c.req.param("id") ?? "";
+      const r = await d.api.post<{ delivery_id: string }>(`${nsPath(d)}/deliveries/${seg(id)}/redeliver`);
+      if (!r.ok) return deliveryPage(d, id, { error: r.error, status: r.status });
+      return d.c.redirect(`/deliveries/${seg(r.data.delivery_id)}?notice=redelivered`, 303);
+    }),
+  );
+}

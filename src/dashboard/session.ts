@@ -1,0 +1,141 @@
+/**
+ * Dashboard sessions and CSRF protection.
+ *
+ * Every page handler is wrapped: `page` loads the session (redirecting to the
+ * sign-in page without one), `action` does the same for a form POST and
+ * first checks that the request comes from our own pages: the Origin header
+ * (or, without one, Sec-Fetch-Site) must be ours, and the form's hidden
+ * `_csrf` field must equal the session's CSRF token. SameSite=Strict already
+ * keeps the cookie off cross-site requests; these checks do not rely on it.
+ */
+import type { Context } from "hono";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { config } from "../config";
+import {
+  ANONYMOUS_TTL_MS,
+  newCsrfToken,
+  openSession,
+  sealSession,
+  sessionCookieName,
+  sessionCookieOptions,
+  type Session,
+} from "../security/session-cookie";
+import { timingSafeEqual } from "../security/token-check";
+import type { AppContext } from "../api/context";
+import { apiClient, type ApiClient } from "./api-client";
+
+export type DashContext = Context<AppContext>;
+export type FormData = Record<string, string | string[]>;
+
+/** What a signed-in handler gets. */
+export type Dash = { c: DashContext; session: Session & { token: string; namespace: string }; api: ApiClient; csrf: string };
+
+type FetchingApp = Parameters<typeof apiClient>[0];
+
+function development(c: DashContext): boolean {
+  return config(c.env).development;
+}
+
+export async function readSession(c: DashContext): Promise<Session | null> {
+  return openSession(c.env.SECRETS_KEY, getCookie(c, sessionCookieName(development(c))));
+}
+
+export async function writeSession(c: DashContext, session: Session): Promise<void> {
+  const maxAge = Math.max(1, Math.floor((session.exp - Date.now()) / 1000));
+  setCookie(c, sessionCookieName(development(c)), await sealSession(c.env.SECRETS_KEY, session), sessionCookieOptions(development(c), maxAge));
+}
+
+export function clearSession(c: DashContext): void {
+  const dev = development(c);
+  deleteCookie(c, sessionCookieName(dev), { path: "/", secure: !dev });
+}
+
+/** The current session, or a new anonymous one (for the sign-in form's CSRF token). */
+export async function sessionOrAnonymous(c: DashContext): Promise<Session> {
+  const existing = await readSession(c);
+  if (existing) return existing;
+  const fresh: Session = { csrf: newCsrfToken(), exp: Date.now() + ANONYMOUS_TTL_MS };
+  await writeSession(c, fresh);
+  return fresh;
+}
+
+function executionCtx(c: DashContext) {
+  try {
+    return c.executionCtx;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A client of `app` (the Worker's own API) for this request, as `token`. */
+export function apiFor(app: FetchingApp, c: DashContext, token: string): ApiClient {
+  return apiClient(app, new URL(c.req.url).origin, c.env, executionCtx(c), token);
+}
+
+/** Same-origin check for state-changing requests. */
+function sameOrigin(c: DashContext): boolean {
+  const origin = c.req.header("origin");
+  if (origin) return origin === new URL(c.req.url).origin;
+  const site = c.req.header("sec-fetch-site");
+  return site === undefined || site === "same-origin" || site === "none";
+}
+
+export async function readForm(c: DashContext): Promise<FormData> {
+  const body = await c.req.parseBody({ all: true });
+  const out: FormData = {};
+  for (const [k, v] of Object.entries(body)) {
+    if (Array.isArray(v)) out[k] = v.filter((x): x is string => typeof x === "string");
+    else if (typeof v === "string") out[k] = v;
+  }
+  return out;
+}
+
+export const field = (form: FormData, name: string): string => {
+  const v = form[name];
+  return (Array.isArray(v) ? v[0] : v) ?? "";
+};
+
+export const fields = (form: FormData, name: string): string[] => {
+  const v = form[name];
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+};
+
+function forbidden(c: DashContext): Response {
+  return c.text("This form has expired or did not come from this dashboard. Go back, reload the page and try again.", 403);
+}
+
+/** Checks Origin and the CSRF field against the session; answers the form or a 403 page. */
+export async function checkedForm(c: DashContext, session: Session): Promise<FormData | Response> {
+  if (!sameOrigin(c)) return forbidden(c);
+  const form = await readForm(c);
+  if (!(await timingSafeEqual(field(form, "_csrf"), session.csrf))) return forbidden(c);
+  return form;
+}
+
+function signedInSession(s: Session | null): (Session & { token: string; namespace: string }) | null {
+  return s && s.token && s.namespace ? (s as Session & { token: string; namespace: string }) : null;
+}
+
+/** Handler wrappers bound to the app whose API the dashboard calls. */
+export function guards(app: FetchingApp) {
+  /** A GET page for a signed-in user. */
+  function page(handler: (d: Dash) => Promise<Response> | Response) {
+    return async function dashboardPage(c: DashContext): Promise<Response> {
+      const session = signedInSession(await readSession(c));
+      if (!session) return c.redirect("/sign-in", 303);
+      return handler({ c, session, api: apiFor(app, c, session.token), csrf: session.csrf });
+    };
+  }
+
+  /** A form POST of a signed-in user: Origin and CSRF checked first. */
+  function action(handler: (d: Dash, form: FormData) => Promise<Response> | Response) {
+    return async function dashboardAction(c: DashContext): Promise<Response> {
+      const session = signedInSession(await readSession(c));
+      if (!session) return c.redirect("/sign-in", 303);
+      const form = await checkedForm(c, session);
+      if (form instanceof Response) return form;
+      return handler({ c, session, api: apiFor(app, c, session.token), csrf: session.csrf }, form);
+    };
+  }
+  return { page, action };
+}

@@ -1,0 +1,167 @@
+/**
+ * Shared pieces of the dashboard's pages: the layout, badges, form fields
+ * with their errors, times. Server-rendered with Hono JSX; every value is
+ * escaped by JSX, nothing is inserted as raw HTML but the doctype.
+ */
+import type { Child, FC, PropsWithChildren } from "hono/jsx";
+import type { ApiErrorBody } from "./api-client";
+
+export type Me = { namespace: string; admin: boolean; csrf: string };
+
+export const Csrf: FC<{ token: string }> = ({ token }) => <input type="hidden" name="_csrf" value={token} />;
+
+export const Layout: FC<PropsWithChildren<{ title: string; me?: Me; nav?: "webhooks"; refreshSeconds?: number }>> = ({
+  title,
+  me,
+  nav,
+  refreshSeconds,
+  children,
+}) => (
+  <html lang="en">
+    <head>
+      <meta charset="utf-8" />
+      <meta name="viewport" content="width=device-width, initial-scale=1" />
+      <meta name="color-scheme" content="light dark" />
+      {refreshSeconds ? <meta http-equiv="refresh" content={String(refreshSeconds)} /> : null}
+      <title>{`${title} · ci-webhooks`}</title>
+      <link rel="stylesheet" href="/assets/app.css" />
+    </head>
+    <body>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      <header class="topbar">
+        <div class="inner">
+          <a class="brand" href="/">
+            <span class="logo" aria-hidden="true">
+              ⇄
+            </span>
+            ci-webhooks
+          </a>
+          {me ? (
+            <nav aria-label="Main">
+              <a href="/webhooks" aria-current={nav === "webhooks" ? "page" : undefined}>
+                Webhooks
+              </a>
+            </nav>
+          ) : null}
+          {me ? (
+            <div class="who">
+              <span>
+                Namespace <strong class="mono">{me.namespace}</strong>
+                {me.admin ? " (admin)" : ""}
+              </span>
+              <form method="post" action="/sign-out">
+                <Csrf token={me.csrf} />
+                <button type="submit" class="link">
+                  Sign out
+                </button>
+              </form>
+            </div>
+          ) : null}
+        </div>
+      </header>
+      <main id="main" tabindex={-1}>
+        {children}
+      </main>
+      <footer class="site">ci-webhooks · signed webhooks for CI/CD events</footer>
+      <script src="/assets/copy.js" defer></script>
+    </body>
+  </html>
+);
+
+export type Tone = "ok" | "warn" | "bad" | "idle";
+const GLYPH: Record<Tone, string> = { ok: "✓", warn: "!", bad: "✕", idle: "•" };
+
+/** A status: colour, glyph and word (never colour alone). */
+export const Badge: FC<{ tone: Tone; label: string; title?: string }> = ({ tone, label, title }) => (
+  <span class={`badge ${tone}`} title={title}>
+    <span aria-hidden="true">{GLYPH[tone]}</span>
+    {label}
+  </span>
+);
+
+export const DeliveryStatusBadge: FC<{ status: string }> = ({ status }) =>
+  status === "succeeded" ? (
+    <Badge tone="ok" label="Succeeded" />
+  ) : status === "failed" ? (
+    <Badge tone="bad" label="Failed" />
+  ) : (
+    <Badge tone="warn" label="Pending" />
+  );
+
+export const HttpStatus: FC<{ status: number | null }> = ({ status }) =>
+  status === null ? (
+    <span class="muted">no response</span>
+  ) : (
+    <Badge tone={status >= 200 && status < 300 ? "ok" : status >= 500 || status < 200 ? "bad" : "warn"} label={`HTTP ${status}`} />
+  );
+
+/** Field errors by form field, from the API's `details` (path "events.0" → "events"). */
+export type FieldErrors = Record<string, string[]>;
+
+export function fieldErrors(err: ApiErrorBody | undefined, fields: readonly string[]): { byField: FieldErrors; general: string[] } {
+  const byField: FieldErrors = {};
+  const general: string[] = [];
+  for (const d of err?.details ?? []) {
+    const head = d.path.split(".")[0] ?? "";
+    if (fields.includes(head)) (byField[head] ??= []).push(d.message);
+    else general.push(d.path ? `${d.path}: ${d.message}` : d.message);
+  }
+  return { byField, general };
+}
+
+export const FieldError: FC<{ id: string; errors?: string[] }> = ({ id, errors }) =>
+  errors?.length ? (
+    <p class="field-error" id={id}>
+      {errors.join("; ")}
+    </p>
+  ) : null;
+
+export const ApiErrorNotice: FC<{ error: ApiErrorBody; title?: string }> = ({ error, title }) => (
+  <div class="notice bad" role="alert">
+    <strong>{title ?? "The request was refused"}</strong>
+    <p>{error.message}</p>
+    {error.details?.length ? (
+      <ul>
+        {error.details.map((d) => (
+          <li>
+            {d.path ? <code>{d.path}</code> : null} {d.message}
+          </li>
+        ))}
+      </ul>
+    ) : null}
+    {error.request_id ? <p class="small muted">Request id {error.request_id}</p> : null}
+  </div>
+);
+
+export const Notice: FC<PropsWithChildren<{ tone: "ok" | "warn" | "bad" | "info"; title?: string }>> = ({ tone, title, children }) => (
+  <div class={`notice ${tone}`} role={tone === "bad" ? "alert" : "status"}>
+    {title ? <strong>{title}</strong> : null}
+    {children}
+  </div>
+);
+
+export function when(iso: string | null | undefined, now = Date.now()): Child {
+  if (!iso) return <span class="muted">never</span>;
+  const t = Date.parse(iso);
+  const s = Math.round((now - t) / 1000);
+  const abs = Math.abs(s);
+  const rel =
+    abs < 5 ? "just now" : abs < 60 ? `${abs} s` : abs < 3600 ? `${Math.round(abs / 60)} min` : abs < 86400 ? `${Math.round(abs / 3600)} h` : `${Math.round(abs / 86400)} d`;
+  const text = abs < 5 ? rel : s >= 0 ? `${rel} ago` : `in ${rel}`;
+  return (
+    <time datetime={iso} title={iso.replace("T", " ").replace(/\.\d+Z$/, " UTC")}>
+      {text}
+    </time>
+  );
+}
+
+export const percent = (r: number | null) => (r === null ? "–" : `${Math.floor(r * 1000) / 10}%`);
+
+export function excerpt(s: string | null, max = 600): string {
+  if (s === null) return "";
+  return s.length > max ? `${s.slice(0, max)}… (${s.length - max} more characters)` : s;
+}
+
+export const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;

@@ -1,0 +1,222 @@
+/**
+ * Create and edit a webhook. Events are checkboxes grouped by the system that
+ * emits them, plus `*`; patterns outside the catalog (`build.*`) are kept in a
+ * text field so editing never drops them. Errors are the API's, at their field.
+ */
+import type { FC } from "hono/jsx";
+import type { EventType } from "./types";
+import { ApiErrorNotice, Csrf, FieldError, Layout, type FieldErrors, type Me } from "./view";
+import type { ApiErrorBody } from "./api-client";
+
+export type WebhookFormValues = {
+  name: string;
+  url: string;
+  description: string;
+  format: string;
+  active: boolean;
+  events: string[];
+  otherEvents: string;
+  secret: string;
+};
+
+export const FORM_FIELDS = ["name", "url", "description", "format", "active", "events", "secret"] as const;
+
+export const emptyWebhookForm: WebhookFormValues = {
+  name: "",
+  url: "",
+  description: "",
+  format: "standard",
+  active: true,
+  events: [],
+  otherEvents: "",
+  secret: "",
+};
+
+const SYSTEM_NAMES: Record<string, string> = {
+  "djinn-ci": "Djinn CI",
+  "puppet-pipelines": "Puppet Pipelines",
+  circleci: "CircleCI",
+  "ci-webhooks": "Dispatcher (operational)",
+};
+const SYSTEM_ORDER = ["djinn-ci", "puppet-pipelines", "circleci", "ci-webhooks"];
+
+export const FORMATS: { value: string; label: string }[] = [
+  { value: "standard", label: "Standard Webhooks (webhook-signature)" },
+  { value: "djinn", label: "Djinn CI (X-Djinn-CI-Signature)" },
+  { value: "circleci", label: "CircleCI (circleci-signature)" },
+];
+
+function grouped(types: EventType[]): [string, EventType[]][] {
+  const groups = new Map<string, EventType[]>();
+  for (const t of types) groups.set(t.system, [...(groups.get(t.system) ?? []), t]);
+  const rank = (s: string) => (SYSTEM_ORDER.includes(s) ? SYSTEM_ORDER.indexOf(s) : SYSTEM_ORDER.length);
+  return [...groups.entries()].sort(([a], [b]) => rank(a) - rank(b));
+}
+
+const invalid = (errors: FieldErrors, f: string) => (errors[f] ? "field invalid" : "field");
+const describedBy = (errors: FieldErrors, f: string, hint?: boolean) =>
+  [errors[f] ? `${f}-error` : "", hint ? `${f}-hint` : ""].filter(Boolean).join(" ") || undefined;
+
+export const WebhookFormPage: FC<{
+  me: Me;
+  mode: "create" | "edit";
+  webhookId?: string;
+  webhookName?: string;
+  values: WebhookFormValues;
+  eventTypes: EventType[];
+  errors: FieldErrors;
+  error?: ApiErrorBody;
+}> = ({ me, mode, webhookId, webhookName, values, eventTypes, errors, error }) => {
+  const checked = new Set(values.events);
+  const action = mode === "create" ? "/webhooks" : `/webhooks/${encodeURIComponent(webhookId ?? "")}`;
+  return (
+    <Layout title={mode === "create" ? "Create webhook" : `Edit ${webhookName}`} me={me} nav="webhooks">
+      <div class="crumbs">
+        <a href="/webhooks">Webhooks</a>
+        {mode === "edit" ? (
+          <>
+            {" / "}
+            <a href={action}>{webhookName}</a>
+          </>
+        ) : null}
+      </div>
+      <div class="page-head">
+        <h1>{mode === "create" ? "Create webhook" : `Edit webhook ${webhookName}`}</h1>
+      </div>
+      {error ? <ApiErrorNotice error={error} title="Please correct the highlighted fields" /> : null}
+      <form method="post" action={action} class="panel" novalidate>
+        <Csrf token={me.csrf} />
+        <div class="grid2">
+          <div class={invalid(errors, "name")}>
+            <label for="name">Name</label>
+            <input
+              id="name"
+              name="name"
+              type="text"
+              value={values.name}
+              required
+              autocomplete="off"
+              aria-invalid={errors.name ? "true" : undefined}
+              aria-describedby={describedBy(errors, "name", true)}
+            />
+            <p class="hint" id="name-hint">
+              Letters, digits, <code>-</code> and <code>_</code>; unique in the namespace.
+            </p>
+            <FieldError id="name-error" errors={errors.name} />
+          </div>
+          <div class={invalid(errors, "format")}>
+            <label for="format">Format</label>
+            <select id="format" name="format" aria-describedby={describedBy(errors, "format", true)}>
+              {FORMATS.map((f) => (
+                <option value={f.value} selected={values.format === f.value}>
+                  {f.label}
+                </option>
+              ))}
+            </select>
+            <p class="hint" id="format-hint">
+              The body and signature headers your receiver expects.
+            </p>
+            <FieldError id="format-error" errors={errors.format} />
+          </div>
+        </div>
+        <div class={invalid(errors, "url")}>
+          <label for="url">Payload URL</label>
+          <input
+            id="url"
+            name="url"
+            type="url"
+            value={values.url}
+            required
+            placeholder="https://ci.example.com/hooks"
+            autocomplete="off"
+            spellcheck={false}
+            aria-invalid={errors.url ? "true" : undefined}
+            aria-describedby={describedBy(errors, "url", true)}
+          />
+          <p class="hint" id="url-hint">
+            Events are POSTed here. HTTPS on a public host.
+          </p>
+          <FieldError id="url-error" errors={errors.url} />
+        </div>
+        <fieldset class={invalid(errors, "events")} aria-describedby={describedBy(errors, "events", true)}>
+          <legend>Events</legend>
+          <p class="hint" id="events-hint">
+            Choose the events to send, or every event with <code>*</code>.
+          </p>
+          <div class="checks">
+            <div class="group">
+              <label class="check">
+                <input type="checkbox" name="events" value="*" checked={checked.has("*")} />
+                <span>
+                  <code>*</code> All events (every current and future event type)
+                </span>
+              </label>
+            </div>
+            {grouped(eventTypes).map(([system, types]) => (
+              <div class="group" role="group" aria-label={SYSTEM_NAMES[system] ?? system}>
+                <div class="group-title">{SYSTEM_NAMES[system] ?? system}</div>
+                <div class="opts">
+                  {types.map((t) => (
+                    <label class="check" title={t.description}>
+                      <input type="checkbox" name="events" value={t.name} checked={checked.has(t.name)} />
+                      <code>{t.name}</code>
+                    </label>
+                  ))}
+                </div>
+              </div>
+            ))}
+          </div>
+          <FieldError id="events-error" errors={errors.events} />
+        </fieldset>
+        <div class="field">
+          <label for="other_events">Other event patterns</label>
+          <input id="other_events" name="other_events" type="text" value={values.otherEvents} placeholder="build.*, deploy.*" spellcheck={false} aria-describedby="other_events-hint" />
+          <p class="hint" id="other_events-hint">
+            Optional, comma-separated: wildcard patterns such as <code>build.*</code>.
+          </p>
+        </div>
+        <div class={invalid(errors, "description")}>
+          <label for="description">Description</label>
+          <textarea id="description" name="description" aria-describedby={describedBy(errors, "description")}>
+            {values.description}
+          </textarea>
+          <FieldError id="description-error" errors={errors.description} />
+        </div>
+        {mode === "create" ? (
+          <div class={invalid(errors, "secret")}>
+            <label for="secret">Secret</label>
+            <input
+              id="secret"
+              name="secret"
+              type="text"
+              value={values.secret}
+              autocomplete="off"
+              spellcheck={false}
+              aria-describedby={describedBy(errors, "secret", true)}
+              aria-invalid={errors.secret ? "true" : undefined}
+            />
+            <p class="hint" id="secret-hint">
+              Leave empty to have a strong secret generated (recommended). It is shown once after creation.
+            </p>
+            <FieldError id="secret-error" errors={errors.secret} />
+          </div>
+        ) : null}
+        <div class={invalid(errors, "active")}>
+          <label class="check">
+            <input type="checkbox" name="active" value="on" checked={values.active} />
+            <span>Active: send events to this webhook</span>
+          </label>
+          <FieldError id="active-error" errors={errors.active} />
+        </div>
+        <div class="actions">
+          <button type="submit" class="primary">
+            {mode === "create" ? "Create webhook" : "Save changes"}
+          </button>
+          <a class="btn" href={mode === "create" ? "/webhooks" : action}>
+            Cancel
+          </a>
+        </div>
+      </form>
+    </Layout>
+  );
+};

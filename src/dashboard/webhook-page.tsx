@@ -1,0 +1,351 @@
+/**
+ * One webhook: its settings and health, the actions on it (edit, Test Ping
+ * Event, rotate secret, delete, re-enable) and its deliveries, newest first.
+ */
+import type { FC } from "hono/jsx";
+import { HealthBadge } from "./health-badge";
+import type { DeliveryDetail, DeliverySummary, Health, Webhook } from "./types";
+import { ActiveBadge } from "./webhook-list-page";
+import { ApiErrorNotice, Csrf, DeliveryStatusBadge, excerpt, HttpStatus, Layout, Notice, percent, plural, when, type Me } from "./view";
+import type { ApiErrorBody } from "./api-client";
+
+export type PingResult = { delivery: DeliveryDetail } | { error: ApiErrorBody } | null;
+
+const STATUSES = ["pending", "succeeded", "failed"] as const;
+
+const PingPanel: FC<{ ping: PingResult }> = ({ ping }) => {
+  if (!ping) return null;
+  if ("error" in ping) return <ApiErrorNotice error={ping.error} title="Test Ping Event failed" />;
+  const d = ping.delivery;
+  const last = d.attempts[d.attempts.length - 1];
+  const href = `/deliveries/${encodeURIComponent(d.id)}`;
+  if (d.status === "pending" && !last) {
+    return (
+      <Notice tone="info" title="Ping sent, waiting for the receiver…">
+        <p>
+          This page refreshes by itself. <a href={href}>Open the delivery</a>
+        </p>
+      </Notice>
+    );
+  }
+  const ok = d.status === "succeeded";
+  return (
+    <section class={`notice ${ok ? "ok" : d.status === "failed" ? "bad" : "warn"}`} aria-labelledby="ping-title" role="status" id="ping-result">
+      <strong id="ping-title">{ok ? "Ping delivered" : d.status === "failed" ? "Ping failed" : "Ping not delivered yet (retrying)"}</strong>
+      <p>
+        <DeliveryStatusBadge status={d.status} /> {last ? <HttpStatus status={last.response_status} /> : null}{" "}
+        {last ? (
+          <span>
+            in <strong>{last.duration_ms} ms</strong>, {when(last.started_at)}
+          </span>
+        ) : null}
+      </p>
+      {last?.error ? (
+        <p>
+          <code>{last.error.class}</code> {last.error.message}
+        </p>
+      ) : null}
+      {last?.response_body ? <pre class="excerpt" aria-label="Response excerpt">{excerpt(last.response_body, 400)}</pre> : null}
+      <p>
+        <a href={href}>Open the delivery</a>
+      </p>
+    </section>
+  );
+};
+
+const HealthPanel: FC<{ health: Health | null }> = ({ health }) => {
+  if (!health) return <p class="muted">Health is not available right now.</p>;
+  const d = health.windows["24h"];
+  const w = health.windows["7d"];
+  return (
+    <>
+      <div class="stats">
+        <div class="stat">
+          <div class="v">{percent(d.success_rate)}</div>
+          <div class="k">Success, 24 h ({plural(d.deliveries, "delivery", "deliveries")})</div>
+        </div>
+        <div class="stat">
+          <div class="v">{percent(w.success_rate)}</div>
+          <div class="k">Success, 7 days ({plural(w.deliveries, "delivery", "deliveries")})</div>
+        </div>
+        <div class="stat">
+          <div class="v">{d.p50_ms === null ? "–" : `${d.p50_ms} ms`}</div>
+          <div class="k">Median response, 24 h</div>
+        </div>
+        <div class="stat">
+          <div class="v">{d.p95_ms === null ? "–" : `${d.p95_ms} ms`}</div>
+          <div class="k">p95 response, 24 h</div>
+        </div>
+      </div>
+      <p class="small muted">
+        Last success {when(health.last_success_at)} · last failure {when(health.last_failure_at)}
+        {health.consecutive_failures > 0 ? ` · ${health.consecutive_failures} failures in a row` : ""}
+      </p>
+    </>
+  );
+};
+
+export const WebhookPage: FC<{
+  me: Me;
+  webhook: Webhook;
+  health: Health | null;
+  deliveries: DeliverySummary[];
+  nextCursor: string | null;
+  status: string;
+  cursor: string;
+  ping: PingResult;
+  notice?: string;
+  error?: ApiErrorBody;
+}> = ({ me, webhook, health, deliveries, nextCursor, status, cursor, ping, notice, error }) => {
+  const base = `/webhooks/${encodeURIComponent(webhook.id)}`;
+  const filterQs = status ? `status=${encodeURIComponent(status)}&` : "";
+  // While a ping awaits its first attempt the page refreshes itself (no script needed).
+  const waiting = ping !== null && "delivery" in ping && ping.delivery.status === "pending" && ping.delivery.attempts.length === 0;
+  return (
+    <Layout title={webhook.name} me={me} nav="webhooks" refreshSeconds={waiting ? 2 : undefined}>
+      <div class="crumbs">
+        <a href="/webhooks">Webhooks</a> / {webhook.name}
+      </div>
+      <div class="page-head">
+        <div>
+          <h1>{webhook.name}</h1>
+          <p class="sub">
+            <ActiveBadge webhook={webhook} /> <HealthBadge webhook={webhook} health={health} />
+          </p>
+        </div>
+        <div class="actions">
+          <form method="post" action={`${base}/ping`}>
+            <Csrf token={me.csrf} />
+            <button type="submit" class="primary">
+              Test Ping Event
+            </button>
+          </form>
+          <a class="btn" href={`${base}/edit`}>
+            Edit
+          </a>
+          <form method="post" action={`${base}/rotate-secret`}>
+            <Csrf token={me.csrf} />
+            <button type="submit">Rotate secret</button>
+          </form>
+          <a class="btn danger" href={`${base}/delete`}>
+            Delete
+          </a>
+        </div>
+      </div>
+      {notice ? <Notice tone="ok">{notice}</Notice> : null}
+      {error ? <ApiErrorNotice error={error} /> : null}
+      {webhook.disabled_reason ? (
+        <Notice tone="bad" title="This webhook is disabled">
+          <p>
+            {webhook.disabled_reason}
+            {webhook.disabled_at ? <> (since {when(webhook.disabled_at)})</> : null}. No events are sent to it until it is enabled again.
+          </p>
+          <form method="post" action={`${base}/enable`}>
+            <Csrf token={me.csrf} />
+            <button type="submit" class="primary">
+              Re-enable webhook
+            </button>
+          </form>
+        </Notice>
+      ) : !webhook.active ? (
+        <Notice tone="warn" title="This webhook is inactive">
+          <p>No events are sent to it.</p>
+          <form method="post" action={`${base}/enable`}>
+            <Csrf token={me.csrf} />
+            <button type="submit">Activate webhook</button>
+          </form>
+        </Notice>
+      ) : null}
+      <PingPanel ping={ping} />
+      <div class="grid2">
+        <section class="panel" aria-labelledby="settings-title">
+          <h2 id="settings-title">Settings</h2>
+          <dl class="facts">
+            <dt>URL</dt>
+            <dd class="mono">{webhook.url}</dd>
+            <dt>Format</dt>
+            <dd>{webhook.format}</dd>
+            <dt>Events</dt>
+            <dd>
+              {webhook.events.map((e) => (
+                <span class="chip">{e}</span>
+              ))}
+            </dd>
+            <dt>Secret</dt>
+            <dd>{webhook.secret_hint ? <span class="mono">…{webhook.secret_hint}</span> : <span class="muted">none (unsigned)</span>}</dd>
+            {webhook.headers.length ? (
+              <>
+                <dt>Extra headers</dt>
+                <dd class="mono">{webhook.headers.join(", ")}</dd>
+              </>
+            ) : null}
+            {webhook.description ? (
+              <>
+                <dt>Description</dt>
+                <dd>{webhook.description}</dd>
+              </>
+            ) : null}
+            <dt>Created</dt>
+            <dd>{when(webhook.created_at)}</dd>
+            <dt>Id</dt>
+            <dd class="mono">{webhook.id}</dd>
+          </dl>
+        </section>
+        <section class="panel" aria-labelledby="health-title">
+          <h2 id="health-title">Health</h2>
+          <HealthPanel health={health} />
+        </section>
+      </div>
+      <section aria-labelledby="deliveries-title">
+        <div class="page-head">
+          <h2 id="deliveries-title">Deliveries</h2>
+          <form method="get" action={base} class="inline-form" aria-label="Filter deliveries">
+            <div class="field">
+              <label for="status">Status</label>
+              <select id="status" name="status">
+                <option value="" selected={!status}>
+                  All
+                </option>
+                {STATUSES.map((s) => (
+                  <option value={s} selected={status === s}>
+                    {s[0].toUpperCase() + s.slice(1)}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <button type="submit">Filter</button>
+          </form>
+        </div>
+        {deliveries.length === 0 ? (
+          <div class="panel empty">{status ? `No ${status} deliveries.` : "No deliveries yet. Press Test Ping Event to send one."}</div>
+        ) : (
+          <div class="table-wrap">
+            <table class="responsive">
+              <thead>
+                <tr>
+                  <th scope="col">Status</th>
+                  <th scope="col">Event</th>
+                  <th scope="col">Attempts</th>
+                  <th scope="col">Last response</th>
+                  <th scope="col">Created</th>
+                  <th scope="col">
+                    <span class="skip">Details</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {deliveries.map((d) => (
+                  <tr>
+                    <td data-label="Status">
+                      <DeliveryStatusBadge status={d.status} />
+                      {d.failure_reason ? <div class="muted small">{d.failure_reason}</div> : null}
+                    </td>
+                    <td data-label="Event">
+                      <code>{d.event_type}</code>
+                    </td>
+                    <td data-label="Attempts">{d.attempts}</td>
+                    <td data-label="Response">{d.attempts ? <HttpStatus status={d.last_response_status} /> : <span class="muted">–</span>}</td>
+                    <td data-label="Created">{when(d.created_at)}</td>
+                    <td data-label="">
+                      <a href={`/deliveries/${encodeURIComponent(d.id)}`} aria-label={`Delivery ${d.id}`}>
+                        View
+                      </a>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        <div class="pager">
+          {cursor ? <a href={`${base}?${filterQs}`.replace(/[?&]$/, "")}>← Newest</a> : <span />}
+          {nextCursor ? <a href={`${base}?${filterQs}cursor=${encodeURIComponent(nextCursor)}`}>Older →</a> : <span />}
+        </div>
+      </section>
+    </Layout>
+  );
+};
+
+export const SecretPage: FC<{ me: Me; webhook: Webhook; secret: string | null; created: boolean; previousExpires?: string | null }> = ({
+  me,
+  webhook,
+  secret,
+  created,
+  previousExpires,
+}) => {
+  const base = `/webhooks/${encodeURIComponent(webhook.id)}`;
+  return (
+    <Layout title={created ? "Webhook created" : "Secret rotated"} me={me} nav="webhooks">
+      <div class="crumbs">
+        <a href="/webhooks">Webhooks</a> / <a href={base}>{webhook.name}</a>
+      </div>
+      <div class="narrow wide">
+        <Notice tone="ok" title={created ? `Webhook ${webhook.name} created` : `New secret for ${webhook.name}`}>
+          <p>{created ? "Events matching its subscription are now sent to its URL." : "Deliveries are now signed with the new secret."}</p>
+        </Notice>
+        {secret ? (
+          <section class="panel" aria-labelledby="secret-title">
+            <h2 id="secret-title">Signing secret</h2>
+            <label for="secret-value">Copy this secret into your receiver to verify signatures.</label>
+            <div class="secret-box">
+              <input id="secret-value" type="text" readonly value={secret} spellcheck={false} autocomplete="off" />
+              <button type="button" data-copy="secret-value" hidden>
+                Copy
+              </button>
+            </div>
+            <Notice tone="warn" title="This secret is shown only once">
+              <p>Store it now. It cannot be shown again; if it is lost, rotate the secret to get a new one.</p>
+            </Notice>
+            {previousExpires ? <p class="small muted">The previous secret keeps signing too until {previousExpires.replace("T", " ").replace(/\.\d+Z$/, " UTC")}, so receivers can switch without missing events.</p> : null}
+          </section>
+        ) : (
+          <p class="muted">This webhook has no secret: its deliveries are not signed.</p>
+        )}
+        <a class="btn primary" href={base}>
+          Continue to the webhook
+        </a>
+      </div>
+    </Layout>
+  );
+};
+
+export const DeletePage: FC<{ me: Me; webhook: Webhook }> = ({ me, webhook }) => {
+  const base = `/webhooks/${encodeURIComponent(webhook.id)}`;
+  return (
+    <Layout title={`Delete ${webhook.name}`} me={me} nav="webhooks">
+      <div class="crumbs">
+        <a href="/webhooks">Webhooks</a> / <a href={base}>{webhook.name}</a>
+      </div>
+      <div class="narrow wide">
+        <form method="post" action={`${base}/delete`} class="panel">
+          <Csrf token={me.csrf} />
+          <h1>Delete webhook {webhook.name}?</h1>
+          <p>
+            No more events are sent to <code>{webhook.url}</code>. Deliveries still pending end as failed; past deliveries stay readable until retention removes them.
+            This cannot be undone.
+          </p>
+          <div class="actions">
+            <button type="submit" class="danger">
+              Delete webhook
+            </button>
+            <a class="btn" href={base}>
+              Cancel
+            </a>
+          </div>
+        </form>
+      </div>
+    </Layout>
+  );
+};
+
+export const NotFoundPage: FC<{ me: Me; message: string }> = ({ me, message }) => (
+  <Layout title="Not found" me={me} nav="webhooks">
+    <div class="panel empty">
+      <h1>Not found</h1>
+      <p>{message}</p>
+      <a class="btn" href="/webhooks">
+        Back to the webhooks
+      </a>
+    </div>
+  </Layout>
+);

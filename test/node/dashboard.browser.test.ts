@@ -1,0 +1,321 @@
+/**
+ * The Webhooks tab in a real browser: Debian's Chromium driven by
+ * playwright-core against the real Worker (`wrangler dev` with local D1 and
+ * Queues, as `npm start` runs it) and a loopback receiver.
+ *
+ * Skipped, with a notice naming the install command, where Chromium is
+ * missing; `.ci/run` installs it, so in CI it always runs.
+ * Screenshots of the main pages go to docs/screenshots/ (shown in the README).
+ */
+import { spawnSync } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROOT, quietEnv, startDispatcher, type LocalDispatcher } from "../../scripts/lib/local-dispatcher.ts";
+import { startReceiver, type Receiver } from "../support/receiver.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) {
+  console.warn(`SKIPPED dashboard browser tests: ${CHROMIUM} is missing. Install it with: apt-get update && apt-get install -y chromium`);
+}
+
+const PORT = 8896;
+const PERSIST = ".wrangler/browser-dashboard2";
+const ADMIN = "browser-admin-token";
+const SHOTS = join(ROOT, "docs", "screenshots");
+
+let dispatcher: LocalDispatcher;
+let receiver: Receiver;
+let browser: Browser;
+const run = Date.now().toString(36);
+
+async function api(method: string, path: string, body?: unknown, token = ADMIN): Promise<{ status: number; json: any }> {
+  const res = await fetch(`${dispatcher.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) : null };
+}
+
+/**
+ * A namespace token with webhooks read/write. Through the tokens API where it
+ * exists; on a branch without it, written straight into the local D1 (the
+ * same row the API writes: only the token's SHA-256 is stored).
+ */
+async function namespaceToken(ns: string): Promise<string> {
+  const made = await api("POST", `/v1/namespaces/${ns}/tokens`, { name: "browser", scopes: ["webhooks:read", "webhooks:write"] });
+  if (made.status === 201) return made.json.token as string;
+  expect(made.status, JSON.stringify(made.json)).toBe(404);
+  const token = `cwh_${randomBytes(32).toString("base64url")}`;
+  const hash = createHash("sha256").update(token).digest("hex");
+  const sql = `INSERT INTO tokens (id, namespace, name, scopes, token_hash, created_at) VALUES ('tok_${run}${ns}', '${ns}', 'browser', '["webhooks:read","webhooks:write"]', '${hash}', ${Date.now()})`;
+  const r = spawnSync(join(ROOT, "node_modules", ".bin", "wrangler"), ["d1", "execute", "ci-webhooks", "--local", "--persist-to", PERSIST, "--command", sql], {
+    cwd: ROOT,
+    env: { ...quietEnv, CI: "true", PATH: `${join(ROOT, "node_modules", ".bin")}:${process.env.PATH}` },
+    encoding: "utf8",
+  });
+  expect(r.status, r.stdout + r.stderr).toBe(0);
+  return token;
+}
+
+async function newPage(width = 1280, height = 900): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width, height }, baseURL: dispatcher.url });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  return { context, page };
+}
+
+async function signIn(page: Page, token: string, namespace: string): Promise<void> {
+  await page.goto("/");
+  await expect.poll(() => new URL(page.url()).pathname).toBe("/sign-in");
+  await page.getByLabel("API token").fill(token);
+  await page.getByLabel("Namespace", { exact: true }).fill(namespace);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+
+beforeAll(async () => {
+  if (!haveChromium) return;
+  mkdirSync(SHOTS, { recursive: true });
+  rmSync(join(ROOT, PERSIST), { recursive: true, force: true });
+  receiver = await startReceiver();
+  dispatcher = await startDispatcher({
+    port: PORT,
+    persistTo: PERSIST,
+    vars: { ADMIN_TOKEN: ADMIN, ENVIRONMENT: "development", ALLOW_LOOPBACK_TARGETS: "true", RETRY_SCHEDULE: "5,1,1" },
+  });
+  // playwright gives every launch a fresh, temporary user-data-dir of its own.
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await dispatcher?.stop();
+  await receiver?.close();
+});
+
+describe.skipIf(!haveChromium)("the Webhooks tab in Chromium", () => {
+  it("signs in, creates a webhook, pings, redelivers, rotates and deletes it", async () => {
+    const ns = `browser${run}`;
+    const key = `dash${run}`;
+    const { context, page } = await newPage();
+
+    // A wrong token is refused at the token field.
+    await signIn(page, "not-a-real-token", ns);
+    await expect.poll(() => page.locator("#token-error").textContent()).toContain("not valid");
+    expect(new URL(page.url()).pathname).toBe("/sign-in");
+    await shot(page, "sign-in");
+
+    // The admin token plus a namespace signs in.
+    await page.getByLabel("API token").fill(ADMIN);
+    await page.getByLabel("Namespace", { exact: true }).fill(ns);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL("**/webhooks");
+    await expect.poll(() => page.getByRole("heading", { name: "No webhooks yet" }).isVisible()).toBe(true);
+
+    // Create webhook: a bad URL is shown at the field, the input kept.
+    await page.getByRole("link", { name: "Create webhook" }).first().click();
+    await page.getByLabel("Name", { exact: true }).fill("deploy-notifier");
+    await page.getByLabel("Payload URL").fill("ftp://example.com/hook");
+    await page.getByLabel("Description").fill("Tells the release channel");
+    await page.getByRole("checkbox", { name: "build.finished", exact: true }).check();
+    await page.getByRole("checkbox", { name: "deploy.finished", exact: true }).check();
+    await page.getByRole("button", { name: "Create webhook" }).click();
+    const urlError = page.locator("#url-error");
+    await expect.poll(() => urlError.isVisible()).toBe(true);
+    expect((await urlError.textContent())?.length).toBeGreaterThan(3);
+    expect(await page.getByLabel("Payload URL").getAttribute("aria-invalid")).toBe("true");
+    expect(await page.getByLabel("Name", { exact: true }).inputValue()).toBe("deploy-notifier");
+    expect(await page.getByLabel("Payload URL").inputValue()).toBe("ftp://example.com/hook");
+    expect(await page.getByLabel("Description").inputValue()).toBe("Tells the release channel");
+    expect(await page.getByRole("checkbox", { name: "build.finished", exact: true }).isChecked()).toBe(true);
+    await shot(page, "webhook-form-error");
+
+    // Fixed, it is created and the secret is shown once.
+    await page.getByLabel("Payload URL").fill(`${receiver.url}/ok/${key}`);
+    await page.getByRole("button", { name: "Create webhook" }).click();
+    await expect.poll(() => page.getByText("This secret is shown only once").isVisible()).toBe(true);
+    const secret = await page.locator("#secret-value").inputValue();
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/=]{20,}$/);
+    expect(await page.getByRole("button", { name: "Copy" }).isVisible()).toBe(true);
+    await shot(page, "secret-once");
+    await page.getByRole("link", { name: "Continue to the webhook" }).click();
+    await page.waitForURL(/\/webhooks\/wh_/);
+    const webhookUrl = page.url();
+    expect(await page.content()).not.toContain(secret);
+
+    // Test Ping Event: the receiver answers and the result is shown.
+    await page.getByRole("button", { name: "Test Ping Event" }).click();
+    await expect.poll(() => page.getByText("Ping delivered").isVisible(), { timeout: 30_000 }).toBe(true);
+    const pingResult = page.locator("#ping-result");
+    expect(await pingResult.textContent()).toContain("HTTP 200");
+    expect(await pingResult.textContent()).toMatch(/\d+ ms/);
+    expect(receiver.requests.get(key)?.length).toBe(1);
+    await shot(page, "webhook-ping");
+
+    // The delivery: its attempt, then Redeliver and the second (manual) attempt.
+    await pingResult.getByRole("link", { name: "Open the delivery" }).click();
+    await page.waitForURL(/\/deliveries\/dlv_/);
+    await expect.poll(() => page.locator("[data-attempt]").count()).toBe(1);
+    await page.getByRole("button", { name: "Redeliver" }).click();
+    await expect.poll(() => page.getByText("Redelivery queued").isVisible()).toBe(true);
+    // The page refreshes itself while the delivery is pending.
+    await expect.poll(() => page.locator('[data-attempt="2"]').count(), { timeout: 30_000 }).toBe(1);
+    const second = page.locator('[data-attempt="2"]');
+    expect(await second.textContent()).toContain("Manual");
+    expect(await second.textContent()).toContain("HTTP 200");
+    await second.getByText("Request headers").click();
+    expect(await second.textContent()).toContain("webhook-signature");
+    expect(receiver.requests.get(key)?.length).toBe(2);
+    await shot(page, "delivery");
+
+    // Edit: a change is saved; the status filter narrows the deliveries.
+    await page.goto(webhookUrl);
+    await page.getByRole("link", { name: "Edit" }).click();
+    expect(await page.getByRole("checkbox", { name: "deploy.finished", exact: true }).isChecked()).toBe(true);
+    await page.getByLabel("Description").fill("Tells the release channel, edited");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await page.waitForURL(/notice=saved/);
+    expect(await page.getByText("Changes saved.").isVisible()).toBe(true);
+    expect(await page.getByText("Tells the release channel, edited").isVisible()).toBe(true);
+    await page.getByLabel("Status").selectOption("failed");
+    await page.getByRole("button", { name: "Filter" }).click();
+    await page.waitForURL(/status=failed/);
+    expect(await page.getByText("No failed deliveries.").isVisible()).toBe(true);
+    await page.getByLabel("Status").selectOption("succeeded");
+    await page.getByRole("button", { name: "Filter" }).click();
+    await page.waitForURL(/status=succeeded/);
+    expect(await page.getByRole("link", { name: /Delivery dlv_/ }).count()).toBe(1);
+
+    // Inactive: the page says so and offers to turn it back on.
+    await page.getByRole("link", { name: "Edit" }).click();
+    await page.getByLabel("Active: send events to this webhook").uncheck();
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await page.waitForURL(/notice=saved/);
+    expect(await page.getByText("This webhook is inactive").isVisible()).toBe(true);
+    await page.getByRole("button", { name: "Activate webhook" }).click();
+    await page.waitForURL(/notice=enabled/);
+    expect(await page.getByText("This webhook is inactive").count()).toBe(0);
+
+    // Rotate secret: a new one, shown once.
+    await page.goto(webhookUrl);
+    await page.getByRole("button", { name: "Rotate secret" }).click();
+    await expect.poll(() => page.getByText("This secret is shown only once").isVisible()).toBe(true);
+    const rotated = await page.locator("#secret-value").inputValue();
+    expect(rotated).toMatch(/^whsec_/);
+    expect(rotated).not.toBe(secret);
+    await page.getByRole("link", { name: "Continue to the webhook" }).click();
+    await page.waitForURL(webhookUrl);
+    await shot(page, "webhook");
+
+    // The list: name, URL, format, events, active, health.
+    await page.getByRole("link", { name: "Webhooks", exact: true }).first().click();
+    await page.waitForURL("**/webhooks");
+    const row = page.getByRole("row", { name: /deploy-notifier/ });
+    const rowText = (await row.textContent()) ?? "";
+    expect(rowText).toContain(`/ok/${key}`);
+    expect(rowText).toContain("standard");
+    expect(rowText).toContain("build.finished");
+    expect(rowText).toContain("Active");
+    expect(rowText).toMatch(/Healthy 100%/);
+    await shot(page, "webhooks");
+    const phone = await newPage(390, 844);
+    await phone.context.addCookies(await context.cookies());
+    await phone.page.goto("/webhooks");
+    await phone.page.screenshot({ path: join(SHOTS, "webhooks-phone.png"), fullPage: true });
+    await phone.context.close();
+
+    // Delete, after a confirmation page.
+    await page.goto(webhookUrl);
+    await page.getByRole("link", { name: "Delete" }).click();
+    await expect.poll(() => page.getByRole("heading", { name: /Delete webhook deploy-notifier\?/ }).isVisible()).toBe(true);
+    await page.getByRole("button", { name: "Delete webhook" }).click();
+    await page.waitForURL("**/webhooks?notice=deleted");
+    expect(await page.getByText("Webhook deleted.").isVisible()).toBe(true);
+    expect(await page.getByRole("row", { name: /deploy-notifier/ }).count()).toBe(0);
+    const gone = await api("GET", `/v1/namespaces/${ns}/webhooks`);
+    expect(gone.json.data).toHaveLength(0);
+
+    // Sign out ends the session.
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.waitForURL("**/sign-in?notice=signed-out");
+    await page.goto("/webhooks");
+    expect(new URL(page.url()).pathname).toBe("/sign-in");
+    await context.close();
+  });
+
+  it("a namespace token never sees another namespace's webhooks", async () => {
+    const mine = `mine${run}`;
+    const theirs = `theirs${run}`;
+    const own = await api("POST", `/v1/namespaces/${mine}/webhooks`, { name: "my-hook", url: `${receiver.url}/ok/m${run}`, events: ["*"] });
+    const other = await api("POST", `/v1/namespaces/${theirs}/webhooks`, { name: "their-hook", url: `${receiver.url}/ok/t${run}`, events: ["*"] });
+    expect(own.status).toBe(201);
+    expect(other.status).toBe(201);
+    const token = await namespaceToken(mine);
+    const { context, page } = await newPage();
+
+    // Asking for the other namespace with this token is refused at the namespace field.
+    await signIn(page, token, theirs);
+    await expect.poll(() => page.locator("#namespace-error").isVisible()).toBe(true);
+    expect(new URL(page.url()).pathname).toBe("/sign-in");
+
+    // With the namespace left empty, the token's own namespace is used.
+    await signIn(page, token, "");
+    await page.waitForURL("**/webhooks");
+    expect(await page.getByRole("row", { name: /my-hook/ }).count()).toBe(1);
+    expect(await page.content()).not.toContain("their-hook");
+    // Not even by id.
+    const res = await page.goto(`/webhooks/${other.json.id}`);
+    expect(res?.status()).toBe(404);
+    expect(await page.content()).not.toContain("their-hook");
+    const dres = await page.goto(`/webhooks/${other.json.id}/edit`);
+    expect(dres?.status()).toBe(404);
+    await context.close();
+  });
+
+  it("refuses forms without the CSRF token or from another origin", async () => {
+    const { context, page } = await newPage();
+    await signIn(page, ADMIN, `csrf${run}`);
+    await page.waitForURL("**/webhooks");
+    const cookie = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+    const form = (extra: Record<string, string>) => new URLSearchParams({ name: "x", url: `${receiver.url}/ok/x`, events: "*", ...extra });
+    const noCsrf = await fetch(`${dispatcher.url}/webhooks`, {
+      method: "POST",
+      headers: { cookie, origin: dispatcher.url, "content-type": "application/x-www-form-urlencoded" },
+      body: form({}),
+      redirect: "manual",
+    });
+    expect(noCsrf.status).toBe(403);
+    const csrf = await page.locator('input[name="_csrf"]').first().inputValue();
+    const crossSite = await fetch(`${dispatcher.url}/webhooks`, {
+      method: "POST",
+      headers: { cookie, origin: "https://evil.example", "content-type": "application/x-www-form-urlencoded" },
+      body: form({ _csrf: csrf }),
+      redirect: "manual",
+    });
+    expect(crossSite.status).toBe(403);
+    const list = await api("GET", `/v1/namespaces/csrf${run}/webhooks`);
+    expect(list.json.data).toHaveLength(0);
+    // The session cookie is HttpOnly and SameSite=Strict.
+    const session = (await context.cookies()).find((c) => c.name === "cw_session");
+    expect(session?.httpOnly).toBe(true);
+    expect(session?.sameSite).toBe("Strict");
+    await context.close();
+  });
+});
