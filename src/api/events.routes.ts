@@ -45,7 +45,9 @@ export function mountEventRoutes(app: OpenAPIHono<AppContext>) {
       authorize(c.get("principal"), ns, "events:publish");
       const body = c.req.valid("json");
       const event = validateEvent(body.type, body.data);
-      const result = await publishEvent(c.env, ns, { id: body.id, ...event });
+      // 202 once the event and its deliveries are durable in D1; the queue
+      // messages follow in the background (the sweep covers a lost send).
+      const result = await publishEvent(c.env, ns, { id: body.id, ...event }, { background: (work) => c.executionCtx.waitUntil(work) });
       return c.json({ ...result.event, deliveries: result.deliveries }, result.duplicate ? 200 : 202);
     },
   );

@@ -28,6 +28,12 @@ export type FanOutOptions = {
   onlyWebhookId?: string;
   /** Never deliver to this webhook (operational events about it). */
   excludeWebhookId?: string;
+  /**
+   * Hands the enqueueing to the runtime (ctx.waitUntil) so the caller can
+   * answer as soon as the event is durable in D1; if the Worker dies before
+   * the messages are sent, the recovery sweep sends them.
+   */
+  background?: (work: Promise<unknown>) => void;
 };
 
 /** Upper bound of event `e`'s delivery rowids (see events.first_delivery_seq). */
@@ -81,7 +87,9 @@ export async function publishEvent(
   }
 
   const deliverySeqs = fanned.results.map((r) => r.seq);
-  await enqueueDeliveries(env, deliverySeqs);
+  const enqueued = enqueueDeliveries(env, deliverySeqs);
+  if (opts.background) opts.background(enqueued);
+  else await enqueued;
   return {
     duplicate: false,
     event: { id, type: input.type, data: input.data ?? {}, created_at: new Date(now).toISOString() },
@@ -90,20 +98,23 @@ export async function publishEvent(
   };
 }
 
-/** One message per delivery, in chunks the queue accepts. Failures are left to the sweep. */
+/** One message per delivery, in chunks the queue accepts, sent together. Failures are left to the sweep. */
 export async function enqueueDeliveries(env: AppEnv, seqs: number[]): Promise<boolean> {
-  let ok = true;
-  for (let i = 0; i < seqs.length; i += SEND_BATCH_LIMIT) {
-    const chunk = seqs.slice(i, i + SEND_BATCH_LIMIT).map((d): { body: DeliveryMessage } => ({ body: { d } }));
-    try {
-      await env.DELIVERIES.sendBatch(chunk);
-      usage.queueMessagesSent += chunk.length;
-    } catch (err) {
-      ok = false;
-      console.error("enqueue failed; the recovery sweep will resend", { count: chunk.length, error: String(err) });
-    }
-  }
-  return ok;
+  const chunks: { body: DeliveryMessage }[][] = [];
+  for (let i = 0; i < seqs.length; i += SEND_BATCH_LIMIT) chunks.push(seqs.slice(i, i + SEND_BATCH_LIMIT).map((d) => ({ body: { d } })));
+  const sent = await Promise.all(
+    chunks.map(async (chunk) => {
+      try {
+        await env.DELIVERIES.sendBatch(chunk);
+        usage.queueMessagesSent += chunk.length;
+        return true;
+      } catch (err) {
+        console.error("enqueue failed; the recovery sweep will resend", { count: chunk.length, error: String(err) });
+        return false;
+      }
+    }),
+  );
+  return sent.every(Boolean);
 }
 
 export async function getEvent(
