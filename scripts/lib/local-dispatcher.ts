@@ -22,6 +22,8 @@ export type DispatcherOptions = {
   persistTo?: string;
   /** Fire the scheduled handler this often (ms); default every minute. */
   cronEveryMs?: number;
+  /** The time each cron firing passes as its scheduled time (default: now). The soak fast-forwards it. */
+  cronClock?: () => number;
   /** Print wrangler's output. */
   verbose?: boolean;
 };
@@ -107,7 +109,8 @@ export async function startDispatcher(opts: DispatcherOptions = {}): Promise<Loc
   }
   const fireCron = async () => {
     try {
-      await fetch(`${url}/__scheduled?cron=${encodeURIComponent("* * * * *")}`);
+      const time = opts.cronClock ? `&time=${Math.round(opts.cronClock())}` : "";
+      await fetch(`${url}/__scheduled?cron=${encodeURIComponent("* * * * *")}${time}`);
     } catch {
       // the dispatcher may be restarting; the next tick tries again
     }
