@@ -63,7 +63,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * (clearly inside or clearly past the timeout). `gone`: fine for a while,
  * then 410 for good (the webhook is disabled).
  */
-function choose(profile: HookPlan["profile"], seen: number): { kind: "status"; status: number; delayMs: number; retryAfter?: string } | { kind: "hang" | "reset" } {
+function choose(profile: HookPlan["profile"], seen: number): { kind: "status"; status: number; delayMs: number; retryAfter?: string } | { kind: "hang" } | { kind: "reset" } {
   if (profile === "gone") return seen < 40 ? { kind: "status", status: 200, delayMs: 0 } : { kind: "status", status: 410, delayMs: 0 };
   const r = Math.random();
   if (r < 0.55) return { kind: "status", status: 200, delayMs: 0 };
