@@ -109,8 +109,9 @@ export async function startDispatcher(opts: DispatcherOptions = {}): Promise<Loc
   }
   const fireCron = async () => {
     try {
-      const time = opts.cronClock ? `&time=${Math.round(opts.cronClock())}` : "";
-      await fetch(`${url}/__scheduled?cron=${encodeURIComponent("* * * * *")}${time}`);
+      const cron = `cron=${encodeURIComponent("* * * * *")}`;
+      // wrangler's /__scheduled ignores a time; Miniflare's own handler takes one.
+      await fetch(opts.cronClock ? `${url}/cdn-cgi/handler/scheduled?${cron}&time=${Math.round(opts.cronClock())}` : `${url}/__scheduled?${cron}`);
     } catch {
       // the dispatcher may be restarting; the next tick tries again
     }

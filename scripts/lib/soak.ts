@@ -54,6 +54,9 @@ type Answer = { status: number | "hang" | "reset"; arrivedAt: number; answeredAt
 /** A webhook of the soak: its receiver path, what it subscribes to, how it behaves. */
 type HookPlan = { ns: string; name: string; events: string[]; profile: "chaos" | "gone"; port: number; id?: string };
 
+/** Reasons a delivery ends without (more) attempts because its webhook went away: on record, not lost. */
+const ENDED_BY_WEBHOOK = new Set(["receiver_gone", "failing_too_long", "webhook_disabled", "webhook_deleted"]);
+
 const pick = <T>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -63,7 +66,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * (clearly inside or clearly past the timeout). `gone`: fine for a while,
  * then 410 for good (the webhook is disabled).
  */
-function choose(profile: HookPlan["profile"], seen: number): { kind: "status"; status: number; delayMs: number; retryAfter?: string } | { kind: "hang" } | { kind: "reset" } {
+type Fate = { kind: "status"; status: number; delayMs: number; retryAfter?: string } | { kind: "hang" } | { kind: "reset" };
+
+function choose(profile: HookPlan["profile"], seen: number): Fate {
   if (profile === "gone") return seen < 40 ? { kind: "status", status: 200, delayMs: 0 } : { kind: "status", status: 410, delayMs: 0 };
   const r = Math.random();
   if (r < 0.55) return { kind: "status", status: 200, delayMs: 0 };
@@ -97,7 +102,7 @@ async function startFleet(ports: number[], plans: Map<string, HookPlan>): Promis
       answers.set(key, list);
       const seen = seenPerHook.get(name) ?? 0;
       seenPerHook.set(name, seen + 1);
-      const fate = plan ? choose(plan.profile, seen) : ({ kind: "status", status: 404, delayMs: 0 } as const);
+      const fate: Fate = plan ? choose(plan.profile, seen) : { kind: "status", status: 404, delayMs: 0 };
       const arrivedAt = Date.now();
       if (fate.kind === "hang") return list.push({ status: "hang", arrivedAt, lostAnswer: true });
       if (fate.kind === "reset") {
@@ -306,7 +311,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
     const failed = deliveries.filter((d) => d.status === "failed");
     await pool(failed, 8, async (d) => {
       const r = await call<{ attempts: unknown[]; failure_reason: string | null }>(dispatcher!.url, "GET", `/v1/namespaces/${d.ns}/deliveries/${d.id}`);
-      if (r.status === 200 && (r.body.attempts.length > 0 || (r.body.failure_reason ?? "").startsWith("webhook_"))) failedOnRecord++;
+      if (r.status === 200 && (r.body.attempts.length > 0 || ENDED_BY_WEBHOOK.has(r.body.failure_reason ?? ""))) failedOnRecord++;
       else notes.push(`failed without a record: ${d.id} (${d.failure_reason})`);
     });
 
