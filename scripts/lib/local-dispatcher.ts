@@ -22,6 +22,8 @@ export type DispatcherOptions = {
   persistTo?: string;
   /** Fire the scheduled handler this often (ms); default every minute. */
   cronEveryMs?: number;
+  /** The time each cron firing passes as its scheduled time (default: now). The soak fast-forwards it. */
+  cronClock?: () => number;
   /** Print wrangler's output. */
   verbose?: boolean;
 };
@@ -107,7 +109,9 @@ export async function startDispatcher(opts: DispatcherOptions = {}): Promise<Loc
   }
   const fireCron = async () => {
     try {
-      await fetch(`${url}/__scheduled?cron=${encodeURIComponent("* * * * *")}`);
+      const cron = `cron=${encodeURIComponent("* * * * *")}`;
+      // wrangler's /__scheduled ignores a time; Miniflare's own handler takes one.
+      await fetch(opts.cronClock ? `${url}/cdn-cgi/handler/scheduled?${cron}&time=${Math.round(opts.cronClock())}` : `${url}/__scheduled?${cron}`);
     } catch {
       // the dispatcher may be restarting; the next tick tries again
     }

@@ -3,8 +3,11 @@
  * is owed, the queue only carries it. Re-enqueues pending deliveries whose
  * attempt is overdue by more than a minute: never enqueued successfully, a
  * retry message that was lost, or an attempt whose Worker died (its lease
- * expired). To avoid flooding the queue, a delivery that already had an
- * attempt is re-sent at most every 10 minutes. Bounded per run.
+ * expired). To avoid flooding the queue, only the first re-send of a
+ * never-attempted delivery (enqueued_at still its creation time, as publish
+ * wrote it) comes after a minute; every other re-send waits until the
+ * delivery was last enqueued 10 minutes ago, so a backed-up queue is not fed
+ * the same deliveries every minute. Bounded per run.
  */
 import { d1 } from "../db/client";
 import type { AppEnv } from "../env";
@@ -23,7 +26,7 @@ export async function sweepOverdueDeliveries(env: AppEnv, now = Date.now()): Pro
        WHERE seq IN (
          SELECT seq FROM deliveries
          WHERE status = 'pending' AND next_attempt_at < ?2
-           AND (enqueued_at < ?3 OR (attempts = 0 AND enqueued_at < ?2))
+           AND (enqueued_at < ?3 OR (attempts = 0 AND enqueued_at = created_at AND enqueued_at < ?2))
          ORDER BY seq LIMIT ?4)
        RETURNING seq`,
     )

@@ -5,6 +5,7 @@
  *
  *   /ok/<key>                 200
  *   /status/<code>/<key>      that status
+ *   /status/<code>/retry-after/<s>/<key>  that status with Retry-After: s
  *   /fail/<n>/<key>           500 for the first n requests, then 200
  *   /retry-after/<s>/<key>    503 with Retry-After: s once, then 200
  *   /hang/<key>               never answers (until the client gives up)
@@ -57,7 +58,7 @@ export async function startReceiver(port = 0): Promise<Receiver> {
       case "ok":
         return reply(200, "thanks");
       case "status":
-        return reply(Number(parts[1]), `status ${parts[1]}`);
+        return reply(Number(parts[1]), `status ${parts[1]}`, parts[2] === "retry-after" ? { "retry-after": parts[3] } : {});
       case "fail":
         return seen <= Number(parts[1]) ? reply(500, "not yet") : reply(200, "thanks");
       case "retry-after":

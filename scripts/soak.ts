@@ -1,0 +1,27 @@
+/**
+ * `npm run soak [-- --events N]`: the chaos soak (scripts/lib/soak.ts).
+ * Prints one line per figure; exits 1 if anything was lost or a duplicate
+ * POST is not explained by a lost answer.
+ */
+import { formatFigures, runSoak } from "./lib/soak.ts";
+
+const args = process.argv.slice(2);
+const flag = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const events = Number(flag("--events") ?? 2000);
+if (!Number.isInteger(events) || events < 2) {
+  console.error("--events must be a whole number of at least 2");
+  process.exit(2);
+}
+
+const figures = await runSoak({
+  events,
+  port: 8850,
+  verbose: args.includes("--verbose"),
+  log: (line) => console.error(`[soak] ${line}`),
+});
+for (const line of formatFigures(figures)) console.log(line);
+for (const note of figures.notes.slice(0, 50)) console.error(`[soak] ${note}`);
+process.exit(figures.lost > 0 || figures.duplicatesOther > 0 ? 1 : 0);

@@ -1,0 +1,417 @@
+/**
+ * Nothing lost: atomic acceptance + the recovery sweep, the idempotent
+ * consumer, a Worker killed at each step, dead letters and receiver
+ * behaviour. The functions run for real (D1, queue, HTTP to the loopback
+ * receiver) with an explicit `now`, so minutes of leases and backoffs pass
+ * without waiting. Deliveries that must not meet the real queue consumer are
+ * seeded far in the future (FUTURE): the consumer, on the real clock, finds
+ * them not yet due.
+ */
+import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { handleDeliveryBatch, processDeliveries, processDelivery } from "../src/delivery/consumer";
+import { handleDeadLetters } from "../src/delivery/dead-letter";
+import { RESPONSE_BODY_LIMIT } from "../src/delivery/http-attempt";
+import { SWEEP_BATCH, sweepOverdueDeliveries } from "../src/delivery/recovery-sweep";
+import type { AppEnv, DeliveryMessage } from "../src/env";
+import { publishEvent } from "../src/events/publish";
+import { createWebhook, received, receiverUrl, uniqueKey, waitFor } from "./support/api";
+
+const appEnv = env as unknown as AppEnv;
+const MINUTE = 60_000;
+/** A clock far ahead of the real one: the real consumer never finds these due. */
+const FUTURE = Date.now() + 7 * 86_400_000;
+/** The consumer's lease: DELIVERY_TIMEOUT_MS (2 s in tests) + 60 s. */
+const LEASE_MS = 62_000;
+
+type DeliveryRow = {
+  seq: number;
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  enqueued_at: number;
+  created_at: number;
+  failure_reason: string | null;
+  last_response_status: number | null;
+};
+type AttemptRow = { attempt: number; response_status: number | null; response_body: string | null; error_class: string | null; duration_ms: number };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function deliveryRow(seq: number): Promise<DeliveryRow> {
+  const row = await env.DB.prepare("SELECT * FROM deliveries WHERE seq = ?").bind(seq).first<DeliveryRow>();
+  if (!row) throw new Error(`no delivery ${seq}`);
+  return row;
+}
+
+async function attemptRows(seq: number): Promise<AttemptRow[]> {
+  const { results } = await env.DB.prepare("SELECT * FROM attempts WHERE delivery_seq = ? ORDER BY attempt").bind(seq).all<AttemptRow>();
+  return results;
+}
+
+/** A webhook on the loopback receiver at `path/<key>`, in a namespace of its own. */
+async function hookAt(path: string) {
+  const ns = uniqueKey("rel");
+  const key = uniqueKey();
+  const hook = await createWebhook(ns, { url: receiverUrl(`${path}/${key}`) });
+  return { ns, key, hook };
+}
+
+/**
+ * Writes an event and its delivery exactly as publish's batch does, but
+ * sends no message (as if the Worker died before the enqueue). Returns the
+ * delivery seq and the event id.
+ */
+async function seedOwed(ns: string, webhookId: string, at: number, fields: { attempts?: number; enqueuedAt?: number; status?: string } = {}) {
+  const eventId = `evt_${uniqueKey()}`;
+  await env.DB.batch([
+    env.DB.prepare(
+      `INSERT INTO events (namespace, id, type, data, created_at, first_delivery_seq)
+       VALUES (?, ?, 'build.finished', '{"n":1}', ?, (SELECT coalesce(max(seq), 0) + 1 FROM deliveries))`,
+    ).bind(ns, eventId, at),
+    env.DB.prepare(
+      `INSERT INTO deliveries (event_seq, webhook_id, namespace, event_type, status, attempts, next_attempt_at, enqueued_at, created_at, updated_at)
+       VALUES ((SELECT seq FROM events WHERE namespace = ?1 AND id = ?2), ?3, ?1, 'build.finished', ?4, ?5, ?6, ?7, ?6, ?6)`,
+    ).bind(ns, eventId, webhookId, fields.status ?? "pending", fields.attempts ?? 0, at, fields.enqueuedAt ?? at),
+  ]);
+  const row = await env.DB.prepare("SELECT d.seq FROM deliveries d JOIN events e ON e.seq = d.event_seq WHERE e.namespace = ? AND e.id = ?")
+    .bind(ns, eventId)
+    .first<{ seq: number }>();
+  return { seq: row!.seq, eventId };
+}
+
+function batchOf(queue: string, seqs: number[]) {
+  return createMessageBatch<DeliveryMessage>(
+    queue,
+    seqs.map((d, i) => ({ id: `m${i}-${d}`, timestamp: new Date(), attempts: 1, body: { d } })),
+  );
+}
+
+const die = (where: string) => () => {
+  throw new Error(`simulated Worker death ${where}`);
+};
+
+describe("atomic acceptance and the recovery sweep", () => {
+  it("delivers an accepted event whose message never went out, once the sweep finds it a minute overdue", async () => {
+    const { ns, key } = await hookAt("/ok");
+    const queueDown = {
+      ...appEnv,
+      DELIVERIES: {
+        send: async () => {
+          throw new Error("queue unavailable");
+        },
+        sendBatch: async () => {
+          throw new Error("queue unavailable");
+        },
+      },
+    } as unknown as AppEnv;
+    const accepted = await publishEvent(queueDown, ns, { type: "build.finished", data: { n: 1 } });
+    expect(accepted.deliveries).toBe(1);
+    const [seq] = accepted.deliverySeqs;
+    const owed = await deliveryRow(seq);
+    expect(owed).toMatchObject({ status: "pending", attempts: 0 });
+    await sleep(1500);
+    expect(await received(key)).toHaveLength(0);
+
+    // Less than a minute overdue: left alone.
+    await sweepOverdueDeliveries(appEnv, owed.created_at + 59_000);
+    expect((await deliveryRow(seq)).enqueued_at).toBe(owed.created_at);
+    // More than a minute: re-enqueued, and the real queue consumer delivers it.
+    await sweepOverdueDeliveries(appEnv, owed.created_at + 61_000);
+    expect((await deliveryRow(seq)).enqueued_at).toBe(owed.created_at + 61_000);
+    const done = await waitFor(() => deliveryRow(seq), (d) => d.status !== "pending", 20_000);
+    expect(done).toMatchObject({ status: "succeeded", attempts: 1, last_response_status: 200 });
+    const posts = await received(key);
+    expect(posts).toHaveLength(1);
+    expect(posts[0].headers["webhook-id"]).toBe(accepted.event.id);
+  });
+
+  it("re-sends a delivery at most every 10 minutes once it was re-sent or had attempts", async () => {
+    const { ns, hook } = await hookAt("/ok");
+    const T = FUTURE + 1_000_000;
+    const fresh = await seedOwed(ns, hook.id, T);
+    const retried = await seedOwed(ns, hook.id, T, { attempts: 1, enqueuedAt: T - 5_000 });
+    const enqueuedAt = async (seq: number) => (await deliveryRow(seq)).enqueued_at;
+
+    await sweepOverdueDeliveries(appEnv, T + 2 * MINUTE);
+    expect(await enqueuedAt(fresh.seq)).toBe(T + 2 * MINUTE); // never attempted: first re-send after a minute
+    expect(await enqueuedAt(retried.seq)).toBe(T - 5_000); // had an attempt: waits for 10 minutes
+
+    await sweepOverdueDeliveries(appEnv, T + 5 * MINUTE);
+    expect(await enqueuedAt(fresh.seq)).toBe(T + 2 * MINUTE); // re-sent 3 minutes ago: not again yet
+    expect(await enqueuedAt(retried.seq)).toBe(T - 5_000);
+
+    await sweepOverdueDeliveries(appEnv, T + 10 * MINUTE);
+    expect(await enqueuedAt(retried.seq)).toBe(T + 10 * MINUTE);
+    await sweepOverdueDeliveries(appEnv, T + 12 * MINUTE + 1);
+    expect(await enqueuedAt(fresh.seq)).toBe(T + 12 * MINUTE + 1);
+    await sweepOverdueDeliveries(appEnv, T + 19 * MINUTE);
+    expect(await enqueuedAt(retried.seq)).toBe(T + 10 * MINUTE);
+    await sweepOverdueDeliveries(appEnv, T + 20 * MINUTE + 1);
+    expect(await enqueuedAt(retried.seq)).toBe(T + 20 * MINUTE + 1);
+
+    // Settled deliveries are never re-sent.
+    const settled = await seedOwed(ns, hook.id, T, { status: "succeeded", attempts: 1 });
+    await sweepOverdueDeliveries(appEnv, T + 60 * MINUTE);
+    expect(await enqueuedAt(settled.seq)).toBe(T);
+  });
+
+  it("re-enqueues at most SWEEP_BATCH deliveries per run; the next run continues", async () => {
+    const { ns, hook } = await hookAt("/ok");
+    const T = FUTURE + 2_000_000;
+    const extra = 30;
+    // One event, many deliveries (a rowid range), written in one statement.
+    await env.DB.prepare(
+      `INSERT INTO deliveries (event_seq, webhook_id, namespace, event_type, next_attempt_at, enqueued_at, created_at, updated_at)
+       WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?4)
+       SELECT 0, ?1, ?2, 'build.finished', ?3, ?3, ?3, ?3 FROM n`,
+    )
+      .bind(hook.id, ns, T, SWEEP_BATCH + extra)
+      .run();
+    const count = async (now: number) =>
+      (await env.DB.prepare("SELECT count(*) AS n FROM deliveries WHERE namespace = ? AND enqueued_at = ?").bind(ns, now).first<{ n: number }>())!.n;
+    const first = T + 2 * MINUTE;
+    expect(await sweepOverdueDeliveries(appEnv, first)).toBe(SWEEP_BATCH);
+    expect(await count(first)).toBeLessThanOrEqual(SWEEP_BATCH);
+    const second = first + 1;
+    await sweepOverdueDeliveries(appEnv, second);
+    expect((await count(first)) + (await count(second))).toBe(SWEEP_BATCH + extra);
+    // Settle them so later sweeps in this file are not filled with them.
+    await env.DB.prepare("UPDATE deliveries SET status = 'failed' WHERE namespace = ?").bind(ns).run();
+  });
+});
+
+describe("idempotent consumer", () => {
+  it("the same message twice in one batch, then again: one POST, one attempt row, every message acked", async () => {
+    const { ns, key, hook } = await hookAt("/ok");
+    const { seq, eventId } = await seedOwed(ns, hook.id, Date.now());
+    const batch = batchOf("ci-webhooks-deliveries", [seq, seq]);
+    const ctx = createExecutionContext();
+    await handleDeliveryBatch(batch, appEnv);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.explicitAcks.sort()).toEqual(batch.messages.map((m) => m.id).sort());
+    expect(result.retryMessages).toEqual([]);
+
+    const again = batchOf("ci-webhooks-deliveries", [seq]);
+    await handleDeliveryBatch(again, appEnv);
+    expect((await getQueueResult(again, createExecutionContext())).explicitAcks).toEqual([again.messages[0].id]);
+
+    const posts = await received(key);
+    expect(posts).toHaveLength(1);
+    expect(posts[0].headers["webhook-id"]).toBe(eventId);
+    expect(await attemptRows(seq)).toHaveLength(1);
+    expect(await deliveryRow(seq)).toMatchObject({ status: "succeeded", attempts: 1 });
+  });
+
+  it("two concurrent consumers of one delivery: exactly one POST", async () => {
+    const { ns, key, hook } = await hookAt("/slow/300");
+    const { seq } = await seedOwed(ns, hook.id, Date.now());
+    const now = Date.now();
+    const [a, b] = await Promise.all([processDelivery(appEnv, seq, now), processDelivery(appEnv, seq, now)]);
+    expect([a.kind, b.kind].sort()).toEqual(["settled", "skipped"]);
+    expect(await received(key)).toHaveLength(1);
+    expect(await attemptRows(seq)).toHaveLength(1);
+  });
+
+  it("a message for a delivery that already succeeded sends nothing", async () => {
+    const { ns, key, hook } = await hookAt("/ok");
+    const { seq } = await seedOwed(ns, hook.id, Date.now(), { status: "succeeded", attempts: 1 });
+    const batch = batchOf("ci-webhooks-deliveries", [seq]);
+    await handleDeliveryBatch(batch, appEnv);
+    expect((await getQueueResult(batch, createExecutionContext())).explicitAcks).toEqual([batch.messages[0].id]);
+    expect(await received(key)).toHaveLength(0);
+    expect(await attemptRows(seq)).toHaveLength(0);
+  });
+});
+
+describe("a Worker killed at each step", () => {
+  it("after the claim: no POST; the lease holds off other consumers; sweep + consumer finish it", async () => {
+    const { ns, key, hook } = await hookAt("/ok");
+    const T = FUTURE + 3_000_000;
+    const { seq, eventId } = await seedOwed(ns, hook.id, T);
+    await expect(processDelivery(appEnv, seq, T, { afterClaim: die("after the claim") })).rejects.toThrow(/simulated/);
+    expect(await deliveryRow(seq)).toMatchObject({ status: "pending", attempts: 1, next_attempt_at: T + LEASE_MS });
+    expect(await received(key)).toHaveLength(0);
+
+    // A duplicate message while the lease runs: nothing is sent.
+    expect(await processDelivery(appEnv, seq, T + 30_000)).toEqual({ kind: "skipped" });
+    // The sweep waits for the lease + a minute, and (an attempt was claimed) 10 minutes since the last enqueue.
+    await sweepOverdueDeliveries(appEnv, T + LEASE_MS + 2 * MINUTE);
+    expect((await deliveryRow(seq)).enqueued_at).toBe(T);
+    const recovery = T + 11 * MINUTE;
+    await sweepOverdueDeliveries(appEnv, recovery);
+    expect((await deliveryRow(seq)).enqueued_at).toBe(recovery);
+    // The re-sent message reaches a consumer:
+    expect(await processDelivery(appEnv, seq, recovery)).toMatchObject({ kind: "settled", status: "succeeded" });
+
+    expect(await deliveryRow(seq)).toMatchObject({ status: "succeeded", attempts: 2 });
+    expect((await attemptRows(seq)).map((a) => [a.attempt, a.response_status])).toEqual([[2, 200]]);
+    const posts = await received(key);
+    expect(posts.map((p) => p.headers["webhook-id"])).toEqual([eventId]);
+  });
+
+  it("after the fetch (a 2xx lost): re-sent after the lease with the same webhook-id, then on record", async () => {
+    const { ns, key, hook } = await hookAt("/ok");
+    const T = FUTURE + 4_000_000;
+    const { seq, eventId } = await seedOwed(ns, hook.id, T);
+    await expect(processDelivery(appEnv, seq, T, { afterFetch: die("after the fetch") })).rejects.toThrow(/simulated/);
+    expect(await received(key)).toHaveLength(1);
+    expect(await attemptRows(seq)).toHaveLength(0);
+    expect(await deliveryRow(seq)).toMatchObject({ status: "pending", attempts: 1 });
+
+    const recovery = T + 11 * MINUTE;
+    await sweepOverdueDeliveries(appEnv, recovery);
+    expect((await deliveryRow(seq)).enqueued_at).toBe(recovery);
+    await processDelivery(appEnv, seq, recovery);
+
+    expect(await deliveryRow(seq)).toMatchObject({ status: "succeeded", attempts: 2 });
+    expect(await attemptRows(seq)).toHaveLength(1);
+    const posts = await received(key);
+    expect(posts).toHaveLength(2);
+    expect(posts.map((p) => p.headers["webhook-id"])).toEqual([eventId, eventId]);
+  });
+
+  it("after the fetch with a failing receiver: retries go on and the delivery ends failed with attempts on record", async () => {
+    const { ns, key, hook } = await hookAt("/status/500");
+    const T = FUTURE + 5_000_000;
+    const { seq } = await seedOwed(ns, hook.id, T);
+    await expect(processDelivery(appEnv, seq, T, { afterFetch: die("after the fetch") })).rejects.toThrow(/simulated/);
+    let now = T + 11 * MINUTE;
+    await sweepOverdueDeliveries(appEnv, now);
+    // The consumer runs each time the delivery is due (test schedule 5,1,1,1,1,1,1: 8 attempts).
+    for (let i = 0; i < 10 && (await deliveryRow(seq)).status === "pending"; i++) {
+      const row = await deliveryRow(seq);
+      now = Math.max(now, row.next_attempt_at);
+      await processDelivery(appEnv, seq, now);
+    }
+    const row = await deliveryRow(seq);
+    expect(row).toMatchObject({ status: "failed", failure_reason: "attempts_exhausted", attempts: 8 });
+    const attempts = await attemptRows(seq);
+    expect(attempts.map((a) => a.attempt)).toEqual([2, 3, 4, 5, 6, 7, 8]);
+    expect(attempts.every((a) => a.response_status === 500)).toBe(true);
+    expect(await received(key)).toHaveLength(8);
+  });
+
+  it("before the ack of a succeeded delivery: the redelivered message sends nothing and is acked", async () => {
+    const { ns, key, hook } = await hookAt("/ok");
+    const { seq } = await seedOwed(ns, hook.id, Date.now());
+    // Everything the handler does before acking, then death: the message is never acked.
+    await processDeliveries(appEnv, [seq], Date.now());
+    expect(await deliveryRow(seq)).toMatchObject({ status: "succeeded" });
+    // The queue redelivers the unacked message.
+    const again = batchOf("ci-webhooks-deliveries", [seq]);
+    await handleDeliveryBatch(again, appEnv);
+    expect((await getQueueResult(again, createExecutionContext())).explicitAcks).toEqual([again.messages[0].id]);
+    expect(await received(key)).toHaveLength(1);
+    expect(await attemptRows(seq)).toHaveLength(1);
+  });
+
+  it("before the retry of a failed attempt: the lost retry message is replaced by the sweep", async () => {
+    const { ns, key, hook } = await hookAt("/fail/1");
+    const { seq } = await seedOwed(ns, hook.id, Date.now());
+    // The first attempt is recorded (500, retry in 5 s), then the Worker dies before message.retry().
+    expect(await processDelivery(appEnv, seq, Date.now())).toMatchObject({ kind: "retry" });
+    expect(await deliveryRow(seq)).toMatchObject({ status: "pending", attempts: 1, last_response_status: 500 });
+    // The queue redelivers the original message: not due yet, so it is skipped (and acked).
+    expect(await processDelivery(appEnv, seq, Date.now())).toEqual({ kind: "skipped" });
+
+    // No message is left in flight; the sweep replaces it (10 minutes after the last enqueue),
+    // and the replacement reaches a consumer (this call or the real queue consumer: one of them claims it).
+    const recovery = Date.now() + 11 * MINUTE;
+    await sweepOverdueDeliveries(appEnv, recovery);
+    expect((await deliveryRow(seq)).enqueued_at).toBe(recovery);
+    await processDelivery(appEnv, seq, recovery);
+    const done = await waitFor(() => deliveryRow(seq), (d) => d.status !== "pending", 20_000);
+    expect(done).toMatchObject({ status: "succeeded", attempts: 2 });
+    expect((await attemptRows(seq)).map((a) => a.response_status)).toEqual([500, 200]);
+    expect(await received(key)).toHaveLength(2);
+  });
+
+  it("a batch whose processing throws is retried, never acked", async () => {
+    const { ns, key, hook } = await hookAt("/ok");
+    const { seq } = await seedOwed(ns, hook.id, Date.now());
+    const batch = batchOf("ci-webhooks-deliveries", [seq]);
+    await handleDeliveryBatch(batch, appEnv, { afterFetch: die("after the fetch") });
+    const result = await getQueueResult(batch, createExecutionContext());
+    expect(result.explicitAcks).toEqual([]);
+    expect(result.retryMessages.map((m) => m.msgId)).toEqual([batch.messages[0].id]);
+    expect(await received(key)).toHaveLength(1);
+  });
+});
+
+describe("dead letters", () => {
+  it("a dead-lettered message fails its pending delivery and leaves settled ones alone", async () => {
+    const { ns, hook } = await hookAt("/ok");
+    const T = FUTURE + 7_000_000;
+    const pending = await seedOwed(ns, hook.id, T, { attempts: 3 });
+    const succeeded = await seedOwed(ns, hook.id, T, { status: "succeeded", attempts: 1 });
+    const failed = await seedOwed(ns, hook.id, T, { status: "failed", attempts: 8 });
+    const batch = batchOf("ci-webhooks-deliveries-dlq", [pending.seq, succeeded.seq, failed.seq]);
+    await handleDeadLetters(batch, appEnv);
+    expect((await getQueueResult(batch, createExecutionContext())).ackAll).toBe(true);
+    expect(await deliveryRow(pending.seq)).toMatchObject({ status: "failed", failure_reason: "dead_lettered", attempts: 3 });
+    expect(await deliveryRow(succeeded.seq)).toMatchObject({ status: "succeeded", failure_reason: null });
+    expect(await deliveryRow(failed.seq)).toMatchObject({ status: "failed", failure_reason: null });
+  });
+});
+
+describe("receiver behaviour", () => {
+  async function attemptAt(path: string) {
+    const { ns, key, hook } = await hookAt(path);
+    const { seq } = await seedOwed(ns, hook.id, FUTURE + 8_000_000);
+    const outcome = await processDelivery(appEnv, seq, FUTURE + 8_000_000);
+    const [attempt] = await attemptRows(seq);
+    return { seq, key, outcome, attempt, row: await deliveryRow(seq) };
+  }
+
+  for (const status of [429, 502, 503, 504]) {
+    it(`${status} with Retry-After stretches the next delay`, async () => {
+      const { outcome, attempt, row } = await attemptAt(`/status/${status}/retry-after/120`);
+      expect(attempt.response_status).toBe(status);
+      expect(outcome).toMatchObject({ kind: "retry", delaySeconds: 120 });
+      // Due a second before the queue's delay ends (see consumer.ts), i.e. 119 s after the attempt.
+      const finished = row.next_attempt_at - 119_000;
+      expect(finished).toBeGreaterThan(Date.now() - 30_000);
+      expect(finished).toBeLessThanOrEqual(Date.now());
+    });
+  }
+
+  it("500 with Retry-After keeps the schedule's delay", async () => {
+    const { outcome } = await attemptAt("/status/500/retry-after/120");
+    expect(outcome).toMatchObject({ kind: "retry" });
+    expect(outcome.kind === "retry" && outcome.delaySeconds).toBeLessThanOrEqual(6); // 5 s + up to 10 % jitter
+  });
+
+  it("keeps only the first 4 KiB of a large body", async () => {
+    const { attempt, row } = await attemptAt("/big");
+    expect(row.status).toBe("succeeded");
+    expect(attempt.response_body).toHaveLength(RESPONSE_BODY_LIMIT);
+  });
+
+  it("cuts a trickling receiver at the timeout", async () => {
+    const { attempt, row, outcome } = await attemptAt("/trickle");
+    expect(attempt.response_status).toBe(200);
+    expect(attempt.error_class).toBe("timeout");
+    expect(attempt.duration_ms).toBeGreaterThanOrEqual(1_900);
+    expect(attempt.duration_ms).toBeLessThan(10_000);
+    expect(row.status).toBe("pending");
+    expect(outcome.kind).toBe("retry");
+  });
+
+  it("records a reset connection as a failed attempt with an error class", async () => {
+    const { attempt, row, outcome } = await attemptAt("/reset");
+    expect(attempt.response_status).toBeNull();
+    expect(attempt.error_class).toMatch(/^(network|connection_refused)$/);
+    expect(row.status).toBe("pending");
+    expect(outcome.kind).toBe("retry");
+  });
+
+  it("times out a hanging receiver and schedules a retry", async () => {
+    const { attempt, row, outcome } = await attemptAt("/hang");
+    expect(attempt.error_class).toBe("timeout");
+    expect(attempt.duration_ms).toBeGreaterThanOrEqual(1_900);
+    expect(outcome).toMatchObject({ kind: "retry" });
+    expect(row).toMatchObject({ status: "pending", attempts: 1 });
+    expect(row.next_attempt_at).toBeGreaterThan(Date.now());
+  });
+});
