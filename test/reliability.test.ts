@@ -415,3 +415,14 @@ describe("receiver behaviour", () => {
     expect(row.next_attempt_at).toBeGreaterThan(Date.now());
   });
 });
+
+describe("a Worker that dies at every claim", () => {
+  it("ends the delivery attempts_exhausted once its claims pass the schedule, without a POST", async () => {
+    const { ns, key, hook } = await hookAt("/ok");
+    // Eight claims that died (the schedule allows 8 attempts); the ninth ends it.
+    const { seq } = await seedOwed(ns, hook.id, FUTURE, { attempts: 8 });
+    expect(await processDelivery(appEnv, seq, FUTURE + 1)).toEqual({ kind: "settled", status: "failed" });
+    expect(await deliveryRow(seq)).toMatchObject({ status: "failed", failure_reason: "attempts_exhausted", attempts: 8 });
+    expect(await received(key)).toHaveLength(0);
+  });
+});

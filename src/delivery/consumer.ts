@@ -225,8 +225,11 @@ async function attemptClaimed(env: AppEnv, cfg: Config, claimed: ClaimedDelivery
   const trigger = claimed.manual ? "manual" : "automatic";
   const base = { seq, namespace: claimed.namespace, eventType: claimed.event_type, eventId: event?.id ?? "", webhook };
 
-  if (!webhook || !event || !webhook.active) {
-    const reason = !webhook ? "webhook_deleted" : !event ? "event_deleted" : "webhook_disabled";
+  // Claims past the schedule come only from Workers that died mid-attempt
+  // again and again: end the delivery instead of claiming it forever.
+  const crashLooped = !claimed.manual && claimed.attempts > cfg.retrySchedule.length + 1;
+  if (!webhook || !event || !webhook.active || crashLooped) {
+    const reason = !webhook ? "webhook_deleted" : !event ? "event_deleted" : !webhook.active ? "webhook_disabled" : "attempts_exhausted";
     return {
       settled: { ...base, status: "failed", failureReason: reason },
       outcome: { kind: "settled", status: "failed" },
