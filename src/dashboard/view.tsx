@@ -3,7 +3,7 @@
  * with their errors, times. Server-rendered with Hono JSX; every value is
  * escaped by JSX, nothing is inserted as raw HTML but the doctype.
  */
-import type { Child, FC, PropsWithChildren } from "hono/jsx";
+import type { Child, FC, JSX, PropsWithChildren } from "hono/jsx";
 import type { ApiErrorBody } from "./api-client";
 
 export type Me = { namespace: string; admin: boolean; csrf: string };
@@ -117,6 +117,46 @@ export const FieldError: FC<{ id: string; errors?: string[] }> = ({ id, errors }
       {errors.join("; ")}
     </p>
   ) : null;
+
+/** A form field's wrapper class: marked invalid while it has errors. */
+export const fieldClass = (errors: string[] | undefined) => (errors ? "field invalid" : "field");
+
+/** The ids a control's aria-describedby names: its error (when shown), then its hint. */
+export const describedBy = (name: string, errors: string[] | undefined, hint: boolean) =>
+  [errors ? `${name}-error` : "", hint ? `${name}-hint` : ""].filter(Boolean).join(" ") || undefined;
+
+/**
+ * A labelled text input with its hint and error below it: id and name are
+ * `name`, the hint is `<name>-hint`, the error `<name>-error`, both tied to
+ * the input by aria-describedby (and aria-invalid while it has errors).
+ * Other props go to the input as they are.
+ */
+export const TextField: FC<{ name: string; label: string; hint?: Child; errors?: string[] } & Omit<JSX.IntrinsicElements["input"], "id" | "name">> = ({
+  name,
+  label,
+  hint,
+  errors,
+  type = "text",
+  ...input
+}) => (
+  <div class={fieldClass(errors)}>
+    <label for={name}>{label}</label>
+    <input
+      id={name}
+      name={name}
+      type={type}
+      {...input}
+      aria-invalid={errors ? "true" : undefined}
+      aria-describedby={describedBy(name, errors, hint !== undefined)}
+    />
+    {hint !== undefined ? (
+      <p class="hint" id={`${name}-hint`}>
+        {hint}
+      </p>
+    ) : null}
+    <FieldError id={`${name}-error`} errors={errors} />
+  </div>
+);
 
 export const ApiErrorNotice: FC<{ error: ApiErrorBody; title?: string }> = ({ error, title }) => (
   <div class="notice bad" role="alert">
