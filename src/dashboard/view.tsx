@@ -97,6 +97,33 @@ export const HttpStatus: FC<{ status: number | null }> = ({ status }) =>
     <Badge tone={status >= 200 && status < 300 ? "ok" : status >= 500 || status < 200 ? "bad" : "warn"} label={`HTTP ${status}`} />
   );
 
+/** A list table that turns into cards on narrow screens (the cells carry `data-label`). */
+export const ListTable: FC<PropsWithChildren<{ caption?: string; columns: Child[] }>> = ({ caption, columns, children }) => (
+  <div class="table-wrap">
+    <table class="responsive">
+      {caption ? <caption class="skip">{caption}</caption> : null}
+      <thead>
+        <tr>
+          {columns.map((c) => (
+            <th scope="col">{c}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>{children}</tbody>
+    </table>
+  </div>
+);
+
+type PagerLink = { href: string; label: string } | null;
+
+/** Back and forward links under a list; a missing one keeps its place (the other stays right-aligned). */
+export const Pager: FC<{ back: PagerLink; forward: PagerLink }> = ({ back, forward }) => (
+  <div class="pager">
+    {back ? <a href={back.href}>{back.label}</a> : <span />}
+    {forward ? <a href={forward.href}>{forward.label}</a> : <span />}
+  </div>
+);
+
 /** Field errors by form field, from the API's `details` (path "events.0" → "events"). */
 export type FieldErrors = Record<string, string[]>;
 
