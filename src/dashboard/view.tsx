@@ -5,6 +5,7 @@
  */
 import type { Child, FC, JSX, PropsWithChildren } from "hono/jsx";
 import type { ApiErrorBody } from "./api-client";
+import type { Attempt } from "./types";
 
 export type Me = { namespace: string; admin: boolean; csrf: string };
 
@@ -122,6 +123,17 @@ export const Pager: FC<{ back: PagerLink; forward: PagerLink }> = ({ back, forwa
     {back ? <a href={back.href}>{back.label}</a> : <span />}
     {forward ? <a href={forward.href}>{forward.label}</a> : <span />}
   </div>
+);
+
+/** A delivery's last HTTP status, or a dash while it has no attempt. */
+export const LastResponse: FC<{ attempts: number; status: number | null }> = ({ attempts, status }) =>
+  attempts ? <HttpStatus status={status} /> : <span class="muted">–</span>;
+
+/** Why an attempt got no usable answer: its error class, then the message. */
+export const AttemptError: FC<{ error: NonNullable<Attempt["error"]> }> = ({ error }) => (
+  <>
+    <code>{error.class}</code> {error.message}
+  </>
 );
 
 /** Field errors by form field, from the API's `details` (path "events.0" → "events"). */

@@ -6,7 +6,7 @@ import type { FC } from "hono/jsx";
 import { HealthBadge } from "./health-badge";
 import type { DeliveryDetail, DeliverySummary, Health, Webhook } from "./types";
 import { ActiveBadge } from "./webhook-list-page";
-import { ApiErrorNotice, Csrf, DeliveryStatusBadge, excerpt, HttpStatus, Layout, ListTable, Notice, Pager, percent, plural, when, type Me } from "./view";
+import { ApiErrorNotice, AttemptError, Csrf, DeliveryStatusBadge, excerpt, HttpStatus, LastResponse, Layout, ListTable, Notice, Pager, percent, plural, when, type Me } from "./view";
 import type { ApiErrorBody } from "./api-client";
 
 export type PingResult = { delivery: DeliveryDetail } | { error: ApiErrorBody } | null;
@@ -42,7 +42,7 @@ const PingPanel: FC<{ ping: PingResult }> = ({ ping }) => {
       </p>
       {last?.error ? (
         <p>
-          <code>{last.error.class}</code> {last.error.message}
+          <AttemptError error={last.error} />
         </p>
       ) : null}
       {last?.response_body ? <pre class="excerpt" aria-label="Response excerpt">{excerpt(last.response_body, 400)}</pre> : null}
@@ -230,7 +230,9 @@ export const WebhookPage: FC<{
                   <code>{d.event_type}</code>
                 </td>
                 <td data-label="Attempts">{d.attempts}</td>
-                <td data-label="Response">{d.attempts ? <HttpStatus status={d.last_response_status} /> : <span class="muted">–</span>}</td>
+                <td data-label="Response">
+                  <LastResponse attempts={d.attempts} status={d.last_response_status} />
+                </td>
                 <td data-label="Created">{when(d.created_at)}</td>
                 <td data-label="">
                   <a href={`/deliveries/${encodeURIComponent(d.id)}`} aria-label={`Delivery ${d.id}`}>
