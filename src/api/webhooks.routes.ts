@@ -170,7 +170,7 @@ export function mountWebhookRoutes(app: OpenAPIHono<AppContext>) {
     createRoute({
       method: "post",
       path: "/v1/namespaces/{ns}/webhooks/{id}/recover",
-      tags: ["Webhooks"],
+      tags,
       summary: "Re-send every failed delivery since a time",
       description:
         "Every `failed` delivery of this webhook created at or after `since` (and before this request) goes back to pending " +
@@ -196,7 +196,7 @@ export function mountWebhookRoutes(app: OpenAPIHono<AppContext>) {
     createRoute({
       method: "post",
       path: "/v1/namespaces/{ns}/webhooks/{id}/rotate-secret",
-      tags: ["Webhooks"],
+      tags,
       summary: "Rotate the signing secret",
       description:
         "Answers the new secret, once. For `grace_seconds` (default 24 h) the previous secret keeps signing too: " +

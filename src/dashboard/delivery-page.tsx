@@ -2,7 +2,7 @@
 import type { FC } from "hono/jsx";
 import type { Attempt, DeliveryDetail } from "./types";
 import type { ApiErrorBody } from "./api-client";
-import { ApiErrorNotice, Badge, Csrf, DeliveryStatusBadge, excerpt, HttpStatus, Layout, Notice, when, type Me } from "./view";
+import { ApiErrorNotice, AttemptError, Badge, Csrf, DeliveryStatusBadge, excerpt, HttpStatus, LastResponse, Layout, Notice, when, type Me } from "./view";
 
 const Headers: FC<{ title: string; headers: Record<string, string> | null }> = ({ title, headers }) =>
   headers && Object.keys(headers).length ? (
@@ -39,7 +39,7 @@ const AttemptCard: FC<{ a: Attempt }> = ({ a }) => (
       <div class="small mono">POST {a.url}</div>
       {a.error ? (
         <p class="field-error">
-          <code>{a.error.class}</code> {a.error.message}
+          <AttemptError error={a.error} />
         </p>
       ) : null}
       <Headers title="Request headers" headers={a.request_headers} />
@@ -101,7 +101,9 @@ export const DeliveryPage: FC<{ me: Me; delivery: DeliveryDetail; webhookName: s
           <dt>Attempts</dt>
           <dd>{d.attempt_count}</dd>
           <dt>Last response</dt>
-          <dd>{d.attempt_count ? <HttpStatus status={d.last_response_status} /> : <span class="muted">–</span>}</dd>
+          <dd>
+            <LastResponse attempts={d.attempt_count} status={d.last_response_status} />
+          </dd>
           {d.failure_reason ? (
             <>
               <dt>Failure</dt>

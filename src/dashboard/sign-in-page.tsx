@@ -1,6 +1,6 @@
 /** The sign-in page: a namespace token, or the admin token and a namespace. */
 import type { FC } from "hono/jsx";
-import { Csrf, FieldError, Layout, Notice, type FieldErrors } from "./view";
+import { Csrf, Layout, Notice, TextField, type FieldErrors } from "./view";
 
 export type SignInValues = { namespace: string };
 
@@ -23,39 +23,28 @@ export const SignInPage: FC<{ csrf: string; values: SignInValues; errors: FieldE
       ) : null}
       <form method="post" action="/sign-in" class="panel" novalidate>
         <Csrf token={csrf} />
-        <div class={errors.token ? "field invalid" : "field"}>
-          <label for="token">API token</label>
-          <input
-            id="token"
-            name="token"
-            type="password"
-            autocomplete="off"
-            required
-            aria-describedby={errors.token ? "token-error token-hint" : "token-hint"}
-            aria-invalid={errors.token ? "true" : undefined}
-          />
-          <p class="hint" id="token-hint">
-            A namespace token (<code>cwh_…</code>) with the <code>webhooks:read</code> scope, or the admin token.
-          </p>
-          <FieldError id="token-error" errors={errors.token} />
-        </div>
-        <div class={errors.namespace ? "field invalid" : "field"}>
-          <label for="namespace">Namespace</label>
-          <input
-            id="namespace"
-            name="namespace"
-            type="text"
-            value={values.namespace}
-            autocomplete="off"
-            spellcheck={false}
-            aria-describedby={errors.namespace ? "namespace-error namespace-hint" : "namespace-hint"}
-            aria-invalid={errors.namespace ? "true" : undefined}
-          />
-          <p class="hint" id="namespace-hint">
-            Required with the admin token. With a namespace token it may stay empty.
-          </p>
-          <FieldError id="namespace-error" errors={errors.namespace} />
-        </div>
+        <TextField
+          name="token"
+          label="API token"
+          type="password"
+          autocomplete="off"
+          required
+          errors={errors.token}
+          hint={
+            <>
+              A namespace token (<code>cwh_…</code>) with the <code>webhooks:read</code> scope, or the admin token.
+            </>
+          }
+        />
+        <TextField
+          name="namespace"
+          label="Namespace"
+          value={values.namespace}
+          autocomplete="off"
+          spellcheck={false}
+          errors={errors.namespace}
+          hint="Required with the admin token. With a namespace token it may stay empty."
+        />
         <button type="submit" class="primary">
           Sign in
         </button>

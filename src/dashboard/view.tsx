@@ -3,8 +3,9 @@
  * with their errors, times. Server-rendered with Hono JSX; every value is
  * escaped by JSX, nothing is inserted as raw HTML but the doctype.
  */
-import type { Child, FC, PropsWithChildren } from "hono/jsx";
+import type { Child, FC, JSX, PropsWithChildren } from "hono/jsx";
 import type { ApiErrorBody } from "./api-client";
+import type { Attempt } from "./types";
 
 export type Me = { namespace: string; admin: boolean; csrf: string };
 
@@ -97,6 +98,44 @@ export const HttpStatus: FC<{ status: number | null }> = ({ status }) =>
     <Badge tone={status >= 200 && status < 300 ? "ok" : status >= 500 || status < 200 ? "bad" : "warn"} label={`HTTP ${status}`} />
   );
 
+/** A list table that turns into cards on narrow screens (the cells carry `data-label`). */
+export const ListTable: FC<PropsWithChildren<{ caption?: string; columns: Child[] }>> = ({ caption, columns, children }) => (
+  <div class="table-wrap">
+    <table class="responsive">
+      {caption ? <caption class="skip">{caption}</caption> : null}
+      <thead>
+        <tr>
+          {columns.map((c) => (
+            <th scope="col">{c}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>{children}</tbody>
+    </table>
+  </div>
+);
+
+type PagerLink = { href: string; label: string } | null;
+
+/** Back and forward links under a list; a missing one keeps its place (the other stays right-aligned). */
+export const Pager: FC<{ back: PagerLink; forward: PagerLink }> = ({ back, forward }) => (
+  <div class="pager">
+    {back ? <a href={back.href}>{back.label}</a> : <span />}
+    {forward ? <a href={forward.href}>{forward.label}</a> : <span />}
+  </div>
+);
+
+/** A delivery's last HTTP status, or a dash while it has no attempt. */
+export const LastResponse: FC<{ attempts: number; status: number | null }> = ({ attempts, status }) =>
+  attempts ? <HttpStatus status={status} /> : <span class="muted">–</span>;
+
+/** Why an attempt got no usable answer: its error class, then the message. */
+export const AttemptError: FC<{ error: NonNullable<Attempt["error"]> }> = ({ error }) => (
+  <>
+    <code>{error.class}</code> {error.message}
+  </>
+);
+
 /** Field errors by form field, from the API's `details` (path "events.0" → "events"). */
 export type FieldErrors = Record<string, string[]>;
 
@@ -117,6 +156,46 @@ export const FieldError: FC<{ id: string; errors?: string[] }> = ({ id, errors }
       {errors.join("; ")}
     </p>
   ) : null;
+
+/** A form field's wrapper class: marked invalid while it has errors. */
+export const fieldClass = (errors: string[] | undefined) => (errors ? "field invalid" : "field");
+
+/** The ids a control's aria-describedby names: its error (when shown), then its hint. */
+export const describedBy = (name: string, errors: string[] | undefined, hint: boolean) =>
+  [errors ? `${name}-error` : "", hint ? `${name}-hint` : ""].filter(Boolean).join(" ") || undefined;
+
+/**
+ * A labelled text input with its hint and error below it: id and name are
+ * `name`, the hint is `<name>-hint`, the error `<name>-error`, both tied to
+ * the input by aria-describedby (and aria-invalid while it has errors).
+ * Other props go to the input as they are.
+ */
+export const TextField: FC<{ name: string; label: string; hint?: Child; errors?: string[] } & Omit<JSX.IntrinsicElements["input"], "id" | "name">> = ({
+  name,
+  label,
+  hint,
+  errors,
+  type = "text",
+  ...input
+}) => (
+  <div class={fieldClass(errors)}>
+    <label for={name}>{label}</label>
+    <input
+      id={name}
+      name={name}
+      type={type}
+      {...input}
+      aria-invalid={errors ? "true" : undefined}
+      aria-describedby={describedBy(name, errors, hint !== undefined)}
+    />
+    {hint !== undefined ? (
+      <p class="hint" id={`${name}-hint`}>
+        {hint}
+      </p>
+    ) : null}
+    <FieldError id={`${name}-error`} errors={errors} />
+  </div>
+);
 
 export const ApiErrorNotice: FC<{ error: ApiErrorBody; title?: string }> = ({ error, title }) => (
   <div class="notice bad" role="alert">

@@ -5,7 +5,7 @@
  */
 import type { FC } from "hono/jsx";
 import type { EventType } from "./types";
-import { ApiErrorNotice, Csrf, FieldError, Layout, type FieldErrors, type Me } from "./view";
+import { ApiErrorNotice, Csrf, describedBy, FieldError, fieldClass, Layout, TextField, type FieldErrors, type Me } from "./view";
 import type { ApiErrorBody } from "./api-client";
 
 export type WebhookFormValues = {
@@ -53,10 +53,6 @@ function grouped(types: EventType[]): [string, EventType[]][] {
   return [...groups.entries()].sort(([a], [b]) => rank(a) - rank(b));
 }
 
-const invalid = (errors: FieldErrors, f: string) => (errors[f] ? "field invalid" : "field");
-const describedBy = (errors: FieldErrors, f: string, hint?: boolean) =>
-  [errors[f] ? `${f}-error` : "", hint ? `${f}-hint` : ""].filter(Boolean).join(" ") || undefined;
-
 export const WebhookFormPage: FC<{
   me: Me;
   mode: "create" | "edit";
@@ -87,26 +83,22 @@ export const WebhookFormPage: FC<{
       <form method="post" action={action} class="panel" novalidate>
         <Csrf token={me.csrf} />
         <div class="grid2">
-          <div class={invalid(errors, "name")}>
-            <label for="name">Name</label>
-            <input
-              id="name"
-              name="name"
-              type="text"
-              value={values.name}
-              required
-              autocomplete="off"
-              aria-invalid={errors.name ? "true" : undefined}
-              aria-describedby={describedBy(errors, "name", true)}
-            />
-            <p class="hint" id="name-hint">
-              Letters, digits, <code>-</code> and <code>_</code>; unique in the namespace.
-            </p>
-            <FieldError id="name-error" errors={errors.name} />
-          </div>
-          <div class={invalid(errors, "format")}>
+          <TextField
+            name="name"
+            label="Name"
+            value={values.name}
+            required
+            autocomplete="off"
+            errors={errors.name}
+            hint={
+              <>
+                Letters, digits, <code>-</code> and <code>_</code>; unique in the namespace.
+              </>
+            }
+          />
+          <div class={fieldClass(errors.format)}>
             <label for="format">Format</label>
-            <select id="format" name="format" aria-describedby={describedBy(errors, "format", true)}>
+            <select id="format" name="format" aria-describedby={describedBy("format", errors.format, true)}>
               {FORMATS.map((f) => (
                 <option value={f.value} selected={values.format === f.value}>
                   {f.label}
@@ -119,26 +111,19 @@ export const WebhookFormPage: FC<{
             <FieldError id="format-error" errors={errors.format} />
           </div>
         </div>
-        <div class={invalid(errors, "url")}>
-          <label for="url">Payload URL</label>
-          <input
-            id="url"
-            name="url"
-            type="url"
-            value={values.url}
-            required
-            placeholder="https://ci.example.com/hooks"
-            autocomplete="off"
-            spellcheck={false}
-            aria-invalid={errors.url ? "true" : undefined}
-            aria-describedby={describedBy(errors, "url", true)}
-          />
-          <p class="hint" id="url-hint">
-            Events are POSTed here. HTTPS on a public host.
-          </p>
-          <FieldError id="url-error" errors={errors.url} />
-        </div>
-        <fieldset class={invalid(errors, "events")} aria-describedby={describedBy(errors, "events", true)}>
+        <TextField
+          name="url"
+          label="Payload URL"
+          type="url"
+          value={values.url}
+          required
+          placeholder="https://ci.example.com/hooks"
+          autocomplete="off"
+          spellcheck={false}
+          errors={errors.url}
+          hint="Events are POSTed here. HTTPS on a public host."
+        />
+        <fieldset class={fieldClass(errors.events)} aria-describedby={describedBy("events", errors.events, true)}>
           <legend>Events</legend>
           <p class="hint" id="events-hint">
             Choose the events to send, or every event with <code>*</code>.
@@ -168,40 +153,37 @@ export const WebhookFormPage: FC<{
           </div>
           <FieldError id="events-error" errors={errors.events} />
         </fieldset>
-        <div class="field">
-          <label for="other_events">Other event patterns</label>
-          <input id="other_events" name="other_events" type="text" value={values.otherEvents} placeholder="build.*, deploy.*" spellcheck={false} aria-describedby="other_events-hint" />
-          <p class="hint" id="other_events-hint">
-            Optional, comma-separated: wildcard patterns such as <code>build.*</code>.
-          </p>
-        </div>
-        <div class={invalid(errors, "description")}>
+        <TextField
+          name="other_events"
+          label="Other event patterns"
+          value={values.otherEvents}
+          placeholder="build.*, deploy.*"
+          spellcheck={false}
+          hint={
+            <>
+              Optional, comma-separated: wildcard patterns such as <code>build.*</code>.
+            </>
+          }
+        />
+        <div class={fieldClass(errors.description)}>
           <label for="description">Description</label>
-          <textarea id="description" name="description" aria-describedby={describedBy(errors, "description")}>
+          <textarea id="description" name="description" aria-describedby={describedBy("description", errors.description, false)}>
             {values.description}
           </textarea>
           <FieldError id="description-error" errors={errors.description} />
         </div>
         {mode === "create" ? (
-          <div class={invalid(errors, "secret")}>
-            <label for="secret">Secret</label>
-            <input
-              id="secret"
-              name="secret"
-              type="text"
-              value={values.secret}
-              autocomplete="off"
-              spellcheck={false}
-              aria-describedby={describedBy(errors, "secret", true)}
-              aria-invalid={errors.secret ? "true" : undefined}
-            />
-            <p class="hint" id="secret-hint">
-              Leave empty to have a strong secret generated (recommended). It is shown once after creation.
-            </p>
-            <FieldError id="secret-error" errors={errors.secret} />
-          </div>
+          <TextField
+            name="secret"
+            label="Secret"
+            value={values.secret}
+            autocomplete="off"
+            spellcheck={false}
+            errors={errors.secret}
+            hint="Leave empty to have a strong secret generated (recommended). It is shown once after creation."
+          />
         ) : null}
-        <div class={invalid(errors, "active")}>
+        <div class={fieldClass(errors.active)}>
           <label class="check">
             <input type="checkbox" name="active" value="on" checked={values.active} />
             <span>Active: send events to this webhook</span>

@@ -2,7 +2,7 @@
 import type { FC } from "hono/jsx";
 import { HealthBadge } from "./health-badge";
 import type { Health, Webhook } from "./types";
-import { Badge, Csrf, Layout, Notice, type Me } from "./view";
+import { Badge, Csrf, Layout, ListTable, Notice, Pager, type Me } from "./view";
 
 export type WebhookRow = { webhook: Webhook; health: Health | null };
 
@@ -61,50 +61,35 @@ export const WebhookListPage: FC<{ me: Me; rows: WebhookRow[]; nextCursor: strin
         </a>
       </div>
     ) : (
-      <div class="table-wrap">
-        <table class="responsive">
-          <caption class="skip">Webhooks of {me.namespace}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">URL</th>
-              <th scope="col">Format</th>
-              <th scope="col">Events</th>
-              <th scope="col">Active</th>
-              <th scope="col">Health</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map(({ webhook, health }) => (
-              <tr>
-                <td data-label="Name">
-                  <a class="name" href={`/webhooks/${encodeURIComponent(webhook.id)}`}>
-                    {webhook.name}
-                  </a>
-                  {webhook.description ? <div class="muted small">{webhook.description}</div> : null}
-                </td>
-                <td data-label="URL" class="url">
-                  {webhook.url}
-                </td>
-                <td data-label="Format">{webhook.format}</td>
-                <td data-label="Events">
-                  <Events events={webhook.events} />
-                </td>
-                <td data-label="Active">
-                  <ActiveBadge webhook={webhook} />
-                </td>
-                <td data-label="Health">
-                  <HealthBadge webhook={webhook} health={health} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <ListTable caption={`Webhooks of ${me.namespace}`} columns={["Name", "URL", "Format", "Events", "Active", "Health"]}>
+        {rows.map(({ webhook, health }) => (
+          <tr>
+            <td data-label="Name">
+              <a class="name" href={`/webhooks/${encodeURIComponent(webhook.id)}`}>
+                {webhook.name}
+              </a>
+              {webhook.description ? <div class="muted small">{webhook.description}</div> : null}
+            </td>
+            <td data-label="URL" class="url">
+              {webhook.url}
+            </td>
+            <td data-label="Format">{webhook.format}</td>
+            <td data-label="Events">
+              <Events events={webhook.events} />
+            </td>
+            <td data-label="Active">
+              <ActiveBadge webhook={webhook} />
+            </td>
+            <td data-label="Health">
+              <HealthBadge webhook={webhook} health={health} />
+            </td>
+          </tr>
+        ))}
+      </ListTable>
     )}
-    <div class="pager">
-      {isFirstPage ? <span /> : <a href="/webhooks">← First page</a>}
-      {nextCursor ? <a href={`/webhooks?cursor=${encodeURIComponent(nextCursor)}`}>Next page →</a> : <span />}
-    </div>
+    <Pager
+      back={isFirstPage ? null : { href: "/webhooks", label: "← First page" }}
+      forward={nextCursor ? { href: `/webhooks?cursor=${encodeURIComponent(nextCursor)}`, label: "Next page →" } : null}
+    />
   </Layout>
 );

@@ -6,7 +6,7 @@ import type { FC } from "hono/jsx";
 import { HealthBadge } from "./health-badge";
 import type { DeliveryDetail, DeliverySummary, Health, Webhook } from "./types";
 import { ActiveBadge } from "./webhook-list-page";
-import { ApiErrorNotice, Csrf, DeliveryStatusBadge, excerpt, HttpStatus, Layout, Notice, percent, plural, when, type Me } from "./view";
+import { ApiErrorNotice, AttemptError, Csrf, DeliveryStatusBadge, excerpt, HttpStatus, LastResponse, Layout, ListTable, Notice, Pager, percent, plural, when, type Me } from "./view";
 import type { ApiErrorBody } from "./api-client";
 
 export type PingResult = { delivery: DeliveryDetail } | { error: ApiErrorBody } | null;
@@ -42,7 +42,7 @@ const PingPanel: FC<{ ping: PingResult }> = ({ ping }) => {
       </p>
       {last?.error ? (
         <p>
-          <code>{last.error.class}</code> {last.error.message}
+          <AttemptError error={last.error} />
         </p>
       ) : null}
       {last?.response_body ? <pre class="excerpt" aria-label="Response excerpt">{excerpt(last.response_body, 400)}</pre> : null}
@@ -219,48 +219,34 @@ export const WebhookPage: FC<{
         {deliveries.length === 0 ? (
           <div class="panel empty">{status ? `No ${status} deliveries.` : "No deliveries yet. Press Test Ping Event to send one."}</div>
         ) : (
-          <div class="table-wrap">
-            <table class="responsive">
-              <thead>
-                <tr>
-                  <th scope="col">Status</th>
-                  <th scope="col">Event</th>
-                  <th scope="col">Attempts</th>
-                  <th scope="col">Last response</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">
-                    <span class="skip">Details</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {deliveries.map((d) => (
-                  <tr>
-                    <td data-label="Status">
-                      <DeliveryStatusBadge status={d.status} />
-                      {d.failure_reason ? <div class="muted small">{d.failure_reason}</div> : null}
-                    </td>
-                    <td data-label="Event">
-                      <code>{d.event_type}</code>
-                    </td>
-                    <td data-label="Attempts">{d.attempts}</td>
-                    <td data-label="Response">{d.attempts ? <HttpStatus status={d.last_response_status} /> : <span class="muted">–</span>}</td>
-                    <td data-label="Created">{when(d.created_at)}</td>
-                    <td data-label="">
-                      <a href={`/deliveries/${encodeURIComponent(d.id)}`} aria-label={`Delivery ${d.id}`}>
-                        View
-                      </a>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <ListTable columns={["Status", "Event", "Attempts", "Last response", "Created", <span class="skip">Details</span>]}>
+            {deliveries.map((d) => (
+              <tr>
+                <td data-label="Status">
+                  <DeliveryStatusBadge status={d.status} />
+                  {d.failure_reason ? <div class="muted small">{d.failure_reason}</div> : null}
+                </td>
+                <td data-label="Event">
+                  <code>{d.event_type}</code>
+                </td>
+                <td data-label="Attempts">{d.attempts}</td>
+                <td data-label="Response">
+                  <LastResponse attempts={d.attempts} status={d.last_response_status} />
+                </td>
+                <td data-label="Created">{when(d.created_at)}</td>
+                <td data-label="">
+                  <a href={`/deliveries/${encodeURIComponent(d.id)}`} aria-label={`Delivery ${d.id}`}>
+                    View
+                  </a>
+                </td>
+              </tr>
+            ))}
+          </ListTable>
         )}
-        <div class="pager">
-          {cursor ? <a href={`${base}?${filterQs}`.replace(/[?&]$/, "")}>← Newest</a> : <span />}
-          {nextCursor ? <a href={`${base}?${filterQs}cursor=${encodeURIComponent(nextCursor)}`}>Older →</a> : <span />}
-        </div>
+        <Pager
+          back={cursor ? { href: `${base}?${filterQs}`.replace(/[?&]$/, ""), label: "← Newest" } : null}
+          forward={nextCursor ? { href: `${base}?${filterQs}cursor=${encodeURIComponent(nextCursor)}`, label: "Older →" } : null}
+        />
       </section>
     </Layout>
   );

@@ -75,12 +75,7 @@ export const eventCatalog: EventTypeDef[] = [
   { name: "ssh_keys", system: "djinn-ci", description: "An SSH key was created, updated or deleted.", schema: DjinnSshKeysEvent },
   { name: "deploy.started", system: "puppet-pipelines", description: "An environment deploy began.", schema: PuppetDeploy },
   { name: "deploy.finished", system: "puppet-pipelines", description: "An environment deploy finished.", schema: PuppetDeploy },
-  {
-    name: "workflow-completed",
-    system: "circleci",
-    description: "A workflow reached a terminal state.",
-    schema: CircleWorkflowCompleted,
-  },
+  { name: "workflow-completed", system: "circleci", description: "A workflow reached a terminal state.", schema: CircleWorkflowCompleted },
   { name: "job-completed", system: "circleci", description: "A job reached a terminal state.", schema: CircleJobCompleted },
   { name: "ping", system: "circleci", description: "Test ping sent to one webhook on request.", schema: CirclePing },
   {
