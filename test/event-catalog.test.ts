@@ -179,6 +179,8 @@ describe("GET /v1/event-types", () => {
       expect(typeof t.schema).toBe("object");
     }
     expect(byName.get("deploy.finished").system).toBe("puppet-pipelines");
+    expect(byName.get("build.started").also_from).toEqual(["puppet-pipelines"]);
+    expect(byName.get("build.submitted").also_from).toEqual([]);
     expect(byName.get("invite.accepted").aliases).toEqual(["collaborator_joined"]);
     const build = byName.get("build.finished").schema;
     expect(build.anyOf).toHaveLength(2);

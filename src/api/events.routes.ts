@@ -96,6 +96,7 @@ export function mountEventRoutes(app: OpenAPIHono<AppContext>) {
               z.object({
                 name: z.string(),
                 system: z.string(),
+                also_from: z.array(z.string()).openapi({ description: "Other systems that send this event under the same name." }),
                 description: z.string(),
                 operational: z.boolean(),
                 aliases: z.array(z.string()),
@@ -120,6 +121,7 @@ function buildEventTypesView() {
   return eventCatalog.map((e) => ({
     name: e.name,
     system: e.system,
+    also_from: e.alsoFrom ?? [],
     description: e.description,
     operational: e.operational ?? false,
     aliases: Object.entries(eventAliases)

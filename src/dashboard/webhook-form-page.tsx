@@ -46,11 +46,18 @@ export const FORMATS: { value: string; label: string }[] = [
   { value: "circleci", label: "CircleCI (circleci-signature)" },
 ];
 
-function grouped(types: EventType[]): [string, EventType[]][] {
-  const groups = new Map<string, EventType[]>();
-  for (const t of types) groups.set(t.system, [...(groups.get(t.system) ?? []), t]);
+type EventGroup = { system: string; types: EventType[]; shared: EventType[] };
+
+/** One group per system; an event two systems send has its checkbox in its first system and a pointer in the other. */
+function grouped(types: EventType[]): EventGroup[] {
+  const groups = new Map<string, EventGroup>();
+  const group = (system: string) => groups.get(system) ?? groups.set(system, { system, types: [], shared: [] }).get(system)!;
+  for (const t of types) {
+    group(t.system).types.push(t);
+    for (const other of t.also_from) group(other).shared.push(t);
+  }
   const rank = (s: string) => (SYSTEM_ORDER.includes(s) ? SYSTEM_ORDER.indexOf(s) : SYSTEM_ORDER.length);
-  return [...groups.entries()].sort(([a], [b]) => rank(a) - rank(b));
+  return [...groups.values()].sort((a, b) => rank(a.system) - rank(b.system));
 }
 
 export const WebhookFormPage: FC<{
@@ -137,7 +144,7 @@ export const WebhookFormPage: FC<{
                 </span>
               </label>
             </div>
-            {grouped(eventTypes).map(([system, types]) => (
+            {grouped(eventTypes).map(({ system, types, shared }) => (
               <div class="group" role="group" aria-label={SYSTEM_NAMES[system] ?? system}>
                 <div class="group-title">{SYSTEM_NAMES[system] ?? system}</div>
                 <div class="opts">
@@ -148,6 +155,18 @@ export const WebhookFormPage: FC<{
                     </label>
                   ))}
                 </div>
+                {shared.length > 0 && (
+                  <p class="hint">
+                    Also sent by this system:{" "}
+                    {shared.map((t, i) => (
+                      <>
+                        {i > 0 && ", "}
+                        <code>{t.name}</code>
+                      </>
+                    ))}{" "}
+                    (ticked under {SYSTEM_NAMES[shared[0].system] ?? shared[0].system}).
+                  </p>
+                )}
               </div>
             ))}
           </div>

@@ -28,6 +28,8 @@ export type EventSystem = "djinn-ci" | "puppet-pipelines" | "circleci" | "ci-web
 export type EventTypeDef = {
   name: string;
   system: EventSystem;
+  /** Other systems that send this event under the same name (Puppet Pipelines' build begins/finishes). */
+  alsoFrom?: EventSystem[];
   description: string;
   /** The schema of `data`; also what GET /v1/event-types shows as JSON Schema. */
   schema: z.ZodType;
@@ -43,6 +45,7 @@ export type EventTypeDef = {
 
 /** build.started / build.finished: Djinn CI's build entity or a Puppet Pipelines build. */
 const eitherBuild = {
+  alsoFrom: ["puppet-pipelines"] as EventSystem[],
   schema: z.union([DjinnBuild, PuppetBuild]),
   schemaFor: (data: unknown) => (isPuppetBuild(data) ? PuppetBuild : DjinnBuild),
 };

@@ -1,6 +1,8 @@
 /** `npm start`'s path: wrangler dev with local D1 and Queues serves the API. */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDispatcher, type LocalDispatcher } from "../../scripts/lib/local-dispatcher.ts";
+import { ROOT, startDispatcher, type LocalDispatcher } from "../../scripts/lib/local-dispatcher.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 
 let dispatcher: LocalDispatcher;
@@ -35,5 +37,33 @@ describe("local start", () => {
     const until = Date.now() + 30_000;
     while (!receiver.requests.get("localstart")?.length && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
     expect(receiver.requests.get("localstart")).toHaveLength(1);
+  });
+});
+
+// The README's catalog table is rendered from GET /v1/event-types, so it
+// cannot drift from the catalog; UPDATE_README=1 rewrites it.
+const SYSTEM_NAMES: Record<string, string> = {
+  "djinn-ci": "Djinn CI",
+  "puppet-pipelines": "Puppet Pipelines",
+  circleci: "CircleCI",
+  "ci-webhooks": "ci-webhooks (operational)",
+};
+
+describe("README event catalog", () => {
+  it("is the catalog the API serves", async () => {
+    const res = await fetch(`${dispatcher.url}/v1/event-types`, { headers: { authorization: "Bearer dev-admin-token" } });
+    expect(res.status).toBe(200);
+    const { data } = (await res.json()) as { data: { name: string; system: string; also_from: string[]; description: string; aliases: string[] }[] };
+    const table = [
+      "| name | system | description | older names (aliases) |",
+      "|---|---|---|---|",
+      ...data.map((t) => `| \`${t.name}\` | ${[t.system, ...t.also_from].map((s) => SYSTEM_NAMES[s] ?? s).join(", ")} | ${t.description} | ${t.aliases.map((a) => `\`${a}\``).join(", ")} |`),
+    ].join("\n");
+    const readmePath = join(ROOT, "README.md");
+    const readme = readFileSync(readmePath, "utf8");
+    const section = /(<!-- catalog:[^\n]*-->\n)([\s\S]*?)(<!-- \/catalog -->)/;
+    expect(readme).toMatch(section);
+    if (process.env.UPDATE_README) writeFileSync(readmePath, readme.replace(section, (_m, open: string, _body, close: string) => `${open}${table}\n${close}`));
+    else expect(readme.match(section)?.[2].trim(), "README catalog table is stale: run with UPDATE_README=1").toBe(table);
   });
 });
