@@ -164,7 +164,7 @@ export const WebhookFormPage: FC<{
                         <code>{t.name}</code>
                       </>
                     ))}{" "}
-                    (ticked under {SYSTEM_NAMES[shared[0].system] ?? shared[0].system}).
+                    (tick them under {SYSTEM_NAMES[shared[0].system] ?? shared[0].system}).
                   </p>
                 )}
               </div>
