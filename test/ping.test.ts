@@ -10,7 +10,7 @@ describe("test ping", () => {
   it("reaches a webhook not subscribed to ping, only that one, and shows up in its delivery log", async () => {
     const key = uniqueKey();
     const other = uniqueKey();
-    const hook = await createWebhook(ns, { format: "circleci", url: receiverUrl(`/ok/${key}`), events: ["deploy.*"] });
+    const hook = await createWebhook(ns, { format: "circleci", url: receiverUrl(`/ok/${key}`), events: ["workflow-completed"] });
     const bystander = await createWebhook(ns, { url: receiverUrl(`/ok/${other}`), events: ["*"] });
     const res = await api("POST", `/v1/namespaces/${ns}/webhooks/${hook.id}/ping`);
     expect(res.status).toBe(202);

@@ -156,7 +156,11 @@ describe("format through the webhooks API", () => {
     const key = uniqueKey();
     const hook = await createWebhook(ns, { url: receiverUrl(`/ok/${key}`), events: ["ping", "objects"] });
     expect((await api("GET", `/v1/namespaces/${ns}/webhooks/${hook.id}`)).body.format).toBe("standard");
-    const patched = await api("PATCH", `/v1/namespaces/${ns}/webhooks/${hook.id}`, { format: "djinn" });
+    // djinn does not carry CircleCI's ping: the change is refused, naming the format that does.
+    const refused = await api("PATCH", `/v1/namespaces/${ns}/webhooks/${hook.id}`, { format: "djinn" });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.details).toEqual([{ path: "events.0", message: expect.stringContaining("`circleci`") }]);
+    const patched = await api("PATCH", `/v1/namespaces/${ns}/webhooks/${hook.id}`, { format: "djinn", events: ["objects"] });
     expect(patched.status).toBe(200);
     expect(patched.body.format).toBe("djinn");
     expect((await api("GET", `/v1/namespaces/${ns}/webhooks/${hook.id}`)).body.format).toBe("djinn");

@@ -1,11 +1,12 @@
 /**
- * The three wire formats (shared/reference/wire-formats.md): what a receiver
- * gets for an event. Every format also carries the Standard Webhooks headers
+ * The wire formats (shared/reference/wire-formats.md): what a receiver gets
+ * for an event. `djinn` and `puppet` send the payload itself as the body,
+ * `circleci` wraps it in CircleCI's envelope, `standard` in Standard Webhooks'. Every format also carries the Standard Webhooks headers
  * over the same bytes, so any receiver can add replay protection.
  */
 import { hexBodySignature, standardSignature } from "../signing/signer";
 
-export const webhookFormats = ["standard", "djinn", "circleci"] as const;
+export const webhookFormats = ["standard", "djinn", "circleci", "puppet"] as const;
 export type WebhookFormat = (typeof webhookFormats)[number];
 
 export const USER_AGENT = "ci-webhooks/1.0";
@@ -48,7 +49,7 @@ export async function buildRequest(
   secrets: SigningSecrets,
   timestampSeconds: number,
 ): Promise<OutgoingRequest> {
-  const body = format === "djinn" ? event.data : format === "circleci" ? circleciBody(event, webhook) : standardBody(event);
+  const body = format === "djinn" || format === "puppet" ? event.data : format === "circleci" ? circleciBody(event, webhook) : standardBody(event);
   const active = [secrets.current, secrets.previous].filter((s): s is string => s !== null);
   const headers: Record<string, string> = {
     "webhook-id": event.id,
@@ -85,6 +86,7 @@ export async function buildRequest(
       "circleci-signature": v1.join(","),
     });
   } else {
+    // standard, and puppet (Puppet Pipelines names no headers of its own).
     Object.assign(headers, { "content-type": "application/json", "user-agent": USER_AGENT });
   }
   return { headers, body };

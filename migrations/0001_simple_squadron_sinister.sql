@@ -1,0 +1,1 @@
+ALTER TABLE `events` ADD `system` text DEFAULT '' NOT NULL;
