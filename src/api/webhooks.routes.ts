@@ -200,7 +200,7 @@ export function mountWebhookRoutes(app: OpenAPIHono<AppContext>) {
       summary: "Rotate the signing secret",
       description:
         "Answers the new secret, once. For `grace_seconds` (default 24 h) the previous secret keeps signing too: " +
-        "`standard` sends both signatures, `circleci` sends `v1=<new>,v1=<old>`, `djinn` (room for one) keeps the old one until the grace period ends.",
+        "`standard` and `puppet` send both signatures; `djinn` and `circleci`, whose receivers take one, keep signing with the old one until the grace period ends.",
       request: { params: WebhookParams, body: { ...jsonBody(RotateSecret), required: false } },
       responses: {
         200: jsonResponse(RotatedWebhook, "The webhook and its new secret (shown only here)."),

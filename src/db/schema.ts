@@ -61,6 +61,8 @@ export const events = sqliteTable(
      * payload's shape; the fan-out matches webhook formats against it in SQL.
      */
     system: text("system").notNull().default(""),
+    /** Sent by a test ping or "send example" (marked as a test on the wire), not by a publisher. */
+    test: integer("test", { mode: "boolean" }).notNull().default(false),
     /**
      * The fan-out inserts an event's deliveries in the same transaction, right
      * after the event, so they are the rowid range from here up to the next

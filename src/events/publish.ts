@@ -36,6 +36,8 @@ export type FanOutOptions = {
    * the messages are sent, the recovery sweep sends them.
    */
   background?: (work: Promise<unknown>) => void;
+  /** A test ping or "send example": deliveries are marked as a test on the wire. */
+  test?: boolean;
 };
 
 /** Upper bound of event `e`'s delivery rowids (see events.first_delivery_seq). */
@@ -62,11 +64,11 @@ export async function publishEvent(
   const [inserted, fanned] = await db.batch<{ seq: number }>([
     db
       .prepare(
-        `INSERT INTO events (namespace, id, type, data, created_at, system, first_delivery_seq)
-         VALUES (?, ?, ?, ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM deliveries))
+        `INSERT INTO events (namespace, id, type, data, created_at, system, test, first_delivery_seq)
+         VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM deliveries))
          ON CONFLICT (namespace, id) DO NOTHING RETURNING seq`,
       )
-      .bind(namespace, id, input.type, data, now, system),
+      .bind(namespace, id, input.type, data, now, system, opts.test ? 1 : 0),
     db
       .prepare(
         `INSERT INTO deliveries (event_seq, webhook_id, namespace, event_type, next_attempt_at, enqueued_at, created_at, updated_at)

@@ -1,1 +1,0 @@
-ALTER TABLE `events` ADD `system` text DEFAULT '' NOT NULL;
