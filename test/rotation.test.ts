@@ -1,5 +1,5 @@
 import { Webhook } from "standardwebhooks";
-import workflowCompleted from "./fixtures/events/workflow-completed.json";
+import workflowCompleted from "../src/events/examples/workflow-completed.json";
 import { describe, expect, it } from "vitest";
 import { api, createWebhook, received, receiverUrl, uniqueKey, waitFor } from "./support/api";
 

@@ -3,7 +3,8 @@ import { bodyLimit } from "hono/body-limit";
 import { d1 } from "../db/client";
 import { ApiError } from "../errors";
 import { webhookFormats } from "../delivery/formats";
-import { formatsCarryingEventType } from "../events/carriage";
+import { formatsCarryingEventType, systemsOf } from "../events/carriage";
+import { exampleFor } from "../events/examples";
 import { eventAliases, eventCatalog } from "../events/catalog";
 import { getEvent, NEXT_EVENT_FIRST_SEQ, publishEvent } from "../events/publish";
 import { EVENT_BODY_LIMIT, EventAccepted, EventDetail, EventParams, EventPublish } from "../events/schemas";
@@ -106,6 +107,10 @@ export function mountEventRoutes(app: OpenAPIHono<AppContext>) {
                 operational: z.boolean(),
                 aliases: z.array(z.string()),
                 schema: z.record(z.string(), z.unknown()),
+                example: z.record(z.string(), z.unknown()).openapi({ description: "A realistic payload (what \"send example\" sends)." }),
+                examples: z
+                  .record(z.string(), z.record(z.string(), z.unknown()))
+                  .openapi({ description: "The example as each system that sends the type shapes it, by system." }),
               }),
             ),
           }),
@@ -134,6 +139,8 @@ function buildEventTypesView() {
       .filter(([, to]) => to === e.name)
       .map(([from]) => from),
     schema: z.toJSONSchema(e.schema, { unrepresentable: "any" }) as Record<string, unknown>,
+    example: exampleFor(e),
+    examples: Object.fromEntries(systemsOf(e).map((s) => [s, exampleFor(e, s)])),
   }));
 }
 export function eventTypesView() {
