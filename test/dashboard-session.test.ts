@@ -55,6 +55,32 @@ async function signedIn(ns: string): Promise<{ cookie: string; csrf: string }> {
 }
 
 describe("dashboard forms", () => {
+  it("offers Send example with the types the webhook's format carries, and sends it without script", async () => {
+    const ns = "dash-example";
+    const hook = await api("POST", `/v1/namespaces/${ns}/webhooks`, {
+      name: "puppet-receiver",
+      format: "puppet",
+      url: "http://127.0.0.1:9/never",
+      events: ["deploy.*"],
+    });
+    expect(hook.status).toBe(201);
+    const { cookie, csrf } = await signedIn(ns);
+    const html = await (await page(`/webhooks/${hook.body.id}`, {}, cookie)).text();
+    expect(html).toContain(`action="/webhooks/${hook.body.id}/example"`);
+    const select = /<select id="example-type"[\s\S]*?<\/select>/.exec(html)?.[0] ?? "";
+    const options = [...select.matchAll(/<option value="([^"]+)">/g)].map((m) => m[1]);
+    expect(options).toEqual(["build.started", "build.finished", "deploy.started", "deploy.finished"]);
+    const sent = await page(
+      `/webhooks/${hook.body.id}/example`,
+      { method: "POST", headers: { origin: ORIGIN }, body: new URLSearchParams({ _csrf: csrf, type: "deploy.finished" }) },
+      cookie,
+    );
+    expect(sent.status).toBe(303);
+    const deliveryId = /[?&]ping=(dlv_[^#&]+)/.exec(sent.headers.get("location") ?? "")?.[1];
+    expect(deliveryId).toBeDefined();
+    expect((await api("GET", `/v1/namespaces/${ns}/deliveries/${deliveryId}`)).body.event_type).toBe("deploy.finished");
+  });
+
   it("sends the signed-out to sign in", async () => {
     const res = await page("/webhooks");
     expect(res.status).toBe(303);

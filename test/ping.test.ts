@@ -1,6 +1,7 @@
 /** POST /v1/namespaces/{ns}/webhooks/{id}/ping: one ping, through the queue, in the delivery log. */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { circleEventId, circleWebhookId } from "../src/delivery/circleci-ids";
 import { sha256Hex } from "../src/security/token-check";
 import { api, createWebhook, received, receiverUrl, settledDelivery, uniqueKey, waitFor } from "./support/api";
 
@@ -10,7 +11,7 @@ describe("test ping", () => {
   it("reaches a webhook not subscribed to ping, only that one, and shows up in its delivery log", async () => {
     const key = uniqueKey();
     const other = uniqueKey();
-    const hook = await createWebhook(ns, { format: "circleci", url: receiverUrl(`/ok/${key}`), events: ["deploy.*"] });
+    const hook = await createWebhook(ns, { format: "circleci", url: receiverUrl(`/ok/${key}`), events: ["workflow-completed"] });
     const bystander = await createWebhook(ns, { url: receiverUrl(`/ok/${other}`), events: ["*"] });
     const res = await api("POST", `/v1/namespaces/${ns}/webhooks/${hook.id}/ping`);
     expect(res.status).toBe(202);
@@ -24,7 +25,14 @@ describe("test ping", () => {
     const [got] = await waitFor(() => received(key), (r) => r.length === 1);
     expect(got.headers["circleci-event-type"]).toBe("ping");
     const body = JSON.parse(got.body);
-    expect(body).toMatchObject({ type: "ping", id: detail.event_id, webhook: { id: hook.id, name: hook.name } });
+    // CircleCI's ping: {type, id, happened_at, webhook{id, name}}, ids as UUIDs.
+    expect(body).toEqual({
+      type: "ping",
+      id: await circleEventId(ns, detail.event_id),
+      happened_at: expect.any(String),
+      webhook: { id: await circleWebhookId(hook.id), name: hook.name },
+    });
+    expect(got.headers["user-agent"]).toBe("CircleCI-Webhook/1.0");
 
     // The bystander, subscribed to everything, got no ping.
     const others = await api("GET", `/v1/namespaces/${ns}/webhooks/${bystander.id}/deliveries`);

@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { resealSecrets } from "../src/security/reseal";
 import { seal, unseal } from "../src/security/secret-box";
 import { api, type ApiAnswer, createWebhook, received, receiverUrl, settledDelivery, uniqueKey, waitFor } from "./support/api";
+import { fixture } from "./support/fixtures";
 
 const ns = "secrets";
 
@@ -39,11 +40,13 @@ describe("secrets at rest", () => {
     const cKey = uniqueKey();
     const standard = await createWebhook(ns, { url: receiverUrl(`/ok/${sKey}`), events: ["build.finished"] });
     const circleSecret = `circle-${crypto.randomUUID()}`;
-    const circle = await createWebhook(ns, { url: receiverUrl(`/ok/${cKey}`), events: ["build.finished"], format: "circleci", secret: circleSecret });
+    // circleci carries only CircleCI's events (api-contract.md): each round publishes one of each.
+    const circle = await createWebhook(ns, { url: receiverUrl(`/ok/${cKey}`), events: ["workflow-completed"], format: "circleci", secret: circleSecret });
     expect(standard.secret).toMatch(/^whsec_/);
 
     const first = await call("POST", `/v1/namespaces/${ns}/events`, { type: "build.finished", data: { id: 1 } }, token);
     expect(first.status).toBe(202);
+    expect((await call("POST", `/v1/namespaces/${ns}/events`, { type: "workflow-completed", data: fixture("workflow-completed") }, token)).status).toBe(202);
     await waitFor(async () => [...(await received(sKey)), ...(await received(cKey))], (r) => r.length >= 2, 20_000);
 
     const rotated = await api("POST", `/v1/namespaces/${ns}/webhooks/${standard.id}/rotate-secret`, {}, token);
@@ -58,6 +61,7 @@ describe("secrets at rest", () => {
 
     const second = await call("POST", `/v1/namespaces/${ns}/events`, { type: "build.finished", data: { id: 2 } }, token);
     expect(second.status).toBe(202);
+    expect((await call("POST", `/v1/namespaces/${ns}/events`, { type: "workflow-completed", data: fixture("workflow-completed") }, token)).status).toBe(202);
     const deliveries = await waitFor(
       () => call("GET", `/v1/namespaces/${ns}/deliveries?limit=200`),
       (r) => r.status === 200 && r.body.data.length >= 4,

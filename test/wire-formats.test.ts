@@ -8,10 +8,12 @@ import { Webhook as StandardWebhook } from "standardwebhooks";
 import { Webhook as SvixWebhook } from "svix";
 import { describe, expect, it } from "vitest";
 import { api, createWebhook, onlyDeliveryOf, received, receiverUrl, settledDelivery, uniqueKey, waitFor, type Recorded } from "./support/api";
+import { circleEventId, circleWebhookId, nameBasedUuid } from "../src/delivery/circleci-ids";
 import { buildRequest } from "../src/delivery/formats";
 import { fixture } from "./support/fixtures";
 
 const ns = "wire-formats";
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 async function publishAndReceive(key: string, type: string, data: unknown, id = uniqueKey("evt_")): Promise<Recorded> {
   const res = await api("POST", `/v1/namespaces/${ns}/events`, { id, type, data });
@@ -108,7 +110,7 @@ describe("djinn format", () => {
 });
 
 describe("circleci format", () => {
-  it("envelope {type, id, happened_at, webhook, ...entities}; v1= recomputes; envelope keys win", async () => {
+  it("envelope {type, id, happened_at, webhook, ...entities}; v1= recomputes; envelope keys win; UUID ids; CircleCI's User-Agent", async () => {
     const key = uniqueKey();
     const secret = "circle-secret-token-1234";
     const hook = await createWebhook(ns, { format: "circleci", secret, url: receiverUrl(`/ok/${key}`), events: ["job-completed"] });
@@ -117,7 +119,7 @@ describe("circleci format", () => {
     const r = await publishAndReceive(key, "job-completed", data, eventId);
     expect(r.headers).toMatchObject({
       "content-type": "application/json",
-      "user-agent": "CircleCI/Webhook/1.0",
+      "user-agent": "CircleCI-Webhook/1.0",
       "circleci-event-type": "job-completed",
     });
     const sig = r.headers["circleci-signature"];
@@ -130,9 +132,13 @@ describe("circleci format", () => {
     const body = JSON.parse(r.body);
     expect(Object.keys(body).slice(0, 4)).toEqual(["type", "id", "happened_at", "webhook"]);
     expect(body.type).toBe("job-completed");
-    expect(body.id).toBe(eventId);
+    // The evt_ id becomes a UUID derived from (namespace, event id); the webhook's is derived from its id.
+    expect(body.id).toMatch(UUID);
+    expect(body.id).toBe(await circleEventId(ns, eventId));
+    expect(body.id).not.toBe(await circleEventId("another-namespace", eventId));
     expect(new Date(body.happened_at).toISOString()).toBe(body.happened_at);
-    expect(body.webhook).toEqual({ id: hook.id, name: hook.name });
+    expect(body.webhook).toEqual({ id: await circleWebhookId(hook.id), name: hook.name });
+    expect(body.webhook.id).toMatch(UUID);
     for (const k of ["project", "organization", "workflow", "pipeline", "job"]) expect(body[k]).toEqual(data[k as keyof typeof data]);
   });
 
@@ -143,11 +149,25 @@ describe("circleci format", () => {
     expect(res.status).toBe(202);
     const got = await waitFor(() => received(key), (r) => r.length >= 2, 30_000);
     const ids = got.map((g) => JSON.parse(g.body).id);
-    expect(ids).toEqual([res.body.id, res.body.id]);
+    expect(ids[0]).toMatch(UUID);
+    expect(ids).toEqual([ids[0], ids[0]]);
+    expect(got.map((g) => JSON.parse(g.body).webhook.id)).toEqual([await circleWebhookId(hook.id), await circleWebhookId(hook.id)]);
     expect(got.map((g) => g.headers["webhook-id"])).toEqual([res.body.id, res.body.id]);
     for (const g of got) expect(g.headers["circleci-signature"]).toBe(`v1=${await hmacHex(hook.secret, g.body)}`);
     const d = await onlyDeliveryOf(ns, hook.id);
     expect((await settledDelivery(ns, d.id)).status).toBe("succeeded");
+  });
+});
+
+describe("circleci ids", () => {
+  it("a publisher's UUID is the body id as is; derived ids are RFC 4122 name-based (v5) UUIDs", async () => {
+    expect(await nameBasedUuid("6ba7b810-9dad-11d1-80b4-00c04fd430c8", "python.org")).toBe("886313e1-3b8a-5372-9b90-0c9aee199e5d");
+    const key = uniqueKey();
+    await createWebhook(ns, { format: "circleci", url: receiverUrl(`/ok/${key}`), events: ["workflow-completed"] });
+    const id = crypto.randomUUID();
+    const r = await publishAndReceive(key, "workflow-completed", fixture("workflow-completed"), id);
+    expect(JSON.parse(r.body).id).toBe(id);
+    expect(r.headers["webhook-id"]).toBe(id);
   });
 });
 
@@ -156,7 +176,11 @@ describe("format through the webhooks API", () => {
     const key = uniqueKey();
     const hook = await createWebhook(ns, { url: receiverUrl(`/ok/${key}`), events: ["ping", "objects"] });
     expect((await api("GET", `/v1/namespaces/${ns}/webhooks/${hook.id}`)).body.format).toBe("standard");
-    const patched = await api("PATCH", `/v1/namespaces/${ns}/webhooks/${hook.id}`, { format: "djinn" });
+    // djinn does not carry CircleCI's ping: the change is refused, naming the format that does.
+    const refused = await api("PATCH", `/v1/namespaces/${ns}/webhooks/${hook.id}`, { format: "djinn" });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.details).toEqual([{ path: "events.0", message: expect.stringContaining("`circleci`") }]);
+    const patched = await api("PATCH", `/v1/namespaces/${ns}/webhooks/${hook.id}`, { format: "djinn", events: ["objects"] });
     expect(patched.status).toBe(200);
     expect(patched.body.format).toBe("djinn");
     expect((await api("GET", `/v1/namespaces/${ns}/webhooks/${hook.id}`)).body.format).toBe("djinn");
@@ -176,7 +200,7 @@ describe("format through the webhooks API", () => {
 });
 
 describe("signatures during a secret rotation (buildRequest)", () => {
-  const event = { id: "evt_rot", type: "build.finished", data: JSON.stringify(fixture("build.finished")), createdAt: Date.now() };
+  const event = { id: "evt_rot", namespace: "rot", type: "build.finished", data: JSON.stringify(fixture("build.finished")), createdAt: Date.now() };
   const webhook = { id: "wh_rot", name: "rot" };
   const oldSecret = "old-secret-string-0001";
   const newSecret = `whsec_${btoa("n".repeat(32))}`;
@@ -189,9 +213,21 @@ describe("signatures during a secret rotation (buildRequest)", () => {
     expect(() => new StandardWebhook(`whsec_${btoa("o".repeat(32))}`).verify(r.body, r.headers)).not.toThrow();
   });
 
-  it("circleci sends v1=<new>,v1=<old>", async () => {
-    const r = await buildRequest("circleci", event, webhook, { current: newSecret, previous: oldSecret }, now());
-    expect(r.headers["circleci-signature"]).toBe(`v1=${await hmacHex(newSecret, r.body)},v1=${await hmacHex(oldSecret, r.body)}`);
+  it("circleci, like djinn, sends one v1= with the old secret until the grace period ends", async () => {
+    const during = await buildRequest("circleci", event, webhook, { current: newSecret, previous: oldSecret }, now());
+    expect(during.headers["circleci-signature"]).toBe(`v1=${await hmacHex(oldSecret, during.body)}`);
+    expect(new StandardWebhook(utf8AsWhsec(oldSecret)).verify(during.body, during.headers)).toBeTruthy();
+    const after = await buildRequest("circleci", event, webhook, { current: newSecret, previous: null }, now());
+    expect(after.headers["circleci-signature"]).toBe(`v1=${await hmacHex(newSecret, after.body)}`);
+  });
+
+  it("puppet, like standard, sends both Standard Webhooks signatures during the grace period", async () => {
+    const old = `whsec_${btoa("o".repeat(32))}`;
+    const r = await buildRequest("puppet", event, webhook, { current: newSecret, previous: old }, now());
+    expect(r.body).toBe(event.data);
+    expect(r.headers["webhook-signature"].split(" ")).toHaveLength(2);
+    expect(() => new StandardWebhook(newSecret).verify(r.body, r.headers)).not.toThrow();
+    expect(() => new StandardWebhook(old).verify(r.body, r.headers)).not.toThrow();
   });
 
   it("djinn, with room for one, keeps the old secret until the grace period ends", async () => {

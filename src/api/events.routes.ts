@@ -2,6 +2,9 @@ import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { d1 } from "../db/client";
 import { ApiError } from "../errors";
+import { webhookFormats } from "../delivery/formats";
+import { formatsCarryingEventType, systemsOf } from "../events/carriage";
+import { exampleFor } from "../events/examples";
 import { eventAliases, eventCatalog } from "../events/catalog";
 import { getEvent, NEXT_EVENT_FIRST_SEQ, publishEvent } from "../events/publish";
 import { EVENT_BODY_LIMIT, EventAccepted, EventDetail, EventParams, EventPublish } from "../events/schemas";
@@ -97,10 +100,17 @@ export function mountEventRoutes(app: OpenAPIHono<AppContext>) {
                 name: z.string(),
                 system: z.string(),
                 also_from: z.array(z.string()).openapi({ description: "Other systems that send this event under the same name." }),
+                formats: z
+                  .array(z.enum(webhookFormats))
+                  .openapi({ description: "Webhook formats that carry this event: `standard` carries every event, the others their own system's." }),
                 description: z.string(),
                 operational: z.boolean(),
                 aliases: z.array(z.string()),
                 schema: z.record(z.string(), z.unknown()),
+                example: z.record(z.string(), z.unknown()).openapi({ description: "A realistic payload (what \"send example\" sends)." }),
+                examples: z
+                  .record(z.string(), z.record(z.string(), z.unknown()))
+                  .openapi({ description: "The example as each system that sends the type shapes it, by system." }),
               }),
             ),
           }),
@@ -122,12 +132,15 @@ function buildEventTypesView() {
     name: e.name,
     system: e.system,
     also_from: e.alsoFrom ?? [],
+    formats: formatsCarryingEventType(e.name),
     description: e.description,
     operational: e.operational ?? false,
     aliases: Object.entries(eventAliases)
       .filter(([, to]) => to === e.name)
       .map(([from]) => from),
     schema: z.toJSONSchema(e.schema, { unrepresentable: "any" }) as Record<string, unknown>,
+    example: exampleFor(e),
+    examples: Object.fromEntries(systemsOf(e).map((s) => [s, exampleFor(e, s)])),
   }));
 }
 export function eventTypesView() {

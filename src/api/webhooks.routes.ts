@@ -16,7 +16,7 @@ import {
   WebhookWithSecret,
 } from "../webhooks/schemas";
 import { rotateSecret } from "../webhooks/rotation";
-import { pingWebhook, PingQuery, PingQueued, PingResult } from "../webhooks/ping";
+import { ExampleRequest, pingWebhook, PingQuery, PingQueued, PingResult, sendExample } from "../webhooks/ping";
 import { createWebhook, deleteWebhook, findWebhook, listWebhooks, toView, updateWebhook } from "../webhooks/service";
 import { authorize } from "./auth";
 import type { AppContext } from "./context";
@@ -125,7 +125,9 @@ export function mountWebhookRoutes(app: OpenAPIHono<AppContext>) {
       tags,
       summary: "Send a test ping",
       description:
-        "Sends a `ping` event to this webhook only (subscribed to `ping` or not), in its format, through the normal queue; " +
+        "Sends a test event to this webhook only, in its format, through the normal queue: `ping` for `standard` and `circleci`; " +
+        "for `djinn` and `puppet`, whose systems have no ping, the catalog's example of an event the webhook subscribes to, " +
+        "with the header `x-ci-webhooks-test: true`. " +
         "it appears in the webhook's delivery log. With `?wait=true` the answer waits up to 20 s for the first attempt " +
         "and is 200 with its result; if no attempt was made in that time it is 202 like without `wait`.",
       request: { params: WebhookParams, query: PingQuery },
@@ -140,6 +142,30 @@ export function mountWebhookRoutes(app: OpenAPIHono<AppContext>) {
       authorize(c.get("principal"), ns, "webhooks:write");
       const ping = await pingWebhook(c.env, ns, id, { wait: c.req.valid("query").wait === "true" });
       return "result" in ping ? c.json(ping.result, 200) : c.json(ping.queued, 202);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/namespaces/{ns}/webhooks/{id}/test",
+      tags,
+      summary: "Send an example event",
+      description:
+        "Sends the catalog's example of `type` (GET /v1/event-types shows it) to this webhook only, in its format, through the normal queue, " +
+        "marked as a test like the ping. The type must be one the webhook's format carries (422 otherwise). `?wait=true` as for the ping.",
+      request: { params: WebhookParams, query: PingQuery, body: jsonBody(ExampleRequest) },
+      responses: {
+        202: jsonResponse(PingQueued, "Queued; follow it at GET .../deliveries/{delivery_id}."),
+        200: jsonResponse(PingResult, "The first attempt's result (`?wait=true`)."),
+        ...errorResponses(...JSON_BODY_ERRORS, "forbidden", "not_found", "validation_failed", "unknown_event_type", "webhook_disabled"),
+      },
+    }),
+    async (c) => {
+      const { ns, id } = c.req.valid("param");
+      authorize(c.get("principal"), ns, "webhooks:write");
+      const sent = await sendExample(c.env, ns, id, c.req.valid("json").type, { wait: c.req.valid("query").wait === "true" });
+      return "result" in sent ? c.json(sent.result, 200) : c.json(sent.queued, 202);
     },
   );
 
@@ -200,7 +226,7 @@ export function mountWebhookRoutes(app: OpenAPIHono<AppContext>) {
       summary: "Rotate the signing secret",
       description:
         "Answers the new secret, once. For `grace_seconds` (default 24 h) the previous secret keeps signing too: " +
-        "`standard` sends both signatures, `circleci` sends `v1=<new>,v1=<old>`, `djinn` (room for one) keeps the old one until the grace period ends.",
+        "`standard` and `puppet` send both signatures; `djinn` and `circleci`, whose receivers take one, keep signing with the old one until the grace period ends.",
       request: { params: WebhookParams, body: { ...jsonBody(RotateSecret), required: false } },
       responses: {
         200: jsonResponse(RotatedWebhook, "The webhook and its new secret (shown only here)."),

@@ -278,11 +278,12 @@ export function mountDashboard(app: OpenAPIHono<AppContext>): void {
     const qs = new URLSearchParams({ limit: String(DELIVERIES_PER_PAGE) });
     if (status) qs.set("status", status);
     if (cursor) qs.set("cursor", cursor);
-    const [hook, health, list, pingDelivery] = await Promise.all([
+    const [hook, health, list, pingDelivery, catalog] = await Promise.all([
       d.api.get<Webhook>(hookPath(d, id)),
       d.api.get<Health>(`${hookPath(d, id)}/stats`),
       d.api.get<Page<DeliverySummary>>(`${hookPath(d, id)}/deliveries?${qs}`),
       q.ping ? d.api.get<DeliveryDetail>(`${nsPath(d)}/deliveries/${seg(q.ping)}`) : Promise.resolve(null),
+      eventTypes(d.api),
     ]);
     if (!hook.ok) return hook.status === 401 ? signedOut(d.c) : notFoundPage(d, hook.error);
     const ping: PingResult = pingDelivery ? (pingDelivery.ok ? { delivery: pingDelivery.data } : { error: pingDelivery.error }) : null;
@@ -297,6 +298,7 @@ export function mountDashboard(app: OpenAPIHono<AppContext>): void {
         status={status}
         cursor={cursor}
         ping={ping}
+        exampleTypes={catalog.filter((t) => t.formats.includes(hook.data.format)).map((t) => t.name)}
         notice={notice(d.c)}
         error={extra.error ?? (list.ok ? undefined : list.error)}
       />,
@@ -357,6 +359,16 @@ export function mountDashboard(app: OpenAPIHono<AppContext>): void {
       if (!r.ok) return webhookPage(d, id, { error: r.error, status: r.status });
       const deliveryId = r.data.delivery_id ?? r.data.id ?? "";
       return d.c.redirect(`/webhooks/${seg(id)}?ping=${seg(deliveryId)}#ping-result`, 303);
+    }),
+  );
+
+  app.post(
+    "/webhooks/:id/example",
+    action(async (d, form) => {
+      const id = d.c.req.param("id") ?? "";
+      const r = await d.api.post<{ delivery_id?: string }>(`${hookPath(d, id)}/test?wait=true`, { type: field(form, "type") });
+      if (!r.ok) return webhookPage(d, id, { error: r.error, status: r.status });
+      return d.c.redirect(`/webhooks/${seg(id)}?ping=${seg(r.data.delivery_id ?? "")}#ping-result`, 303);
     }),
   );
 

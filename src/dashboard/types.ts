@@ -10,4 +10,4 @@ export type DeliverySummary = DeliverySummaryView;
 export type Attempt = AttemptView;
 export type DeliveryDetail = Omit<DeliverySummaryView, "attempts"> & { attempts: AttemptView[]; attempt_count: number };
 export type Page<T> = { data: T[]; next_cursor: string | null };
-export type EventType = { name: string; system: string; also_from: string[]; description: string; operational: boolean };
+export type EventType = { name: string; system: string; also_from: string[]; formats: string[]; description: string; operational: boolean };

@@ -44,6 +44,7 @@ export const FORMATS: { value: string; label: string }[] = [
   { value: "standard", label: "Standard Webhooks (webhook-signature)" },
   { value: "djinn", label: "Djinn CI (X-Djinn-CI-Signature)" },
   { value: "circleci", label: "CircleCI (circleci-signature)" },
+  { value: "puppet", label: "Puppet Pipelines (payload as body, webhook-signature)" },
 ];
 
 type EventGroup = { system: string; types: EventType[]; shared: EventType[] };
@@ -113,7 +114,8 @@ export const WebhookFormPage: FC<{
               ))}
             </select>
             <p class="hint" id="format-hint">
-              The body and signature headers your receiver expects.
+              The body and signature headers your receiver expects. Djinn CI, CircleCI and Puppet Pipelines carry only their own
+              system's events; Standard Webhooks carries every event.
             </p>
             <FieldError id="format-error" errors={errors.format} />
           </div>

@@ -1,6 +1,7 @@
 /**
  * One webhook: its settings and health, the actions on it (edit, Test Ping
- * Event, rotate secret, delete, re-enable) and its deliveries, newest first.
+ * Event, Send example, rotate secret, delete, re-enable) and its deliveries,
+ * newest first.
  */
 import type { FC } from "hono/jsx";
 import { HealthBadge } from "./health-badge";
@@ -15,7 +16,7 @@ const STATUSES = ["pending", "succeeded", "failed"] as const;
 
 const PingPanel: FC<{ ping: PingResult }> = ({ ping }) => {
   if (!ping) return null;
-  if ("error" in ping) return <ApiErrorNotice error={ping.error} title="Test Ping Event failed" />;
+  if ("error" in ping) return <ApiErrorNotice error={ping.error} title="Test event failed" />;
   const d = ping.delivery;
   const last = d.attempts[d.attempts.length - 1];
   const href = `/deliveries/${encodeURIComponent(d.id)}`;
@@ -94,9 +95,11 @@ export const WebhookPage: FC<{
   status: string;
   cursor: string;
   ping: PingResult;
+  /** Types the webhook's format carries: the "Send example" choices. */
+  exampleTypes: string[];
   notice?: string;
   error?: ApiErrorBody;
-}> = ({ me, webhook, health, deliveries, nextCursor, status, cursor, ping, notice, error }) => {
+}> = ({ me, webhook, health, deliveries, nextCursor, status, cursor, ping, exampleTypes, notice, error }) => {
   const base = `/webhooks/${encodeURIComponent(webhook.id)}`;
   const filterQs = status ? `status=${encodeURIComponent(status)}&` : "";
   // While a ping awaits its first attempt the page refreshes itself (no script needed).
@@ -120,6 +123,18 @@ export const WebhookPage: FC<{
               Test Ping Event
             </button>
           </form>
+          {exampleTypes.length ? (
+            <form method="post" action={`${base}/example`} class="inline-form">
+              <Csrf token={me.csrf} />
+              <label for="example-type">Example of</label>{" "}
+              <select id="example-type" name="type">
+                {exampleTypes.map((t) => (
+                  <option value={t}>{t}</option>
+                ))}
+              </select>{" "}
+              <button type="submit">Send example</button>
+            </form>
+          ) : null}
           <a class="btn" href={`${base}/edit`}>
             Edit
           </a>

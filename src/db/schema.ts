@@ -24,7 +24,7 @@ export const webhooks = sqliteTable(
     description: text("description").notNull().default(""),
     /** JSON array of event names, prefix patterns (`build.*`) or `*`. */
     events: text("events", { mode: "json" }).$type<string[]>().notNull(),
-    format: text("format", { enum: ["standard", "djinn", "circleci"] }).notNull().default("standard"),
+    format: text("format", { enum: ["standard", "djinn", "circleci", "puppet"] }).notNull().default("standard"),
     active: integer("active", { mode: "boolean" }).notNull().default(true),
     /** Extra request headers (e.g. a shared token for a firewall), JSON object. */
     headers: text("headers", { mode: "json" }).$type<Record<string, string>>().notNull().default({}),
@@ -55,6 +55,14 @@ export const events = sqliteTable(
     type: text("type").notNull(),
     /** The event's `data`, serialized once; every format's body is built from it. */
     data: text("data").notNull(),
+    /**
+     * Whose event this is (djinn-ci, puppet-pipelines, circleci, ci-webhooks),
+     * decided once at publish from the type and, for shared names, the
+     * payload's shape; the fan-out matches webhook formats against it in SQL.
+     */
+    system: text("system").notNull().default(""),
+    /** Sent by a test ping or "send example" (marked as a test on the wire), not by a publisher. */
+    test: integer("test", { mode: "boolean" }).notNull().default(false),
     /**
      * The fan-out inserts an event's deliveries in the same transaction, right
      * after the event, so they are the rowid range from here up to the next

@@ -56,7 +56,7 @@ export type ClaimedWebhook = {
   consecutive_failures: number;
 };
 
-type ClaimedEvent = { id: string; type: string; data: string; created_at: number };
+type ClaimedEvent = { id: string; type: string; data: string; created_at: number; test: number };
 
 export type Outcome =
   | { kind: "skipped" }
@@ -127,7 +127,7 @@ export async function handleDeliveryBatch(batch: MessageBatch<DeliveryMessage>, 
 const CLAIM_SQL = `UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?3, updated_at = ?2
 WHERE seq IN (SELECT value FROM json_each(?1)) AND status = 'pending' AND next_attempt_at <= ?2
 RETURNING seq, attempts, manual, namespace, event_type, webhook_id,
-  (SELECT json_object('id', e.id, 'type', e.type, 'data', e.data, 'created_at', e.created_at)
+  (SELECT json_object('id', e.id, 'type', e.type, 'data', e.data, 'created_at', e.created_at, 'test', e.test)
      FROM events e WHERE e.seq = deliveries.event_seq) AS event,
   (SELECT json_object('id', w.id, 'name', w.name, 'url', w.url, 'format', w.format, 'active', w.active,
           'headers', w.headers, 'secret_sealed', w.secret_sealed, 'previous_secret_sealed', w.previous_secret_sealed,
@@ -253,7 +253,7 @@ async function attemptClaimed(env: AppEnv, cfg: Config, claimed: ClaimedDelivery
     const custom = JSON.parse(webhook.headers || "{}") as Record<string, string>;
     const request = await buildRequest(
       webhook.format,
-      { id: event.id, type: event.type, data: event.data, createdAt: event.created_at },
+      { id: event.id, namespace: claimed.namespace, type: event.type, data: event.data, createdAt: event.created_at, test: event.test === 1 },
       { id: webhook.id, name: webhook.name },
       secrets,
       Math.floor(Date.now() / 1000),

@@ -1,16 +1,35 @@
 /**
- * The three wire formats (shared/reference/wire-formats.md): what a receiver
- * gets for an event. Every format also carries the Standard Webhooks headers
- * over the same bytes, so any receiver can add replay protection.
+ * The wire formats (shared/reference/wire-formats.md): what a receiver gets
+ * for an event. `djinn` and `puppet` send the payload itself as the body,
+ * `circleci` wraps it in CircleCI's envelope, `standard` in Standard
+ * Webhooks'. Every format also carries the Standard Webhooks headers over the
+ * same bytes, so any receiver can add replay protection.
  */
 import { hexBodySignature, standardSignature } from "../signing/signer";
+import { circleEventId, circleWebhookId } from "./circleci-ids";
 
-export const webhookFormats = ["standard", "djinn", "circleci"] as const;
+export const webhookFormats = ["standard", "djinn", "circleci", "puppet"] as const;
 export type WebhookFormat = (typeof webhookFormats)[number];
 
 export const USER_AGENT = "ci-webhooks/1.0";
+/** CircleCI's own, with a hyphen; some receivers match it exactly. */
+export const CIRCLECI_USER_AGENT = "CircleCI-Webhook/1.0";
+/**
+ * Marks a test delivery (a test ping or "send example") in the payload-as-body
+ * formats, whose receivers have no test event of their own; they ignore
+ * headers they do not know.
+ */
+export const TEST_HEADER = "x-ci-webhooks-test";
 
-export type OutgoingEvent = { id: string; type: string; data: string; createdAt: number };
+export type OutgoingEvent = {
+  id: string;
+  namespace: string;
+  type: string;
+  data: string;
+  createdAt: number;
+  /** Sent by a test ping or "send example", not by a publisher. */
+  test?: boolean;
+};
 
 export type SigningSecrets = {
   current: string | null;
@@ -27,18 +46,23 @@ function standardBody(event: OutgoingEvent): string {
   return `{"type":${JSON.stringify(event.type)},"timestamp":${JSON.stringify(new Date(event.createdAt).toISOString())},"data":${event.data}}`;
 }
 
-function circleciBody(event: OutgoingEvent, webhook: WebhookIdentity): string {
+async function circleciBody(event: OutgoingEvent, webhook: WebhookIdentity): Promise<string> {
   const data = JSON.parse(event.data) as unknown;
   const rest = data && typeof data === "object" && !Array.isArray(data) ? (data as Record<string, unknown>) : {};
   // The envelope keys win over keys of the same name in data (api-contract.md).
   const { type: _t, id: _i, happened_at: _h, webhook: _w, ...entities } = rest;
   return JSON.stringify({
     type: event.type,
-    id: event.id,
+    id: await circleEventId(event.namespace, event.id),
     happened_at: new Date(event.createdAt).toISOString(),
-    webhook: { id: webhook.id, name: webhook.name },
+    webhook: { id: await circleWebhookId(webhook.id), name: webhook.name },
     ...entities,
   });
+}
+
+async function bodyOf(format: WebhookFormat, event: OutgoingEvent, webhook: WebhookIdentity): Promise<string> {
+  if (format === "djinn" || format === "puppet") return event.data;
+  return format === "circleci" ? circleciBody(event, webhook) : standardBody(event);
 }
 
 export async function buildRequest(
@@ -48,17 +72,25 @@ export async function buildRequest(
   secrets: SigningSecrets,
   timestampSeconds: number,
 ): Promise<OutgoingRequest> {
-  const body = format === "djinn" ? event.data : format === "circleci" ? circleciBody(event, webhook) : standardBody(event);
-  const active = [secrets.current, secrets.previous].filter((s): s is string => s !== null);
+  const body = await bodyOf(format, event, webhook);
   const headers: Record<string, string> = {
     "webhook-id": event.id,
     "webhook-timestamp": String(timestampSeconds),
   };
+  // standard and puppet receivers check every webhook-signature entry, so a
+  // rotation sends both. djinn and circleci receivers take one signature:
+  // keep the old secret until the grace period ends, so no receiver breaks
+  // before it has the new one.
+  const oneSigner = format === "djinn" || format === "circleci";
+  const signers = (oneSigner ? [secrets.previous ?? secrets.current] : [secrets.current, secrets.previous]).filter(
+    (s): s is string => s !== null,
+  );
+  if (signers.length) {
+    headers["webhook-signature"] = (await Promise.all(signers.map((s) => standardSignature(s, event.id, timestampSeconds, body)))).join(" ");
+  }
+  if (event.test && (format === "djinn" || format === "puppet")) headers[TEST_HEADER] = "true";
 
   if (format === "djinn") {
-    // One signature only: during a rotation keep the old secret until the grace
-    // period ends, so no receiver breaks before it has the new one.
-    const signer = secrets.previous ?? secrets.current;
     Object.assign(headers, {
       "content-type": "application/json; charset=utf-8",
       accept: "*/*",
@@ -66,25 +98,16 @@ export async function buildRequest(
       "x-djinn-ci-event": event.type,
       "x-djinn-ci-hook-id": webhook.id,
     });
-    if (signer) {
-      headers["x-djinn-ci-signature"] = `sha256=${await hexBodySignature(signer, body)}`;
-      headers["webhook-signature"] = await standardSignature(signer, event.id, timestampSeconds, body);
-    }
-    return { headers, body };
-  }
-
-  headers["webhook-signature"] = (
-    await Promise.all(active.map((s) => standardSignature(s, event.id, timestampSeconds, body)))
-  ).join(" ");
-  if (format === "circleci") {
-    const v1 = await Promise.all(active.map(async (s) => `v1=${await hexBodySignature(s, body)}`));
+    if (signers.length) headers["x-djinn-ci-signature"] = `sha256=${await hexBodySignature(signers[0], body)}`;
+  } else if (format === "circleci") {
     Object.assign(headers, {
       "content-type": "application/json",
-      "user-agent": "CircleCI/Webhook/1.0",
+      "user-agent": CIRCLECI_USER_AGENT,
       "circleci-event-type": event.type,
-      "circleci-signature": v1.join(","),
+      "circleci-signature": `v1=${await hexBodySignature(signers[0], body)}`,
     });
   } else {
+    // standard, and puppet (Puppet Pipelines names no headers of its own).
     Object.assign(headers, { "content-type": "application/json", "user-agent": USER_AGENT });
   }
   return { headers, body };

@@ -39,6 +39,8 @@ export type EventTypeDef = {
    * neither".
    */
   schemaFor?: (data: unknown) => z.ZodType;
+  /** For a type two systems share: which system's payload this is (decides which formats carry it). */
+  systemFor?: (data: unknown) => EventSystem;
   /** Emitted only by the dispatcher; not publishable, not matched by `*`. */
   operational?: boolean;
 };
@@ -48,6 +50,7 @@ const eitherBuild = {
   alsoFrom: ["puppet-pipelines"] as EventSystem[],
   schema: z.union([DjinnBuild, PuppetBuild]),
   schemaFor: (data: unknown) => (isPuppetBuild(data) ? PuppetBuild : DjinnBuild),
+  systemFor: (data: unknown): EventSystem => (isPuppetBuild(data) ? "puppet-pipelines" : "djinn-ci"),
 };
 
 export const eventCatalog: EventTypeDef[] = [

@@ -9,7 +9,9 @@ import type { AppEnv, DeliveryMessage } from "../env";
 import { d1 } from "../db/client";
 import { randomId } from "../ids";
 import { usage } from "../usage";
-import { SUBSCRIPTION_MATCH_SQL } from "./subscription";
+import { eventSystemOf } from "./carriage";
+import { resolveEventType } from "./catalog";
+import { FORMAT_MATCH_SQL, SUBSCRIPTION_MATCH_SQL } from "./subscription";
 
 export type PublishInput = { id?: string; type: string; data: unknown };
 
@@ -34,6 +36,8 @@ export type FanOutOptions = {
    * the messages are sent, the recovery sweep sends them.
    */
   background?: (work: Promise<unknown>) => void;
+  /** A test ping or "send example": deliveries are marked as a test on the wire. */
+  test?: boolean;
 };
 
 /** Upper bound of event `e`'s delivery rowids (see events.first_delivery_seq). */
@@ -52,17 +56,19 @@ export async function publishEvent(
   const id = input.id ?? randomId("evt");
   const data = JSON.stringify(input.data ?? {});
   const now = Date.now();
+  const def = resolveEventType(input.type);
+  const system = def ? eventSystemOf(def, input.data) : "";
 
   // changes() = 1 holds only when this batch inserted the event: a re-post of
   // the same id (even a concurrent one) fans out nothing.
   const [inserted, fanned] = await db.batch<{ seq: number }>([
     db
       .prepare(
-        `INSERT INTO events (namespace, id, type, data, created_at, first_delivery_seq)
-         VALUES (?, ?, ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM deliveries))
+        `INSERT INTO events (namespace, id, type, data, created_at, system, test, first_delivery_seq)
+         VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM deliveries))
          ON CONFLICT (namespace, id) DO NOTHING RETURNING seq`,
       )
-      .bind(namespace, id, input.type, data, now),
+      .bind(namespace, id, input.type, data, now, system, opts.test ? 1 : 0),
     db
       .prepare(
         `INSERT INTO deliveries (event_seq, webhook_id, namespace, event_type, next_attempt_at, enqueued_at, created_at, updated_at)
@@ -72,6 +78,7 @@ export async function publishEvent(
            AND (?6 IS NULL OR w.id = ?6) AND (?7 IS NULL OR w.id <> ?7)
            -- A delivery aimed at one webhook (the test ping) needs no subscription.
            AND (?6 IS NOT NULL OR ${SUBSCRIPTION_MATCH_SQL})
+           AND ${FORMAT_MATCH_SQL}
          RETURNING seq`,
       )
       .bind(input.type, opts.operational ? 1 : 0, namespace, id, now, opts.onlyWebhookId ?? null, opts.excludeWebhookId ?? null),

@@ -1,11 +1,15 @@
 /**
  * Which webhooks an event type reaches. A webhook's `events` holds exact
  * names, prefix patterns (`build.*`) and `*`. Operational types
- * (`webhook.disabled`, `delivery.exhausted`) match only by exact name.
+ * (`webhook.disabled`, `delivery.exhausted`) match only by exact name. On a
+ * system format (`djinn`, `circleci`, `puppet`) patterns mean that system's
+ * events only (carriage.ts).
  *
- * Matching runs inside D1 (see publish/fan-out.ts), so the fan-out is one
+ * Matching runs inside D1 (see publish.ts), so the fan-out is one
  * statement; this module owns that SQL and the validation of patterns.
  */
+import type { WebhookFormat } from "../delivery/formats";
+import { carriedByMessage, FORMAT_SYSTEM, formatCarries } from "./carriage";
 import { eventAliases, eventCatalog, resolveEventType } from "./catalog";
 
 /**
@@ -18,23 +22,45 @@ export const SUBSCRIPTION_MATCH_SQL = `EXISTS (
      OR (?2 = 0 AND (p.value = '*'
          OR (substr(p.value, -2) = '.*' AND substr(?1, 1, length(p.value) - 1) = substr(p.value, 1, length(p.value) - 1)))))`;
 
-/** The pattern list, normalized (aliases to current names), or the names it does not know. */
-export function normalizePatterns(patterns: string[]): { ok: true; patterns: string[] } | { ok: false; unknown: string[] } {
-  const unknown: string[] = [];
+const systemToFormat = Object.entries(FORMAT_SYSTEM)
+  .map(([format, system]) => `WHEN '${system}' THEN '${format}'`)
+  .join(" ");
+
+/**
+ * SQL condition over a webhooks row `w`: its format carries the event's
+ * system, as stored on the event row (events.system) at publish. Bound
+ * parameters ?3 = namespace and ?4 = event id, as in the fan-out INSERT.
+ */
+export const FORMAT_MATCH_SQL = `(w.format = 'standard' OR w.format =
+  (SELECT CASE e.system ${systemToFormat} END FROM events e WHERE e.namespace = ?3 AND e.id = ?4))`;
+
+export type PatternProblem = { index: number; pattern: string; kind: "unknown" | "not_carried"; message: string };
+
+/** The pattern list, normalized (aliases to current names), or what is wrong with it for this format. */
+export function normalizePatterns(
+  patterns: string[],
+  format: WebhookFormat = "standard",
+): { ok: true; patterns: string[] } | { ok: false; problems: PatternProblem[] } {
+  const problems: PatternProblem[] = [];
   const out: string[] = [];
-  for (const p of patterns) {
-    if (p === "*") out.push(p);
-    else if (p.endsWith(".*")) {
+  patterns.forEach((p, index) => {
+    const problem = (kind: PatternProblem["kind"], message: string) => problems.push({ index, pattern: p, kind, message });
+    if (p === "*") return out.push(p);
+    if (p.endsWith(".*")) {
       const prefix = p.slice(0, -1);
-      if (eventCatalog.some((e) => e.name.startsWith(prefix) && !e.operational)) out.push(p);
-      else unknown.push(p);
-    } else {
-      const def = resolveEventType(p);
-      if (def) out.push(def.name);
-      else unknown.push(p);
+      const named = eventCatalog.filter((e) => e.name.startsWith(prefix) && !e.operational);
+      if (named.length === 0) return problem("unknown", `unknown event type "${p}"`);
+      if (!named.some((e) => formatCarries(format, e))) {
+        return problem("not_carried", `"${p}" names no event the ${format} format carries (${carriedByMessage(named[0])})`);
+      }
+      return out.push(p);
     }
-  }
-  return unknown.length ? { ok: false, unknown } : { ok: true, patterns: [...new Set(out)] };
+    const def = resolveEventType(p);
+    if (!def) return problem("unknown", `unknown event type "${p}"`);
+    if (!formatCarries(format, def)) return problem("not_carried", `${carriedByMessage(def)}, not the ${format} format`);
+    out.push(def.name);
+  });
+  return problems.length ? { ok: false, problems } : { ok: true, patterns: [...new Set(out)] };
 }
 
 export function isAlias(name: string): boolean {

@@ -1,9 +1,9 @@
 /**
- * The test ping (CircleCI's "Test Ping Event"): one `ping` event sent to one
- * webhook through the normal publish + queue path, so it is signed, retried
- * and logged like any delivery. The ping reaches the webhook whether or not
- * it subscribes to `ping` (publishEvent's `onlyWebhookId` skips the
- * subscription match).
+ * The test ping (CircleCI's "Test Ping Event") and "send example": one test
+ * event sent to one webhook through the normal publish + queue path, so it is
+ * signed, retried and logged like any delivery. It reaches the webhook
+ * whether or not it subscribes to the type (publishEvent's `onlyWebhookId`
+ * skips the subscription match); what is sent is in test-events.ts.
  *
  * With `wait`, the caller holds the request until the first attempt is
  * recorded (at most PING_WAIT_MS), then gets its result; otherwise just the
@@ -11,13 +11,14 @@
  */
 import { z } from "@hono/zod-openapi";
 import { d1 } from "../db/client";
-import { ATTEMPT_SLOTS, deliveryStatuses } from "../db/schema";
+import { ATTEMPT_SLOTS, deliveryStatuses, type WebhookRow } from "../db/schema";
 import { getDelivery } from "../delivery/log";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { publishEvent } from "../events/publish";
 import { deliveryId } from "../ids";
 import { findWebhook } from "./service";
+import { exampleEventFor, pingEventFor, type TestEvent } from "./test-events";
 
 export const PING_WAIT_MS = 20_000;
 /** Polling the attempt row by rowid is one cheap read; 80 of them stay far below the per-request query limit. */
@@ -49,16 +50,34 @@ export const PingResult = z
 export type PingQueued = z.infer<typeof PingQueued>;
 export type PingResult = z.infer<typeof PingResult>;
 
-export async function pingWebhook(
+export const ExampleRequest = z
+  .object({ type: z.string().min(1).max(100).openapi({ example: "build.finished" }) })
+  .openapi("ExampleRequest");
+
+export type TestOptions = { wait: boolean; waitMs?: number };
+
+/** The test ping: something the webhook's receiver accepts (test-events.ts). */
+export async function pingWebhook(env: AppEnv, namespace: string, webhookId: string, opts: TestOptions) {
+  const webhook = await findWebhook(env, namespace, webhookId);
+  return sendTestEvent(env, namespace, webhook, pingEventFor(webhook), opts);
+}
+
+/** "Send example": the catalog's example of `type`, if the webhook's format carries it. */
+export async function sendExample(env: AppEnv, namespace: string, webhookId: string, type: string, opts: TestOptions) {
+  const webhook = await findWebhook(env, namespace, webhookId);
+  return sendTestEvent(env, namespace, webhook, exampleEventFor(webhook, type), opts);
+}
+
+async function sendTestEvent(
   env: AppEnv,
   namespace: string,
-  webhookId: string,
-  opts: { wait: boolean; waitMs?: number },
+  webhook: WebhookRow,
+  event: TestEvent,
+  opts: TestOptions,
 ): Promise<{ queued: PingQueued } | { result: PingResult }> {
-  const webhook = await findWebhook(env, namespace, webhookId);
   if (!webhook.active) throw disabled(webhook.disabledReason);
 
-  const published = await publishEvent(env, namespace, { type: "ping", data: {} }, { onlyWebhookId: webhook.id });
+  const published = await publishEvent(env, namespace, event, { onlyWebhookId: webhook.id, test: true });
   const seq = published.deliverySeqs[0];
   // The webhook was disabled or deleted between the read above and the fan-out.
   if (seq === undefined) throw disabled(null);
@@ -71,7 +90,7 @@ export async function pingWebhook(
 
 function disabled(reason: string | null): ApiError {
   const why = reason ? ` (${reason})` : "";
-  return new ApiError("webhook_disabled", `The webhook is disabled${why}; enable it with PATCH {"active": true} before pinging it.`);
+  return new ApiError("webhook_disabled", `The webhook is disabled${why}; enable it with PATCH {"active": true} before testing it.`);
 }
 
 /** Waits for the delivery's first attempt row; null if it does not appear in time. */

@@ -2,7 +2,7 @@
  * Signing secrets: generated ones are `whsec_` + base64 of 32 random bytes.
  * User-given ones must suit the format (api-contract.md, "Signing keys"):
  * `standard` needs `whsec_` + base64 of 24 to 64 bytes (Standard Webhooks
- * signs with the decoded bytes); `djinn` and `circleci` take any 16 to 256
+ * signs with the decoded bytes); `djinn`, `circleci` and `puppet` take any 16 to 256
  * characters; only `djinn` may have none.
  */
 import type { WebhookFormat } from "../delivery/formats";

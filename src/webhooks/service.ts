@@ -43,14 +43,16 @@ function checkUrl(env: AppEnv, url: string): string {
   return verdict.url.toString();
 }
 
-function checkEvents(patterns: string[]): string[] {
-  const r = normalizePatterns(patterns);
+function checkEvents(patterns: string[], format: WebhookFormat): string[] {
+  const r = normalizePatterns(patterns, format);
   if (!r.ok) {
-    throw new ApiError(
-      "unknown_event_type",
-      `Unknown event type(s): ${r.unknown.join(", ")}. GET /v1/event-types lists the known ones.`,
-      r.unknown.map((u) => ({ path: `events.${patterns.indexOf(u)}`, message: `unknown event type "${u}"` })),
-    );
+    const details = r.problems.map((p) => ({ path: `events.${p.index}`, message: p.message }));
+    const unknown = r.problems.filter((p) => p.kind === "unknown").map((p) => p.pattern);
+    if (unknown.length) {
+      throw new ApiError("unknown_event_type", `Unknown event type(s): ${unknown.join(", ")}. GET /v1/event-types lists the known ones.`, details);
+    }
+    // Another system's event: say which format carries it (api-contract.md).
+    throw new ApiError("validation_failed", `${r.problems.map((p) => p.message).join("; ")}.`, details);
   }
   return r.patterns;
 }
@@ -71,7 +73,7 @@ function nameTaken(name: string): ApiError {
 
 export async function createWebhook(env: AppEnv, namespace: string, input: WebhookCreateInput) {
   const url = checkUrl(env, input.url);
-  const events = checkEvents(input.events);
+  const events = checkEvents(input.events, input.format);
   const secret = input.secret === undefined ? generateSecret() : input.secret;
   checkSecret(input.format, secret);
   const now = Date.now();
@@ -130,7 +132,8 @@ export async function updateWebhook(env: AppEnv, namespace: string, id: string, 
   const patch: Partial<WebhookRow> = { updatedAt: now };
   if (input.name !== undefined) patch.name = input.name;
   if (input.url !== undefined) patch.url = checkUrl(env, input.url);
-  if (input.events !== undefined) patch.events = checkEvents(input.events);
+  // A new format must carry every subscribed event, the stored ones included.
+  if (input.events !== undefined || input.format !== undefined) patch.events = checkEvents(input.events ?? row.events, input.format ?? row.format);
   if (input.description !== undefined) patch.description = input.description;
   if (input.headers !== undefined) patch.headers = input.headers;
   if (input.format !== undefined) patch.format = input.format;

@@ -53,11 +53,16 @@ describe("README event catalog", () => {
   it("is the catalog the API serves", async () => {
     const res = await fetch(`${dispatcher.url}/v1/event-types`, { headers: { authorization: "Bearer dev-admin-token" } });
     expect(res.status).toBe(200);
-    const { data } = (await res.json()) as { data: { name: string; system: string; also_from: string[]; description: string; aliases: string[] }[] };
+    const { data } = (await res.json()) as {
+      data: { name: string; system: string; also_from: string[]; formats: string[]; description: string; aliases: string[] }[];
+    };
     const table = [
-      "| name | system | description | older names (aliases) |",
-      "|---|---|---|---|",
-      ...data.map((t) => `| \`${t.name}\` | ${[t.system, ...t.also_from].map((s) => SYSTEM_NAMES[s] ?? s).join(", ")} | ${t.description} | ${t.aliases.map((a) => `\`${a}\``).join(", ")} |`),
+      "| name | system | formats that carry it | description | older names (aliases) |",
+      "|---|---|---|---|---|",
+      ...data.map(
+        (t) =>
+          `| \`${t.name}\` | ${[t.system, ...t.also_from].map((s) => SYSTEM_NAMES[s] ?? s).join(", ")} | ${t.formats.map((f) => `\`${f}\``).join(", ")} | ${t.description} | ${t.aliases.map((a) => `\`${a}\``).join(", ")} |`,
+      ),
     ].join("\n");
     const readmePath = join(ROOT, "README.md");
     const readme = readFileSync(readmePath, "utf8");

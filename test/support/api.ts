@@ -37,6 +37,12 @@ export async function received(key: string): Promise<Recorded[]> {
   return res.json();
 }
 
+/** Gives the receiver at /rules/<set>/<key> the secret it verifies with (receiver-rules.ts). */
+export async function receiverSecret(key: string, secret: string): Promise<void> {
+  const res = await fetch(receiverUrl(`/__secret/${key}`), { method: "POST", body: secret });
+  if (res.status !== 204) throw new Error(`could not set the receiver's secret: ${res.status}`);
+}
+
 export function uniqueKey(prefix = "k"): string {
   return `${prefix}${crypto.randomUUID().replace(/-/g, "").slice(0, 12)}`;
 }

@@ -14,9 +14,13 @@
  *   /redirect/<code>/<key>    <code> to /sentinel/<key>
  *   /reset/<key>              destroys the connection
  *   /slow/<ms>/<key>          200 after ms milliseconds
+ *   /rules/<set>/<key>        200 if every receiver of the rule set accepts
+ *                             (receiver-rules.ts), else 400 with the reasons;
+ *                             the secret is set by POST /__secret/<key>
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { judge } from "./receiver-rules.ts";
 
 export type RecordedRequest = { method: string; path: string; headers: Record<string, string>; body: string; at: number };
 
@@ -33,6 +37,7 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 export async function startReceiver(port = 0): Promise<Receiver> {
   const requests = new Map<string, RecordedRequest[]>();
+  const secrets = new Map<string, string>();
   const sockets = new Set<import("node:net").Socket>();
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     const path = req.url ?? "/";
@@ -43,6 +48,12 @@ export async function startReceiver(port = 0): Promise<Receiver> {
       return;
     }
     const body = await readBody(req);
+    if (req.method === "POST" && parts[0] === "__secret") {
+      secrets.set(parts[1] ?? "", body);
+      res.writeHead(204);
+      res.end();
+      return;
+    }
     const key = parts[parts.length - 1] ?? "";
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(", ") : (v ?? "");
@@ -78,6 +89,10 @@ export async function startReceiver(port = 0): Promise<Receiver> {
       case "reset":
         req.socket.destroy();
         return;
+      case "rules": {
+        const refusals = await judge(parts[1] ?? "", { headers, body }, secrets.get(key) ?? "");
+        return refusals.length ? reply(400, refusals.join("; ")) : reply(200, "accepted");
+      }
       case "slow":
         setTimeout(() => reply(200, "thanks"), Number(parts[1]));
         return;

@@ -1,6 +1,9 @@
 /**
- * CircleCI payloads (seed 003). The seed marks which fields are "always
- * present": those are required here, the rest optional. The envelope keys
+ * CircleCI payloads (seed 003, and CircleCI's outbound webhooks reference,
+ * test/fixtures/real/SOURCES.md). Fields marked "always present" in both are
+ * required here, the rest optional. `workflow` is not always there: the
+ * job-completed samples for GitLab, GitHub App and Bitbucket Data Center
+ * projects carry none, and `trigger_parameters` instead of `vcs`. The envelope keys
  * (`type`, `id`, `happened_at`, `webhook`) are added by the circleci format
  * at delivery time, so `data` holds only the sub-entities.
  */
@@ -45,10 +48,23 @@ export const CirclePipeline = strictEntity({
   number: int(),
   created_at: when(),
   trigger: strictEntity({ type: z.string(), actor: entity({ id: z.string() }).optional() }),
+  trigger_parameters: entity({
+    circleci: entity({ event_time: when(), event_type: z.string(), trigger_type: z.string(), actor_id: z.string() }),
+    git: entity({}),
+    gitlab: entity({}),
+  }).optional(),
   vcs: CircleVcs.optional(),
 });
 
-export const CircleJob = strictEntity({ id: z.string(), number: int(), name: z.string(), status: z.string() });
+export const CircleJob = strictEntity({
+  id: z.string(),
+  number: int(),
+  name: z.string(),
+  status: z.string(),
+  // The reference marks started_at "always present"; the seed does not list it, so publishers built on it omit it.
+  started_at: when().nullable().optional(),
+  stopped_at: when().nullable().optional(),
+});
 
 export const CircleWorkflowCompleted = strictEntity({
   project: CircleProject,
@@ -57,7 +73,7 @@ export const CircleWorkflowCompleted = strictEntity({
   pipeline: CirclePipeline,
 });
 
-export const CircleJobCompleted = CircleWorkflowCompleted.extend({ job: CircleJob });
+export const CircleJobCompleted = CircleWorkflowCompleted.extend({ workflow: CircleWorkflow.optional(), job: CircleJob });
 
 /** The test ping carries only the envelope; anything else passes through. */
 export const CirclePing = entity({});

@@ -2,7 +2,9 @@
  * Djinn CI payloads (seed 001, current docs; field lists in
  * shared/reference/wire-formats.md). The body Djinn CI sends is the entity
  * itself, no envelope. Every documented field is optional because the older
- * docs (seed 000) show `{ }` as each event's example.
+ * docs (seed 000) show `{ }` as each event's example. Nullable where the
+ * docs' tables say so or Djinn CI's code sends null
+ * (test/fixtures/real/SOURCES.md): `user`, `author`, `trigger`, checksums.
  */
 import { z } from "@hono/zod-openapi";
 import { action, entity, int, time, url } from "./common";
@@ -34,7 +36,7 @@ export const DjinnNamespace = entity({
   invites_url: url(),
   collaborators_url: url(),
   webhooks_url: url(),
-  user: DjinnUser,
+  user: DjinnUser.nullable(),
 });
 
 export const DjinnTrigger = entity({
@@ -65,16 +67,18 @@ export const DjinnBuild = entity({
   jobs_url: url(),
   artifacts_url: url(),
   tags_url: url(),
-  user: DjinnUser,
+  pinned: z.boolean(),
+  user: DjinnUser.nullable(),
   namespace: DjinnNamespace.nullable(),
-  trigger: DjinnTrigger,
+  trigger: DjinnTrigger.nullable(),
 });
 
 export const DjinnBuildTagged = entity({
   build: DjinnBuild,
   tags: z.array(DjinnTag),
-  url: url(),
-  user: DjinnUser,
+  // The docs say the tags' URL; Djinn CI's newest code puts the build object here.
+  url: z.union([url(), DjinnBuild]),
+  user: DjinnUser.nullable(),
 });
 
 export const DjinnInviteSent = entity({ invitee: DjinnUser, inviter: DjinnUser, namespace: DjinnNamespace });
@@ -88,8 +92,8 @@ const owned = {
   namespace_id: int().nullable(),
   created_at: time(),
   url: url(),
-  author: DjinnUser,
-  user: DjinnUser,
+  author: DjinnUser.nullable(),
+  user: DjinnUser.nullable(),
   namespace: DjinnNamespace.nullable(),
 };
 
@@ -106,8 +110,10 @@ export const DjinnObject = entity({
   name: z.string(),
   type: z.string(),
   size: int(),
-  md5: z.string(),
-  sha256: z.string(),
+  // Null for an empty object (database.Bytea marshals empty as null).
+  md5: z.string().nullable(),
+  sha256: z.string().nullable(),
+  builds_url: url(),
 });
 export const DjinnVariable = entity({ ...owned, key: z.string(), value: z.string() });
 export const DjinnKey = entity({ ...owned, name: z.string(), config: z.string(), updated_at: time() });
