@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { d1 } from "../db/client";
 import { ApiError } from "../errors";
 import { eventAliases, eventCatalog } from "../events/catalog";
+import { filterablePaths } from "../events/filter-paths";
 import { getEvent, NEXT_EVENT_FIRST_SEQ, publishEvent } from "../events/publish";
 import { EVENT_BODY_LIMIT, EventAccepted, EventDetail, EventParams, EventPublish } from "../events/schemas";
 import { validateEvent } from "../events/validate";
@@ -101,6 +102,9 @@ export function mountEventRoutes(app: OpenAPIHono<AppContext>) {
                 operational: z.boolean(),
                 aliases: z.array(z.string()),
                 schema: z.record(z.string(), z.unknown()),
+                filterable_paths: z
+                  .array(z.string())
+                  .openapi({ description: "Dotted paths into data a webhook's filter may name (scalar fields of the schema)." }),
               }),
             ),
           }),
@@ -128,6 +132,7 @@ function buildEventTypesView() {
       .filter(([, to]) => to === e.name)
       .map(([from]) => from),
     schema: z.toJSONSchema(e.schema, { unrepresentable: "any" }) as Record<string, unknown>,
+    filterable_paths: filterablePaths().get(e.name) ?? [],
   }));
 }
 export function eventTypesView() {

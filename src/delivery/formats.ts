@@ -5,7 +5,7 @@
  */
 import { hexBodySignature, standardSignature } from "../signing/signer";
 
-export const webhookFormats = ["standard", "djinn", "circleci"] as const;
+export const webhookFormats = ["standard", "djinn", "circleci", "slack", "discord"] as const;
 export type WebhookFormat = (typeof webhookFormats)[number];
 
 export const USER_AGENT = "ci-webhooks/1.0";

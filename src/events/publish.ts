@@ -9,6 +9,7 @@ import type { AppEnv, DeliveryMessage } from "../env";
 import { d1 } from "../db/client";
 import { randomId } from "../ids";
 import { usage } from "../usage";
+import { payloadFilterSql } from "./payload-filter";
 import { SUBSCRIPTION_MATCH_SQL } from "./subscription";
 
 export type PublishInput = { id?: string; type: string; data: unknown };
@@ -72,9 +73,11 @@ export async function publishEvent(
            AND (?6 IS NULL OR w.id = ?6) AND (?7 IS NULL OR w.id <> ?7)
            -- A delivery aimed at one webhook (the test ping) needs no subscription.
            AND (?6 IS NOT NULL OR ${SUBSCRIPTION_MATCH_SQL})
+           -- Payload filters (payload-filter.ts); the test ping skips them too.
+           AND (?6 IS NOT NULL OR ${payloadFilterSql("?8")})
          RETURNING seq`,
       )
-      .bind(input.type, opts.operational ? 1 : 0, namespace, id, now, opts.onlyWebhookId ?? null, opts.excludeWebhookId ?? null),
+      .bind(input.type, opts.operational ? 1 : 0, namespace, id, now, opts.onlyWebhookId ?? null, opts.excludeWebhookId ?? null, data),
   ]);
 
   if (inserted.results.length === 0) {
