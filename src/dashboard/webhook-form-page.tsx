@@ -5,6 +5,7 @@
  */
 import type { FC } from "hono/jsx";
 import type { EventType } from "./types";
+import { FilterField } from "./filter-field";
 import { ApiErrorNotice, Csrf, describedBy, FieldError, fieldClass, Layout, TextField, type FieldErrors, type Me } from "./view";
 import type { ApiErrorBody } from "./api-client";
 
@@ -17,9 +18,11 @@ export type WebhookFormValues = {
   events: string[];
   otherEvents: string;
   secret: string;
+  /** The payload filter as `path = value` lines (filter-field.tsx). */
+  filter: string;
 };
 
-export const FORM_FIELDS = ["name", "url", "description", "format", "active", "events", "secret"] as const;
+export const FORM_FIELDS = ["name", "url", "description", "format", "active", "events", "secret", "filter"] as const;
 
 export const emptyWebhookForm: WebhookFormValues = {
   name: "",
@@ -30,6 +33,7 @@ export const emptyWebhookForm: WebhookFormValues = {
   events: [],
   otherEvents: "",
   secret: "",
+  filter: "",
 };
 
 const SYSTEM_NAMES: Record<string, string> = {
@@ -44,6 +48,8 @@ export const FORMATS: { value: string; label: string }[] = [
   { value: "standard", label: "Standard Webhooks (webhook-signature)" },
   { value: "djinn", label: "Djinn CI (X-Djinn-CI-Signature)" },
   { value: "circleci", label: "CircleCI (circleci-signature)" },
+  { value: "slack", label: "Slack message (incoming webhook; no secret needed)" },
+  { value: "discord", label: "Discord message (channel webhook; no secret needed)" },
 ];
 
 type EventGroup = { system: string; types: EventType[]; shared: EventType[] };
@@ -184,6 +190,7 @@ export const WebhookFormPage: FC<{
             </>
           }
         />
+        <FilterField value={values.filter} errors={errors.filter} />
         <div class={fieldClass(errors.description)}>
           <label for="description">Description</label>
           <textarea id="description" name="description" aria-describedby={describedBy("description", errors.description, false)}>

@@ -4,6 +4,7 @@
  * over the same bytes, so any receiver can add replay protection.
  */
 import { hexBodySignature, standardSignature } from "../signing/signer";
+import { chatBody, isChatFormat } from "./chat/chat-format";
 
 export const webhookFormats = ["standard", "djinn", "circleci", "slack", "discord"] as const;
 export type WebhookFormat = (typeof webhookFormats)[number];
@@ -41,6 +42,12 @@ function circleciBody(event: OutgoingEvent, webhook: WebhookIdentity): string {
   });
 }
 
+/** The bytes a webhook of this format gets for the event (also what the delivery page shows). */
+export function requestBody(format: WebhookFormat, event: OutgoingEvent, webhook: WebhookIdentity): string {
+  if (isChatFormat(format)) return chatBody(format, event);
+  return format === "djinn" ? event.data : format === "circleci" ? circleciBody(event, webhook) : standardBody(event);
+}
+
 export async function buildRequest(
   format: WebhookFormat,
   event: OutgoingEvent,
@@ -48,7 +55,7 @@ export async function buildRequest(
   secrets: SigningSecrets,
   timestampSeconds: number,
 ): Promise<OutgoingRequest> {
-  const body = format === "djinn" ? event.data : format === "circleci" ? circleciBody(event, webhook) : standardBody(event);
+  const body = requestBody(format, event, webhook);
   const active = [secrets.current, secrets.previous].filter((s): s is string => s !== null);
   const headers: Record<string, string> = {
     "webhook-id": event.id,
@@ -72,6 +79,10 @@ export async function buildRequest(
     }
     return { headers, body };
   }
+
+  // Chat services check no signature: without a secret none is sent; with one, the
+  // Standard Webhooks signature goes along for a relay that verifies it.
+  if (isChatFormat(format) && active.length === 0) return { headers: { ...headers, "content-type": "application/json", "user-agent": USER_AGENT }, body };
 
   headers["webhook-signature"] = (
     await Promise.all(active.map((s) => standardSignature(s, event.id, timestampSeconds, body)))
