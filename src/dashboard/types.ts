@@ -8,6 +8,6 @@ export type WebhookWithSecret = WebhookView & { secret: string | null; previous_
 export type Health = WebhookHealth;
 export type DeliverySummary = DeliverySummaryView;
 export type Attempt = AttemptView;
-export type DeliveryDetail = Omit<DeliverySummaryView, "attempts"> & { attempts: AttemptView[]; attempt_count: number };
+export type DeliveryDetail = Omit<DeliverySummaryView, "attempts"> & { attempts: AttemptView[]; attempt_count: number; request_body: string | null };
 export type Page<T> = { data: T[]; next_cursor: string | null };
 export type EventType = { name: string; system: string; also_from: string[]; description: string; operational: boolean };
