@@ -20,7 +20,7 @@ import { DeliveryPage } from "./delivery-page";
 import { filterTextError, filterToText, parseFilterText } from "./filter-field";
 import { apiFor, checkedForm, clearSession, field, fields, guards, readSession, sessionOrAnonymous, writeSession, type Dash, type FormData } from "./session";
 import { SignInPage } from "./sign-in-page";
-import type { DeliveryDetail, DeliverySummary, EventType, Health, Page, Webhook, WebhookWithSecret } from "./types";
+import type { Activity, DeliveryDetail, DeliverySummary, EventType, Health, Page, Webhook, WebhookWithSecret } from "./types";
 import { fieldErrors, type Me } from "./view";
 import { emptyWebhookForm, FORM_FIELDS, WebhookFormPage, type WebhookFormValues } from "./webhook-form-page";
 import { WebhookListPage } from "./webhook-list-page";
@@ -285,9 +285,10 @@ export function mountDashboard(app: OpenAPIHono<AppContext>): void {
     const qs = new URLSearchParams({ limit: String(DELIVERIES_PER_PAGE) });
     if (status) qs.set("status", status);
     if (cursor) qs.set("cursor", cursor);
-    const [hook, health, list, pingDelivery] = await Promise.all([
+    const [hook, health, activity, list, pingDelivery] = await Promise.all([
       d.api.get<Webhook>(hookPath(d, id)),
       d.api.get<Health>(`${hookPath(d, id)}/stats`),
+      d.api.get<Activity>(`${hookPath(d, id)}/stats/hourly`),
       d.api.get<Page<DeliverySummary>>(`${hookPath(d, id)}/deliveries?${qs}`),
       q.ping ? d.api.get<DeliveryDetail>(`${nsPath(d)}/deliveries/${seg(q.ping)}`) : Promise.resolve(null),
     ]);
@@ -299,6 +300,7 @@ export function mountDashboard(app: OpenAPIHono<AppContext>): void {
         me={meOf(d)}
         webhook={hook.data}
         health={health.ok ? health.data : null}
+        activity={activity.ok ? activity.data : null}
         deliveries={list.ok ? list.data.data : []}
         nextCursor={list.ok ? list.data.next_cursor : null}
         status={status}

@@ -3,8 +3,9 @@
  * Event, rotate secret, delete, re-enable) and its deliveries, newest first.
  */
 import type { FC } from "hono/jsx";
+import { ActivityChart } from "./activity-chart";
 import { HealthBadge } from "./health-badge";
-import type { DeliveryDetail, DeliverySummary, Health, Webhook } from "./types";
+import type { Activity, DeliveryDetail, DeliverySummary, Health, Webhook } from "./types";
 import { ActiveBadge } from "./webhook-list-page";
 import { ApiErrorNotice, AttemptError, Csrf, DeliveryStatusBadge, excerpt, HttpStatus, LastResponse, Layout, ListTable, Notice, Pager, percent, plural, when, type Me } from "./view";
 import type { ApiErrorBody } from "./api-client";
@@ -89,6 +90,7 @@ export const WebhookPage: FC<{
   me: Me;
   webhook: Webhook;
   health: Health | null;
+  activity: Activity | null;
   deliveries: DeliverySummary[];
   nextCursor: string | null;
   status: string;
@@ -96,7 +98,7 @@ export const WebhookPage: FC<{
   ping: PingResult;
   notice?: string;
   error?: ApiErrorBody;
-}> = ({ me, webhook, health, deliveries, nextCursor, status, cursor, ping, notice, error }) => {
+}> = ({ me, webhook, health, activity, deliveries, nextCursor, status, cursor, ping, notice, error }) => {
   const base = `/webhooks/${encodeURIComponent(webhook.id)}`;
   const filterQs = status ? `status=${encodeURIComponent(status)}&` : "";
   // While a ping awaits its first attempt the page refreshes itself (no script needed).
@@ -196,6 +198,10 @@ export const WebhookPage: FC<{
           <HealthPanel health={health} />
         </section>
       </div>
+      <section class="panel" aria-labelledby="activity-title-h">
+        <h2 id="activity-title-h">Last 7 days</h2>
+        {activity ? <ActivityChart activity={activity} /> : <p class="muted">The chart is not available right now.</p>}
+      </section>
       <section aria-labelledby="deliveries-title">
         <div class="page-head">
           <h2 id="deliveries-title">Deliveries</h2>
