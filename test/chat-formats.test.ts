@@ -101,7 +101,7 @@ describe("chat bodies", () => {
     expect(body("discord", "workflow-completed", fixture("workflow-completed")).embeds[0].color).toBe(0x2eb67d);
     const deploy = body("discord", "deploy.finished", fixture("deploy.finished"));
     expect(deploy.embeds[0].title).toContain("to rubyubunturbenvapp-beta Failed");
-    expect(body("slack", "build.finished", fixture("build.finished.puppet")).text).toContain("Puppet Pipelines: Build #6982 of rubyubunturbenvapp Success");
+    expect(body("slack", "build.finished", fixture("build.finished.puppet")).text).toBe("✅ Puppet Pipelines: Build #6982 Success (rubyubunturbenvapp)");
   });
 });
 

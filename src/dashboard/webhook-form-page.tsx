@@ -206,7 +206,7 @@ export const WebhookFormPage: FC<{
             autocomplete="off"
             spellcheck={false}
             errors={errors.secret}
-            hint="Leave empty to have a strong secret generated (recommended). It is shown once after creation."
+            hint="Leave empty to have a strong secret generated (recommended); Slack and Discord webhooks need none and get none. It is shown once after creation."
           />
         ) : null}
         <div class={fieldClass(errors.active)}>

@@ -129,7 +129,7 @@ const djinnBuild: Reader = (d, type) => {
 const puppetBuild: Reader = (d, type) => {
   const status = type === "build.started" ? str(d, "status") ?? "started" : str(d, "status");
   return {
-    headline: `Build #${str(d, "build_num") ?? "?"} of ${str(d, "app_name") ?? "?"} ${status ?? type.split(".")[1]}`,
+    headline: `Build #${str(d, "build_num") ?? "?"} ${status ?? type.split(".")[1]}`,
     project: str(d, "app_name"),
     status,
     tone: toneOf(status),
@@ -148,7 +148,7 @@ const puppetDeploy: Reader = (d) => {
   const failed = get(d, "servers.failed");
   const done = get(d, "servers.done");
   return {
-    headline: `Deploy #${str(d, "deployment_number") ?? "?"} of ${str(d, "app_name") ?? "?"} to ${str(d, "env_name") ?? "?"} ${status ?? ""}`.trim(),
+    headline: `Deploy #${str(d, "deployment_number") ?? "?"} to ${str(d, "env_name") ?? "?"} ${status ?? ""}`.trim(),
     project: str(d, "app_name"),
     status,
     tone: toneOf(status),
@@ -224,14 +224,14 @@ function readerFor(type: string, data: unknown): Reader {
 /** The test ping: what a person sees when they press "Send test ping". */
 function pingSummary(at: string): ChatSummary {
   return {
-    headline: "ci-webhooks connected",
+    headline: "This channel is connected",
     system: "ci-webhooks",
     eventType: "ping",
     project: null,
     status: "connected",
     tone: "success",
     url: null,
-    facts: [{ name: "Test ping", value: "This channel is connected: the events this webhook subscribes to will appear here." }],
+    facts: [{ name: "Test ping", value: "The events this webhook subscribes to will appear here." }],
     at,
   };
 }
