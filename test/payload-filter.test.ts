@@ -26,6 +26,20 @@ async function publish(type: string, data: unknown) {
 }
 
 describe("payload filters", () => {
+  // First in the file, so no delivery of another test is being processed while usage is counted.
+  it("an event the filter turns away writes as many D1 rows as one that no webhook subscribes to", async () => {
+    const rowsWrittenBy = async (namespace: string) => {
+      expect((await api("POST", "/v1/admin/usage/reset")).status).toBeLessThan(300);
+      await api("POST", `/v1/namespaces/${namespace}/events`, { type: "workflow-completed", data: workflow("success", "main") });
+      return (await api("GET", "/v1/admin/usage")).body.d1RowsWritten as number;
+    };
+    await createWebhook("pf-cost-filtered", { url: receiverUrl(`/ok/${uniqueKey()}`), events: ["workflow-completed"], filter: EXAMPLE });
+    await createWebhook("pf-cost-matched", { url: receiverUrl(`/ok/${uniqueKey()}`), events: ["workflow-completed"], filter: { "workflow.status": "success" } });
+    const none = await rowsWrittenBy("pf-cost-empty");
+    expect(await rowsWrittenBy("pf-cost-filtered")).toBe(none);
+    expect(await rowsWrittenBy("pf-cost-matched")).toBeGreaterThan(none);
+  });
+
   it("delivers a failed workflow on main through the queue, and writes no delivery row for a success or another branch", async () => {
     const key = uniqueKey();
     const hook = await createWebhook(ns, { url: receiverUrl(`/ok/${key}`), events: ["workflow-completed"], filter: EXAMPLE });
