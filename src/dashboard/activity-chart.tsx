@@ -11,7 +11,7 @@ import type { Activity } from "./types";
 const BAR = 4;
 const W = 168 * BAR;
 const H = 120;
-const PAD = { left: 34, right: 46, top: 8, bottom: 20 };
+const PAD = { left: 34, right: 64, top: 8, bottom: 20 };
 
 type Hour = Activity["hours"][number];
 
