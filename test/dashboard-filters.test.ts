@@ -38,6 +38,8 @@ describe("dashboard payload filter", () => {
     const hook = (await api("GET", `/v1/namespaces/${ns}/webhooks`)).body.data.find((w: { name: string }) => w.name === name);
     expect(hook.filter).toEqual({ "pipeline.vcs.branch": "main", "workflow.status": ["failed", "error"] });
 
+    const shown = await (await page(`/webhooks/${hook.id}`, ns)).text();
+    expect(shown).toContain('<code class="filter">pipeline.vcs.branch = main\nworkflow.status = [&quot;failed&quot;,&quot;error&quot;]</code>');
     const edit = await (await page(`/webhooks/${hook.id}/edit`, ns)).text();
     expect(edit).toContain("pipeline.vcs.branch = main\nworkflow.status = [&quot;failed&quot;,&quot;error&quot;]");
 

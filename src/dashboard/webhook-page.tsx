@@ -4,6 +4,7 @@
  */
 import type { FC } from "hono/jsx";
 import { ActivityChart } from "./activity-chart";
+import { filterToText } from "./filter-field";
 import { HealthBadge } from "./health-badge";
 import type { Activity, DeliveryDetail, DeliverySummary, Health, Webhook } from "./types";
 import { ActiveBadge } from "./webhook-list-page";
@@ -179,6 +180,14 @@ export const WebhookPage: FC<{
               <>
                 <dt>Extra headers</dt>
                 <dd class="mono">{webhook.headers.join(", ")}</dd>
+              </>
+            ) : null}
+            {webhook.filter ? (
+              <>
+                <dt>Filter</dt>
+                <dd>
+                  <code class="filter">{filterToText(webhook.filter)}</code>
+                </dd>
               </>
             ) : null}
             {webhook.description ? (

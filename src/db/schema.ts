@@ -31,7 +31,7 @@ export const webhooks = sqliteTable(
     headers: text("headers", { mode: "json" }).$type<Record<string, string>>().notNull().default({}),
     /** Payload filter (payload-filter.ts): dotted data paths to wanted values; null = every event. */
     filter: text("filter", { mode: "json" }).$type<PayloadFilter>(),
-    /** AES-GCM sealed signing secret; null only for a `djinn` webhook without one. */
+    /** AES-GCM sealed signing secret; null only for a `djinn` or chat (`slack`, `discord`) webhook without one. */
     secretSealed: text("secret_sealed"),
     secretHint: text("secret_hint"),
     previousSecretSealed: text("previous_secret_sealed"),

@@ -162,6 +162,7 @@ pre.excerpt { background: var(--bg); border: 1px solid var(--line); border-radiu
 .key.p95, .chart .tick.p95 { color: var(--accent); fill: var(--accent); }
 .chart .axis, .chart .grid { stroke: var(--line); }
 .chart .tick { fill: var(--muted); font-size: 10px; }
+code.filter { white-space: pre-wrap; }
 table.kv td, table.kv th { padding: .3rem .6rem; font-size: .86em; }
 table.kv td:first-child { font-family: var(--mono); white-space: nowrap; color: var(--muted); }
 table.kv td:last-child { font-family: var(--mono); overflow-wrap: anywhere; }
