@@ -87,6 +87,17 @@ describe("chat bodies", () => {
     });
   }
 
+  it("drops a Slack link rather than cut it when the headline and URL are too long together", () => {
+    const data = fixture("workflow-completed") as any;
+    data.workflow.name = "&".repeat(600);
+    data.workflow.url = `https://app.circleci.com/${"w".repeat(1970)}`;
+    const first = body("slack", "workflow-completed", data).blocks[0].text.text as string;
+    expect(first.length).toBeLessThanOrEqual(3000);
+    expect(first).not.toContain("<https://");
+    data.workflow.name = "build";
+    expect(body("slack", "workflow-completed", data).blocks[0].text.text).toContain(`<${data.workflow.url}|Workflow build success>`);
+  });
+
   it("says what happened: system, status, project, branch, commit and the workflow link", () => {
     const data = fixture("workflow-completed") as any;
     data.workflow.status = "failed";

@@ -25,10 +25,11 @@ export function slackMessage(s: ChatSummary): SlackMessage {
   const emoji = TONE_EMOJI[s.tone];
   // Cut before escaping would let an escape be split; cut the raw value, then escape it.
   const headline = escapeMrkdwn(clip(s.headline, 500));
-  const title = s.url ? `<${s.url}|${headline.replace(/\|/g, "¦")}>` : headline;
-  const lines = [`${emoji} *${title}*`];
-  if (s.project) lines.push(`\`${escapeMrkdwn(clip(s.project, 500))}\``);
-  const blocks: SlackBlock[] = [{ type: "section", text: mrkdwn(lines.join("\n"), SLACK_LIMITS.text) }];
+  const linked = s.url ? `<${s.url}|${headline.replace(/\|/g, "¦")}>` : headline;
+  const project = s.project ? `\n\`${escapeMrkdwn(clip(s.project, 300))}\`` : "";
+  // A link cut short is broken markup: past the limit the headline goes without it.
+  const title = `${emoji} *${linked}*`.length + project.length <= SLACK_LIMITS.text ? linked : headline;
+  const blocks: SlackBlock[] = [{ type: "section", text: mrkdwn(`${emoji} *${title}*${project}`, SLACK_LIMITS.text) }];
   const fields = s.facts
     .slice(0, SLACK_LIMITS.fields)
     .map((f) => mrkdwn(`*${escapeMrkdwn(clip(f.name, 100))}*\n${escapeMrkdwn(clip(f.value, SLACK_LIMITS.fieldText - 120))}`, SLACK_LIMITS.fieldText));
