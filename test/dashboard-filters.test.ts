@@ -41,6 +41,8 @@ describe("dashboard payload filter", () => {
     const shown = await (await page(`/webhooks/${hook.id}`, ns)).text();
     expect(shown).toContain('<code class="filter">pipeline.vcs.branch = main\nworkflow.status = [&quot;failed&quot;,&quot;error&quot;]</code>');
     const edit = await (await page(`/webhooks/${hook.id}/edit`, ns)).text();
+    // The paths each type offers, from GET /v1/event-types, under the box.
+    expect(edit).toMatch(/<code>workflow-completed<\/code><\/dt><dd class="mono">[^<]*pipeline\.vcs\.branch/);
     expect(edit).toContain("pipeline.vcs.branch = main\nworkflow.status = [&quot;failed&quot;,&quot;error&quot;]");
 
     // An unknown path: the API's 422, shown at the filter field.

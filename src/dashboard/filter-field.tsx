@@ -6,6 +6,7 @@
  */
 import type { FC } from "hono/jsx";
 import type { ApiErrorBody } from "./api-client";
+import type { EventType } from "./types";
 import { describedBy, FieldError, fieldClass } from "./view";
 
 type FilterValue = unknown;
@@ -50,7 +51,7 @@ export function filterTextError(errors: string[]): ApiErrorBody {
   return { code: "validation_failed", message: "The payload filter could not be read.", details: errors.map((message) => ({ path: "filter", message })) };
 }
 
-export const FilterField: FC<{ value: string; errors?: string[] }> = ({ value, errors }) => (
+export const FilterField: FC<{ value: string; errors?: string[]; eventTypes: EventType[] }> = ({ value, errors, eventTypes }) => (
   <div class={fieldClass(errors)}>
     <label for="filter">Payload filter</label>
     <textarea id="filter" name="filter" rows={4} spellcheck={false} class="mono" aria-describedby={describedBy("filter", errors, true)} placeholder={'pipeline.vcs.branch = main\nworkflow.status = ["failed", "error"]'}>
@@ -58,9 +59,23 @@ export const FilterField: FC<{ value: string; errors?: string[] }> = ({ value, e
     </textarea>
     <p class="hint" id="filter-hint">
       Optional. One <code>path = value</code> per line; only events whose data matches every line are sent. Paths start inside the event's data;{" "}
-      <code>*</code> matches any run of characters; <code>["a", "b"]</code> matches either. Each type's paths are listed by{" "}
-      <code>GET /v1/event-types</code>.
+      <code>*</code> matches any run of characters; <code>["a", "b"]</code> matches either.
     </p>
     <FieldError id="filter-error" errors={errors} />
+    <details class="small">
+      <summary>Paths each event type can be filtered on</summary>
+      <dl class="facts" id="filter-paths">
+        {eventTypes
+          .filter((t) => t.filterable_paths.length > 0)
+          .map((t) => (
+            <>
+              <dt>
+                <code>{t.name}</code>
+              </dt>
+              <dd class="mono">{t.filterable_paths.join(", ")}</dd>
+            </>
+          ))}
+      </dl>
+    </details>
   </div>
 );

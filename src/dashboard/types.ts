@@ -12,4 +12,4 @@ export type DeliverySummary = DeliverySummaryView;
 export type Attempt = AttemptView;
 export type DeliveryDetail = Omit<DeliverySummaryView, "attempts"> & { attempts: AttemptView[]; attempt_count: number; request_body: string | null };
 export type Page<T> = { data: T[]; next_cursor: string | null };
-export type EventType = { name: string; system: string; also_from: string[]; description: string; operational: boolean };
+export type EventType = { name: string; system: string; also_from: string[]; description: string; operational: boolean; filterable_paths: string[] };

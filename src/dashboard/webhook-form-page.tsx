@@ -190,7 +190,7 @@ export const WebhookFormPage: FC<{
             </>
           }
         />
-        <FilterField value={values.filter} errors={errors.filter} />
+        <FilterField value={values.filter} errors={errors.filter} eventTypes={eventTypes} />
         <div class={fieldClass(errors.description)}>
           <label for="description">Description</label>
           <textarea id="description" name="description" aria-describedby={describedBy("description", errors.description, false)}>
