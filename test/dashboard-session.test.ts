@@ -2,14 +2,13 @@
  * The dashboard's session cookie and form protection, inside workerd (these
  * run even where Chromium is missing; the browser test covers the pages).
  */
-import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { openSession, sealSession, sessionCookieName, sessionCookieOptions } from "../src/security/session-cookie";
-import { ADMIN, api } from "./support/api";
+import { api } from "./support/api";
+import { ORIGIN, rawPage as page, signedIn } from "./support/dashboard";
 
 const KEY = "dGVzdC1vbmx5LXNlY3JldHMta2V5LTMyLWJ5dGVzISE=";
 const OTHER_KEY = "b3RoZXIta2V5LW9mLXRoaXJ0eS10d28tYnl0ZXMhISE=";
-const ORIGIN = "http://dispatcher.test";
 
 describe("session cookie", () => {
   const session = { token: "cwh_x", namespace: "acme", csrf: "c".repeat(32), exp: Date.now() + 60_000 };
@@ -33,26 +32,6 @@ describe("session cookie", () => {
     expect(sessionCookieOptions(true, 60).secure).toBe(false);
   });
 });
-
-async function page(path: string, init: RequestInit = {}, cookie = ""): Promise<Response> {
-  const headers = new Headers(init.headers);
-  if (cookie) headers.set("cookie", cookie);
-  return exports.default.fetch(new Request(`${ORIGIN}${path}`, { ...init, headers, redirect: "manual" }));
-}
-
-async function signedIn(ns: string): Promise<{ cookie: string; csrf: string }> {
-  const form = await page("/sign-in");
-  let cookie = (form.headers.get("set-cookie") ?? "").split(";")[0];
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? "";
-  const res = await page("/sign-in", { method: "POST", headers: { origin: ORIGIN }, body: new URLSearchParams({ _csrf: csrf, token: ADMIN, namespace: ns }) }, cookie);
-  expect(res.status).toBe(303);
-  expect(res.headers.get("location")).toBe("/webhooks");
-  cookie = (res.headers.get("set-cookie") ?? "").split(";")[0];
-  const list = await page("/webhooks", {}, cookie);
-  const csrf2 = /name="_csrf" value="([^"]+)"/.exec(await list.text())?.[1] ?? "";
-  expect(csrf2).not.toBe(csrf); // a fresh CSRF token at sign-in
-  return { cookie, csrf: csrf2 };
-}
 
 describe("dashboard forms", () => {
   it("offers Send example with the types the webhook's format carries, and sends it without script", async () => {

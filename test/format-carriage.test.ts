@@ -107,12 +107,14 @@ describe("which format carries which events", () => {
   });
 
   it("GET /v1/event-types says which formats carry each type (formatsCarryingEventType)", async () => {
-    expect(formatsCarryingEventType("build.finished")).toEqual(["standard", "djinn", "puppet"]);
-    expect(formatsCarryingEventType("build.submitted")).toEqual(["standard", "djinn"]);
-    expect(formatsCarryingEventType("collaborator_joined")).toEqual(["standard", "djinn"]);
-    expect(formatsCarryingEventType("deploy.started")).toEqual(["standard", "puppet"]);
-    expect(formatsCarryingEventType("ping")).toEqual(["standard", "circleci"]);
-    expect(formatsCarryingEventType("delivery.exhausted")).toEqual(["standard"]);
+    // standard and the chat formats carry every event; a system format its own.
+    const every = ["standard", "slack", "discord"];
+    expect(formatsCarryingEventType("build.finished")).toEqual([...every, "djinn", "puppet"]);
+    expect(formatsCarryingEventType("build.submitted")).toEqual([...every, "djinn"]);
+    expect(formatsCarryingEventType("collaborator_joined")).toEqual([...every, "djinn"]);
+    expect(formatsCarryingEventType("deploy.started")).toEqual([...every, "puppet"]);
+    expect(formatsCarryingEventType("ping")).toEqual([...every, "circleci"]);
+    expect(formatsCarryingEventType("delivery.exhausted")).toEqual(every);
     expect(formatsCarryingEventType("nope")).toEqual([]);
     const res = await api("GET", "/v1/event-types");
     const byName = new Map<string, { formats: string[] }>(res.body.data.map((t: { name: string; formats: string[] }) => [t.name, t]));

@@ -6,6 +6,7 @@ import { webhookFormats } from "../delivery/formats";
 import { formatsCarryingEventType, systemsOf } from "../events/carriage";
 import { exampleFor } from "../events/examples";
 import { eventAliases, eventCatalog } from "../events/catalog";
+import { filterablePaths } from "../events/filter-paths";
 import { getEvent, NEXT_EVENT_FIRST_SEQ, publishEvent } from "../events/publish";
 import { EVENT_BODY_LIMIT, EventAccepted, EventDetail, EventParams, EventPublish } from "../events/schemas";
 import { validateEvent } from "../events/validate";
@@ -111,6 +112,9 @@ export function mountEventRoutes(app: OpenAPIHono<AppContext>) {
                 examples: z
                   .record(z.string(), z.record(z.string(), z.unknown()))
                   .openapi({ description: "The example as each system that sends the type shapes it, by system." }),
+                filterable_paths: z
+                  .array(z.string())
+                  .openapi({ description: "Dotted paths into data a webhook's filter may name (scalar fields of the schema)." }),
               }),
             ),
           }),
@@ -141,6 +145,7 @@ function buildEventTypesView() {
     schema: z.toJSONSchema(e.schema, { unrepresentable: "any" }) as Record<string, unknown>,
     example: exampleFor(e),
     examples: Object.fromEntries(systemsOf(e).map((s) => [s, exampleFor(e, s)])),
+    filterable_paths: filterablePaths().get(e.name) ?? [],
   }));
 }
 export function eventTypesView() {

@@ -1,5 +1,6 @@
 /** Endpoint health: a webhook's delivery statistics over 24 hours and 7 days. */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { webhookActivity, WebhookActivitySchema } from "../webhooks/activity";
 import { WebhookHealthSchema, webhookHealth } from "../webhooks/health";
 import { WebhookParams } from "../webhooks/schemas";
 import { authorize } from "./auth";
@@ -24,6 +25,25 @@ export function mountHealthRoutes(app: OpenAPIHono<AppContext>) {
       const { ns, id } = c.req.valid("param");
       authorize(c.get("principal"), ns, "webhooks:read");
       return c.json(await webhookHealth(c.env, ns, id), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/namespaces/{ns}/webhooks/{id}/stats/hourly",
+      tags: ["Webhooks"],
+      summary: "Deliveries per hour, last 7 days",
+      description:
+        "For each of the last 168 hours: deliveries created by outcome (succeeded, failed, pending) and the p95 " +
+        "response time. One aggregate over the index (webhook_id, created_at); what the dashboard's chart draws.",
+      request: { params: WebhookParams },
+      responses: { 200: jsonResponse(WebhookActivitySchema, "The hours, oldest first."), ...errorResponses("forbidden", "not_found", "validation_failed") },
+    }),
+    async (c) => {
+      const { ns, id } = c.req.valid("param");
+      authorize(c.get("principal"), ns, "webhooks:read");
+      return c.json(await webhookActivity(c.env, ns, id), 200);
     },
   );
 }

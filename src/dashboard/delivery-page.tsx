@@ -116,6 +116,21 @@ export const DeliveryPage: FC<{ me: Me; delivery: DeliveryDetail; webhookName: s
           <dd>{when(d.updated_at)}</dd>
         </dl>
       </section>
+      <section class="panel" aria-labelledby="body-title">
+        <h2 id="body-title">Request body</h2>
+        {d.request_body === null ? (
+          <p class="muted small">Not available: the webhook was deleted.</p>
+        ) : (
+          <>
+            <p class="muted small">
+              The exact bytes every attempt sent ({new TextEncoder().encode(d.request_body).length} bytes), in the webhook's current format.
+            </p>
+            <pre class="excerpt" id="request-body">
+              {d.request_body}
+            </pre>
+          </>
+        )}
+      </section>
       <h2>Attempts</h2>
       {d.attempts.length === 0 ? <p class="muted">No attempt has finished yet.</p> : [...d.attempts].reverse().map((a) => <AttemptCard a={a} />)}
     </Layout>

@@ -17,9 +17,10 @@ import { seg, type ApiClient, type ApiErrorBody } from "./api-client";
 import { APP_CSS } from "./assets/app-css";
 import { COPY_JS } from "./assets/copy-js";
 import { DeliveryPage } from "./delivery-page";
+import { filterTextError, filterToText, parseFilterText } from "./filter-field";
 import { apiFor, checkedForm, clearSession, field, fields, guards, readSession, sessionOrAnonymous, writeSession, type Dash, type FormData } from "./session";
 import { SignInPage } from "./sign-in-page";
-import type { DeliveryDetail, DeliverySummary, EventType, Health, Page, Webhook, WebhookWithSecret } from "./types";
+import type { Activity, DeliveryDetail, DeliverySummary, EventType, Health, Page, Webhook, WebhookWithSecret } from "./types";
 import { fieldErrors, type Me } from "./view";
 import { emptyWebhookForm, FORM_FIELDS, WebhookFormPage, type WebhookFormValues } from "./webhook-form-page";
 import { WebhookListPage } from "./webhook-list-page";
@@ -69,10 +70,12 @@ function formValues(form: FormData): WebhookFormValues {
     events: fields(form, "events"),
     otherEvents: field(form, "other_events"),
     secret: field(form, "secret").trim(),
+    filter: field(form, "filter"),
   };
 }
 
-function webhookBody(v: WebhookFormValues, mode: "create" | "edit") {
+/** The API body; on edit an empty filter is sent as null, which removes it. */
+function webhookBody(v: WebhookFormValues, mode: "create" | "edit", filter: Record<string, unknown> | null) {
   const events = [...new Set([...v.events, ...splitPatterns(v.otherEvents)])];
   return {
     name: v.name,
@@ -82,6 +85,7 @@ function webhookBody(v: WebhookFormValues, mode: "create" | "edit") {
     active: v.active,
     description: v.description,
     ...(mode === "create" && v.secret ? { secret: v.secret } : {}),
+    ...(mode === "edit" || filter ? { filter } : {}),
   };
 }
 
@@ -101,6 +105,7 @@ function valuesOf(w: Webhook, catalog: EventType[]): WebhookFormValues {
     events: w.events.filter((e) => known.has(e)),
     otherEvents: w.events.filter((e) => !known.has(e)).join(", "),
     secret: "",
+    filter: filterToText(w.filter),
   };
 }
 
@@ -232,7 +237,9 @@ export function mountDashboard(app: OpenAPIHono<AppContext>): void {
     "/webhooks",
     action(async (d, form) => {
       const values = formValues(form);
-      const r = await d.api.post<WebhookWithSecret>(`${nsPath(d)}/webhooks`, webhookBody(values, "create"));
+      const parsed = parseFilterText(values.filter);
+      if (!parsed.ok) return formError(d, "create", values, filterTextError(parsed.errors), 422);
+      const r = await d.api.post<WebhookWithSecret>(`${nsPath(d)}/webhooks`, webhookBody(values, "create", parsed.filter));
       if (!r.ok) return formError(d, "create", values, r.error, r.status);
       // The secret is in this answer only: shown now, never stored by the dashboard.
       return html(d.c, <SecretPage me={meOf(d)} webhook={r.data} secret={r.data.secret} created={true} />, 201);
@@ -278,9 +285,10 @@ export function mountDashboard(app: OpenAPIHono<AppContext>): void {
     const qs = new URLSearchParams({ limit: String(DELIVERIES_PER_PAGE) });
     if (status) qs.set("status", status);
     if (cursor) qs.set("cursor", cursor);
-    const [hook, health, list, pingDelivery, catalog] = await Promise.all([
+    const [hook, health, activity, list, pingDelivery, catalog] = await Promise.all([
       d.api.get<Webhook>(hookPath(d, id)),
       d.api.get<Health>(`${hookPath(d, id)}/stats`),
+      d.api.get<Activity>(`${hookPath(d, id)}/stats/hourly`),
       d.api.get<Page<DeliverySummary>>(`${hookPath(d, id)}/deliveries?${qs}`),
       q.ping ? d.api.get<DeliveryDetail>(`${nsPath(d)}/deliveries/${seg(q.ping)}`) : Promise.resolve(null),
       eventTypes(d.api),
@@ -293,6 +301,7 @@ export function mountDashboard(app: OpenAPIHono<AppContext>): void {
         me={meOf(d)}
         webhook={hook.data}
         health={health.ok ? health.data : null}
+        activity={activity.ok ? activity.data : null}
         deliveries={list.ok ? list.data.data : []}
         nextCursor={list.ok ? list.data.next_cursor : null}
         status={status}
@@ -323,10 +332,12 @@ export function mountDashboard(app: OpenAPIHono<AppContext>): void {
     action(async (d, form) => {
       const id = d.c.req.param("id") ?? "";
       const values = formValues(form);
-      const r = await d.api.patch<Webhook>(hookPath(d, id), webhookBody(values, "edit"));
-      if (r.ok) return d.c.redirect(`/webhooks/${seg(id)}?notice=saved`, 303);
+      const parsed = parseFilterText(values.filter);
+      const r = parsed.ok ? await d.api.patch<Webhook>(hookPath(d, id), webhookBody(values, "edit", parsed.filter)) : null;
+      if (r?.ok) return d.c.redirect(`/webhooks/${seg(id)}?notice=saved`, 303);
       const hook = await loadWebhook(d, id);
       if (hook instanceof Response) return hook;
+      if (!r) return formError(d, "edit", values, filterTextError(parsed.ok ? [] : parsed.errors), 422, hook);
       return formError(d, "edit", values, r.error, r.status, hook);
     }),
   );

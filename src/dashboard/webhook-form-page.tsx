@@ -5,6 +5,7 @@
  */
 import type { FC } from "hono/jsx";
 import type { EventType } from "./types";
+import { FilterField } from "./filter-field";
 import { ApiErrorNotice, Csrf, describedBy, FieldError, fieldClass, Layout, TextField, type FieldErrors, type Me } from "./view";
 import type { ApiErrorBody } from "./api-client";
 
@@ -17,9 +18,11 @@ export type WebhookFormValues = {
   events: string[];
   otherEvents: string;
   secret: string;
+  /** The payload filter as `path = value` lines (filter-field.tsx). */
+  filter: string;
 };
 
-export const FORM_FIELDS = ["name", "url", "description", "format", "active", "events", "secret"] as const;
+export const FORM_FIELDS = ["name", "url", "description", "format", "active", "events", "secret", "filter"] as const;
 
 export const emptyWebhookForm: WebhookFormValues = {
   name: "",
@@ -30,6 +33,7 @@ export const emptyWebhookForm: WebhookFormValues = {
   events: [],
   otherEvents: "",
   secret: "",
+  filter: "",
 };
 
 const SYSTEM_NAMES: Record<string, string> = {
@@ -45,6 +49,8 @@ export const FORMATS: { value: string; label: string }[] = [
   { value: "djinn", label: "Djinn CI (X-Djinn-CI-Signature)" },
   { value: "circleci", label: "CircleCI (circleci-signature)" },
   { value: "puppet", label: "Puppet Pipelines (payload as body, webhook-signature)" },
+  { value: "slack", label: "Slack message (incoming webhook; no secret needed)" },
+  { value: "discord", label: "Discord message (channel webhook; no secret needed)" },
 ];
 
 type EventGroup = { system: string; types: EventType[]; shared: EventType[] };
@@ -186,6 +192,7 @@ export const WebhookFormPage: FC<{
             </>
           }
         />
+        <FilterField value={values.filter} errors={errors.filter} eventTypes={eventTypes} />
         <div class={fieldClass(errors.description)}>
           <label for="description">Description</label>
           <textarea id="description" name="description" aria-describedby={describedBy("description", errors.description, false)}>
@@ -201,7 +208,7 @@ export const WebhookFormPage: FC<{
             autocomplete="off"
             spellcheck={false}
             errors={errors.secret}
-            hint="Leave empty to have a strong secret generated (recommended). It is shown once after creation."
+            hint="Leave empty to have a strong secret generated (recommended); Slack and Discord webhooks need none and get none. It is shown once after creation."
           />
         ) : null}
         <div class={fieldClass(errors.active)}>

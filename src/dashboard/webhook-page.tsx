@@ -4,8 +4,10 @@
  * newest first.
  */
 import type { FC } from "hono/jsx";
+import { ActivityChart } from "./activity-chart";
+import { filterToText } from "./filter-field";
 import { HealthBadge } from "./health-badge";
-import type { DeliveryDetail, DeliverySummary, Health, Webhook } from "./types";
+import type { Activity, DeliveryDetail, DeliverySummary, Health, Webhook } from "./types";
 import { ActiveBadge } from "./webhook-list-page";
 import { ApiErrorNotice, AttemptError, Csrf, DeliveryStatusBadge, excerpt, HttpStatus, LastResponse, Layout, ListTable, Notice, Pager, percent, plural, when, type Me } from "./view";
 import type { ApiErrorBody } from "./api-client";
@@ -90,6 +92,7 @@ export const WebhookPage: FC<{
   me: Me;
   webhook: Webhook;
   health: Health | null;
+  activity: Activity | null;
   deliveries: DeliverySummary[];
   nextCursor: string | null;
   status: string;
@@ -99,7 +102,7 @@ export const WebhookPage: FC<{
   exampleTypes: string[];
   notice?: string;
   error?: ApiErrorBody;
-}> = ({ me, webhook, health, deliveries, nextCursor, status, cursor, ping, exampleTypes, notice, error }) => {
+}> = ({ me, webhook, health, activity, deliveries, nextCursor, status, cursor, ping, exampleTypes, notice, error }) => {
   const base = `/webhooks/${encodeURIComponent(webhook.id)}`;
   const filterQs = status ? `status=${encodeURIComponent(status)}&` : "";
   // While a ping awaits its first attempt the page refreshes itself (no script needed).
@@ -194,6 +197,14 @@ export const WebhookPage: FC<{
                 <dd class="mono">{webhook.headers.join(", ")}</dd>
               </>
             ) : null}
+            {webhook.filter ? (
+              <>
+                <dt>Filter</dt>
+                <dd>
+                  <code class="filter">{filterToText(webhook.filter)}</code>
+                </dd>
+              </>
+            ) : null}
             {webhook.description ? (
               <>
                 <dt>Description</dt>
@@ -211,6 +222,10 @@ export const WebhookPage: FC<{
           <HealthPanel health={health} />
         </section>
       </div>
+      <section class="panel" aria-labelledby="activity-title-h">
+        <h2 id="activity-title-h">Last 7 days</h2>
+        {activity ? <ActivityChart activity={activity} /> : <p class="muted">The chart is not available right now.</p>}
+      </section>
       <section aria-labelledby="deliveries-title">
         <div class="page-head">
           <h2 id="deliveries-title">Deliveries</h2>

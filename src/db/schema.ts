@@ -13,6 +13,7 @@
  */
 import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { PayloadFilter } from "../events/payload-filter";
 
 export const webhooks = sqliteTable(
   "webhooks",
@@ -24,11 +25,13 @@ export const webhooks = sqliteTable(
     description: text("description").notNull().default(""),
     /** JSON array of event names, prefix patterns (`build.*`) or `*`. */
     events: text("events", { mode: "json" }).$type<string[]>().notNull(),
-    format: text("format", { enum: ["standard", "djinn", "circleci", "puppet"] }).notNull().default("standard"),
+    format: text("format", { enum: ["standard", "djinn", "circleci", "puppet", "slack", "discord"] }).notNull().default("standard"),
     active: integer("active", { mode: "boolean" }).notNull().default(true),
     /** Extra request headers (e.g. a shared token for a firewall), JSON object. */
     headers: text("headers", { mode: "json" }).$type<Record<string, string>>().notNull().default({}),
-    /** AES-GCM sealed signing secret; null only for a `djinn` webhook without one. */
+    /** Payload filter (payload-filter.ts): dotted data paths to wanted values; null = every event. */
+    filter: text("filter", { mode: "json" }).$type<PayloadFilter>(),
+    /** AES-GCM sealed signing secret; null only for a `djinn` or chat (`slack`, `discord`) webhook without one. */
     secretSealed: text("secret_sealed"),
     secretHint: text("secret_hint"),
     previousSecretSealed: text("previous_secret_sealed"),

@@ -6,9 +6,10 @@
  * same bytes, so any receiver can add replay protection.
  */
 import { hexBodySignature, standardSignature } from "../signing/signer";
+import { chatBody, isChatFormat } from "./chat/chat-format";
 import { circleEventId, circleWebhookId } from "./circleci-ids";
 
-export const webhookFormats = ["standard", "djinn", "circleci", "puppet"] as const;
+export const webhookFormats = ["standard", "djinn", "circleci", "puppet", "slack", "discord"] as const;
 export type WebhookFormat = (typeof webhookFormats)[number];
 
 export const USER_AGENT = "ci-webhooks/1.0";
@@ -60,7 +61,9 @@ async function circleciBody(event: OutgoingEvent, webhook: WebhookIdentity): Pro
   });
 }
 
-async function bodyOf(format: WebhookFormat, event: OutgoingEvent, webhook: WebhookIdentity): Promise<string> {
+/** The bytes a webhook of this format gets for the event (also what the delivery page shows). */
+export async function requestBody(format: WebhookFormat, event: OutgoingEvent, webhook: WebhookIdentity): Promise<string> {
+  if (isChatFormat(format)) return chatBody(format, event);
   if (format === "djinn" || format === "puppet") return event.data;
   return format === "circleci" ? circleciBody(event, webhook) : standardBody(event);
 }
@@ -72,7 +75,7 @@ export async function buildRequest(
   secrets: SigningSecrets,
   timestampSeconds: number,
 ): Promise<OutgoingRequest> {
-  const body = await bodyOf(format, event, webhook);
+  const body = await requestBody(format, event, webhook);
   const headers: Record<string, string> = {
     "webhook-id": event.id,
     "webhook-timestamp": String(timestampSeconds),

@@ -5,6 +5,7 @@ import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { deliveryId } from "../ids";
 import type { AttemptView, DeliverySummaryView } from "./schemas";
+import { SENT_BODY_COLUMNS, sentBody, type SentBodyColumns } from "./sent-body";
 
 type DeliveryRowSql = {
   seq: number;
@@ -84,7 +85,7 @@ type AttemptRowSql = {
 export async function getDelivery(env: AppEnv, namespace: string, seq: number) {
   const db = d1(env);
   const [delivery, attempts] = await db.batch([
-    db.prepare(`SELECT ${DELIVERY_COLUMNS} FROM deliveries d WHERE d.seq = ? AND d.namespace = ?`).bind(seq, namespace),
+    db.prepare(`SELECT ${DELIVERY_COLUMNS}, ${SENT_BODY_COLUMNS} FROM deliveries d WHERE d.seq = ? AND d.namespace = ?`).bind(seq, namespace),
     // A delivery's attempts are a rowid range: no index needed.
     db
       .prepare(
@@ -93,12 +94,13 @@ export async function getDelivery(env: AppEnv, namespace: string, seq: number) {
       )
       .bind(seq * ATTEMPT_SLOTS, (seq + 1) * ATTEMPT_SLOTS),
   ]);
-  const row = (delivery.results as DeliveryRowSql[])[0];
+  const row = (delivery.results as (DeliveryRowSql & SentBodyColumns)[])[0];
   if (!row) throw new ApiError("not_found", "No such delivery.");
   const { attempts: count, ...summary } = toSummary(row);
   return {
     ...summary,
     attempt_count: count,
+    request_body: await sentBody(row),
     attempts: (attempts.results as AttemptRowSql[]).map(
       (a): AttemptView => ({
         attempt: a.attempt,

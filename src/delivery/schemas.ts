@@ -34,7 +34,13 @@ export const Attempt = z
   .openapi("Attempt");
 
 export const DeliveryDetail = DeliverySummary.omit({ attempts: true })
-  .extend({ attempts: z.array(Attempt), attempt_count: z.number().int() })
+  .extend({
+    attempts: z.array(Attempt),
+    attempt_count: z.number().int(),
+    request_body: z.string().nullable().openapi({
+      description: "The exact body sent (every attempt sends the same bytes), rebuilt from the stored event in the webhook's format; null once the webhook is deleted.",
+    }),
+  })
   .openapi("DeliveryDetail");
 
 export const DeliveryListQuery = z.object({

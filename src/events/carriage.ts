@@ -10,7 +10,13 @@
 import type { WebhookFormat } from "../delivery/formats";
 import { eventCatalog, type EventSystem, type EventTypeDef, resolveEventType } from "./catalog";
 
-export type SystemFormat = Exclude<WebhookFormat, "standard">;
+/** Formats that carry every event: Standard Webhooks, and the chat messages a person reads. */
+export const EVERY_EVENT_FORMATS = ["standard", "slack", "discord"] as const satisfies readonly WebhookFormat[];
+export type SystemFormat = Exclude<WebhookFormat, (typeof EVERY_EVENT_FORMATS)[number]>;
+
+export function carriesEveryEvent(format: WebhookFormat): format is (typeof EVERY_EVENT_FORMATS)[number] {
+  return (EVERY_EVENT_FORMATS as readonly string[]).includes(format);
+}
 
 /** The one system whose events each system format carries. */
 export const FORMAT_SYSTEM: Record<SystemFormat, EventSystem> = {
@@ -26,11 +32,11 @@ export function systemsOf(def: EventTypeDef): EventSystem[] {
 
 /** Whether `format` carries (some payload of) this type. */
 export function formatCarries(format: WebhookFormat, def: EventTypeDef): boolean {
-  return format === "standard" || systemsOf(def).includes(FORMAT_SYSTEM[format]);
+  return carriesEveryEvent(format) || systemsOf(def).includes(FORMAT_SYSTEM[format]);
 }
 
 /**
- * The formats that carry an event type, `standard` first; [] for an unknown
+ * The formats that carry an event type, the every-event ones first; [] for an unknown
  * name. The mapping GET /v1/event-types shows (`formats`) and the OpenAPI
  * `webhooks` section can use.
  */
@@ -38,7 +44,7 @@ export function formatsCarryingEventType(type: string): WebhookFormat[] {
   const def = resolveEventType(type);
   if (!def) return [];
   const own = (Object.keys(FORMAT_SYSTEM) as SystemFormat[]).filter((f) => formatCarries(f, def));
-  return ["standard", ...own];
+  return [...EVERY_EVENT_FORMATS, ...own];
 }
 
 /** The whole table: event type -> formats that carry it, in catalog order. */

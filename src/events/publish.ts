@@ -11,6 +11,7 @@ import { randomId } from "../ids";
 import { usage } from "../usage";
 import { eventSystemOf } from "./carriage";
 import { resolveEventType } from "./catalog";
+import { payloadFilterSql } from "./payload-filter";
 import { FORMAT_MATCH_SQL, SUBSCRIPTION_MATCH_SQL } from "./subscription";
 
 export type PublishInput = { id?: string; type: string; data: unknown };
@@ -79,9 +80,11 @@ export async function publishEvent(
            -- A delivery aimed at one webhook (the test ping) needs no subscription.
            AND (?6 IS NOT NULL OR ${SUBSCRIPTION_MATCH_SQL})
            AND ${FORMAT_MATCH_SQL}
+           -- Payload filters (payload-filter.ts); the test ping skips them too.
+           AND (?6 IS NOT NULL OR ${payloadFilterSql("?8")})
          RETURNING seq`,
       )
-      .bind(input.type, opts.operational ? 1 : 0, namespace, id, now, opts.onlyWebhookId ?? null, opts.excludeWebhookId ?? null),
+      .bind(input.type, opts.operational ? 1 : 0, namespace, id, now, opts.onlyWebhookId ?? null, opts.excludeWebhookId ?? null, data),
   ]);
 
   if (inserted.results.length === 0) {

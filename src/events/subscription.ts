@@ -9,7 +9,7 @@
  * statement; this module owns that SQL and the validation of patterns.
  */
 import type { WebhookFormat } from "../delivery/formats";
-import { carriedByMessage, FORMAT_SYSTEM, formatCarries } from "./carriage";
+import { carriedByMessage, EVERY_EVENT_FORMATS, FORMAT_SYSTEM, formatCarries } from "./carriage";
 import { eventAliases, eventCatalog, resolveEventType } from "./catalog";
 
 /**
@@ -31,7 +31,7 @@ const systemToFormat = Object.entries(FORMAT_SYSTEM)
  * system, as stored on the event row (events.system) at publish. Bound
  * parameters ?3 = namespace and ?4 = event id, as in the fan-out INSERT.
  */
-export const FORMAT_MATCH_SQL = `(w.format = 'standard' OR w.format =
+export const FORMAT_MATCH_SQL = `(w.format IN (${EVERY_EVENT_FORMATS.map((f) => `'${f}'`).join(", ")}) OR w.format =
   (SELECT CASE e.system ${systemToFormat} END FROM events e WHERE e.namespace = ?3 AND e.id = ?4))`;
 
 export type PatternProblem = { index: number; pattern: string; kind: "unknown" | "not_carried"; message: string };

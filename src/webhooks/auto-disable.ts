@@ -4,6 +4,10 @@
  * was claimed:
  * - a 410 Gone disables the webhook at once (Standard Webhooks: "410 means
  *   disable the endpoint"), reason `receiver_gone`;
+ * - for a chat webhook (slack, discord) a 404 does too, reason
+ *   `chat_webhook_revoked`: Slack answers 404 `no_service` and Discord 404
+ *   `Unknown Webhook` once the channel's webhook is deleted, and neither
+ *   ever comes back;
  * - failures unbroken for AUTO_DISABLE_DAYS (webhooks.failing_since, reset by
  *   any success) disable it, reason `failing_too_long` (Svix: 5 days).
  * Disabling sets active = 0, disabled_reason, disabled_at, and ends the
@@ -20,18 +24,21 @@
  */
 import type { Config } from "../config";
 import { d1 } from "../db/client";
+import { isChatFormat } from "../delivery/chat/chat-format";
 import type { SettledDelivery } from "../delivery/consumer";
 import type { AppEnv } from "../env";
 import { emitDeliveryExhausted, emitWebhookDisabled, isOperationalType, type WebhookRef } from "../events/operational";
 
 export const DISABLED_GONE = "receiver_gone";
 export const DISABLED_FAILING = "failing_too_long";
+export const DISABLED_CHAT_REVOKED = "chat_webhook_revoked";
 
 /** The reason this settled attempt disables its webhook, or null. */
 export function disableReason(cfg: Config, settled: SettledDelivery): string | null {
   const { webhook, attempt } = settled;
   if (!webhook || !attempt || !webhook.active || settled.status === "succeeded") return null;
   if (attempt.status === 410) return DISABLED_GONE;
+  if (attempt.status === 404 && isChatFormat(webhook.format)) return DISABLED_CHAT_REVOKED;
   const at = attempt.startedAt + attempt.durationMs;
   if (webhook.failing_since !== null && at - webhook.failing_since >= cfg.autoDisableMs) return DISABLED_FAILING;
   return null;

@@ -1,6 +1,7 @@
 /** Request and response schemas of the webhooks API (also the OpenAPI document's). */
 import { z } from "@hono/zod-openapi";
 import { webhookFormats } from "../delivery/formats";
+import { PayloadFilterSchema } from "../events/payload-filter";
 
 export const NAMESPACE_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
@@ -41,6 +42,7 @@ export const WebhookCreate = z
       .optional()
       .openapi({ description: "Omit to have one generated; null only for a djinn webhook without signing." }),
     headers: headers.optional(),
+    filter: PayloadFilterSchema.nullable().optional(),
     certificate_validation: z
       .literal(true)
       .optional()
@@ -58,6 +60,7 @@ export const WebhookUpdate = z
     description: z.string().max(1000).optional(),
     secret: z.string().nullable().optional(),
     headers: headers.optional(),
+    filter: PayloadFilterSchema.nullable().optional().openapi({ description: "null removes the filter." }),
     certificate_validation: z.literal(true).optional(),
   })
   .openapi("WebhookUpdate");
@@ -73,6 +76,7 @@ export const Webhook = z
     format: z.enum(webhookFormats),
     active: z.boolean(),
     headers: z.array(z.string()).openapi({ description: "Names of the custom headers sent." }),
+    filter: PayloadFilterSchema.nullable().openapi({ description: "The payload filter; null when every event of the subscribed types is sent." }),
     certificate_validation: z.literal(true),
     secret_hint: z.string().nullable(),
     disabled_reason: z.string().nullable(),

@@ -6,11 +6,12 @@ import { webhooks, type WebhookRow } from "../db/schema";
 import type { WebhookFormat } from "../delivery/formats";
 import type { AppEnv } from "../env";
 import { ApiError, type ErrorDetail } from "../errors";
+import { checkFilterPaths } from "../events/payload-filter";
 import { normalizePatterns } from "../events/subscription";
 import { randomId } from "../ids";
 import { checkTargetUrl } from "../security/ssrf-guard";
 import { seal, unseal } from "../security/secret-box";
-import { generateSecret, secretHint, secretProblem } from "./secrets";
+import { defaultSecret, secretHint, secretProblem } from "./secrets";
 import type { WebhookCreateInput, WebhookUpdateInput, WebhookView } from "./schemas";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -26,6 +27,7 @@ export function toView(row: WebhookRow): WebhookView {
     format: row.format,
     active: row.active,
     headers: Object.keys(row.headers),
+    filter: row.filter ?? null,
     certificate_validation: true,
     secret_hint: row.secretHint,
     disabled_reason: row.disabledReason,
@@ -74,7 +76,9 @@ function nameTaken(name: string): ApiError {
 export async function createWebhook(env: AppEnv, namespace: string, input: WebhookCreateInput) {
   const url = checkUrl(env, input.url);
   const events = checkEvents(input.events, input.format);
-  const secret = input.secret === undefined ? generateSecret() : input.secret;
+  const filter = input.filter ?? null;
+  checkFilterPaths(filter, events);
+  const secret = input.secret === undefined ? defaultSecret(input.format) : input.secret;
   checkSecret(input.format, secret);
   const now = Date.now();
   const row: WebhookRow = {
@@ -87,6 +91,7 @@ export async function createWebhook(env: AppEnv, namespace: string, input: Webho
     format: input.format,
     active: input.active,
     headers: input.headers ?? {},
+    filter,
     secretSealed: secret === null ? null : await seal(env.SECRETS_KEY, secret),
     secretHint: secret === null ? null : secretHint(secret),
     previousSecretSealed: null,
@@ -137,6 +142,9 @@ export async function updateWebhook(env: AppEnv, namespace: string, id: string, 
   if (input.description !== undefined) patch.description = input.description;
   if (input.headers !== undefined) patch.headers = input.headers;
   if (input.format !== undefined) patch.format = input.format;
+  if (input.filter !== undefined) patch.filter = input.filter;
+  // A filter is checked against the event types it will meet, whichever of the two changed.
+  if (input.filter !== undefined || input.events !== undefined) checkFilterPaths(input.filter !== undefined ? input.filter : row.filter, patch.events ?? row.events);
   const format = input.format ?? row.format;
   if (input.secret !== undefined) {
     checkSecret(format, input.secret);

@@ -8,7 +8,7 @@
  */
 import type { WebhookRow } from "../db/schema";
 import { ApiError } from "../errors";
-import { carriedByMessage, FORMAT_SYSTEM, formatCarries } from "../events/carriage";
+import { carriedByMessage, carriesEveryEvent, FORMAT_SYSTEM, formatCarries } from "../events/carriage";
 import { eventCatalog, type EventTypeDef, resolveEventType } from "../events/catalog";
 import { exampleFor } from "../events/examples";
 
@@ -22,13 +22,13 @@ function subscribes(patterns: string[], name: string): boolean {
 
 /** The example of `def` in the shape the webhook's receivers expect. */
 function exampleEvent(hook: Hook, def: EventTypeDef): TestEvent {
-  const system = hook.format === "standard" ? def.system : FORMAT_SYSTEM[hook.format];
+  const system = carriesEveryEvent(hook.format) ? def.system : FORMAT_SYSTEM[hook.format];
   return { type: def.name, data: exampleFor(def, system) };
 }
 
 /** The test ping: `ping` where the format has one, else an example of an event the webhook subscribes to. */
 export function pingEventFor(hook: Hook): TestEvent {
-  if (hook.format === "standard" || hook.format === "circleci") return { type: "ping", data: {} };
+  if (carriesEveryEvent(hook.format) || hook.format === "circleci") return { type: "ping", data: {} };
   const own = eventCatalog.filter((e) => !e.operational && formatCarries(hook.format, e));
   return exampleEvent(hook, own.find((e) => subscribes(hook.events, e.name)) ?? own[0]);
 }

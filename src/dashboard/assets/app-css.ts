@@ -151,6 +151,18 @@ dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 .attempt details { margin-top: .6rem; }
 .attempt summary { cursor: pointer; font-weight: 600; }
 pre.excerpt { background: var(--bg); border: 1px solid var(--line); border-radius: 6px; padding: .6rem .75rem; overflow: auto; max-height: 260px; white-space: pre-wrap; overflow-wrap: anywhere; margin: .4rem 0 0; }
+/* The webhook page's activity chart (activity-chart.tsx). */
+.activity { margin: 0; }
+.chart { width: 100%; height: auto; display: block; }
+.chart .ok, .key.ok { fill: var(--ok); color: var(--ok); }
+.chart .bad, .key.bad { fill: var(--bad); color: var(--bad); }
+.chart .wait, .key.wait { fill: var(--idle); color: var(--idle); }
+.chart .p95-line { fill: none; stroke: var(--accent); stroke-width: 1.5; }
+.chart .p95-dot { fill: var(--accent); }
+.key.p95, .chart .tick.p95 { color: var(--accent); fill: var(--accent); }
+.chart .axis, .chart .grid { stroke: var(--line); }
+.chart .tick { fill: var(--muted); font-size: 10px; }
+code.filter { white-space: pre-wrap; }
 table.kv td, table.kv th { padding: .3rem .6rem; font-size: .86em; }
 table.kv td:first-child { font-family: var(--mono); white-space: nowrap; color: var(--muted); }
 table.kv td:last-child { font-family: var(--mono); overflow-wrap: anywhere; }

@@ -1,0 +1,3 @@
+ALTER TABLE `events` ADD `system` text DEFAULT '' NOT NULL;--> statement-breakpoint
+ALTER TABLE `events` ADD `test` integer DEFAULT false NOT NULL;--> statement-breakpoint
+ALTER TABLE `webhooks` ADD `filter` text;

@@ -1,2 +1,0 @@
-ALTER TABLE `events` ADD `system` text DEFAULT '' NOT NULL;--> statement-breakpoint
-ALTER TABLE `events` ADD `test` integer DEFAULT false NOT NULL;
