@@ -237,7 +237,7 @@ async function attemptClaimed(env: AppEnv, cfg: Config, claimed: ClaimedDelivery
     };
   }
 
-  const verdict = checkTargetUrl(webhook.url, { allowLoopback: cfg.allowLoopback });
+  const verdict = checkTargetUrl(webhook.url, cfg.guard);
   let attempt: AttemptResult;
   let requestHeaders: Record<string, string> = {};
   if (!verdict.ok) {

@@ -36,7 +36,7 @@ export function toView(row: WebhookRow): WebhookView {
 }
 
 function checkUrl(env: AppEnv, url: string): string {
-  const verdict = checkTargetUrl(url, { allowLoopback: config(env).allowLoopback });
+  const verdict = checkTargetUrl(url, config(env).guard);
   if (!verdict.ok) {
     throw new ApiError("url_not_allowed", `The webhook URL ${verdict.reason}.`, [{ path: "url", message: verdict.reason }]);
   }
