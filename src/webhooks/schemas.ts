@@ -1,6 +1,7 @@
 /** Request and response schemas of the webhooks API (also the OpenAPI document's). */
 import { z } from "@hono/zod-openapi";
 import { webhookFormats } from "../delivery/formats";
+import { headerNameProblem, headerValueProblem } from "../security/custom-headers";
 
 export const NAMESPACE_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
@@ -23,8 +24,14 @@ const events = z
   .max(100)
   .openapi({ example: ["build.*", "deploy.finished"] });
 const headers = z
-  .record(z.string().regex(/^[A-Za-z0-9-]{1,64}$/, "not a valid header name"), z.string().max(1024))
+  .record(z.string(), z.string().max(1024))
   .refine((h) => Object.keys(h).length <= 20, "at most 20 custom headers")
+  .superRefine((h, ctx) => {
+    for (const [k, v] of Object.entries(h)) {
+      const problem = headerNameProblem(k) ?? headerValueProblem(v);
+      if (problem) ctx.addIssue({ code: "custom", path: [k], message: problem });
+    }
+  })
   .openapi({ description: "Extra request headers, e.g. a shared token a firewall checks. Values are never shown back." });
 
 export const WebhookCreate = z
