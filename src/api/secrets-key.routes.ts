@@ -5,7 +5,7 @@ import { authorize } from "./auth";
 import type { AppContext } from "./context";
 import { errorResponses, JSON_BODY_ERRORS, jsonBody, jsonResponse } from "./openapi-helpers";
 
-const ResealRequest = z.object({ after: z.string().max(64).optional().openapi({ description: "`next` of the previous answer." }) }).openapi("ResealRequest");
+const ResealRequest = z.strictObject({ after: z.string().max(64).optional().openapi({ description: "`next` of the previous answer." }) }).openapi("ResealRequest");
 const ResealResult = z
   .object({
     checked: z.number().int(),

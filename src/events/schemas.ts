@@ -3,7 +3,7 @@ import { z } from "@hono/zod-openapi";
 export const EVENT_BODY_LIMIT = 256 * 1024;
 
 export const EventPublish = z
-  .object({
+  .strictObject({
     type: z.string().min(1).max(100).openapi({ example: "build.finished" }),
     data: z.unknown().optional().openapi({ description: "The payload; validated against the type's schema; unknown fields pass through." }),
     id: z

@@ -35,7 +35,7 @@ const headers = z
   .openapi({ description: "Extra request headers, e.g. a shared token a firewall checks. Values are never shown back." });
 
 export const WebhookCreate = z
-  .object({
+  .strictObject({
     name,
     url,
     events,
@@ -56,7 +56,7 @@ export const WebhookCreate = z
   .openapi("WebhookCreate");
 
 export const WebhookUpdate = z
-  .object({
+  .strictObject({
     name: name.optional(),
     url: url.optional(),
     events: events.optional(),
@@ -102,7 +102,7 @@ export const MAX_GRACE_SECONDS = 2_592_000;
 export const DEFAULT_GRACE_SECONDS = 86_400;
 
 export const RotateSecret = z
-  .object({
+  .strictObject({
     secret: z
       .string()
       .optional()
@@ -126,7 +126,7 @@ export const RotatedWebhook = WebhookWithSecret.extend({
 }).openapi("RotatedWebhook");
 
 export const RecoverRequest = z
-  .object({
+  .strictObject({
     since: z.iso
       .datetime({ offset: true })
       .openapi({ description: "RFC 3339 time: failed deliveries created at or after it are re-sent.", example: "2026-01-01T00:00:00Z" }),
