@@ -23,6 +23,7 @@ import { usage } from "../usage";
 import { applyAutoDisable, reportExhaustion } from "../webhooks/auto-disable";
 import { buildRequest, type WebhookFormat } from "./formats";
 import { postOnce, type AttemptResult } from "./http-attempt";
+import { redactSignatures } from "./redact";
 import { continueRecovery } from "./recover";
 import { nextRetry } from "./retry-policy";
 
@@ -260,7 +261,7 @@ async function attemptClaimed(env: AppEnv, cfg: Config, claimed: ClaimedDelivery
     );
     // Custom headers never override ours; their values stay out of the log.
     const sent = { ...custom, ...request.headers };
-    requestHeaders = { ...request.headers };
+    requestHeaders = redactSignatures(request.headers);
     for (const k of Object.keys(custom)) if (!(k.toLowerCase() in request.headers)) requestHeaders[k] = "[redacted]";
     usage.deliveryAttempts++;
     attempt = await postOnce(webhook.url, sent, request.body, cfg.deliveryTimeoutMs);
