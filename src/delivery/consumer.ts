@@ -18,7 +18,7 @@ import { d1 } from "../db/client";
 import { ATTEMPT_SLOTS, type DeliveryStatus } from "../db/schema";
 import type { AppEnv, DeliveryMessage } from "../env";
 import { checkTargetUrl } from "../security/ssrf-guard";
-import { unseal } from "../security/secret-box";
+import { currentSecretOf, previousSecretOf, unseal } from "../security/secret-box";
 import { usage } from "../usage";
 import { applyAutoDisable, reportExhaustion } from "../webhooks/auto-disable";
 import { buildRequest, type WebhookFormat } from "./formats";
@@ -245,10 +245,10 @@ async function attemptClaimed(env: AppEnv, cfg: Config, claimed: ClaimedDelivery
     attempt = { startedAt: now, durationMs: 0, errorClass: "url_not_allowed", errorMessage: `The webhook URL ${verdict.reason}.` };
   } else {
     const secrets = {
-      current: webhook.secret_sealed ? await unseal(env, webhook.secret_sealed) : null,
+      current: webhook.secret_sealed ? await unseal(env, webhook.secret_sealed, currentSecretOf(webhook.id)) : null,
       previous:
         webhook.previous_secret_sealed && (webhook.previous_secret_expires_at ?? 0) > now
-          ? await unseal(env, webhook.previous_secret_sealed)
+          ? await unseal(env, webhook.previous_secret_sealed, previousSecretOf(webhook.id))
           : null,
     };
     const custom = JSON.parse(webhook.headers || "{}") as Record<string, string>;

@@ -9,7 +9,7 @@ import { ApiError, type ErrorDetail } from "../errors";
 import { normalizePatterns } from "../events/subscription";
 import { randomId } from "../ids";
 import { checkTargetUrl } from "../security/ssrf-guard";
-import { seal, unseal } from "../security/secret-box";
+import { currentSecretOf, seal, unseal } from "../security/secret-box";
 import { generateSecret, secretHint, secretProblem } from "./secrets";
 import type { WebhookCreateInput, WebhookUpdateInput, WebhookView } from "./schemas";
 
@@ -75,8 +75,9 @@ export async function createWebhook(env: AppEnv, namespace: string, input: Webho
   const secret = input.secret === undefined ? generateSecret() : input.secret;
   checkSecret(input.format, secret);
   const now = Date.now();
+  const id = randomId("wh");
   const row: WebhookRow = {
-    id: randomId("wh"),
+    id,
     namespace,
     name: input.name,
     url,
@@ -85,7 +86,7 @@ export async function createWebhook(env: AppEnv, namespace: string, input: Webho
     format: input.format,
     active: input.active,
     headers: input.headers ?? {},
-    secretSealed: secret === null ? null : await seal(env.SECRETS_KEY, secret),
+    secretSealed: secret === null ? null : await seal(env.SECRETS_KEY, secret, currentSecretOf(id)),
     secretHint: secret === null ? null : secretHint(secret),
     previousSecretSealed: null,
     previousSecretExpiresAt: null,
@@ -137,11 +138,11 @@ export async function updateWebhook(env: AppEnv, namespace: string, id: string, 
   const format = input.format ?? row.format;
   if (input.secret !== undefined) {
     checkSecret(format, input.secret);
-    patch.secretSealed = input.secret === null ? null : await seal(env.SECRETS_KEY, input.secret);
+    patch.secretSealed = input.secret === null ? null : await seal(env.SECRETS_KEY, input.secret, currentSecretOf(row.id));
     patch.secretHint = input.secret === null ? null : secretHint(input.secret);
   } else if (input.format !== undefined && input.format !== row.format) {
     // The stored secret must still suit the new format.
-    checkSecret(format, row.secretSealed === null ? null : await unseal(env, row.secretSealed));
+    checkSecret(format, row.secretSealed === null ? null : await unseal(env, row.secretSealed, currentSecretOf(row.id)));
   }
   if (input.active !== undefined) {
     patch.active = input.active;
