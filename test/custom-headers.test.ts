@@ -4,6 +4,7 @@
  * and framing headers, names that are not HTTP tokens and values with CR, LF
  * or NUL are refused with 422 at create and PATCH.
  */
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api, createWebhook, onlyDeliveryOf, received, receiverUrl, settledDelivery, uniqueKey } from "./support/api";
 
@@ -70,5 +71,19 @@ describe("custom headers (issue 15)", () => {
     expect(req.headers["x-shared-token"]).toBe("t0k3n");
     expect(req.headers["webhook-id"]).not.toContain(",");
     expect(req.headers["content-type"]).toBe("application/json");
+  });
+
+  it("a row stored before the check (forged names, CR/LF values) sends only the allowed custom headers", async () => {
+    const key = uniqueKey();
+    const hook = await createWebhook(ns, { url: receiverUrl(`/ok/${key}`), events: ["build.started"] });
+    const legacy = { "Webhook-Signature": "v1,forged", "Content-Type": "text/plain", "X-Bad": "a\r\nX-Injected: 1", "X-Fine": "kept" };
+    await env.DB.prepare("UPDATE webhooks SET headers = ? WHERE id = ?").bind(JSON.stringify(legacy), hook.id).run();
+    const ping = await api("POST", `/v1/namespaces/${ns}/webhooks/${hook.id}/ping`);
+    expect((await settledDelivery(ns, ping.body.delivery_id)).status).toBe("succeeded");
+    const [req] = await received(key);
+    expect(req.headers["webhook-signature"]).not.toContain("forged");
+    expect(req.headers["content-type"]).toBe("application/json");
+    expect(req.headers["x-injected"]).toBeUndefined();
+    expect(req.headers["x-fine"]).toBe("kept");
   });
 });

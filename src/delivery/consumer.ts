@@ -17,6 +17,7 @@ import { config, type Config } from "../config";
 import { d1 } from "../db/client";
 import { ATTEMPT_SLOTS, type DeliveryStatus } from "../db/schema";
 import type { AppEnv, DeliveryMessage } from "../env";
+import { sendableCustomHeaders } from "../security/custom-headers";
 import { checkTargetUrl } from "../security/ssrf-guard";
 import { currentSecretOf, previousSecretOf, unseal } from "../security/secret-box";
 import { usage } from "../usage";
@@ -251,7 +252,7 @@ async function attemptClaimed(env: AppEnv, cfg: Config, claimed: ClaimedDelivery
           ? await unseal(env, webhook.previous_secret_sealed, previousSecretOf(webhook.id))
           : null,
     };
-    const custom = JSON.parse(webhook.headers || "{}") as Record<string, string>;
+    const custom = sendableCustomHeaders(JSON.parse(webhook.headers || "{}") as Record<string, string>);
     const request = await buildRequest(
       webhook.format,
       { id: event.id, type: event.type, data: event.data, createdAt: event.created_at },

@@ -39,3 +39,11 @@ export function headerNameProblem(name: string): string | null {
 export function headerValueProblem(value: string): string | null {
   return /[\r\n\0]/.test(value) ? "must not contain CR, LF or NUL" : null;
 }
+
+/**
+ * The custom headers that may be sent: rows stored before these checks may
+ * hold forged or broken ones, which are left out (never sent next to ours).
+ */
+export function sendableCustomHeaders(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([k, v]) => headerNameProblem(k) === null && headerValueProblem(v) === null));
+}
