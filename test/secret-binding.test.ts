@@ -8,7 +8,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { fromBase64, toBase64 } from "../src/signing/encoding";
-import { api, createWebhook, received, receiverUrl, settledDelivery, uniqueKey } from "./support/api";
+import { api, createWebhook, received, receiverUrl, uniqueKey, waitFor } from "./support/api";
 
 const ns = "secret-binding";
 
@@ -29,11 +29,19 @@ async function legacySeal(plaintext: string): Promise<string> {
 const sealedOf = async (id: string) =>
   (await env.DB.prepare("SELECT secret_sealed FROM webhooks WHERE id = ?").bind(id).first<{ secret_sealed: string }>())!.secret_sealed;
 
+/** Pings and returns the delivery once its first attempt is on record (a failing one then retries on the schedule). */
 async function ping(hookId: string) {
   const res = await api("POST", `/v1/namespaces/${ns}/webhooks/${hookId}/ping`);
   expect(res.status).toBe(202);
-  return settledDelivery(ns, res.body.delivery_id);
+  return (
+    await waitFor(
+      () => api("GET", `/v1/namespaces/${ns}/deliveries/${res.body.delivery_id}`),
+      (r) => r.status === 200 && r.body.attempts.length >= 1,
+    )
+  ).body;
 }
+
+const firstOk = (d: { attempts: { response_status: number | null }[] }) => d.attempts[0].response_status === 200;
 
 describe("sealed secrets bound to their row (issue 15)", () => {
   it("a sealed secret copied into another webhook does not sign there", async () => {
@@ -47,7 +55,7 @@ describe("sealed secrets bound to their row (issue 15)", () => {
     // Before the binding, B signed with A's secret.
     for (const req of sent) expect(req.headers["x-djinn-ci-signature"]).not.toBe(`sha256=${await hmacHex(secretA, req.body)}`);
     expect(sent).toHaveLength(0);
-    expect(detail.status).toBe("failed");
+    expect(firstOk(detail)).toBe(false);
     expect(detail.attempts[0].error).toMatchObject({ class: "internal" });
   });
 
@@ -59,7 +67,7 @@ describe("sealed secrets bound to their row (issue 15)", () => {
       .bind(Date.now() + 3_600_000, hook.id)
       .run();
     const detail = await ping(hook.id);
-    expect(detail.status).toBe("failed");
+    expect(firstOk(detail)).toBe(false);
     expect(await received(key)).toHaveLength(0);
   });
 
@@ -68,7 +76,8 @@ describe("sealed secrets bound to their row (issue 15)", () => {
     const key = uniqueKey();
     const hook = await createWebhook(ns, { format: "djinn", secret: "placeholder-secret-0123456789", url: receiverUrl(`/ok/${key}`), events: ["build.started"] });
     await env.DB.prepare("UPDATE webhooks SET secret_sealed = ? WHERE id = ?").bind(await legacySeal(secret), hook.id).run();
-    expect((await ping(hook.id)).status).toBe("failed");
+    const before = await ping(hook.id);
+    expect(firstOk(before)).toBe(false);
     expect(await received(key)).toHaveLength(0);
 
     let after: string | undefined;
@@ -82,8 +91,10 @@ describe("sealed secrets bound to their row (issue 15)", () => {
     expect(resealed).toBeGreaterThanOrEqual(1);
     expect(await sealedOf(hook.id)).toMatch(/^v2\./);
 
-    expect((await ping(hook.id)).status).toBe("succeeded");
-    const [req] = await received(key);
-    expect(req.headers["x-djinn-ci-signature"]).toBe(`sha256=${await hmacHex(secret, req.body)}`);
+    expect(firstOk(await ping(hook.id))).toBe(true);
+    // Every request that reached the receiver (the fresh ping, perhaps a retry of the first) verifies.
+    const sent = await received(key);
+    expect(sent.length).toBeGreaterThanOrEqual(1);
+    for (const req of sent) expect(req.headers["x-djinn-ci-signature"]).toBe(`sha256=${await hmacHex(secret, req.body)}`);
   });
 });
