@@ -1,4 +1,5 @@
 import type { AppEnv } from "./env";
+import type { GuardOptions } from "./security/ssrf-guard";
 
 export type Config = {
   retrySchedule: number[];
@@ -7,6 +8,8 @@ export type Config = {
   autoDisableMs: number;
   allowLoopback: boolean;
   development: boolean;
+  /** What the SSRF guard is told, at create/update and before every send. */
+  guard: GuardOptions;
 };
 
 /** Cloudflare Queues accept delays up to 12 h; longer waits are clamped. */
@@ -37,9 +40,11 @@ export function config(env: AppEnv): Config {
     deliveryTimeoutMs: positiveNumber(env.DELIVERY_TIMEOUT_MS, 15_000),
     retentionDays: positiveNumber(env.RETENTION_DAYS, 30),
     autoDisableMs: positiveNumber(env.AUTO_DISABLE_DAYS, 5) * 86_400_000,
-    // Loopback targets are a local-development convenience only.
-    allowLoopback: env.ALLOW_LOOPBACK_TARGETS === "true",
+    // Loopback targets are a local-development convenience only: the flag is
+    // ignored elsewhere (and the deployment check refuses to run with it).
+    allowLoopback: development && env.ALLOW_LOOPBACK_TARGETS === "true",
     development,
+    guard: { allowLoopback: development && env.ALLOW_LOOPBACK_TARGETS === "true", development },
   };
   cache.set(env, made);
   return made;

@@ -63,10 +63,13 @@ export function errorBody(err: ApiError, requestId: string) {
   };
 }
 
-/** Turns zod issues into `details`, paths joined with dots. */
-export function zodDetails(issues: readonly { path: PropertyKey[]; message: string }[], prefix = ""): ErrorDetail[] {
-  return issues.map((i) => ({
-    path: [prefix, ...i.path.map(String)].filter((p) => p !== "").join("."),
-    message: i.message,
-  }));
+/**
+ * Turns zod issues into `details`, paths joined with dots. An unknown field
+ * (strict bodies) gets one detail per key, at the key's own path.
+ */
+export function zodDetails(issues: readonly { path: PropertyKey[]; message: string; keys?: string[] }[], prefix = ""): ErrorDetail[] {
+  const join = (path: PropertyKey[]) => [prefix, ...path.map(String)].filter((p) => p !== "").join(".");
+  return issues.flatMap((i) =>
+    i.keys?.length ? i.keys.map((k) => ({ path: join([...i.path, k]), message: `unknown field "${k}"` })) : [{ path: join(i.path), message: i.message }],
+  );
 }

@@ -5,6 +5,7 @@
  */
 import { mountAdminRoutes } from "./api/admin.routes";
 import { buildApp } from "./api/app";
+import { checkDeployment } from "./api/deployment-check";
 import { mountDeliveryRoutes } from "./api/deliveries.routes";
 import { mountEventRoutes } from "./api/events.routes";
 import { mountHealthRoutes } from "./api/health.routes";
@@ -41,11 +42,14 @@ export default {
   async queue(batch, env) {
     usage.workerInvocations++;
     usage.queueMessagesReceived += batch.messages.length;
+    // Misconfigured: throw before touching anything, so no message is acked and the queue retries them.
+    checkDeployment(env);
     if (batch.queue.endsWith("-dlq")) await handleDeadLetters(batch, env);
     else await handleDeliveryBatch(batch, env);
   },
   async scheduled(controller, env, ctx) {
     usage.workerInvocations++;
+    checkDeployment(env);
     // The trigger's own time is "now" for the housekeeping (in production the
     // minute the cron fired); the soak fires it with a later time to stand in
     // for the minutes a recovery would otherwise wait.

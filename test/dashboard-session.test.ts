@@ -2,7 +2,11 @@
  * The dashboard's session cookie and form protection, inside workerd (these
  * run even where Chromium is missing; the browser test covers the pages).
  */
+import { createExecutionContext } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import type { AppEnv } from "../src/env";
+import worker from "../src/index";
 import { openSession, sealSession, sessionCookieName, sessionCookieOptions } from "../src/security/session-cookie";
 import { api } from "./support/api";
 import { ORIGIN, rawPage as page, signedIn } from "./support/dashboard";
@@ -108,5 +112,54 @@ describe("dashboard forms", () => {
     expect(html).toMatch(/id="events-error"/);
     expect(html).toContain('value="has spaces"');
     expect(html).toContain('value="https://hooks.example.com/x"');
+  });
+});
+
+describe("dashboard hardening (issue 15)", () => {
+  it("pages forbid framing (frame-ancestors 'none', X-Frame-Options DENY) and keep their CSP", async () => {
+    for (const path of ["/sign-in", "/assets/app.css"]) {
+      const res = await page(path);
+      expect(res.headers.get("x-frame-options"), path).toBe("DENY");
+      const csp = res.headers.get("content-security-policy") ?? "";
+      for (const d of ["frame-ancestors 'none'", "default-src 'self'", "img-src 'self' data:", "form-action 'self'", "base-uri 'none'", "object-src 'none'"]) {
+        expect(csp, path).toContain(d);
+      }
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(res.headers.get("referrer-policy")).toBe("same-origin");
+    }
+    const signedInPage = await signedIn(`dashh${Date.now().toString(36)}`);
+    expect((await page("/webhooks", {}, signedInPage.cookie)).headers.get("x-frame-options")).toBe("DENY");
+  });
+
+  it("sends HSTS outside local development only", async () => {
+    expect((await page("/sign-in")).headers.get("strict-transport-security")).toBeNull();
+    const deployed = { ...(env as unknown as AppEnv), ENVIRONMENT: "production", ADMIN_TOKEN: "d".repeat(40), SECRETS_KEY: btoa("q".repeat(32)), ALLOW_LOOPBACK_TARGETS: "false" };
+    const res = await worker.fetch(new Request("https://dispatcher.test/sign-in"), deployed as AppEnv, createExecutionContext());
+    expect(res.status).toBe(200);
+    expect(res.headers.get("strict-transport-security")).toMatch(/max-age=\d{7,}/);
+  });
+
+  it("sign-out ends the session on the server: a copied cookie stops working", async () => {
+    const ns = `dasho${Date.now().toString(36)}`;
+    const { cookie, csrf } = await signedIn(ns);
+    const copied = cookie;
+    expect((await page("/webhooks", {}, copied)).status).toBe(200);
+    const out = await page("/sign-out", { method: "POST", headers: { origin: ORIGIN }, body: new URLSearchParams({ _csrf: csrf }) }, cookie);
+    expect(out.status).toBe(303);
+    const replay = await page("/webhooks", {}, copied);
+    expect(replay.status).toBe(303);
+    expect(replay.headers.get("location")).toBe("/sign-in");
+    // A form posted with the copied cookie is refused as well.
+    const post = await page("/webhooks", { method: "POST", headers: { origin: ORIGIN }, body: new URLSearchParams({ _csrf: csrf, name: "x" }) }, copied);
+    expect(post.status).toBe(303);
+    expect((await api("GET", `/v1/namespaces/${ns}/webhooks`)).body.data).toHaveLength(0);
+  });
+
+  it("refuses a form POST from another site (Hono's csrf: Origin, then Sec-Fetch-Site)", async () => {
+    const { cookie, csrf } = await signedIn(`dashc${Date.now().toString(36)}`);
+    const body = () => new URLSearchParams({ _csrf: csrf, name: "hook", url: "https://hooks.example.com/x", events: "*" });
+    expect((await page("/webhooks", { method: "POST", headers: { "sec-fetch-site": "cross-site" }, body: body() }, cookie)).status).toBe(403);
+    expect((await page("/webhooks", { method: "POST", headers: { origin: "null" }, body: body() }, cookie)).status).toBe(403);
+    expect((await page("/webhooks", { method: "POST", headers: { "sec-fetch-site": "same-origin" }, body: body() }, cookie)).status).toBe(201);
   });
 });

@@ -87,4 +87,16 @@ describe("input limits", () => {
       }
     }
   });
+
+  it("deep JSON (issue 15): event data nesting past 64 levels is 422 naming the limit, never a 500", async () => {
+    const nested = (levels: number) => `${"[".repeat(levels - 1)}{}${"]".repeat(levels - 1)}`;
+    const publish = (levels: number) => api("POST", `/v1/namespaces/${ns}/events`, `{"type":"build.started","data":{"deep":${nested(levels - 1)}}}`);
+    // ~120,000 levels fit in 256 KiB.
+    const deep = await publish(120_000);
+    expect(deep.status).toBe(422);
+    expectCleanError(deep.body, "validation_failed");
+    expect(deep.body.error.details).toContainEqual({ path: "data", message: expect.stringContaining("64") });
+    expect((await publish(65)).status).toBe(422);
+    expect((await publish(64)).status).toBe(202);
+  });
 });

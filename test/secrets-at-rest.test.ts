@@ -6,7 +6,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { resealSecrets } from "../src/security/reseal";
-import { seal, unseal } from "../src/security/secret-box";
+import { currentSecretOf, previousSecretOf, seal, unseal } from "../src/security/secret-box";
 import { api, type ApiAnswer, createWebhook, received, receiverUrl, settledDelivery, uniqueKey, waitFor } from "./support/api";
 import { fixture } from "./support/fixtures";
 
@@ -92,7 +92,7 @@ describe("secrets at rest", () => {
     // The cycle really wrote: attempts and sealed secrets are there to be searched.
     expect(dump.attempts.length).toBeGreaterThanOrEqual(4);
     const rows = JSON.stringify(dump);
-    expect(rows).toContain("v1.");
+    expect(rows).toContain("v2."); // row-bound seals (issue 15)
 
     const answers = JSON.stringify(seen.map((r) => ({ body: r.body, headers: [...r.headers] })));
     for (const f of forbidden) {
@@ -111,20 +111,24 @@ describe("SECRETS_KEY rotation", () => {
   const keyB = btoa("B".repeat(32));
 
   it("unseals with SECRETS_KEY_PREVIOUS after the key changed, and only then", async () => {
-    const sealed = await seal(keyA, "whsec_dGhlLXNlY3JldA==");
-    expect(await unseal({ SECRETS_KEY: keyA }, sealed)).toBe("whsec_dGhlLXNlY3JldA==");
-    await expect(unseal({ SECRETS_KEY: keyB }, sealed)).rejects.toThrow();
-    expect(await unseal({ SECRETS_KEY: keyB, SECRETS_KEY_PREVIOUS: keyA }, sealed)).toBe("whsec_dGhlLXNlY3JldA==");
+    const at = currentSecretOf("wh_a");
+    const sealed = await seal(keyA, "whsec_dGhlLXNlY3JldA==", at);
+    expect(await unseal({ SECRETS_KEY: keyA }, sealed, at)).toBe("whsec_dGhlLXNlY3JldA==");
+    await expect(unseal({ SECRETS_KEY: keyB }, sealed, at)).rejects.toThrow();
+    expect(await unseal({ SECRETS_KEY: keyB, SECRETS_KEY_PREVIOUS: keyA }, sealed, at)).toBe("whsec_dGhlLXNlY3JldA==");
     // New seals use the current key: they open without the previous one.
-    const fresh = await seal(keyB, "x".repeat(20));
-    expect(await unseal({ SECRETS_KEY: keyB }, fresh)).toBe("x".repeat(20));
+    const fresh = await seal(keyB, "x".repeat(20), at);
+    expect(await unseal({ SECRETS_KEY: keyB }, fresh, at)).toBe("x".repeat(20));
+    // Bound to their place (issue 15): another webhook or column does not open them.
+    await expect(unseal({ SECRETS_KEY: keyB }, fresh, currentSecretOf("wh_b"))).rejects.toThrow();
+    await expect(unseal({ SECRETS_KEY: keyB }, fresh, previousSecretOf("wh_a"))).rejects.toThrow();
   });
 
   it("the test Worker's own sealed secrets open with its key", async () => {
     const hook = await createWebhook(ns);
     const row = await env.DB.prepare("SELECT secret_sealed FROM webhooks WHERE id = ?").bind(hook.id).first<{ secret_sealed: string }>();
     expect(row?.secret_sealed).not.toContain(hook.secret);
-    expect(await unseal(env, row!.secret_sealed)).toBe(hook.secret);
+    expect(await unseal(env, row!.secret_sealed, currentSecretOf(hook.id))).toBe(hook.secret);
   });
 
   it("re-sealing moves every stored secret to the new key, page by page, and deliveries still verify", async () => {
@@ -137,7 +141,10 @@ describe("SECRETS_KEY rotation", () => {
       (await env.DB.prepare("SELECT id, secret_sealed, previous_secret_sealed FROM webhooks").all<{ id: string; secret_sealed: string | null; previous_secret_sealed: string | null }>()).results;
     const before = await sealedNow();
     const plain = new Map<string, string>();
-    for (const r of before) for (const v of [r.secret_sealed, r.previous_secret_sealed]) if (v) plain.set(v, await unseal(env, v));
+    for (const r of before) {
+      if (r.secret_sealed) plain.set(r.secret_sealed, await unseal(env, r.secret_sealed, currentSecretOf(r.id)));
+      if (r.previous_secret_sealed) plain.set(r.previous_secret_sealed, await unseal(env, r.previous_secret_sealed, previousSecretOf(r.id)));
+    }
 
     let resealed = 0;
     let after: string | undefined;
@@ -150,9 +157,10 @@ describe("SECRETS_KEY rotation", () => {
     const afterRows = await sealedNow();
     for (const [i, r] of afterRows.entries()) {
       const old = before.find((b) => b.id === r.id)!;
-      for (const [was, now] of [[old.secret_sealed, r.secret_sealed], [old.previous_secret_sealed, r.previous_secret_sealed]]) {
+      const pairs = [[old.secret_sealed, r.secret_sealed, currentSecretOf(r.id)], [old.previous_secret_sealed, r.previous_secret_sealed, previousSecretOf(r.id)]] as const;
+      for (const [was, now, place] of pairs) {
         if (was === null) expect(now, `row ${i}`).toBeNull();
-        else expect(await unseal({ SECRETS_KEY: newKey }, now!)).toBe(plain.get(was));
+        else expect(await unseal({ SECRETS_KEY: newKey }, now!, place)).toBe(plain.get(was));
       }
     }
     // A second pass finds nothing left to do; then move back so the Worker (old key) can read them again.

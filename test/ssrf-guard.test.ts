@@ -151,7 +151,10 @@ const PUBLIC = [
   "http://223.255.255.255/",
   "https://localhost.example.com/",
   "https://local.example.com/",
-  "https://xn--bcher-kva.example/",
+  "https://xn--bcher-kva.de/",
+  "https://hooks.example.com:1024/",
+  "https://hooks.example.com:65535/",
+  "http://hooks.example.com:80/",
 ];
 
 const cases = [
@@ -159,6 +162,50 @@ const cases = [
   ...REFUSED.map((url) => ({ url, kind: "refused" as const })),
   ...PUBLIC.map((url) => ({ url, kind: "public" as const })),
 ];
+
+/**
+ * Issue 15: names that are not names. Empty labels (`..`) are refused and the
+ * host judged again; reserved and cluster-internal suffixes, single labels and,
+ * outside development, ports below 1024 other than 80 and 443 are refused.
+ */
+const NOT_NAMES = [
+  "http://169.254.169.254../",
+  "http://10.0.0.1../",
+  "http://metadata.google.internal../",
+  "http://127.0.0.1../",
+  "http://example..com/",
+  "http://.example.com/",
+  "http://api.default.svc/",
+  "http://api.default.svc.cluster.local/",
+  "http://kube.cluster.local./",
+  "http://hooks.test/",
+  "http://hooks.invalid/",
+  "http://hooks.example/",
+  "http://1.0.0.127.in-addr.arpa/",
+  "http://hidden.onion/",
+  "http://name.alt/",
+  "http://nas.home.arpa/",
+  "http://receiver/",
+  "http://receiver./",
+  "https://hooks.example.com:22/",
+  "http://hooks.example.com:25/",
+  "https://hooks.example.com:1023/",
+  "http://8.8.8.8:111/",
+];
+
+describe("SSRF guard: names that are not names (issue 15)", () => {
+  it.each(NOT_NAMES)("refuses %s", (url) => {
+    for (const allowLoopback of [false, true]) {
+      const verdict = checkTargetUrl(url, { allowLoopback });
+      expect(verdict.ok, `allowLoopback ${allowLoopback}`).toBe(false);
+    }
+  });
+
+  it("allows any port in local development only", () => {
+    expect(checkTargetUrl("http://hooks.example.com:22/", { allowLoopback: true, development: true }).ok).toBe(true);
+    expect(checkTargetUrl("http://hooks.example.com:22/", { allowLoopback: false }).ok).toBe(false);
+  });
+});
 
 describe("SSRF guard table", () => {
   for (const allowLoopback of [false, true]) {

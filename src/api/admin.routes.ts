@@ -6,7 +6,7 @@ import type { AppContext } from "./context";
 import { errorResponses, JSON_BODY_ERRORS, jsonBody, jsonResponse } from "./openapi-helpers";
 
 const PruneRequest = z
-  .object({ now: z.number().int().positive().optional().openapi({ description: "Run as if it were this time (ms since epoch); default now." }) })
+  .strictObject({ now: z.number().int().positive().optional().openapi({ description: "Run as if it were this time (ms since epoch); default now." }) })
   .openapi("RetentionPruneRequest");
 const PruneResult = z.object({ events: z.number(), deliveries: z.number(), attempts: z.number() }).openapi("RetentionPruneResult");
 

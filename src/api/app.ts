@@ -6,6 +6,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import { isTransientD1Error } from "../db/transient";
 import { ApiError, errorBody, zodDetails } from "../errors";
+import { loggableError } from "../security/log-safe";
 import type { AppContext } from "./context";
 import { requireAuth } from "./auth";
 import { limitRequestBodies } from "./body-limit";
@@ -35,11 +36,11 @@ export function renderError(err: unknown, requestId: string): { status: number; 
   } else if (err instanceof HTTPException && err.status < 500) {
     apiError = new ApiError("bad_request", err.message || "Bad request.");
   } else if (isTransientD1Error(err)) {
-    console.warn("transient database error", { requestId, error: err instanceof Error ? err.message : String(err) });
+    console.warn("transient database error", { requestId, code: "unavailable", ...loggableError(err) });
     apiError = new ApiError("unavailable", "The service is briefly unavailable. Retry in a few seconds.");
   } else {
-    // The detail goes to the log, never to the client.
-    console.error("unhandled error", { requestId, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+    // The detail goes to the log, never to the client; and never a query's parameters (log-safe.ts).
+    console.error("unhandled error", { requestId, code: "internal_error", ...loggableError(err) });
     apiError = new ApiError("internal_error", "Something went wrong on our side. Quote the request id if you report it.");
   }
   return { status: apiError.status, body: errorBody(apiError, requestId) };

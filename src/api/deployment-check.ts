@@ -1,17 +1,26 @@
 /**
- * Refuses to serve (500 `misconfigured`, nothing more said) when a deployed
- * Worker lacks its secrets or still carries the local development values.
+ * Refuses to work (500 `misconfigured`, nothing more said) when a deployed
+ * Worker lacks its secrets, still carries the local development values, allows
+ * loopback targets, or has an ADMIN_TOKEN too short to resist guessing.
+ * Called first by every handler: fetch, queue and scheduled (src/index.ts).
  */
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 
 const DEV_ADMIN_TOKEN = "dev-admin-token";
 const DEV_SECRETS_KEY = "ZGV2LW9ubHktc2VjcmV0cy1rZXktZG8tbm90LXVzZSE=";
+/** 32 characters: e.g. `openssl rand -base64 24` gives that many. */
+export const MIN_ADMIN_TOKEN_LENGTH = 32;
 
 export function checkDeployment(env: AppEnv): void {
   if (!env.ADMIN_TOKEN || !env.SECRETS_KEY) throw new ApiError("misconfigured", "The service is not configured.");
   if (env.ENVIRONMENT === "development") return;
-  if (env.ADMIN_TOKEN === DEV_ADMIN_TOKEN || env.SECRETS_KEY === DEV_SECRETS_KEY || env.ALLOW_LOOPBACK_TARGETS === "true") {
+  if (
+    env.ADMIN_TOKEN === DEV_ADMIN_TOKEN ||
+    env.ADMIN_TOKEN.length < MIN_ADMIN_TOKEN_LENGTH ||
+    env.SECRETS_KEY === DEV_SECRETS_KEY ||
+    env.ALLOW_LOOPBACK_TARGETS === "true"
+  ) {
     throw new ApiError("misconfigured", "The service is not configured.");
   }
 }

@@ -5,11 +5,12 @@ import { authorize } from "./auth";
 import type { AppContext } from "./context";
 import { errorResponses, JSON_BODY_ERRORS, jsonBody, jsonResponse } from "./openapi-helpers";
 
-const ResealRequest = z.object({ after: z.string().max(64).optional().openapi({ description: "`next` of the previous answer." }) }).openapi("ResealRequest");
+const ResealRequest = z.strictObject({ after: z.string().max(64).optional().openapi({ description: "`next` of the previous answer." }) }).openapi("ResealRequest");
 const ResealResult = z
   .object({
     checked: z.number().int(),
     resealed: z.number().int(),
+    unreadable: z.number().int().openapi({ description: "Values that open under neither key in their own row; left as they are." }),
     next: z.string().nullable().openapi({ description: "Send it as `after` to continue; null when every webhook was checked." }),
   })
   .openapi("ResealResult");
@@ -22,8 +23,8 @@ export function mountSecretsKeyRoutes(app: OpenAPIHono<AppContext>) {
       tags: ["Admin"],
       summary: "Re-seal webhook secrets under the current SECRETS_KEY",
       description:
-        "After a SECRETS_KEY rotation (SECRETS_KEY_PREVIOUS set to the old key): re-encrypts up to 100 webhooks' secrets per call " +
-        "under the current key. Repeat with `after: next` until `next` is null, then remove SECRETS_KEY_PREVIOUS. Secrets are never answered.",
+        "After a SECRETS_KEY rotation (SECRETS_KEY_PREVIOUS set to the old key), and once after upgrading to row-bound seals: " +
+        "re-encrypts up to 100 webhooks' secrets per call under the current key, each bound to its webhook and column. Repeat with `after: next` until `next` is null, then remove SECRETS_KEY_PREVIOUS. Secrets are never answered.",
       request: { body: jsonBody(ResealRequest) },
       responses: { 200: jsonResponse(ResealResult, "One page checked."), ...errorResponses(...JSON_BODY_ERRORS, "forbidden", "validation_failed") },
     }),

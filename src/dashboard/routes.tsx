@@ -13,12 +13,14 @@ import { authenticate } from "../api/auth";
 import type { AppContext } from "../api/context";
 import { ApiError } from "../errors";
 import { newCsrfToken, SESSION_TTL_MS } from "../security/session-cookie";
+import { newSessionId } from "../security/session-revocation";
 import { seg, type ApiClient, type ApiErrorBody } from "./api-client";
 import { APP_CSS } from "./assets/app-css";
 import { COPY_JS } from "./assets/copy-js";
 import { DeliveryPage } from "./delivery-page";
 import { filterTextError, filterToText, parseFilterText } from "./filter-field";
-import { apiFor, checkedForm, clearSession, field, fields, guards, readSession, sessionOrAnonymous, writeSession, type Dash, type FormData } from "./session";
+import { apiFor, checkedForm, clearSession, endSession, field, fields, guards, readSession, sessionOrAnonymous, writeSession, type Dash, type FormData } from "./session";
+import { dashboardHeaders } from "./security-headers";
 import { SignInPage } from "./sign-in-page";
 import type { Activity, DeliveryDetail, DeliverySummary, EventType, Health, Page, Webhook, WebhookWithSecret } from "./types";
 import { fieldErrors, type Me } from "./view";
@@ -40,12 +42,12 @@ const notice = (c: Ctx) => NOTICES[c.req.query("notice") ?? ""];
 
 const DELIVERIES_PER_PAGE = 20;
 
-/** Pages must not be cached (they hold per-user data and, once, secrets) nor load anything from elsewhere. */
+/** Every path the dashboard serves (the API under /v1 and /docs have their own headers). */
+const DASHBOARD_PATHS = ["/", "/sign-in", "/sign-out", "/namespace", "/webhooks", "/webhooks/*", "/assets/*"];
+
+/** Pages must not be cached (they hold per-user data and, once, secrets); CSP and the rest: security-headers.ts. */
 function html(c: Ctx, page: JSX.Element, status = 200): Response {
   c.header("cache-control", "no-store");
-  c.header("content-security-policy", "default-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; object-src 'none'");
-  c.header("referrer-policy", "same-origin");
-  c.header("x-content-type-options", "nosniff");
   return c.html(`<!doctype html>${page.toString()}`, status as 200);
 }
 
@@ -131,6 +133,8 @@ async function checkAccess(app: Parameters<typeof guards>[0], c: Ctx, token: str
 
 export function mountDashboard(app: OpenAPIHono<AppContext>): void {
   const { page, action } = guards(app);
+  // Before the routes, so it wraps every dashboard answer.
+  for (const path of DASHBOARD_PATHS) app.use(path, dashboardHeaders);
 
   app.get("/assets/app.css", (c) => {
     c.header("content-type", "text/css; charset=utf-8");
@@ -175,7 +179,7 @@ export function mountDashboard(app: OpenAPIHono<AppContext>): void {
     const refused = await checkAccess(app, c, token, namespace);
     if (refused) return signInPage(c, { namespace, errors: refused, status: 403 });
     // A fresh CSRF token at sign-in: nothing issued before it stays valid.
-    await writeSession(c, { token, namespace, admin, csrf: newCsrfToken(), exp: Date.now() + SESSION_TTL_MS });
+    await writeSession(c, { token, namespace, admin, sid: newSessionId(), csrf: newCsrfToken(), exp: Date.now() + SESSION_TTL_MS });
     return c.redirect("/webhooks", 303);
   });
 
@@ -185,7 +189,7 @@ export function mountDashboard(app: OpenAPIHono<AppContext>): void {
       const form = await checkedForm(c, s);
       if (form instanceof Response) return form;
     }
-    clearSession(c);
+    await endSession(c, s);
     return c.redirect("/sign-in?notice=signed-out", 303);
   });
 

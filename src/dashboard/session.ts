@@ -3,13 +3,19 @@
  *
  * Every page handler is wrapped: `page` loads the session (redirecting to the
  * sign-in page without one), `action` does the same for a form POST and
- * first checks that the request comes from our own pages: the Origin header
- * (or, without one, Sec-Fetch-Site) must be ours, and the form's hidden
- * `_csrf` field must equal the session's CSRF token. SameSite=Strict already
+ * first checks that the request comes from our own pages: Hono's csrf check
+ * (Sec-Fetch-Site same-origin, or an Origin header that is ours), and the
+ * form's hidden `_csrf` field must equal the session's CSRF token, which also
+ * ties the sign-in form to the browser that loaded it. SameSite=Strict already
  * keeps the cookie off cross-site requests; these checks do not rely on it.
+ *
+ * A signed-in session carries a random `sid`; sign-out revokes it on the
+ * server, so a copied cookie stops working too (session-revocation.ts).
  */
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { csrf } from "hono/csrf";
+import { HTTPException } from "hono/http-exception";
 import { config } from "../config";
 import {
   ANONYMOUS_TTL_MS,
@@ -20,6 +26,7 @@ import {
   sessionCookieOptions,
   type Session,
 } from "../security/session-cookie";
+import { isRevoked, revokeSession } from "../security/session-revocation";
 import { timingSafeEqual } from "../security/token-check";
 import type { AppContext } from "../api/context";
 import { apiClient, type ApiClient } from "./api-client";
@@ -37,7 +44,16 @@ function development(c: DashContext): boolean {
 }
 
 export async function readSession(c: DashContext): Promise<Session | null> {
-  return openSession(c.env.SECRETS_KEY, getCookie(c, sessionCookieName(development(c))));
+  const session = await openSession(c.env.SECRETS_KEY, getCookie(c, sessionCookieName(development(c))));
+  if (!session?.token) return session;
+  // Signed in: only with an id that sign-out has not revoked (cookies from before ids existed sign in again).
+  return session.sid && !(await isRevoked(c.env, session.sid)) ? session : null;
+}
+
+/** Sign-out: the session ends on the server as well as in this browser. */
+export async function endSession(c: DashContext, session: Session | null): Promise<void> {
+  if (session?.sid) await revokeSession(c.env, session.sid, session.exp);
+  clearSession(c);
 }
 
 export async function writeSession(c: DashContext, session: Session): Promise<void> {
@@ -72,12 +88,17 @@ export function apiFor(app: FetchingApp, c: DashContext, token: string): ApiClie
   return apiClient(app, new URL(c.req.url).origin, c.env, executionCtx(c), token);
 }
 
-/** Same-origin check for state-changing requests. */
-function sameOrigin(c: DashContext): boolean {
-  const origin = c.req.header("origin");
-  if (origin) return origin === new URL(c.req.url).origin;
-  const site = c.req.header("sec-fetch-site");
-  return site === undefined || site === "same-origin" || site === "none";
+const originCheck = csrf();
+
+/** Hono's csrf middleware, asked only for its verdict: a form POST from another site throws 403. */
+async function sameOrigin(c: DashContext): Promise<boolean> {
+  try {
+    await originCheck(c, async () => {});
+    return true;
+  } catch (err) {
+    if (err instanceof HTTPException && err.status === 403) return false;
+    throw err;
+  }
 }
 
 export async function readForm(c: DashContext): Promise<FormData> {
@@ -106,7 +127,7 @@ function forbidden(c: DashContext): Response {
 
 /** Checks Origin and the CSRF field against the session; answers the form or a 403 page. */
 export async function checkedForm(c: DashContext, session: Session): Promise<FormData | Response> {
-  if (!sameOrigin(c)) return forbidden(c);
+  if (!(await sameOrigin(c))) return forbidden(c);
   const form = await readForm(c);
   if (!(await timingSafeEqual(field(form, "_csrf"), session.csrf))) return forbidden(c);
   return form;

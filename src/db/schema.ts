@@ -148,6 +148,17 @@ export const tokens = sqliteTable(
   (t) => [uniqueIndex("tokens_hash").on(t.tokenHash), index("tokens_namespace").on(t.namespace)],
 );
 
+/**
+ * Dashboard sessions ended by sign-out before their expiry (the session itself
+ * lives in its sealed cookie). Written only at sign-out, read by primary key on
+ * each signed-in dashboard request; rows past `expires_at` are useless and are
+ * deleted by the next sign-out (security/session-revocation.ts).
+ */
+export const revokedSessions = sqliteTable("revoked_sessions", {
+  sid: text("sid").primaryKey(),
+  expiresAt: integer("expires_at").notNull(),
+});
+
 export type WebhookRow = typeof webhooks.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
 export type DeliveryRow = typeof deliveries.$inferSelect;

@@ -17,12 +17,14 @@ import { config, type Config } from "../config";
 import { d1 } from "../db/client";
 import { ATTEMPT_SLOTS, type DeliveryStatus } from "../db/schema";
 import type { AppEnv, DeliveryMessage } from "../env";
+import { sendableCustomHeaders } from "../security/custom-headers";
 import { checkTargetUrl } from "../security/ssrf-guard";
-import { unseal } from "../security/secret-box";
+import { currentSecretOf, previousSecretOf, unseal } from "../security/secret-box";
 import { usage } from "../usage";
 import { applyAutoDisable, reportExhaustion } from "../webhooks/auto-disable";
 import { buildRequest, type WebhookFormat } from "./formats";
 import { postOnce, type AttemptResult } from "./http-attempt";
+import { redactSignatures } from "./redact";
 import { continueRecovery } from "./recover";
 import { nextRetry } from "./retry-policy";
 
@@ -237,20 +239,20 @@ async function attemptClaimed(env: AppEnv, cfg: Config, claimed: ClaimedDelivery
     };
   }
 
-  const verdict = checkTargetUrl(webhook.url, { allowLoopback: cfg.allowLoopback });
+  const verdict = checkTargetUrl(webhook.url, cfg.guard);
   let attempt: AttemptResult;
   let requestHeaders: Record<string, string> = {};
   if (!verdict.ok) {
     attempt = { startedAt: now, durationMs: 0, errorClass: "url_not_allowed", errorMessage: `The webhook URL ${verdict.reason}.` };
   } else {
     const secrets = {
-      current: webhook.secret_sealed ? await unseal(env, webhook.secret_sealed) : null,
+      current: webhook.secret_sealed ? await unseal(env, webhook.secret_sealed, currentSecretOf(webhook.id)) : null,
       previous:
         webhook.previous_secret_sealed && (webhook.previous_secret_expires_at ?? 0) > now
-          ? await unseal(env, webhook.previous_secret_sealed)
+          ? await unseal(env, webhook.previous_secret_sealed, previousSecretOf(webhook.id))
           : null,
     };
-    const custom = JSON.parse(webhook.headers || "{}") as Record<string, string>;
+    const custom = sendableCustomHeaders(JSON.parse(webhook.headers || "{}") as Record<string, string>);
     const request = await buildRequest(
       webhook.format,
       { id: event.id, namespace: claimed.namespace, type: event.type, data: event.data, createdAt: event.created_at, test: event.test === 1 },
@@ -260,7 +262,7 @@ async function attemptClaimed(env: AppEnv, cfg: Config, claimed: ClaimedDelivery
     );
     // Custom headers never override ours; their values stay out of the log.
     const sent = { ...custom, ...request.headers };
-    requestHeaders = { ...request.headers };
+    requestHeaders = redactSignatures(request.headers);
     for (const k of Object.keys(custom)) if (!(k.toLowerCase() in request.headers)) requestHeaders[k] = "[redacted]";
     usage.deliveryAttempts++;
     attempt = await postOnce(webhook.url, sent, request.body, cfg.deliveryTimeoutMs);

@@ -8,11 +8,13 @@
  *
  * Event ids are derived from what happened, so if the same report is made
  * twice (a queue message processed again), publishEvent's idempotency turns
- * the second into a no-op.
+ * the second into a no-op. Being predictable, their prefixes are reserved:
+ * a publisher may not take them first (operational-ids.ts).
  */
 import type { AppEnv } from "../env";
 import { deliveryId } from "../ids";
 import { resolveEventType } from "./catalog";
+import { OPERATIONAL_ID_PREFIX } from "./operational-ids";
 import { publishEvent } from "./publish";
 
 export type WebhookRef = { id: string; name: string; url: string };
@@ -32,7 +34,7 @@ export async function emitWebhookDisabled(
     env,
     namespace,
     {
-      id: `evt_disabled_${webhook.id}_${disabledAt}`,
+      id: `${OPERATIONAL_ID_PREFIX.disabled}${webhook.id}_${disabledAt}`,
       type: "webhook.disabled",
       data: { webhook, reason, disabled_at: new Date(disabledAt).toISOString() },
     },
@@ -55,7 +57,7 @@ export async function emitDeliveryExhausted(env: AppEnv, namespace: string, x: E
     env,
     namespace,
     {
-      id: `evt_exhausted_${id}`,
+      id: `${OPERATIONAL_ID_PREFIX.exhausted}${id}`,
       type: "delivery.exhausted",
       data: {
         webhook: x.webhook,

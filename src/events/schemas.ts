@@ -1,14 +1,21 @@
 import { z } from "@hono/zod-openapi";
+import { MAX_JSON_DEPTH, nestsDeeperThan } from "../api/json-depth";
+import { isReservedEventId } from "./operational-ids";
 
 export const EVENT_BODY_LIMIT = 256 * 1024;
 
 export const EventPublish = z
-  .object({
+  .strictObject({
     type: z.string().min(1).max(100).openapi({ example: "build.finished" }),
-    data: z.unknown().optional().openapi({ description: "The payload; validated against the type's schema; unknown fields pass through." }),
+    data: z
+      .unknown()
+      .optional()
+      .refine((d) => !nestsDeeperThan(d), `nests deeper than ${MAX_JSON_DEPTH} levels, the limit`)
+      .openapi({ description: `The payload; validated against the type's schema; unknown fields pass through. At most ${MAX_JSON_DEPTH} levels deep.` }),
     id: z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,64}$/, "use 1 to 64 letters, digits, - or _")
+      .refine((id) => !isReservedEventId(id), "reserved for the dispatcher's own events")
       .optional()
       .openapi({ description: "Idempotency key; generated (evt_...) when absent." }),
   })

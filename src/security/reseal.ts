@@ -1,18 +1,22 @@
 /**
- * The last step of a SECRETS_KEY rotation (README, Security model): re-seal
- * every stored webhook secret under the current SECRETS_KEY, so that
- * SECRETS_KEY_PREVIOUS can be removed. Bounded: one page of webhooks per call
- * (one read, one batch of conditional writes), the caller follows `next`.
+ * Re-seal every stored webhook secret under the current SECRETS_KEY, bound to
+ * its row (secret-box.ts). Two uses: the last step of a SECRETS_KEY rotation
+ * (so SECRETS_KEY_PREVIOUS can be removed), and the migration of values sealed
+ * before the binding (`v1.`), which nothing else opens. Bounded: one page of
+ * webhooks per call (one read, one batch of conditional writes), the caller
+ * follows `next`. A value that opens under neither key in its own place
+ * (copied from elsewhere, or sealed under a retired key) is left as it is and
+ * counted as `unreadable`.
  */
 import { d1 } from "../db/client";
 import type { AppEnv } from "../env";
-import { seal, sealedUnderCurrentKey, unseal } from "./secret-box";
+import { currentSecretOf, previousSecretOf, seal, sealedUnderCurrentKey, unsealForReseal, type SealPlace } from "./secret-box";
 
 export const RESEAL_PAGE = 100;
 
 type Row = { id: string; secret_sealed: string | null; previous_secret_sealed: string | null };
 
-export type ResealResult = { checked: number; resealed: number; next: string | null };
+export type ResealResult = { checked: number; resealed: number; unreadable: number; next: string | null };
 
 export async function resealSecrets(env: AppEnv, after: string | undefined): Promise<ResealResult> {
   const db = d1(env);
@@ -21,12 +25,20 @@ export async function resealSecrets(env: AppEnv, after: string | undefined): Pro
     .bind(after ?? "", RESEAL_PAGE + 1)
     .all<Row>();
   const page = results.slice(0, RESEAL_PAGE);
-  const again = async (sealed: string | null) =>
-    sealed === null || (await sealedUnderCurrentKey(env.SECRETS_KEY, sealed)) ? sealed : seal(env.SECRETS_KEY, await unseal(env, sealed));
+  let unreadable = 0;
+  const again = async (sealed: string | null, place: SealPlace) => {
+    if (sealed === null || (await sealedUnderCurrentKey(env.SECRETS_KEY, sealed, place))) return sealed;
+    try {
+      return await seal(env.SECRETS_KEY, await unsealForReseal(env, sealed, place), place);
+    } catch {
+      unreadable++;
+      return sealed;
+    }
+  };
   const writes: D1PreparedStatement[] = [];
   for (const row of page) {
-    const current = await again(row.secret_sealed);
-    const previous = await again(row.previous_secret_sealed);
+    const current = await again(row.secret_sealed, currentSecretOf(row.id));
+    const previous = await again(row.previous_secret_sealed, previousSecretOf(row.id));
     if (current === row.secret_sealed && previous === row.previous_secret_sealed) continue;
     // Conditional on the values read: a rotation in between wins and is left alone.
     writes.push(
@@ -36,5 +48,5 @@ export async function resealSecrets(env: AppEnv, after: string | undefined): Pro
     );
   }
   if (writes.length) await db.batch(writes);
-  return { checked: page.length, resealed: writes.length, next: results.length > RESEAL_PAGE ? page[page.length - 1].id : null };
+  return { checked: page.length, resealed: writes.length, unreadable, next: results.length > RESEAL_PAGE ? page[page.length - 1].id : null };
 }

@@ -17,6 +17,8 @@ export type Session = {
   token?: string;
   namespace?: string;
   admin?: boolean;
+  /** Random id of a signed-in session: sign-out revokes it on the server (session-revocation.ts). */
+  sid?: string;
   /** Per-session CSRF token, carried in a hidden field of every form. */
   csrf: string;
   /** Expiry, ms since the epoch. */

@@ -14,6 +14,8 @@ export type GuardVerdict = { ok: true; url: URL } | { ok: false; reason: string 
 export type GuardOptions = {
   /** Local development only: permit 127.0.0.0/8, ::1 and localhost. */
   allowLoopback: boolean;
+  /** Local development: any port. Otherwise only 80, 443 and 1024-65535 (no SSH, SMTP, ... on a receiver). */
+  development?: boolean;
 };
 
 type V4Range = [base: number, bits: number, label: string];
@@ -53,8 +55,16 @@ const BLOCKED_NAMES = new Set([
   "localhost.localdomain",
 ]);
 
-/** Names only a private network resolves (RFC 6762 .local, RFC 8375 .home.arpa, ICANN's .internal). */
-const INTERNAL_SUFFIXES = [".internal", ".local", ".localdomain", ".home.arpa", ".intranet", ".lan", ".corp"];
+/**
+ * Names only a private network resolves (RFC 6762 .local, RFC 8375 .home.arpa,
+ * ICANN's .internal, Kubernetes' .svc and .cluster.local), and the special-use
+ * names of RFC 2606 / RFC 6761 (.test, .invalid, .example), RFC 7686 (.onion),
+ * RFC 9476 (.alt) and the .arpa infrastructure zone: none is a receiver.
+ */
+const INTERNAL_SUFFIXES = [
+  ".internal", ".local", ".localdomain", ".home.arpa", ".intranet", ".lan", ".corp",
+  ".svc", ".cluster.local", ".test", ".invalid", ".example", ".arpa", ".onion", ".alt",
+];
 
 function ip4(a: number, b: number, c: number, d: number): number {
   return ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
@@ -136,6 +146,10 @@ function judgeV6(g: number[], allowLoopback: boolean): string | null {
   return null;
 }
 
+function portAllowed(port: number): boolean {
+  return port === 80 || port === 443 || (port >= 1024 && port <= 65535);
+}
+
 export function checkTargetUrl(input: string, opts: GuardOptions): GuardVerdict {
   let url: URL;
   try {
@@ -145,8 +159,14 @@ export function checkTargetUrl(input: string, opts: GuardOptions): GuardVerdict 
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") return { ok: false, reason: "must use http or https" };
   if (url.username || url.password) return { ok: false, reason: "must not contain credentials" };
+  if (!opts.development && url.port !== "" && !portAllowed(Number(url.port))) {
+    return { ok: false, reason: "must use port 80 or 443 or 1024-65535" };
+  }
+  // One trailing dot is the DNS root; any other empty label (`a..b`, `10.0.0.1..`)
+  // is not a name, and stripping dots until it looks like one would judge another host.
   const host = url.hostname.toLowerCase().replace(/\.$/, "");
   if (!host) return { ok: false, reason: "has no host" };
+  if (!host.startsWith("[") && host.split(".").some((label) => label === "")) return { ok: false, reason: "has an empty label in its host name" };
 
   if (host.startsWith("[")) {
     const groups = parseIPv6(host.slice(1, -1));
@@ -162,7 +182,7 @@ export function checkTargetUrl(input: string, opts: GuardOptions): GuardVerdict 
   if (host === "localhost" || host.endsWith(".localhost")) {
     return opts.allowLoopback ? { ok: true, url } : { ok: false, reason: "points at localhost" };
   }
-  if (BLOCKED_NAMES.has(host) || INTERNAL_SUFFIXES.some((s) => host.endsWith(s))) {
+  if (BLOCKED_NAMES.has(host) || INTERNAL_SUFFIXES.some((s) => host.endsWith(s) || host === s.slice(1))) {
     return { ok: false, reason: "points at an internal host name" };
   }
   if (!host.includes(".")) return { ok: false, reason: "must use a fully qualified host name" };

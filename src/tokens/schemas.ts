@@ -8,7 +8,7 @@ export const TokenParams = NamespaceParam.extend({
 });
 
 export const TokenCreate = z
-  .object({
+  .strictObject({
     name: z.string().trim().min(1).max(100).openapi({ example: "ci-publisher" }),
     scopes: z
       .array(z.enum(tokenScopes))

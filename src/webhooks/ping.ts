@@ -51,7 +51,7 @@ export type PingQueued = z.infer<typeof PingQueued>;
 export type PingResult = z.infer<typeof PingResult>;
 
 export const ExampleRequest = z
-  .object({ type: z.string().min(1).max(100).openapi({ example: "build.finished" }) })
+  .strictObject({ type: z.string().min(1).max(100).openapi({ example: "build.finished" }) })
   .openapi("ExampleRequest");
 
 export type TestOptions = { wait: boolean; waitMs?: number };

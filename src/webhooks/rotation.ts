@@ -14,7 +14,7 @@ import { orm } from "../db/client";
 import { webhooks, type WebhookRow } from "../db/schema";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
-import { seal } from "../security/secret-box";
+import { currentSecretOf, previousSecretOf, seal, unseal } from "../security/secret-box";
 import { DEFAULT_GRACE_SECONDS, type RotateSecretInput } from "./schemas";
 import { generateSecret, secretHint, secretProblem } from "./secrets";
 import { findWebhook, toView } from "./service";
@@ -29,10 +29,15 @@ export async function rotateSecret(env: AppEnv, namespace: string, id: string, i
   const grace = input.grace_seconds ?? DEFAULT_GRACE_SECONDS;
   // A webhook that had no secret (djinn) has nothing to keep signing with.
   const keepPrevious = grace > 0 && row.secretSealed !== null;
+  // Seals are bound to their column: the outgoing secret is sealed again for `previous_secret_sealed`.
+  const previousSealed =
+    keepPrevious && row.secretSealed !== null
+      ? await seal(env.SECRETS_KEY, await unseal(env, row.secretSealed, currentSecretOf(row.id)), previousSecretOf(row.id))
+      : null;
   const patch = {
-    secretSealed: await seal(env.SECRETS_KEY, secret),
+    secretSealed: await seal(env.SECRETS_KEY, secret, currentSecretOf(row.id)),
     secretHint: secretHint(secret),
-    previousSecretSealed: keepPrevious ? row.secretSealed : null,
+    previousSecretSealed: previousSealed,
     previousSecretExpiresAt: keepPrevious ? now + grace * 1000 : null,
     updatedAt: now,
   } satisfies Partial<WebhookRow>;

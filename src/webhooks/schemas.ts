@@ -2,6 +2,7 @@
 import { z } from "@hono/zod-openapi";
 import { webhookFormats } from "../delivery/formats";
 import { PayloadFilterSchema } from "../events/payload-filter";
+import { headerNameProblem, headerValueProblem } from "../security/custom-headers";
 
 export const NAMESPACE_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
@@ -24,12 +25,18 @@ const events = z
   .max(100)
   .openapi({ example: ["build.*", "deploy.finished"] });
 const headers = z
-  .record(z.string().regex(/^[A-Za-z0-9-]{1,64}$/, "not a valid header name"), z.string().max(1024))
+  .record(z.string(), z.string().max(1024))
   .refine((h) => Object.keys(h).length <= 20, "at most 20 custom headers")
+  .superRefine((h, ctx) => {
+    for (const [k, v] of Object.entries(h)) {
+      const problem = headerNameProblem(k) ?? headerValueProblem(v);
+      if (problem) ctx.addIssue({ code: "custom", path: [k], message: problem });
+    }
+  })
   .openapi({ description: "Extra request headers, e.g. a shared token a firewall checks. Values are never shown back." });
 
 export const WebhookCreate = z
-  .object({
+  .strictObject({
     name,
     url,
     events,
@@ -51,7 +58,7 @@ export const WebhookCreate = z
   .openapi("WebhookCreate");
 
 export const WebhookUpdate = z
-  .object({
+  .strictObject({
     name: name.optional(),
     url: url.optional(),
     events: events.optional(),
@@ -99,7 +106,7 @@ export const MAX_GRACE_SECONDS = 2_592_000;
 export const DEFAULT_GRACE_SECONDS = 86_400;
 
 export const RotateSecret = z
-  .object({
+  .strictObject({
     secret: z
       .string()
       .optional()
@@ -123,7 +130,7 @@ export const RotatedWebhook = WebhookWithSecret.extend({
 }).openapi("RotatedWebhook");
 
 export const RecoverRequest = z
-  .object({
+  .strictObject({
     since: z.iso
       .datetime({ offset: true })
       .openapi({ description: "RFC 3339 time: failed deliveries created at or after it are re-sent.", example: "2026-01-01T00:00:00Z" }),

@@ -10,7 +10,7 @@ import { checkFilterPaths } from "../events/payload-filter";
 import { normalizePatterns } from "../events/subscription";
 import { randomId } from "../ids";
 import { checkTargetUrl } from "../security/ssrf-guard";
-import { seal, unseal } from "../security/secret-box";
+import { currentSecretOf, seal, unseal } from "../security/secret-box";
 import { defaultSecret, secretHint, secretProblem } from "./secrets";
 import type { WebhookCreateInput, WebhookUpdateInput, WebhookView } from "./schemas";
 
@@ -38,7 +38,7 @@ export function toView(row: WebhookRow): WebhookView {
 }
 
 function checkUrl(env: AppEnv, url: string): string {
-  const verdict = checkTargetUrl(url, { allowLoopback: config(env).allowLoopback });
+  const verdict = checkTargetUrl(url, config(env).guard);
   if (!verdict.ok) {
     throw new ApiError("url_not_allowed", `The webhook URL ${verdict.reason}.`, [{ path: "url", message: verdict.reason }]);
   }
@@ -81,8 +81,9 @@ export async function createWebhook(env: AppEnv, namespace: string, input: Webho
   const secret = input.secret === undefined ? defaultSecret(input.format) : input.secret;
   checkSecret(input.format, secret);
   const now = Date.now();
+  const id = randomId("wh");
   const row: WebhookRow = {
-    id: randomId("wh"),
+    id,
     namespace,
     name: input.name,
     url,
@@ -92,7 +93,7 @@ export async function createWebhook(env: AppEnv, namespace: string, input: Webho
     active: input.active,
     headers: input.headers ?? {},
     filter,
-    secretSealed: secret === null ? null : await seal(env.SECRETS_KEY, secret),
+    secretSealed: secret === null ? null : await seal(env.SECRETS_KEY, secret, currentSecretOf(id)),
     secretHint: secret === null ? null : secretHint(secret),
     previousSecretSealed: null,
     previousSecretExpiresAt: null,
@@ -148,11 +149,11 @@ export async function updateWebhook(env: AppEnv, namespace: string, id: string, 
   const format = input.format ?? row.format;
   if (input.secret !== undefined) {
     checkSecret(format, input.secret);
-    patch.secretSealed = input.secret === null ? null : await seal(env.SECRETS_KEY, input.secret);
+    patch.secretSealed = input.secret === null ? null : await seal(env.SECRETS_KEY, input.secret, currentSecretOf(row.id));
     patch.secretHint = input.secret === null ? null : secretHint(input.secret);
   } else if (input.format !== undefined && input.format !== row.format) {
     // The stored secret must still suit the new format.
-    checkSecret(format, row.secretSealed === null ? null : await unseal(env, row.secretSealed));
+    checkSecret(format, row.secretSealed === null ? null : await unseal(env, row.secretSealed, currentSecretOf(row.id)));
   }
   if (input.active !== undefined) {
     patch.active = input.active;

@@ -1,3 +1,8 @@
+CREATE TABLE `revoked_sessions` (
+	`sid` text PRIMARY KEY NOT NULL,
+	`expires_at` integer NOT NULL
+);
+--> statement-breakpoint
 ALTER TABLE `events` ADD `system` text DEFAULT '' NOT NULL;--> statement-breakpoint
 ALTER TABLE `events` ADD `test` integer DEFAULT false NOT NULL;--> statement-breakpoint
 ALTER TABLE `webhooks` ADD `filter` text;

@@ -1,0 +1,29 @@
+/**
+ * Server-side end of a dashboard session. The session lives in its sealed
+ * cookie (session-cookie.ts), so signing out in the browser alone would leave
+ * a copied cookie valid until it expires. Each signed-in session carries a
+ * random id; sign-out records that id here until the session's own expiry.
+ *
+ * Cost: a write only at sign-out (which also deletes the expired entries,
+ * so the table holds at most the last 8 hours' sign-outs and needs no cron),
+ * and one primary-key read per signed-in dashboard request.
+ */
+import { d1 } from "../db/client";
+import type { AppEnv } from "../env";
+import { base64url } from "../signing/encoding";
+
+export function newSessionId(): string {
+  return base64url(crypto.getRandomValues(new Uint8Array(18)));
+}
+
+export async function revokeSession(env: AppEnv, sid: string, expiresAt: number, now = Date.now()): Promise<void> {
+  const db = d1(env);
+  await db.batch([
+    db.prepare("INSERT INTO revoked_sessions (sid, expires_at) VALUES (?, ?) ON CONFLICT (sid) DO NOTHING").bind(sid, expiresAt),
+    db.prepare("DELETE FROM revoked_sessions WHERE expires_at < ?").bind(now),
+  ]);
+}
+
+export async function isRevoked(env: AppEnv, sid: string): Promise<boolean> {
+  return (await d1(env).prepare("SELECT 1 AS hit FROM revoked_sessions WHERE sid = ?").bind(sid).first()) !== null;
+}
