@@ -12,6 +12,7 @@ export function mountHealthRoutes(app: OpenAPIHono<AppContext>) {
       method: "get",
       path: "/v1/namespaces/{ns}/webhooks/{id}/stats",
       tags: ["Webhooks"],
+      operationId: "getWebhookStats",
       summary: "Endpoint health",
       description:
         "Deliveries created in the last 24 hours and 7 days: counts by status, success rate, p50/p95 response time; " +
