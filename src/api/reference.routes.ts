@@ -24,7 +24,8 @@ const DOCUMENT_CONFIG = {
       "Webhook dispatcher for CI/CD events. Every `/v1` request carries `Authorization: Bearer <token>`: " +
       "the admin token, or a namespace token with the scopes a route names. Errors share one shape, " +
       "`{ \"error\": { \"code\", \"message\", \"details\"?, \"request_id\" } }`; each route lists the codes it may answer. " +
-      "A path asked with a method it does not serve answers 405 `method_not_allowed` with an `Allow` header. " +
+      "A path asked with a method it does not serve answers 405 `method_not_allowed` with an `Allow` header; " +
+      "a request refused by a rate limit answers 429 `too_many_requests` with `Retry-After`. " +
       "The `webhooks` section describes the requests this service sends to receivers, per event type and format.",
     contact: { name: "ci-webhooks maintainers" },
     // package.json is private and names no license yet: say so rather than invent one
