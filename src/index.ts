@@ -12,6 +12,7 @@ import { mountReferenceRoutes } from "./api/reference.routes";
 import { mountSecretsKeyRoutes } from "./api/secrets-key.routes";
 import { mountTokenRoutes } from "./api/tokens.routes";
 import { mountWebhookRoutes } from "./api/webhooks.routes";
+import { config } from "./config";
 import { mountDashboard } from "./dashboard/routes";
 import { handleDeliveryBatch } from "./delivery/consumer";
 import { handleDeadLetters } from "./delivery/dead-letter";
@@ -36,11 +37,14 @@ export const app = buildApp((a) => {
 export default {
   fetch(request, env, ctx) {
     usage.workerInvocations++;
+    // Settings are parsed by the app's deployment check (src/api/deployment-check.ts): 500 `misconfigured` when bad.
     return app.fetch(request, env, ctx);
   },
   async queue(batch, env) {
     usage.workerInvocations++;
     usage.queueMessagesReceived += batch.messages.length;
+    // A setting that does not parse throws (and logs) here: the whole batch is retried, nothing is acked.
+    config(env);
     if (batch.queue.endsWith("-dlq")) await handleDeadLetters(batch, env);
     else await handleDeliveryBatch(batch, env);
   },
@@ -50,6 +54,7 @@ export default {
     // minute the cron fired); the soak fires it with a later time to stand in
     // for the minutes a recovery would otherwise wait.
     const now = controller.scheduledTime;
+    config(env);
     ctx.waitUntil(sweepOverdueDeliveries(env, now).then(() => pruneExpired(env, now)));
   },
 } satisfies ExportedHandler<AppEnv, DeliveryMessage>;

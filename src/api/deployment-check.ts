@@ -1,7 +1,9 @@
 /**
  * Refuses to serve (500 `misconfigured`, nothing more said) when a deployed
- * Worker lacks its secrets or still carries the local development values.
+ * Worker lacks its secrets, still carries the local development values, or
+ * has a setting that does not parse (src/config.ts logs which).
  */
+import { config, ConfigError } from "../config";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 
@@ -9,6 +11,12 @@ const DEV_ADMIN_TOKEN = "dev-admin-token";
 const DEV_SECRETS_KEY = "ZGV2LW9ubHktc2VjcmV0cy1rZXktZG8tbm90LXVzZSE=";
 
 export function checkDeployment(env: AppEnv): void {
+  try {
+    config(env);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ApiError("misconfigured", "The service is not configured.");
+    throw err;
+  }
   if (!env.ADMIN_TOKEN || !env.SECRETS_KEY) throw new ApiError("misconfigured", "The service is not configured.");
   if (env.ENVIRONMENT === "development") return;
   if (env.ADMIN_TOKEN === DEV_ADMIN_TOKEN || env.SECRETS_KEY === DEV_SECRETS_KEY || env.ALLOW_LOOPBACK_TARGETS === "true") {
