@@ -13,8 +13,7 @@ type Json = Record<string, unknown>;
 
 /**
  * Which formats carry an event type. A format speaks its own system's events;
- * `standard` carries every one (api-contract.md, "Formats speak their own
- * system's events").
+ * `standard` carries every one (docs/formats.md).
  */
 export function formatsCarrying(type: EventTypeDef): WebhookFormat[] {
   if (type.system === "djinn-ci") return ["standard", "djinn"];

@@ -1,4 +1,4 @@
-/** Namespace API tokens: admin only (api-contract.md, Tokens and scopes). */
+/** Namespace API tokens: admin only (docs/security.md, Tokens and scopes). */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { CreatedToken, Token, TokenCreate, TokenParams } from "../tokens/schemas";
 import { createToken, isTokenCursor, listTokens, revokeToken, toTokenView } from "../tokens/service";

@@ -1,5 +1,5 @@
 /**
- * The three wire formats (shared/reference/wire-formats.md): what a receiver
+ * The three wire formats (docs/formats.md): what a receiver
  * gets for an event. Every format also carries the Standard Webhooks headers
  * over the same bytes, so any receiver can add replay protection.
  */
@@ -30,7 +30,7 @@ function standardBody(event: OutgoingEvent): string {
 function circleciBody(event: OutgoingEvent, webhook: WebhookIdentity): string {
   const data = JSON.parse(event.data) as unknown;
   const rest = data && typeof data === "object" && !Array.isArray(data) ? (data as Record<string, unknown>) : {};
-  // The envelope keys win over keys of the same name in data (api-contract.md).
+  // The envelope keys win over keys of the same name in data (docs/formats.md).
   const { type: _t, id: _i, happened_at: _h, webhook: _w, ...entities } = rest;
   return JSON.stringify({
     type: event.type,

@@ -3,7 +3,7 @@
  * names, prefix patterns (`build.*`) and `*`. Operational types
  * (`webhook.disabled`, `delivery.exhausted`) match only by exact name.
  *
- * Matching runs inside D1 (see publish/fan-out.ts), so the fan-out is one
+ * Matching runs inside D1 (see src/events/publish.ts), so the fan-out is one
  * statement; this module owns that SQL and the validation of patterns.
  */
 import { eventAliases, eventCatalog, resolveEventType } from "./catalog";

@@ -1,5 +1,5 @@
 /**
- * The last step of a SECRETS_KEY rotation (README, Security model): re-seal
+ * The last step of a SECRETS_KEY rotation (docs/security.md, Secrets at rest): re-seal
  * every stored webhook secret under the current SECRETS_KEY, so that
  * SECRETS_KEY_PREVIOUS can be removed. Bounded: one page of webhooks per call
  * (one read, one batch of conditional writes), the caller follows `next`.

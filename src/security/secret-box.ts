@@ -6,7 +6,7 @@
  * Rotating SECRETS_KEY: sealing always uses SECRETS_KEY; unsealing tries it
  * first and falls back to the optional SECRETS_KEY_PREVIOUS. AES-GCM is
  * authenticated, so the wrong key fails loudly rather than yielding garbage,
- * and no key id needs storing (README, Security model, has the procedure).
+ * and no key id needs storing (docs/security.md, Secrets at rest, has the procedure).
  */
 import type { AppEnv } from "../env";
 import { fromBase64, toBase64 } from "../signing/encoding";

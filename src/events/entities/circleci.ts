@@ -1,5 +1,5 @@
 /**
- * CircleCI payloads (seed 003). The seed marks which fields are "always
+ * CircleCI payloads (CircleCI's webhook docs). The docs mark which fields are "always
  * present": those are required here, the rest optional. The envelope keys
  * (`type`, `id`, `happened_at`, `webhook`) are added by the circleci format
  * at delivery time, so `data` holds only the sub-entities.
