@@ -67,7 +67,7 @@ function httpExceptionError(err: HTTPException): ApiError {
 
 const DEFAULT_MESSAGE: Partial<Record<ReturnType<typeof codeForStatus>, string>> = {
   bad_request: "Bad request.",
-  unauthorized: "Send Authorization: Bearer <token>.",
+  unauthorized: "A valid token is needed.",
   forbidden: "This request is not allowed.",
   too_many_requests: "Too many requests. Retry later.",
 };

@@ -17,6 +17,9 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 
 type Background = { waitUntil(promise: Promise<unknown>): void };
 
+const SEND_BEARER = "Send Authorization: Bearer <token>.";
+const NOT_VALID = "The token is not valid.";
+
 /** Whose token this is: the admin, a namespace token, or nobody (null). */
 export async function principalFor(env: Env, presented: string, ctx?: Background): Promise<Principal | null> {
   if (await timingSafeEqual(presented, env.ADMIN_TOKEN)) return { kind: "admin" };
@@ -42,9 +45,9 @@ export async function principalFor(env: Env, presented: string, ctx?: Background
 /** For callers holding a whole `Authorization` header (the dashboard's sign-in). */
 export async function authenticate(env: Env, header: string | undefined, ctx?: Background): Promise<Principal> {
   const m = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-  if (!m) throw new ApiError("unauthorized", "Send Authorization: Bearer <token>.");
+  if (!m) throw new ApiError("unauthorized", SEND_BEARER);
   const principal = await principalFor(env, m[1], ctx);
-  if (!principal) throw new ApiError("unauthorized", "The token is not valid.");
+  if (!principal) throw new ApiError("unauthorized", NOT_VALID);
   return principal;
 }
 
@@ -66,9 +69,9 @@ export const requireAuth = bearerAuth<AppContext>({
     if (principal) c.set("principal", principal);
     return principal !== null;
   },
-  noAuthenticationHeader: { message: "Send Authorization: Bearer <token>." },
-  invalidAuthenticationHeader: { message: () => new Response("Send Authorization: Bearer <token>.", { status: 401 }) },
-  invalidToken: { message: "The token is not valid." },
+  noAuthenticationHeader: { message: SEND_BEARER },
+  invalidAuthenticationHeader: { message: () => new Response(SEND_BEARER, { status: 401 }) },
+  invalidToken: { message: NOT_VALID },
 });
 
 /** The caller may act on namespace `ns` with `scope`; admin may do anything. */
