@@ -72,7 +72,10 @@ const INIT_JS = `window.ui = SwaggerUIBundle({
 });
 `;
 
-/** Same-origin only: the page may not reach any other host. */
+/**
+ * Same-origin only: the page may not reach any other host. A header of this
+ * route rather than app-wide middleware: no other page has this policy.
+ */
 const DOCS_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'";
 
