@@ -1,3 +1,10 @@
+/**
+ * The Worker's settings (wrangler.toml [vars]), parsed once with zod. An
+ * unset var takes its default; a var set to something unusable stops the
+ * Worker loudly (a log line naming the var, 500 `misconfigured` to clients,
+ * queue batches retried) rather than running on a silent fallback.
+ */
+import { z } from "@hono/zod-openapi";
 import type { AppEnv } from "./env";
 import type { GuardOptions } from "./security/ssrf-guard";
 
@@ -15,37 +22,72 @@ export type Config = {
 /** Cloudflare Queues accept delays up to 12 h; longer waits are clamped. */
 export const MAX_QUEUE_DELAY_SECONDS = 43_200;
 
-const DEFAULT_SCHEDULE = [5, 300, 1800, 7200, 18000, 36000, 36000];
+const DEFAULT_SCHEDULE = "5,300,1800,7200,18000,36000,36000";
 
-function positiveNumber(raw: string | undefined, fallback: number): number {
-  const n = Number(raw);
-  return raw !== undefined && raw !== "" && Number.isFinite(n) && n > 0 ? n : fallback;
+/** Unset and empty both mean "use the default" (wrangler passes vars as strings). */
+const unsetToDefault = (fallback: string) => z.preprocess((v) => (v === undefined || v === "" ? fallback : v), z.string());
+
+const positive = (fallback: number, what: string) =>
+  unsetToDefault(String(fallback)).pipe(z.coerce.number<string>().refine((n) => Number.isFinite(n) && n > 0, `${what}: a positive number`));
+
+const ConfigSchema = z.object({
+  RETRY_SCHEDULE: unsetToDefault(DEFAULT_SCHEDULE)
+    .pipe(z.string().regex(/^\s*\d+(\.\d+)?(\s*,\s*\d+(\.\d+)?)*\s*$/, "comma-separated seconds, for example 5,300,1800"))
+    .transform((raw) => raw.split(",").map((s) => Math.min(Number(s.trim()), MAX_QUEUE_DELAY_SECONDS))),
+  DELIVERY_TIMEOUT_MS: positive(15_000, "milliseconds"),
+  RETENTION_DAYS: positive(30, "days"),
+  AUTO_DISABLE_DAYS: positive(5, "days"),
+  ALLOW_LOOPBACK_TARGETS: unsetToDefault("false").pipe(z.enum(["true", "false"], "true or false")),
+  ENVIRONMENT: unsetToDefault("production").pipe(z.enum(["production", "development"], "production or development")),
+});
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration: ${problems.join("; ")}`);
+  }
 }
 
-export function parseRetrySchedule(raw: string | undefined): number[] {
-  if (!raw) return DEFAULT_SCHEDULE;
-  const parts = raw.split(",").map((s) => Number(s.trim()));
-  if (parts.length === 0 || parts.some((n) => !Number.isFinite(n) || n < 0)) return DEFAULT_SCHEDULE;
-  return parts.map((n) => Math.min(n, MAX_QUEUE_DELAY_SECONDS));
+export function parseConfig(env: AppEnv): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}=${JSON.stringify(valueAt(env, i.path))}: ${i.message}`));
+  }
+  const v = parsed.data;
+  const development = v.ENVIRONMENT === "development";
+  // Loopback targets are a local-development convenience only: the flag is
+  // ignored elsewhere (and the deployment check refuses to run with it).
+  const allowLoopback = development && v.ALLOW_LOOPBACK_TARGETS === "true";
+  return {
+    retrySchedule: v.RETRY_SCHEDULE,
+    deliveryTimeoutMs: v.DELIVERY_TIMEOUT_MS,
+    retentionDays: v.RETENTION_DAYS,
+    autoDisableMs: v.AUTO_DISABLE_DAYS * 86_400_000,
+    allowLoopback,
+    development,
+    guard: { allowLoopback, development },
+  };
+}
+
+function valueAt(env: AppEnv, path: PropertyKey[]): unknown {
+  return (env as unknown as Record<PropertyKey, unknown>)[path[0]];
 }
 
 const cache = new WeakMap<object, Config>();
 
+/**
+ * The parsed settings; parsed on an invocation's first call, then cached per
+ * env object. Throws ConfigError, after logging it once, on a bad value.
+ */
 export function config(env: AppEnv): Config {
   const hit = cache.get(env);
   if (hit) return hit;
-  const development = env.ENVIRONMENT === "development";
-  const made: Config = {
-    retrySchedule: parseRetrySchedule(env.RETRY_SCHEDULE),
-    deliveryTimeoutMs: positiveNumber(env.DELIVERY_TIMEOUT_MS, 15_000),
-    retentionDays: positiveNumber(env.RETENTION_DAYS, 30),
-    autoDisableMs: positiveNumber(env.AUTO_DISABLE_DAYS, 5) * 86_400_000,
-    // Loopback targets are a local-development convenience only: the flag is
-    // ignored elsewhere (and the deployment check refuses to run with it).
-    allowLoopback: development && env.ALLOW_LOOPBACK_TARGETS === "true",
-    development,
-    guard: { allowLoopback: development && env.ALLOW_LOOPBACK_TARGETS === "true", development },
-  };
+  let made: Config;
+  try {
+    made = parseConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) console.error(`ci-webhooks refuses to run: ${err.message}`);
+    throw err;
+  }
   cache.set(env, made);
   return made;
 }

@@ -4,7 +4,7 @@
  * them mandatory), so they are added here.
  */
 export type AppEnv = Env & {
-  /** The SECRETS_KEY before the last key rotation: unsealing falls back to it (README, Security model). */
+  /** The SECRETS_KEY before the last key rotation: unsealing falls back to it (docs/security.md, Secrets at rest). */
   SECRETS_KEY_PREVIOUS?: string;
 };
 

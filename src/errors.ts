@@ -6,8 +6,8 @@
 import { z } from "@hono/zod-openapi";
 
 export const errorStatus = {
-  invalid_json: 400,
   bad_request: 400,
+  invalid_json: 400,
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
@@ -20,6 +20,7 @@ export const errorStatus = {
   validation_failed: 422,
   unknown_event_type: 422,
   url_not_allowed: 422,
+  too_many_requests: 429,
   internal_error: 500,
   misconfigured: 500,
   unavailable: 503,
@@ -39,6 +40,13 @@ export class ApiError extends Error {
     super(message);
     this.status = errorStatus[code];
   }
+}
+
+/** The code an HTTP status stands for, for refusals that come with a status only (Hono's HTTPException). */
+export function codeForStatus(status: number): ErrorCode {
+  const codes = Object.keys(errorStatus) as ErrorCode[];
+  // The first code listed for a status is its general one (conflict before event_id_conflict).
+  return codes.find((c) => errorStatus[c] === status) ?? (status >= 500 ? "internal_error" : "bad_request");
 }
 
 export const ErrorSchema = z

@@ -37,12 +37,14 @@ export const app = buildApp((a) => {
 export default {
   fetch(request, env, ctx) {
     usage.workerInvocations++;
+    // Settings are parsed by the app's deployment check (src/api/deployment-check.ts): 500 `misconfigured` when bad.
     return app.fetch(request, env, ctx);
   },
   async queue(batch, env) {
     usage.workerInvocations++;
     usage.queueMessagesReceived += batch.messages.length;
-    // Misconfigured: throw before touching anything, so no message is acked and the queue retries them.
+    // Misconfigured (secrets, or a setting that does not parse): throw before touching
+    // anything, so no message is acked and the queue retries them.
     checkDeployment(env);
     if (batch.queue.endsWith("-dlq")) await handleDeadLetters(batch, env);
     else await handleDeliveryBatch(batch, env);

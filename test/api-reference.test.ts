@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 import { app } from "../src/index";
 import { errorStatus } from "../src/errors";
 import { renderError } from "../src/api/app";
+import { formatsCarryingEventType } from "../src/events/carriage";
+import { eventCatalog } from "../src/events/catalog";
 import { ADMIN, api } from "./support/api";
 
 type Operation = { responses: Record<string, { description: string }>; security?: unknown };
@@ -37,6 +39,49 @@ describe("OpenAPI document", () => {
     expect(registered.length).toBeGreaterThan(5);
     const missing = registered.filter((r) => !doc.paths[openApiPath(r.path)]?.[r.method.toLowerCase()]).map((r) => `${r.method} ${r.path}`);
     expect(missing).toEqual([]);
+  });
+});
+
+describe("operations and webhooks in the document", () => {
+  type Op = { operationId?: string; parameters?: { name: string; in: string; required: boolean }[]; requestBody?: { content: Record<string, { schema: Record<string, unknown> }> } };
+  type FullDoc = { paths: Record<string, Record<string, Op>>; webhooks: Record<string, { post: Op }>; components: { schemas: Record<string, unknown> }; tags: { name: string }[] };
+
+  it("gives every operation a unique operationId, the walk-through's under their stable names", async () => {
+    const doc = (await fetchDoc()) as unknown as FullDoc;
+    const ids = [...Object.values(doc.paths).flatMap((m) => Object.values(m)), ...Object.values(doc.webhooks).map((w) => w.post)].map((op) => op.operationId);
+    expect(ids.filter((id) => !id)).toEqual([]);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(doc.paths["/v1/namespaces/{ns}/webhooks"].post.operationId).toBe("createWebhook");
+    expect(doc.paths["/v1/namespaces/{ns}/events"].post.operationId).toBe("publishEvent");
+    expect(doc.paths["/v1/namespaces/{ns}/deliveries"].get.operationId).toBe("listDeliveries");
+  });
+
+  it("lists every catalog type under each format that carries it, with its data schema and signing headers", async () => {
+    const doc = (await fetchDoc()) as unknown as FullDoc;
+    const expected = eventCatalog.flatMap((t) => formatsCarryingEventType(t.name).map((f) => `${t.name} (${f})`));
+    expect(Object.keys(doc.webhooks).sort()).toEqual(expected.sort());
+    expect(expected.length).toBeGreaterThan(eventCatalog.length);
+    for (const [key, { post }] of Object.entries(doc.webhooks)) {
+      const headers = (post.parameters ?? []).filter((p) => p.in === "header").map((p) => p.name);
+      expect(headers, key).toEqual(expect.arrayContaining(["webhook-id", "webhook-timestamp", "webhook-signature"]));
+      const schema = JSON.stringify(post.requestBody?.content["application/json"].schema);
+      if (/\((slack|discord)\)$/.test(key)) {
+        // A chat message is built from the event, not its data.
+        expect(schema, key).toMatch(/"required":\["(text","blocks|content","embeds)"\]/);
+        continue;
+      }
+      const ref = /#\/components\/schemas\/([A-Za-z]+)/.exec(schema)?.[1];
+      expect(ref && doc.components.schemas[ref], key).toBeTruthy();
+    }
+    const standard = doc.webhooks["build.finished (standard)"].post.requestBody?.content["application/json"].schema;
+    expect(standard).toMatchObject({ required: ["type", "timestamp", "data"], properties: { type: { const: "build.finished" } } });
+    expect(doc.webhooks["build.finished (djinn)"].post.parameters?.map((p) => p.name)).toContain("x-djinn-ci-signature");
+    expect(doc.webhooks["workflow-completed (circleci)"].post.parameters?.map((p) => p.name)).toContain("circleci-signature");
+    expect(doc.webhooks["workflow-completed (djinn)"]).toBeUndefined();
+    const declared = new Set(doc.tags.map((t) => t.name));
+    for (const op of [...Object.values(doc.paths).flatMap((m) => Object.values(m)), ...Object.values(doc.webhooks).map((w) => w.post)]) {
+      for (const tag of (op as { tags?: string[] }).tags ?? []) expect(declared, tag).toContain(tag);
+    }
   });
 });
 
@@ -90,8 +135,9 @@ describe("error codes in the document", () => {
     const doc = await fetchDoc();
     const onRoutes = new Set(Object.values(doc.paths).flatMap((m) => Object.values(m).flatMap((op) => codesOf(op))));
     const info = (doc as unknown as { info: { description: string } }).info.description;
-    // 405 belongs to no single operation (it answers the methods a path lacks): the document says it once, up front.
-    const missing = Object.keys(errorStatus).filter((code) => !onRoutes.has(code) && !(code === "method_not_allowed" && info.includes("`method_not_allowed`")));
+    // 405 and 429 belong to no single operation (the methods a path lacks, a limit in front of the routes): the document says them once, up front.
+    const upFront = ["method_not_allowed", "too_many_requests"];
+    const missing = Object.keys(errorStatus).filter((code) => !onRoutes.has(code) && !(upFront.includes(code) && info.includes(`\`${code}\``)));
     // webhook_disabled is answered by redeliver; until that route is on the app, no route can answer it.
     const hasRedeliver = app.routes.some((r) => r.path.endsWith("/redeliver"));
     expect(missing.filter((c) => hasRedeliver || c !== "webhook_disabled")).toEqual([]);

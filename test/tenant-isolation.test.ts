@@ -41,6 +41,7 @@ const ROUTES: Row[] = [
   { method: "GET", route: "/v1/namespaces/:ns/webhooks/:id/stats", need: "webhooks:read", call: (ns, f) => ({ path: `/v1/namespaces/${ns}/webhooks/${f.webhookId}/stats` }) },
   { method: "GET", route: "/v1/namespaces/:ns/webhooks/:id/stats/hourly", need: "webhooks:read", call: (ns, f) => ({ path: `/v1/namespaces/${ns}/webhooks/${f.webhookId}/stats/hourly` }) },
   { method: "POST", route: "/v1/namespaces/:ns/webhooks/:id/ping", need: "webhooks:write", optional: true, call: (ns, f) => ({ path: `/v1/namespaces/${ns}/webhooks/${f.webhookId}/ping` }) },
+  { method: "POST", route: "/v1/namespaces/:ns/webhooks/:id/test", need: "webhooks:write", optional: true, call: (ns, f) => ({ path: `/v1/namespaces/${ns}/webhooks/${f.webhookId}/test`, body: { type: "build.finished" } }) },
   { method: "POST", route: "/v1/namespaces/:ns/webhooks/:id/recover", need: "webhooks:write", call: (ns, f) => ({ path: `/v1/namespaces/${ns}/webhooks/${f.webhookId}/recover`, body: { since: new Date(Date.now() - 60_000).toISOString() } }) },
   { method: "POST", route: "/v1/namespaces/:ns/webhooks/:id/rotate-secret", need: "webhooks:write", call: (ns, f) => ({ path: `/v1/namespaces/${ns}/webhooks/${f.webhookId}/rotate-secret`, body: {} }) },
   { method: "POST", route: "/v1/namespaces/:ns/events", need: "events:publish", call: (ns) => ({ path: `/v1/namespaces/${ns}/events`, body: { type: "build.started", data: { n: 1 } } }) },

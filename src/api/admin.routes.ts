@@ -18,6 +18,7 @@ export function mountAdminRoutes(app: OpenAPIHono<AppContext>) {
       method: "get",
       path: "/v1/admin/usage",
       tags: ["Admin"],
+      operationId: "getUsage",
       summary: "Billable usage counted by this isolate since start or reset",
       description: "D1 figures are D1's own `meta`, summed where the queries run. Used by the benchmark.",
       responses: { 200: jsonResponse(Usage, "Counters."), ...errorResponses("forbidden") },
@@ -32,7 +33,10 @@ export function mountAdminRoutes(app: OpenAPIHono<AppContext>) {
       method: "post",
       path: "/v1/admin/usage/reset",
       tags: ["Admin"],
+      operationId: "resetUsage",
       summary: "Reset the usage counters",
+      description:
+        "Sets every usage counter of this isolate back to zero (admin token). Benchmarks call it before a run.",
       responses: { 204: { description: "Reset." }, ...errorResponses("forbidden") },
     }),
     (c) => {
@@ -46,6 +50,7 @@ export function mountAdminRoutes(app: OpenAPIHono<AppContext>) {
       method: "post",
       path: "/v1/admin/retention/prune",
       tags: ["Admin"],
+      operationId: "pruneRetention",
       summary: "Run one retention pass now",
       description:
         "What the Cron Trigger runs each minute, bounded the same way. `now` lets the benchmark measure the rows a later " +

@@ -4,8 +4,9 @@
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
+import { requestId } from "hono/request-id";
 import { isTransientD1Error } from "../db/transient";
-import { ApiError, errorBody, zodDetails } from "../errors";
+import { ApiError, codeForStatus, errorBody, zodDetails } from "../errors";
 import { loggableError } from "../security/log-safe";
 import type { AppContext } from "./context";
 import { requireAuth } from "./auth";
@@ -23,18 +24,28 @@ export function newRouter() {
   });
 }
 
-export function renderError(err: unknown, requestId: string): { status: number; body: ReturnType<typeof errorBody> } {
+/** Headers a refusal carries that the client needs (RFC 6750's WWW-Authenticate, Retry-After, Allow). */
+const KEPT_HEADERS = ["www-authenticate", "retry-after", "allow"];
+
+export type RenderedError = { status: number; body: ReturnType<typeof errorBody>; headers: Record<string, string> };
+
+/**
+ * The one place an error becomes an answer. An HTTPException (thrown by Hono's
+ * middleware or by zod-openapi) keeps its status; its code is the one that
+ * status stands for, and the headers the client needs survive.
+ */
+export function renderError(err: unknown, requestId: string): RenderedError {
   let apiError: ApiError;
+  let status: number | undefined;
+  const headers: Record<string, string> = {};
   if (err instanceof ApiError) apiError = err;
-  else if (err instanceof HTTPException && err.status === 400 && /json/i.test(err.message)) {
-    apiError = new ApiError("invalid_json", "The request body is not valid JSON.");
-  } else if (err instanceof HTTPException && err.status === 413) {
-    apiError = new ApiError("payload_too_large", "The request body is too large.");
-  } else if (err instanceof HTTPException && err.status === 415) {
-    // @hono/zod-openapi's gate for a body sent as anything but JSON.
-    apiError = new ApiError("unsupported_media_type", "Send the body as JSON (Content-Type: application/json).");
-  } else if (err instanceof HTTPException && err.status < 500) {
-    apiError = new ApiError("bad_request", err.message || "Bad request.");
+  else if (err instanceof HTTPException && err.status < 500) {
+    status = err.status;
+    for (const name of KEPT_HEADERS) {
+      const value = err.res?.headers.get(name);
+      if (value) headers[name] = value;
+    }
+    apiError = httpExceptionError(err);
   } else if (isTransientD1Error(err)) {
     console.warn("transient database error", { requestId, code: "unavailable", ...loggableError(err) });
     apiError = new ApiError("unavailable", "The service is briefly unavailable. Retry in a few seconds.");
@@ -43,27 +54,49 @@ export function renderError(err: unknown, requestId: string): { status: number; 
     console.error("unhandled error", { requestId, code: "internal_error", ...loggableError(err) });
     apiError = new ApiError("internal_error", "Something went wrong on our side. Quote the request id if you report it.");
   }
-  return { status: apiError.status, body: errorBody(apiError, requestId) };
+  return { status: status ?? apiError.status, body: errorBody(apiError, requestId), headers };
+}
+
+function httpExceptionError(err: HTTPException): ApiError {
+  if (err.status === 400 && /json/i.test(err.message)) return new ApiError("invalid_json", "The request body is not valid JSON.");
+  if (err.status === 413) return new ApiError("payload_too_large", "The request body is too large.");
+  // @hono/zod-openapi's gate for a body sent as anything but JSON.
+  if (err.status === 415) return new ApiError("unsupported_media_type", "Send the body as JSON (Content-Type: application/json).");
+  const code = codeForStatus(err.status);
+  return new ApiError(code, err.message || DEFAULT_MESSAGE[code] || "The request was refused.");
+}
+
+const DEFAULT_MESSAGE: Partial<Record<ReturnType<typeof codeForStatus>, string>> = {
+  bad_request: "Bad request.",
+  unauthorized: "A valid token is needed.",
+  forbidden: "This request is not allowed.",
+  too_many_requests: "Too many requests. Retry later.",
+};
+
+/**
+ * A refusal that Hono's middleware wrote as plain text (bearerAuth's
+ * messages) becomes the message of the shared error shape.
+ */
+async function withPlainTextMessage(err: unknown): Promise<unknown> {
+  if (!(err instanceof HTTPException) || err.message || !err.res) return err;
+  if (!(err.res.headers.get("content-type") ?? "text/plain").startsWith("text/plain")) return err;
+  const text = (await err.res.clone().text()).trim();
+  return text && text.length <= 200 ? new HTTPException(err.status, { message: text, res: err.res, cause: err }) : err;
 }
 
 export function buildApp(mount: (app: OpenAPIHono<AppContext>) => void) {
   const app = newRouter();
-  app.use("*", async function requestId(c, next) {
-    const id = crypto.randomUUID();
-    c.set("requestId", id);
-    c.header("x-request-id", id);
-    await next();
-    c.res.headers.set("x-request-id", id);
-  });
+  // Hono's requestId: a caller's own X-Request-Id (up to 255 word characters) is kept, so logs correlate across systems.
+  app.use("*", requestId());
   app.use("*", async function deployment(c, next) {
     checkDeployment(c.env);
     await next();
   });
   app.use("*", limitRequestBodies);
   app.use("/v1/*", requireAuth);
-  app.onError((err, c) => {
-    const { status, body } = renderError(err, c.get("requestId") ?? "unknown");
-    return c.json(body, status as 400);
+  app.onError(async (err, c) => {
+    const { status, body, headers } = renderError(await withPlainTextMessage(err), c.get("requestId") ?? "unknown");
+    return c.json(body, status as 400, headers);
   });
   app.notFound((c) => {
     // A known path asked with another method is 405 with Allow, not 404.

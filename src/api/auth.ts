@@ -3,7 +3,7 @@
  * A namespace token reaching into another namespace gets 404, exactly like a
  * resource that does not exist; one lacking the scope gets 403.
  */
-import { createMiddleware } from "hono/factory";
+import { bearerAuth } from "hono/bearer-auth";
 import { d1 } from "../db/client";
 import type { TokenScope } from "../db/schema";
 import { ApiError } from "../errors";
@@ -17,10 +17,11 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 
 type Background = { waitUntil(promise: Promise<unknown>): void };
 
-export async function authenticate(env: Env, header: string | undefined, ctx?: Background): Promise<Principal> {
-  const m = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-  if (!m) throw new ApiError("unauthorized", "Send Authorization: Bearer <token>.");
-  const presented = m[1];
+const SEND_BEARER = "Send Authorization: Bearer <token>.";
+const NOT_VALID = "The token is not valid.";
+
+/** Whose token this is: the admin, a namespace token, or nobody (null). */
+export async function principalFor(env: Env, presented: string, ctx?: Background): Promise<Principal | null> {
   if (await timingSafeEqual(presented, env.ADMIN_TOKEN)) return { kind: "admin" };
   if (presented.startsWith(TOKEN_PREFIX)) {
     const hash = await sha256Hex(presented);
@@ -38,18 +39,39 @@ export async function authenticate(env: Env, header: string | undefined, ctx?: B
       return { kind: "token", id: row.id, namespace: row.namespace, scopes: JSON.parse(row.scopes) };
     }
   }
-  throw new ApiError("unauthorized", "The token is not valid.");
+  return null;
 }
 
-export const requireAuth = createMiddleware<AppContext>(async function requireAuth(c, next) {
-  let ctx: Background | undefined;
-  try {
-    ctx = c.executionCtx;
-  } catch {
-    ctx = undefined;
-  }
-  c.set("principal", await authenticate(c.env, c.req.header("authorization"), ctx));
-  await next();
+/** For callers holding a whole `Authorization` header (the dashboard's sign-in). */
+export async function authenticate(env: Env, header: string | undefined, ctx?: Background): Promise<Principal> {
+  const m = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+  if (!m) throw new ApiError("unauthorized", SEND_BEARER);
+  const principal = await principalFor(env, m[1], ctx);
+  if (!principal) throw new ApiError("unauthorized", NOT_VALID);
+  return principal;
+}
+
+/**
+ * Hono's bearerAuth parses the header and answers with `WWW-Authenticate`
+ * (RFC 6750); our verifyToken decides who the caller is. Its refusals are
+ * HTTPExceptions that src/api/app.ts renders in the shared error shape. A
+ * malformed header would be its 400; the contract says 401 for "no token".
+ */
+export const requireAuth = bearerAuth<AppContext>({
+  verifyToken: async function verifyToken(token, c) {
+    let ctx: Background | undefined;
+    try {
+      ctx = c.executionCtx;
+    } catch {
+      ctx = undefined;
+    }
+    const principal = await principalFor(c.env, token, ctx);
+    if (principal) c.set("principal", principal);
+    return principal !== null;
+  },
+  noAuthenticationHeader: { message: SEND_BEARER },
+  invalidAuthenticationHeader: { message: () => new Response(SEND_BEARER, { status: 401 }) },
+  invalidToken: { message: NOT_VALID },
 });
 
 /** The caller may act on namespace `ns` with `scope`; admin may do anything. */

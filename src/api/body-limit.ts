@@ -2,7 +2,7 @@
  * The one cap on request bodies: 64 KiB for every route (a webhook or token
  * definition is a few hundred bytes), 413 `payload_too_large` beyond it.
  * Publishing events is the exception: src/api/events.routes.ts allows 256 KiB
- * for it (api-contract.md), so this middleware leaves that path to it.
+ * for it (docs/security.md, Input limits), so this middleware leaves that path to it.
  * Hono's bodyLimit checks Content-Length and, when it is absent, counts the
  * streamed bytes, so a chunked body cannot slip past.
  */

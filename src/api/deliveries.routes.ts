@@ -28,6 +28,7 @@ export function mountDeliveryRoutes(app: OpenAPIHono<AppContext>) {
       method: "get",
       path: "/v1/namespaces/{ns}/deliveries",
       tags: ["Deliveries"],
+      operationId: "listDeliveries",
       summary: "Find deliveries across the namespace's webhooks",
       description:
         "Newest first, filtered by `status`, `event_type`, `webhook_id` and the creation time (`since` inclusive, `until` exclusive). " +
@@ -60,7 +61,10 @@ export function mountDeliveryRoutes(app: OpenAPIHono<AppContext>) {
       method: "get",
       path: "/v1/namespaces/{ns}/deliveries/{id}",
       tags: ["Deliveries"],
+      operationId: "getDelivery",
       summary: "Get a delivery with every attempt",
+      description:
+        "The delivery and every attempt: trigger, timing, the receiver's status, headers and (truncated) body, or the network error. Needs `webhooks:read`.",
       request: { params: DeliveryParams },
       responses: {
         200: jsonResponse(DeliveryDetail, "The delivery and its attempts, oldest first."),
@@ -79,6 +83,7 @@ export function mountDeliveryRoutes(app: OpenAPIHono<AppContext>) {
       method: "post",
       path: "/v1/namespaces/{ns}/deliveries/{id}/redeliver",
       tags: ["Deliveries"],
+      operationId: "redeliverDelivery",
       summary: "Redeliver a delivery",
       description:
         "Sends the same event to the same webhook again now: same event id (`webhook-id`), new timestamp, fresh signature. " +

@@ -1,9 +1,11 @@
 /**
  * Refuses to work (500 `misconfigured`, nothing more said) when a deployed
  * Worker lacks its secrets, still carries the local development values, allows
- * loopback targets, or has an ADMIN_TOKEN too short to resist guessing.
- * Called first by every handler: fetch, queue and scheduled (src/index.ts).
+ * loopback targets, has an ADMIN_TOKEN too short to resist guessing, or has a
+ * setting that does not parse (src/config.ts logs which). Called first by
+ * every handler: fetch, queue and scheduled (src/index.ts).
  */
+import { config, ConfigError } from "../config";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 
@@ -13,6 +15,12 @@ const DEV_SECRETS_KEY = "ZGV2LW9ubHktc2VjcmV0cy1rZXktZG8tbm90LXVzZSE=";
 export const MIN_ADMIN_TOKEN_LENGTH = 32;
 
 export function checkDeployment(env: AppEnv): void {
+  try {
+    config(env);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ApiError("misconfigured", "The service is not configured.");
+    throw err;
+  }
   if (!env.ADMIN_TOKEN || !env.SECRETS_KEY) throw new ApiError("misconfigured", "The service is not configured.");
   if (env.ENVIRONMENT === "development") return;
   if (

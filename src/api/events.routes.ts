@@ -32,6 +32,7 @@ export function mountEventRoutes(app: OpenAPIHono<AppContext>) {
       method: "post",
       path: "/v1/namespaces/{ns}/events",
       tags: ["Events"],
+      operationId: "publishEvent",
       summary: "Publish an event",
       description:
         "Stores the event once and fans it out to every active webhook of the namespace subscribed to its type. " +
@@ -61,7 +62,10 @@ export function mountEventRoutes(app: OpenAPIHono<AppContext>) {
       method: "get",
       path: "/v1/namespaces/{ns}/events/{id}",
       tags: ["Events"],
+      operationId: "getEvent",
       summary: "Get an event and a summary of its deliveries",
+      description:
+        "The event as published and how many of its deliveries are in each status. Needs `webhooks:read`.",
       request: { params: EventParams },
       responses: { 200: jsonResponse(EventDetail, "The event."), ...errorResponses("forbidden", "not_found", "validation_failed") },
     }),
@@ -91,6 +95,7 @@ export function mountEventRoutes(app: OpenAPIHono<AppContext>) {
       method: "get",
       path: "/v1/event-types",
       tags: ["Events"],
+      operationId: "listEventTypes",
       summary: "The event catalog",
       description: "Every event type, its source system, a description and the JSON Schema of its data.",
       responses: {

@@ -13,6 +13,7 @@ export function mountHealthRoutes(app: OpenAPIHono<AppContext>) {
       method: "get",
       path: "/v1/namespaces/{ns}/webhooks/{id}/stats",
       tags: ["Webhooks"],
+      operationId: "getWebhookStats",
       summary: "Endpoint health",
       description:
         "Deliveries created in the last 24 hours and 7 days: counts by status, success rate, p50/p95 response time; " +
@@ -33,6 +34,7 @@ export function mountHealthRoutes(app: OpenAPIHono<AppContext>) {
       method: "get",
       path: "/v1/namespaces/{ns}/webhooks/{id}/stats/hourly",
       tags: ["Webhooks"],
+      operationId: "getWebhookHourlyStats",
       summary: "Deliveries per hour, last 7 days",
       description:
         "For each of the last 168 hours: deliveries created by outcome (succeeded, failed, pending) and the p95 " +

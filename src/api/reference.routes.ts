@@ -11,6 +11,7 @@ import swaggerUiCss from "swagger-ui-dist/swagger-ui.css";
 import swaggerUiJs from "swagger-ui-dist/swagger-ui-bundle.js";
 import { TOKEN_PREFIX } from "../security/token-check";
 import type { AppContext } from "./context";
+import { buildWebhooksSection, WEBHOOK_TAGS } from "./openapi-webhooks";
 
 export const BEARER_SCHEME = "bearer";
 
@@ -23,14 +24,22 @@ const DOCUMENT_CONFIG = {
       "Webhook dispatcher for CI/CD events. Every `/v1` request carries `Authorization: Bearer <token>`: " +
       "the admin token, or a namespace token with the scopes a route names. Errors share one shape, " +
       "`{ \"error\": { \"code\", \"message\", \"details\"?, \"request_id\" } }`; each route lists the codes it may answer. " +
-      "A path asked with a method it does not serve answers 405 `method_not_allowed` with an `Allow` header.",
+      "A path asked with a method it does not serve answers 405 `method_not_allowed` with an `Allow` header; " +
+      "a request refused by a rate limit answers 429 `too_many_requests` with `Retry-After`. " +
+      "The `webhooks` section describes the requests this service sends to receivers, per event type and format.",
+    contact: { name: "ci-webhooks maintainers" },
+    // package.json is private and names no license yet: say so rather than invent one
+    // (a `LicenseRef-` id is SPDX's way to name a license outside its list).
+    license: { name: "Proprietary: no license granted yet", identifier: "LicenseRef-Proprietary" },
   },
   security: [{ [BEARER_SCHEME]: [] }],
   tags: [
     { name: "Webhooks", description: "Endpoints that receive events." },
     { name: "Deliveries", description: "One event to one webhook, and its attempts." },
     { name: "Events", description: "Publishing events and the catalog of types." },
+    { name: "Tokens", description: "Namespace tokens and their scopes (admin token only)." },
     { name: "Admin", description: "Admin token only." },
+    ...WEBHOOK_TAGS,
   ],
 };
 
@@ -63,7 +72,10 @@ const INIT_JS = `window.ui = SwaggerUIBundle({
 });
 `;
 
-/** Same-origin only: the page may not reach any other host. */
+/**
+ * Same-origin only: the page may not reach any other host. A header of this
+ * route rather than app-wide middleware: no other page has this policy.
+ */
 const DOCS_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'";
 
@@ -75,10 +87,17 @@ export function mountReferenceRoutes(app: OpenAPIHono<AppContext>) {
   });
 
   // Built once per isolate, on first request, after every route is registered.
-  let document: ReturnType<typeof app.getOpenAPI31Document> | null = null;
+  let document: ReturnType<typeof buildDocument> | null = null;
+  const buildDocument = () => {
+    const doc = app.getOpenAPI31Document(DOCUMENT_CONFIG);
+    const { webhooks, schemas } = buildWebhooksSection();
+    return { ...doc, webhooks, components: { ...doc.components, schemas: { ...doc.components?.schemas, ...schemas } } };
+  };
   app.get("/openapi.json", (c) => {
-    document ??= app.getOpenAPI31Document(DOCUMENT_CONFIG);
-    return c.json(document);
+    document ??= buildDocument();
+    // The server is the deployment that answers: generated clients then need no base URL.
+    const servers = [{ url: new URL(c.req.url).origin, description: "This deployment" }];
+    return c.json({ ...document, servers });
   });
 
   app.get("/docs", (c) => {

@@ -21,6 +21,7 @@ export function mountSecretsKeyRoutes(app: OpenAPIHono<AppContext>) {
       method: "post",
       path: "/v1/admin/secrets/reseal",
       tags: ["Admin"],
+      operationId: "resealSecrets",
       summary: "Re-seal webhook secrets under the current SECRETS_KEY",
       description:
         "After a SECRETS_KEY rotation (SECRETS_KEY_PREVIOUS set to the old key), and once after upgrading to row-bound seals: " +

@@ -1,4 +1,4 @@
-/** Namespace API tokens: admin only (api-contract.md, Tokens and scopes). */
+/** Namespace API tokens: admin only (docs/security.md, Tokens and scopes). */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { CreatedToken, Token, TokenCreate, TokenParams } from "../tokens/schemas";
 import { createToken, isTokenCursor, listTokens, revokeToken, toTokenView } from "../tokens/service";
@@ -16,6 +16,7 @@ export function mountTokenRoutes(app: OpenAPIHono<AppContext>) {
       method: "post",
       path: "/v1/namespaces/{ns}/tokens",
       tags,
+      operationId: "createToken",
       summary: "Create a namespace token",
       description:
         "Admin only. The answer carries `token` once; only its SHA-256 is stored, so it cannot be shown again. " +
@@ -38,6 +39,7 @@ export function mountTokenRoutes(app: OpenAPIHono<AppContext>) {
       method: "get",
       path: "/v1/namespaces/{ns}/tokens",
       tags,
+      operationId: "listTokens",
       summary: "List a namespace's tokens",
       description: "Admin only. Oldest first, revoked ones included; never the token values.",
       request: { params: NamespaceParam, query: PageQuery },
@@ -57,6 +59,7 @@ export function mountTokenRoutes(app: OpenAPIHono<AppContext>) {
       method: "delete",
       path: "/v1/namespaces/{ns}/tokens/{id}",
       tags,
+      operationId: "revokeToken",
       summary: "Revoke a token",
       description: "Admin only. The token answers 401 from now on; it stays listed with `revoked_at`.",
       request: { params: TokenParams },

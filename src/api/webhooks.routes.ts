@@ -32,7 +32,10 @@ export function mountWebhookRoutes(app: OpenAPIHono<AppContext>) {
       method: "post",
       path: "/v1/namespaces/{ns}/webhooks",
       tags,
+      operationId: "createWebhook",
       summary: "Create a webhook",
+      description:
+        "Registers an endpoint for events of the namespace. The answer carries the signing `secret` (generated unless given); later answers show only `secret_hint`. Needs `webhooks:write`.",
       request: { params: NamespaceParam, body: jsonBody(WebhookCreate) },
       responses: {
         201: jsonResponse(WebhookWithSecret, "Created; `secret` is shown only here."),
@@ -51,7 +54,10 @@ export function mountWebhookRoutes(app: OpenAPIHono<AppContext>) {
       method: "get",
       path: "/v1/namespaces/{ns}/webhooks",
       tags,
+      operationId: "listWebhooks",
       summary: "List webhooks",
+      description:
+        "The namespace's webhooks, ordered by name, a page at a time (`limit`, `cursor`). Needs `webhooks:read`.",
       request: { params: NamespaceParam, query: PageQuery },
       responses: { 200: jsonResponse(pageSchema(Webhook), "A page of webhooks, by name."), ...errorResponses("forbidden", "not_found", "validation_failed") },
     }),
@@ -69,7 +75,10 @@ export function mountWebhookRoutes(app: OpenAPIHono<AppContext>) {
       method: "get",
       path: "/v1/namespaces/{ns}/webhooks/{id}",
       tags,
+      operationId: "getWebhook",
       summary: "Get a webhook",
+      description:
+        "One webhook, with `secret_hint` instead of its secret. Needs `webhooks:read`.",
       request: { params: WebhookParams },
       responses: { 200: jsonResponse(Webhook, "The webhook."), ...errorResponses("forbidden", "not_found", "validation_failed") },
     }),
@@ -85,6 +94,7 @@ export function mountWebhookRoutes(app: OpenAPIHono<AppContext>) {
       method: "patch",
       path: "/v1/namespaces/{ns}/webhooks/{id}",
       tags,
+      operationId: "updateWebhook",
       summary: "Change a webhook",
       description: "`active: true` also re-enables a disabled webhook.",
       request: { params: WebhookParams, body: jsonBody(WebhookUpdate) },
@@ -105,6 +115,7 @@ export function mountWebhookRoutes(app: OpenAPIHono<AppContext>) {
       method: "delete",
       path: "/v1/namespaces/{ns}/webhooks/{id}",
       tags,
+      operationId: "deleteWebhook",
       summary: "Delete a webhook",
       description: "Pending deliveries end as failed (`webhook_deleted`); history stays readable until retention removes it.",
       request: { params: WebhookParams },
@@ -123,12 +134,13 @@ export function mountWebhookRoutes(app: OpenAPIHono<AppContext>) {
       method: "post",
       path: "/v1/namespaces/{ns}/webhooks/{id}/ping",
       tags,
+      operationId: "pingWebhook",
       summary: "Send a test ping",
       description:
-        "Sends a test event to this webhook only, in its format, through the normal queue: `ping` for `standard` and `circleci`; " +
+        "Sends a test event to this webhook only, in its format, through the normal queue: `ping` for `standard`, `circleci`, `slack` and `discord`; " +
         "for `djinn` and `puppet`, whose systems have no ping, the catalog's example of an event the webhook subscribes to, " +
         "with the header `x-ci-webhooks-test: true`. " +
-        "it appears in the webhook's delivery log. With `?wait=true` the answer waits up to 20 s for the first attempt " +
+        "It appears in the webhook's delivery log. With `?wait=true` the answer waits up to 20 s for the first attempt " +
         "and is 200 with its result; if no attempt was made in that time it is 202 like without `wait`.",
       request: { params: WebhookParams, query: PingQuery },
       responses: {
@@ -150,6 +162,7 @@ export function mountWebhookRoutes(app: OpenAPIHono<AppContext>) {
       method: "post",
       path: "/v1/namespaces/{ns}/webhooks/{id}/test",
       tags,
+      operationId: "sendExampleEvent",
       summary: "Send an example event",
       description:
         "Sends the catalog's example of `type` (GET /v1/event-types shows it) to this webhook only, in its format, through the normal queue, " +
@@ -174,6 +187,7 @@ export function mountWebhookRoutes(app: OpenAPIHono<AppContext>) {
       method: "get",
       path: "/v1/namespaces/{ns}/webhooks/{id}/deliveries",
       tags: ["Deliveries"],
+      operationId: "listWebhookDeliveries",
       summary: "List a webhook's deliveries",
       description: "Newest first.",
       request: { params: WebhookParams, query: PageQuery.merge(DeliveryListQuery) },
@@ -197,6 +211,7 @@ export function mountWebhookRoutes(app: OpenAPIHono<AppContext>) {
       method: "post",
       path: "/v1/namespaces/{ns}/webhooks/{id}/recover",
       tags,
+      operationId: "recoverWebhook",
       summary: "Re-send every failed delivery since a time",
       description:
         "Every `failed` delivery of this webhook created at or after `since` (and before this request) goes back to pending " +
@@ -223,6 +238,7 @@ export function mountWebhookRoutes(app: OpenAPIHono<AppContext>) {
       method: "post",
       path: "/v1/namespaces/{ns}/webhooks/{id}/rotate-secret",
       tags,
+      operationId: "rotateWebhookSecret",
       summary: "Rotate the signing secret",
       description:
         "Answers the new secret, once. For `grace_seconds` (default 24 h) the previous secret keeps signing too: " +

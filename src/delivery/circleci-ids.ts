@@ -1,7 +1,7 @@
 /**
  * CircleCI's body carries `id` and `webhook.id` as UUIDs, and typed receivers
- * reject anything else (api-contract.md, "Formats speak their own system's
- * events"). Ours are derived, never stored: a name-based UUID (RFC 4122
+ * reject anything else (docs/formats.md, "CircleCI: ids, User-Agent,
+ * signature during a rotation"). Ours are derived, never stored: a name-based UUID (RFC 4122
  * version 5, SHA-1) is the same on every retry and every Worker.
  */
 import { toHex } from "../signing/encoding";

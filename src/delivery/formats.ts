@@ -1,5 +1,5 @@
 /**
- * The wire formats (shared/reference/wire-formats.md): what a receiver gets
+ * The wire formats (docs/formats.md): what a receiver gets
  * for an event. `djinn` and `puppet` send the payload itself as the body,
  * `circleci` wraps it in CircleCI's envelope, `standard` in Standard
  * Webhooks'. Every format also carries the Standard Webhooks headers over the
@@ -50,7 +50,7 @@ function standardBody(event: OutgoingEvent): string {
 async function circleciBody(event: OutgoingEvent, webhook: WebhookIdentity): Promise<string> {
   const data = JSON.parse(event.data) as unknown;
   const rest = data && typeof data === "object" && !Array.isArray(data) ? (data as Record<string, unknown>) : {};
-  // The envelope keys win over keys of the same name in data (api-contract.md).
+  // The envelope keys win over keys of the same name in data (docs/formats.md).
   const { type: _t, id: _i, happened_at: _h, webhook: _w, ...entities } = rest;
   return JSON.stringify({
     type: event.type,

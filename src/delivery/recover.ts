@@ -2,7 +2,7 @@
  * Recover a webhook: every `failed` delivery of it created since a time goes
  * back to `pending` (manual, like a redelivery) and gets one queue message.
  *
- * Bounded work (api-contract.md, "Delivery mechanics"; Cloudflare limits: 1,000
+ * Bounded work (docs/owner-tools.md, recover; Cloudflare limits: 1,000
  * D1 queries per invocation, 100 messages per sendBatch):
  * - one chunk = one `UPDATE ... RETURNING` of at most RECOVER_CHUNK deliveries,
  *   read in (created_at, seq) order through the index deliveries_webhook_created,

@@ -1,7 +1,7 @@
 /**
- * Which webhook formats carry which events (api-contract.md, "Formats speak
- * their own system's events"): a receiver built for one system only ever gets
- * that system's events. `standard` carries every event; `djinn`, `circleci`
+ * Which webhook formats carry which events (docs/formats.md, "Which format
+ * carries which events"): a receiver built for one system only ever gets
+ * that system's events. `standard` and the chat formats carry every event; `djinn`, `circleci`
  * and `puppet` carry their own system's. Where two systems share a name
  * (build.started / build.finished), the payload's shape decides the system,
  * once, at publish; the event row stores it and the fan-out matches it in SQL

@@ -4,7 +4,7 @@
  * validation, GET /v1/event-types and the dashboard's event checkboxes.
  *
  * Schemas follow the documented fields of each system (see
- * shared/reference/wire-formats.md) and are open maps: unknown fields pass.
+ * docs/formats.md) and are open maps: unknown fields pass.
  */
 import { z } from "@hono/zod-openapi";
 import { CircleJobCompleted, CirclePing, CircleWorkflowCompleted } from "./entities/circleci";
@@ -100,7 +100,7 @@ export const eventCatalog: EventTypeDef[] = [
   },
 ];
 
-/** Older Djinn CI names (seed 000), stored under the current name. */
+/** Older Djinn CI names (its earlier webhook docs), stored under the current name. */
 export const eventAliases: Record<string, string> = {
   build_submitted: "build.submitted",
   build_started: "build.started",

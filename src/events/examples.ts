@@ -1,7 +1,7 @@
 /**
  * A realistic example payload of every catalog type (GET /v1/event-types shows
  * them; "send example" and the test ping of payload-as-body formats send them).
- * Built from the field lists in shared/reference/wire-formats.md; the tests
+ * Built from the field lists in the field lists of docs/formats.md; the tests
  * publish every one of them.
  */
 import buildFinished from "./examples/build.finished.json";

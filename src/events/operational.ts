@@ -1,6 +1,6 @@
 /**
  * Operational events: what the dispatcher itself reports about a namespace's
- * webhooks (api-contract.md, "Operational events"). They go through the normal
+ * webhooks (docs/formats.md, Event catalog). They go through the normal
  * fan-out with `operational: true`, so only webhooks subscribed to the exact
  * name receive them (`*` and prefixes do not match), and never the webhook the
  * event is about. Deliveries of operational events never cause further ones

@@ -6,7 +6,7 @@
  * IPv4 spellings (`2130706433`, `0x7f000001`, `0177.0.0.1`, `127.1`) into
  * dotted form and compresses IPv6, so each spelling is judged as the address
  * it means. A Worker cannot resolve DNS before fetch, so a public name that
- * resolves to a private address is beyond this check (see README, Security model).
+ * resolves to a private address is beyond this check (see docs/security.md, SSRF guard).
  */
 
 export type GuardVerdict = { ok: true; url: URL } | { ok: false; reason: string };

@@ -3,7 +3,7 @@
  * kept (sealed) until the grace period ends, and while it lasts every
  * delivery is signed with both where the format has room (formats.ts:
  * `standard` two `v1,` entries, `circleci` `v1=new,v1=old`; `djinn` keeps the
- * old one until the end, api-contract.md "Signing keys"). Standard Webhooks
+ * old one until the end, docs/owner-tools.md). Standard Webhooks
  * asks senders to do exactly this during a rotation.
  *
  * Rotating again during a grace period replaces the previous secret with the

@@ -1,6 +1,6 @@
 /**
  * Signing secrets: generated ones are `whsec_` + base64 of 32 random bytes.
- * User-given ones must suit the format (api-contract.md, "Signing keys"):
+ * User-given ones must suit the format (docs/formats.md):
  * `standard` needs `whsec_` + base64 of 24 to 64 bytes (Standard Webhooks
  * signs with the decoded bytes); `djinn`, `circleci` and `puppet` take any 16 to 256
  * characters; only `djinn` may have none.

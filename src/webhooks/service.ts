@@ -53,7 +53,7 @@ function checkEvents(patterns: string[], format: WebhookFormat): string[] {
     if (unknown.length) {
       throw new ApiError("unknown_event_type", `Unknown event type(s): ${unknown.join(", ")}. GET /v1/event-types lists the known ones.`, details);
     }
-    // Another system's event: say which format carries it (api-contract.md).
+    // Another system's event: say which format carries it (docs/formats.md).
     throw new ApiError("validation_failed", `${r.problems.map((p) => p.message).join("; ")}.`, details);
   }
   return r.patterns;

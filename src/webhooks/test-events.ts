@@ -1,6 +1,5 @@
 /**
- * What a test ping or "send example" sends to one webhook (api-contract.md,
- * "Formats speak their own system's events"): something its receiver
+ * What a test ping or "send example" sends to one webhook (docs/formats.md, "Which format carries which events"): something its receiver
  * accepts. CircleCI has a `ping` of its own, and Standard Webhooks receivers
  * take any type; Djinn CI and Puppet Pipelines have no ping, so their
  * webhooks get the catalog's example of one of their own events, marked as a

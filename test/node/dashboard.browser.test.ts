@@ -5,7 +5,7 @@
  *
  * Skipped, with a notice naming the install command, where Chromium is
  * missing; `.ci/run` installs it, so in CI it always runs.
- * Screenshots of the main pages go to docs/screenshots/ (shown in the README).
+ * Screenshots of the main pages go to docs/screenshots/ (shown in docs/dashboard.md).
  */
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -33,7 +33,7 @@ if (!haveChromium) {
 const PORT = 8896;
 const PERSIST = ".wrangler/browser-dashboard2";
 const ADMIN = "browser-admin-token";
-// The README's screenshots are refreshed on request (UPDATE_SCREENSHOTS=1), so a
+// The screenshots of docs/dashboard.md are refreshed on request (UPDATE_SCREENSHOTS=1), so a
 // plain test run leaves the work tree clean.
 const SHOTS = process.env.UPDATE_SCREENSHOTS ? join(ROOT, "docs", "screenshots") : join(ROOT, "test-results", "screenshots");
 

@@ -40,8 +40,8 @@ describe("local start", () => {
   });
 });
 
-// The README's catalog table is rendered from GET /v1/event-types, so it
-// cannot drift from the catalog; UPDATE_README=1 rewrites it.
+// The catalog table of docs/formats.md is rendered from GET /v1/event-types,
+// so it cannot drift from the catalog; UPDATE_DOCS=1 rewrites it.
 const SYSTEM_NAMES: Record<string, string> = {
   "djinn-ci": "Djinn CI",
   "puppet-pipelines": "Puppet Pipelines",
@@ -49,7 +49,7 @@ const SYSTEM_NAMES: Record<string, string> = {
   "ci-webhooks": "ci-webhooks (operational)",
 };
 
-describe("README event catalog", () => {
+describe("docs/formats.md event catalog", () => {
   it("is the catalog the API serves", async () => {
     const res = await fetch(`${dispatcher.url}/v1/event-types`, { headers: { authorization: "Bearer dev-admin-token" } });
     expect(res.status).toBe(200);
@@ -64,11 +64,11 @@ describe("README event catalog", () => {
           `| \`${t.name}\` | ${[t.system, ...t.also_from].map((s) => SYSTEM_NAMES[s] ?? s).join(", ")} | ${t.formats.map((f) => `\`${f}\``).join(", ")} | ${t.description} | ${t.aliases.map((a) => `\`${a}\``).join(", ")} |`,
       ),
     ].join("\n");
-    const readmePath = join(ROOT, "README.md");
-    const readme = readFileSync(readmePath, "utf8");
+    const pagePath = join(ROOT, "docs", "formats.md");
+    const page = readFileSync(pagePath, "utf8");
     const section = /(<!-- catalog:[^\n]*-->\n)([\s\S]*?)(<!-- \/catalog -->)/;
-    expect(readme).toMatch(section);
-    if (process.env.UPDATE_README) writeFileSync(readmePath, readme.replace(section, (_m, open: string, _body, close: string) => `${open}${table}\n${close}`));
-    else expect(readme.match(section)?.[2].trim(), "README catalog table is stale: run with UPDATE_README=1").toBe(table);
+    expect(page).toMatch(section);
+    if (process.env.UPDATE_DOCS) writeFileSync(pagePath, page.replace(section, (_m, open: string, _body, close: string) => `${open}${table}\n${close}`));
+    else expect(page.match(section)?.[2].trim(), "docs/formats.md catalog table is stale: run with UPDATE_DOCS=1").toBe(table);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * CircleCI payloads (seed 003, and CircleCI's outbound webhooks reference,
+ * CircleCI payloads (CircleCI's webhook docs, and CircleCI's outbound webhooks reference,
  * test/fixtures/real/SOURCES.md). Fields marked "always present" in both are
  * required here, the rest optional. `workflow` is not always there: the
  * job-completed samples for GitLab, GitHub App and Bitbucket Data Center

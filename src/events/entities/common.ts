@@ -3,9 +3,9 @@
  * (`z.looseObject`): unknown fields pass through untouched, because senders
  * add fields without notice (CircleCI says so; Djinn CI and Puppet do it).
  *
- * Field types the seeds leave undocumented are inferred from their examples
- * (api-contract.md, "Events and idempotency"): ids and counts are integers,
- * times RFC 3339 strings or null, `*_url` fields strings.
+ * Field types the systems' webhook docs leave undocumented are inferred from
+ * their examples: ids and counts are integers, times RFC 3339 strings or
+ * null, `*_url` fields strings.
  */
 import { z } from "@hono/zod-openapi";
 

@@ -1,8 +1,7 @@
 /**
- * Djinn CI payloads (seed 001, current docs; field lists in
- * shared/reference/wire-formats.md). The body Djinn CI sends is the entity
+ * Djinn CI payloads (Djinn CI's current webhook docs; docs/formats.md). The body Djinn CI sends is the entity
  * itself, no envelope. Every documented field is optional because the older
- * docs (seed 000) show `{ }` as each event's example. Nullable where the
+ * docs (the older ones) show `{ }` as each event's example. Nullable where the
  * docs' tables say so or Djinn CI's code sends null
  * (test/fixtures/real/SOURCES.md): `user`, `author`, `trigger`, checksums.
  */

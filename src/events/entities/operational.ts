@@ -1,6 +1,6 @@
 /**
  * Payloads of the events the dispatcher itself emits (src/events/operational.ts
- * builds them; api-contract.md, "Operational events").
+ * builds them; docs/formats.md, Event catalog).
  */
 import { z } from "@hono/zod-openapi";
 import { int, strictEntity, time } from "./common";

@@ -1,7 +1,6 @@
 /**
- * Puppet Pipelines payloads (seed 002; field lists in
- * shared/reference/wire-formats.md). The seed's examples are not JSON and
- * carry impossible times (`23:43:90Z`); the fixtures in test/ are fixed copies.
+ * Puppet Pipelines payloads (Puppet Pipelines' webhook docs; docs/formats.md).
+ * Their examples are not JSON and carry impossible times (`23:43:90Z`); the fixtures in test/ are fixed copies.
  */
 import { z } from "@hono/zod-openapi";
 import { entity, int, time, url } from "./common";

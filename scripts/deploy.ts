@@ -1,0 +1,159 @@
+/**
+ * `npm run deploy`: the whole production deploy in one command. Each step
+ * says what it does and how to undo it (docs/deploying.md has the same list).
+ *
+ * wrangler provisions what the config names without ids on `wrangler deploy`
+ * (the D1 database and the queue we produce to); it does not create a queue we
+ * only consume from, so the dead-letter queue is created here. Secrets go up
+ * with the deploy itself (`--secrets-file`), so the Worker never runs without
+ * them; existing secrets are never replaced.
+ *
+ * `npm run deploy -- --dry-run` prints the steps and bundles the Worker
+ * (`wrangler deploy --dry-run`) without touching the network.
+ */
+import { spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { quietEnv, ROOT } from "./lib/local-dispatcher.ts";
+
+const WRANGLER = join(ROOT, "node_modules", ".bin", "wrangler");
+const toml = readFileSync(join(ROOT, "wrangler.toml"), "utf8");
+
+/** One value of wrangler.toml, read where it is declared so the two cannot disagree. */
+function tomlValue(key: string): string {
+  const m = new RegExp(`^${key}\\s*=\\s*"([^"]+)"`, "m").exec(toml);
+  if (!m) throw new Error(`wrangler.toml has no ${key}`);
+  return m[1];
+}
+
+const DATABASE = tomlValue("database_name");
+const DEAD_LETTER_QUEUE = tomlValue("dead_letter_queue");
+const WORKER = tomlValue("name");
+const REQUIRED_SECRETS = [...(/^required\s*=\s*\[([^\]]*)\]/m.exec(toml)?.[1] ?? "").matchAll(/"([^"]+)"/g)].map((m) => m[1]);
+
+/** How each secret is made when missing: random, the shape the Worker expects. */
+const GENERATE: Record<string, () => string> = {
+  // A bearer token: URL-safe, 256 bits.
+  ADMIN_TOKEN: () => randomBytes(32).toString("base64url"),
+  // AES-256-GCM key: base64 of 32 bytes (src/security/secret-box.ts).
+  SECRETS_KEY: () => randomBytes(32).toString("base64"),
+};
+
+type Step = { title: string; command: string; undo: string };
+
+export const STEPS: Step[] = [
+  { title: "Check that wrangler is logged in", command: "wrangler whoami", undo: "nothing to undo" },
+  {
+    title: `Create the dead-letter queue ${DEAD_LETTER_QUEUE} if missing`,
+    command: `wrangler queues info ${DEAD_LETTER_QUEUE} || wrangler queues create ${DEAD_LETTER_QUEUE}`,
+    undo: `wrangler queues delete ${DEAD_LETTER_QUEUE}`,
+  },
+  {
+    title: `If D1 database ${DATABASE} exists, apply new migrations before the new code runs`,
+    command: `wrangler d1 migrations apply ${DATABASE} --remote`,
+    undo: "migrations only add; restore with `wrangler d1 time-travel restore` if needed",
+  },
+  {
+    title: `Generate the missing secrets among ${REQUIRED_SECRETS.join(", ")} (existing ones are kept)`,
+    command: "wrangler secret list --format json",
+    undo: "wrangler secret delete <NAME>",
+  },
+  {
+    title: "Deploy; wrangler creates the D1 database and the deliveries queue on the first run and uploads the new secrets",
+    command: "wrangler deploy --secrets-file <temporary file, deleted afterwards>",
+    undo: `wrangler delete ${WORKER}; wrangler d1 delete ${DATABASE}; wrangler queues delete ${tomlValue("queue")}`,
+  },
+  {
+    title: "On the first deploy, apply the migrations to the database just created",
+    command: `wrangler d1 migrations apply ${DATABASE} --remote`,
+    undo: `wrangler d1 delete ${DATABASE}`,
+  },
+];
+
+function wrangler(args: string[], opts: { quiet?: boolean; env?: Record<string, string> } = {}): SpawnSyncReturns<string> {
+  return spawnSync(WRANGLER, args, {
+    cwd: ROOT,
+    env: { ...quietEnv, ...opts.env },
+    encoding: "utf8",
+    stdio: opts.quiet ? ["ignore", "pipe", "pipe"] : "inherit",
+  });
+}
+
+function must(r: SpawnSyncReturns<string>, what: string): void {
+  if (r.status !== 0) {
+    if (r.stderr) process.stderr.write(r.stderr);
+    throw new Error(`${what} failed (exit ${r.status})`);
+  }
+}
+
+function step(n: number): void {
+  console.log(`\n[${n + 1}/${STEPS.length}] ${STEPS[n].title}`);
+}
+
+function applyMigrations(): void {
+  // CI=true: wrangler applies without asking for confirmation.
+  must(wrangler(["d1", "migrations", "apply", DATABASE, "--remote"], { env: { CI: "true" } }), "applying migrations");
+}
+
+function missingSecrets(): string[] {
+  const r = wrangler(["secret", "list", "--format", "json"], { quiet: true });
+  // The Worker does not exist yet: every secret is missing.
+  if (r.status !== 0) return REQUIRED_SECRETS;
+  const present = new Set((JSON.parse(r.stdout) as { name: string }[]).map((s) => s.name));
+  return REQUIRED_SECRETS.filter((s) => !present.has(s));
+}
+
+function dryRun(): void {
+  console.log("Dry run: nothing is created or changed. A real `npm run deploy` would:");
+  STEPS.forEach((s, i) => console.log(`\n[${i + 1}/${STEPS.length}] ${s.title}\n    $ ${s.command}\n    undo: ${s.undo}`));
+  console.log("\nBundling the Worker as `wrangler deploy` would (wrangler deploy --dry-run):");
+  must(wrangler(["deploy", "--dry-run", "--outdir", ".wrangler/dry-run"]), "wrangler deploy --dry-run");
+  console.log("\nDry run complete.");
+}
+
+function deploy(): void {
+  step(0);
+  must(wrangler(["whoami"]), "wrangler whoami (run `npx wrangler login` first)");
+
+  step(1);
+  if (wrangler(["queues", "info", DEAD_LETTER_QUEUE], { quiet: true }).status !== 0) {
+    must(wrangler(["queues", "create", DEAD_LETTER_QUEUE]), "creating the dead-letter queue");
+  } else console.log("    exists");
+
+  step(2);
+  const databaseExisted = wrangler(["d1", "info", DATABASE], { quiet: true }).status === 0;
+  if (databaseExisted) applyMigrations();
+  else console.log("    not yet: created by the deploy, migrated in the last step");
+
+  step(3);
+  const generated = Object.fromEntries(missingSecrets().map((name) => [name, (GENERATE[name] ?? GENERATE.ADMIN_TOKEN)()]));
+  console.log(Object.keys(generated).length ? `    generating ${Object.keys(generated).join(", ")}` : "    all set");
+
+  step(4);
+  const dir = mkdtempSync(join(tmpdir(), "ci-webhooks-deploy-"));
+  try {
+    const args = ["deploy"];
+    if (Object.keys(generated).length) {
+      const file = join(dir, "secrets.json");
+      writeFileSync(file, JSON.stringify(generated), { mode: 0o600 });
+      args.push("--secrets-file", file);
+    }
+    must(wrangler(args), "wrangler deploy");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  step(5);
+  if (!databaseExisted) applyMigrations();
+  else console.log("    done in step 3");
+
+  if (generated.ADMIN_TOKEN) {
+    console.log(`\nAdmin token (shown once; store it now):\n\n    ${generated.ADMIN_TOKEN}\n`);
+  }
+  console.log("Deployed. The API reference is at <worker URL>/docs.");
+}
+
+if (process.argv.includes("--dry-run")) dryRun();
+else deploy();
