@@ -17,9 +17,13 @@ export type WebhookFormValues = {
   events: string[];
   otherEvents: string;
   secret: string;
+  /** Flow control, as typed (empty = unset). */
+  rateLimit: string;
+  maxInFlight: string;
+  timeoutMs: string;
 };
 
-export const FORM_FIELDS = ["name", "url", "description", "format", "active", "events", "secret"] as const;
+export const FORM_FIELDS = ["name", "url", "description", "format", "active", "events", "secret", "rate_limit", "max_in_flight", "timeout_ms"] as const;
 
 export const emptyWebhookForm: WebhookFormValues = {
   name: "",
@@ -30,6 +34,9 @@ export const emptyWebhookForm: WebhookFormValues = {
   events: [],
   otherEvents: "",
   secret: "",
+  rateLimit: "",
+  maxInFlight: "",
+  timeoutMs: "",
 };
 
 const SYSTEM_NAMES: Record<string, string> = {
@@ -202,6 +209,44 @@ export const WebhookFormPage: FC<{
             hint="Leave empty to have a strong secret generated (recommended). It is shown once after creation."
           />
         ) : null}
+        <fieldset>
+          <legend>Flow control (optional)</legend>
+          <div class="grid3">
+            <TextField
+              name="rate_limit"
+              label="Rate limit (per second)"
+              type="number"
+              inputmode="numeric"
+              min="1"
+              max="1000"
+              value={values.rateLimit}
+              errors={errors.rate_limit}
+              hint="1 to 1000 deliveries a second; empty for no limit."
+            />
+            <TextField
+              name="max_in_flight"
+              label="Max in flight"
+              type="number"
+              inputmode="numeric"
+              min="1"
+              max="100"
+              value={values.maxInFlight}
+              errors={errors.max_in_flight}
+              hint="1 to 100 requests at once; empty for no limit."
+            />
+            <TextField
+              name="timeout_ms"
+              label="Timeout (ms)"
+              type="number"
+              inputmode="numeric"
+              min="1000"
+              max="15000"
+              value={values.timeoutMs}
+              errors={errors.timeout_ms}
+              hint="1000 to 15000; empty for the default."
+            />
+          </div>
+        </fieldset>
         <div class={fieldClass(errors.active)}>
           <label class="check">
             <input type="checkbox" name="active" value="on" checked={values.active} />

@@ -27,6 +27,29 @@ const headers = z
   .refine((h) => Object.keys(h).length <= 20, "at most 20 custom headers")
   .openapi({ description: "Extra request headers, e.g. a shared token a firewall checks. Values are never shown back." });
 
+/** Per-webhook flow control (all optional; null or absent = no limit / DELIVERY_TIMEOUT_MS). */
+const rateLimit = z
+  .number()
+  .int()
+  .min(1)
+  .max(1000)
+  .nullable()
+  .openapi({ description: "At most this many deliveries per second to this webhook (1 to 1000); null for no limit.", example: 10 });
+const maxInFlight = z
+  .number()
+  .int()
+  .min(1)
+  .max(100)
+  .nullable()
+  .openapi({ description: "At most this many requests to this webhook at once (1 to 100); null for no limit.", example: 5 });
+const timeoutMs = z
+  .number()
+  .int()
+  .min(1000)
+  .max(15000)
+  .nullable()
+  .openapi({ description: "HTTP timeout of one attempt in ms (1000 to 15000); null for the default DELIVERY_TIMEOUT_MS.", example: 5000 });
+
 export const WebhookCreate = z
   .object({
     name,
@@ -41,6 +64,9 @@ export const WebhookCreate = z
       .optional()
       .openapi({ description: "Omit to have one generated; null only for a djinn webhook without signing." }),
     headers: headers.optional(),
+    rate_limit: rateLimit.optional(),
+    max_in_flight: maxInFlight.optional(),
+    timeout_ms: timeoutMs.optional(),
     certificate_validation: z
       .literal(true)
       .optional()
@@ -58,6 +84,9 @@ export const WebhookUpdate = z
     description: z.string().max(1000).optional(),
     secret: z.string().nullable().optional(),
     headers: headers.optional(),
+    rate_limit: rateLimit.optional(),
+    max_in_flight: maxInFlight.optional(),
+    timeout_ms: timeoutMs.optional(),
     certificate_validation: z.literal(true).optional(),
   })
   .openapi("WebhookUpdate");
@@ -74,6 +103,9 @@ export const Webhook = z
     active: z.boolean(),
     headers: z.array(z.string()).openapi({ description: "Names of the custom headers sent." }),
     certificate_validation: z.literal(true),
+    rate_limit: z.number().int().nullable().openapi({ description: "Deliveries per second at most; null when unset." }),
+    max_in_flight: z.number().int().nullable().openapi({ description: "Requests at once at most; null when unset." }),
+    timeout_ms: z.number().int().nullable().openapi({ description: "HTTP timeout in ms; null means DELIVERY_TIMEOUT_MS." }),
     secret_hint: z.string().nullable(),
     disabled_reason: z.string().nullable(),
     disabled_at: z.string().nullable(),

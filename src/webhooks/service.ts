@@ -27,6 +27,9 @@ export function toView(row: WebhookRow): WebhookView {
     active: row.active,
     headers: Object.keys(row.headers),
     certificate_validation: true,
+    rate_limit: row.rateLimit,
+    max_in_flight: row.maxInFlight,
+    timeout_ms: row.timeoutMs,
     secret_hint: row.secretHint,
     disabled_reason: row.disabledReason,
     disabled_at: iso(row.disabledAt),
@@ -93,6 +96,9 @@ export async function createWebhook(env: AppEnv, namespace: string, input: Webho
     disabledAt: null,
     failingSince: null,
     consecutiveFailures: 0,
+    rateLimit: input.rate_limit ?? null,
+    maxInFlight: input.max_in_flight ?? null,
+    timeoutMs: input.timeout_ms ?? null,
     lastSuccessAt: null,
     lastFailureAt: null,
     createdAt: now,
@@ -134,6 +140,9 @@ export async function updateWebhook(env: AppEnv, namespace: string, id: string, 
   if (input.description !== undefined) patch.description = input.description;
   if (input.headers !== undefined) patch.headers = input.headers;
   if (input.format !== undefined) patch.format = input.format;
+  if (input.rate_limit !== undefined) patch.rateLimit = input.rate_limit;
+  if (input.max_in_flight !== undefined) patch.maxInFlight = input.max_in_flight;
+  if (input.timeout_ms !== undefined) patch.timeoutMs = input.timeout_ms;
   const format = input.format ?? row.format;
   if (input.secret !== undefined) {
     checkSecret(format, input.secret);
