@@ -6,6 +6,7 @@ export type Config = {
   retentionDays: number;
   autoDisableMs: number;
   allowLoopback: boolean;
+  namespaceMaxWebhooks: number;
   development: boolean;
 };
 
@@ -39,6 +40,7 @@ export function config(env: AppEnv): Config {
     autoDisableMs: positiveNumber(env.AUTO_DISABLE_DAYS, 5) * 86_400_000,
     // Loopback targets are a local-development convenience only.
     allowLoopback: env.ALLOW_LOOPBACK_TARGETS === "true",
+    namespaceMaxWebhooks: positiveNumber(env.NAMESPACE_MAX_WEBHOOKS, 100),
     development,
   };
   cache.set(env, made);

@@ -61,6 +61,7 @@ export function buildApp(mount: (app: OpenAPIHono<AppContext>) => void) {
   app.use("*", limitRequestBodies);
   app.use("/v1/*", requireAuth);
   app.onError((err, c) => {
+    if (err instanceof ApiError) for (const [name, value] of Object.entries(err.headers ?? {})) c.header(name, value);
     const { status, body } = renderError(err, c.get("requestId") ?? "unknown");
     return c.json(body, status as 400);
   });

@@ -15,6 +15,7 @@ import {
   WebhookUpdate,
   WebhookWithSecret,
 } from "../webhooks/schemas";
+import { enforceRateLimit } from "../tenants/limits";
 import { rotateSecret } from "../webhooks/rotation";
 import { pingWebhook, PingQuery, PingQueued, PingResult } from "../webhooks/ping";
 import { createWebhook, deleteWebhook, findWebhook, listWebhooks, toView, updateWebhook } from "../webhooks/service";
@@ -36,7 +37,7 @@ export function mountWebhookRoutes(app: OpenAPIHono<AppContext>) {
       request: { params: NamespaceParam, body: jsonBody(WebhookCreate) },
       responses: {
         201: jsonResponse(WebhookWithSecret, "Created; `secret` is shown only here."),
-        ...errorResponses(...JSON_BODY_ERRORS, "forbidden", "not_found", "validation_failed", "unknown_event_type", "url_not_allowed", "conflict"),
+        ...errorResponses(...JSON_BODY_ERRORS, "forbidden", "not_found", "validation_failed", "unknown_event_type", "url_not_allowed", "conflict", "limit_exceeded"),
       },
     }),
     async (c) => {
@@ -132,12 +133,13 @@ export function mountWebhookRoutes(app: OpenAPIHono<AppContext>) {
       responses: {
         202: jsonResponse(PingQueued, "Queued; follow it at GET .../deliveries/{delivery_id}."),
         200: jsonResponse(PingResult, "The first attempt's result (`?wait=true`)."),
-        ...errorResponses("forbidden", "not_found", "validation_failed", "webhook_disabled"),
+        ...errorResponses("forbidden", "not_found", "validation_failed", "webhook_disabled", "rate_limited"),
       },
     }),
     async (c) => {
       const { ns, id } = c.req.valid("param");
       authorize(c.get("principal"), ns, "webhooks:write");
+      await enforceRateLimit(c.env, "owner_action", ns);
       const ping = await pingWebhook(c.env, ns, id, { wait: c.req.valid("query").wait === "true" });
       return "result" in ping ? c.json(ping.result, 200) : c.json(ping.queued, 202);
     },
@@ -179,12 +181,13 @@ export function mountWebhookRoutes(app: OpenAPIHono<AppContext>) {
       request: { params: WebhookParams, body: jsonBody(RecoverRequest) },
       responses: {
         202: jsonResponse(RecoverAccepted, "Queued."),
-        ...errorResponses(...JSON_BODY_ERRORS, "forbidden", "not_found", "validation_failed", "webhook_disabled"),
+        ...errorResponses(...JSON_BODY_ERRORS, "forbidden", "not_found", "validation_failed", "webhook_disabled", "rate_limited"),
       },
     }),
     async (c) => {
       const { ns, id } = c.req.valid("param");
       authorize(c.get("principal"), ns, "webhooks:write");
+      await enforceRateLimit(c.env, "owner_action", ns);
       const webhook = await findWebhook(c.env, ns, id);
       if (!webhook.active) throw disabled(webhook.disabledReason);
       const since = Date.parse(c.req.valid("json").since);
@@ -204,12 +207,13 @@ export function mountWebhookRoutes(app: OpenAPIHono<AppContext>) {
       request: { params: WebhookParams, body: { ...jsonBody(RotateSecret), required: false } },
       responses: {
         200: jsonResponse(RotatedWebhook, "The webhook and its new secret (shown only here)."),
-        ...errorResponses(...JSON_BODY_ERRORS, "forbidden", "not_found", "validation_failed", "conflict"),
+        ...errorResponses(...JSON_BODY_ERRORS, "forbidden", "not_found", "validation_failed", "conflict", "rate_limited"),
       },
     }),
     async (c) => {
       const { ns, id } = c.req.valid("param");
       authorize(c.get("principal"), ns, "webhooks:write");
+      await enforceRateLimit(c.env, "owner_action", ns);
       return c.json(await rotateSecret(c.env, ns, id, c.req.valid("json")), 200);
     },
   );

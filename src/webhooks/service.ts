@@ -10,6 +10,7 @@ import { normalizePatterns } from "../events/subscription";
 import { randomId } from "../ids";
 import { checkTargetUrl } from "../security/ssrf-guard";
 import { seal, unseal } from "../security/secret-box";
+import { assertRoomForWebhook } from "../tenants/limits";
 import { generateSecret, secretHint, secretProblem } from "./secrets";
 import type { WebhookCreateInput, WebhookUpdateInput, WebhookView } from "./schemas";
 
@@ -74,6 +75,7 @@ function nameTaken(name: string): ApiError {
 
 export async function createWebhook(env: AppEnv, namespace: string, input: WebhookCreateInput) {
   const url = checkUrl(env, input.url);
+  await assertRoomForWebhook(env, namespace);
   const events = checkEvents(input.events);
   const secret = input.secret === undefined ? generateSecret() : input.secret;
   checkSecret(input.format, secret);
