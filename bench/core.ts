@@ -389,7 +389,15 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
         persistTo,
         // The cron would add sweep and retention reads to the counts: the bench runs retention itself.
         cronEveryMs: 86_400_000,
-        vars: { ADMIN_TOKEN, RETRY_SCHEDULE: "1", DELIVERY_TIMEOUT_MS: String(TIMEOUT_MS), ALLOW_LOOPBACK_TARGETS: "true", ENVIRONMENT: "development" },
+        // fan_out_500 has 500 webhooks in one namespace: the tenant limit (default 100) is raised on purpose.
+        vars: {
+          ADMIN_TOKEN,
+          RETRY_SCHEDULE: "1",
+          DELIVERY_TIMEOUT_MS: String(TIMEOUT_MS),
+          ALLOW_LOOPBACK_TARGETS: "true",
+          ENVIRONMENT: "development",
+          NAMESPACE_MAX_WEBHOOKS: "1000",
+        },
       }),
       startCeiling(ports.ceiling),
     ]);
