@@ -39,6 +39,13 @@ export const emptyWebhookForm: WebhookFormValues = {
   timeoutMs: "",
 };
 
+/** The optional flow-control inputs (the API validates the ranges; its errors show at the field). */
+const FLOW_FIELDS = [
+  { name: "rate_limit", value: "rateLimit", label: "Rate limit (per second)", min: 1, max: 1000, hint: "1 to 1000 deliveries a second; empty for no limit." },
+  { name: "max_in_flight", value: "maxInFlight", label: "Max in flight", min: 1, max: 100, hint: "1 to 100 requests at once; empty for no limit." },
+  { name: "timeout_ms", value: "timeoutMs", label: "Timeout (ms)", min: 1000, max: 15000, hint: "1000 to 15000; empty for the default." },
+] as const;
+
 const SYSTEM_NAMES: Record<string, string> = {
   "djinn-ci": "Djinn CI",
   "puppet-pipelines": "Puppet Pipelines",
@@ -212,39 +219,19 @@ export const WebhookFormPage: FC<{
         <fieldset>
           <legend>Flow control (optional)</legend>
           <div class="grid3">
-            <TextField
-              name="rate_limit"
-              label="Rate limit (per second)"
-              type="number"
-              inputmode="numeric"
-              min="1"
-              max="1000"
-              value={values.rateLimit}
-              errors={errors.rate_limit}
-              hint="1 to 1000 deliveries a second; empty for no limit."
-            />
-            <TextField
-              name="max_in_flight"
-              label="Max in flight"
-              type="number"
-              inputmode="numeric"
-              min="1"
-              max="100"
-              value={values.maxInFlight}
-              errors={errors.max_in_flight}
-              hint="1 to 100 requests at once; empty for no limit."
-            />
-            <TextField
-              name="timeout_ms"
-              label="Timeout (ms)"
-              type="number"
-              inputmode="numeric"
-              min="1000"
-              max="15000"
-              value={values.timeoutMs}
-              errors={errors.timeout_ms}
-              hint="1000 to 15000; empty for the default."
-            />
+            {FLOW_FIELDS.map((f) => (
+              <TextField
+                name={f.name}
+                label={f.label}
+                type="number"
+                inputmode="numeric"
+                min={String(f.min)}
+                max={String(f.max)}
+                value={values[f.value]}
+                errors={errors[f.name]}
+                hint={f.hint}
+              />
+            ))}
           </div>
         </fieldset>
         <div class={fieldClass(errors.active)}>

@@ -28,27 +28,11 @@ const headers = z
   .openapi({ description: "Extra request headers, e.g. a shared token a firewall checks. Values are never shown back." });
 
 /** Per-webhook flow control (all optional; null or absent = no limit / DELIVERY_TIMEOUT_MS). */
-const rateLimit = z
-  .number()
-  .int()
-  .min(1)
-  .max(1000)
-  .nullable()
-  .openapi({ description: "At most this many deliveries per second to this webhook (1 to 1000); null for no limit.", example: 10 });
-const maxInFlight = z
-  .number()
-  .int()
-  .min(1)
-  .max(100)
-  .nullable()
-  .openapi({ description: "At most this many requests to this webhook at once (1 to 100); null for no limit.", example: 5 });
-const timeoutMs = z
-  .number()
-  .int()
-  .min(1000)
-  .max(15000)
-  .nullable()
-  .openapi({ description: "HTTP timeout of one attempt in ms (1000 to 15000); null for the default DELIVERY_TIMEOUT_MS.", example: 5000 });
+const flowField = (min: number, max: number, description: string, example: number) =>
+  z.number().int().min(min).max(max).nullable().openapi({ description, example });
+const rateLimit = flowField(1, 1000, "At most this many deliveries per second to this webhook (1 to 1000); null for no limit.", 10);
+const maxInFlight = flowField(1, 100, "At most this many requests to this webhook at once (1 to 100); null for no limit.", 5);
+const timeoutMs = flowField(1000, 15000, "HTTP timeout of one attempt in ms (1000 to 15000); null for the default DELIVERY_TIMEOUT_MS.", 5000);
 
 export const WebhookCreate = z
   .object({
