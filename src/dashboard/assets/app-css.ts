@@ -82,7 +82,7 @@ h3 { font-size: 1rem; margin: 0 0 .5rem; }
 .field { margin-bottom: 1rem; }
 .field > label:not(.check), .field > .label, fieldset legend { display: block; font-weight: 600; margin-bottom: .3rem; }
 .hint { color: var(--muted); font-size: .86em; margin: .25rem 0 0; }
-input[type=text], input[type=url], input[type=password], input[type=search], select, textarea {
+input[type=text], input[type=url], input[type=number], input[type=password], input[type=search], select, textarea {
   width: 100%; font: inherit; padding: .5rem .65rem; border: 1px solid var(--line); border-radius: 6px;
   background: var(--panel); color: var(--text);
 }
