@@ -97,3 +97,16 @@ describe("rate limits per namespace", () => {
     expect((await call(tight, "POST", `/v1/namespaces/${b}/webhooks/${other.id}/ping`)).status).toBe(202);
   });
 });
+
+describe("the OpenAPI document", () => {
+  it("lists the limits' codes and the 429's Retry-After on the routes they guard", async () => {
+    const doc = (await api("GET", "/openapi.json", undefined, null)).body;
+    const publish = doc.paths["/v1/namespaces/{ns}/events"].post.responses;
+    expect(publish["429"].description).toContain("`rate_limited`");
+    expect(publish["429"].headers["Retry-After"]).toBeDefined();
+    for (const path of ["/v1/namespaces/{ns}/webhooks/{id}/ping", "/v1/namespaces/{ns}/webhooks/{id}/recover", "/v1/namespaces/{ns}/webhooks/{id}/rotate-secret", "/v1/namespaces/{ns}/deliveries/{id}/redeliver"]) {
+      expect(doc.paths[path].post.responses["429"], path).toBeDefined();
+    }
+    expect(doc.paths["/v1/namespaces/{ns}/webhooks"].post.responses["422"].description).toContain("`limit_exceeded`");
+  });
+});
