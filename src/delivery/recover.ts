@@ -35,7 +35,7 @@ export type RecoverBounds = { chunk: number; inlineChunks: number };
 
 const DEFAULT_BOUNDS: RecoverBounds = { chunk: RECOVER_CHUNK, inlineChunks: RECOVER_INLINE_CHUNKS };
 /** A continuation's turn: one chunk, then the cursor goes to the back of the queue. */
-export const CONTINUATION_BOUNDS: RecoverBounds = { chunk: RECOVER_CHUNK, inlineChunks: 1 };
+const CONTINUATION_BOUNDS: RecoverBounds = { chunk: RECOVER_CHUNK, inlineChunks: 1 };
 
 /** Failed deliveries of webhook ?1 in the cursor's window, after (?3, ?4). */
 const WINDOW = `webhook_id = ?1 AND created_at >= ?3 AND created_at <= ?2 AND (created_at > ?3 OR seq > ?4)
