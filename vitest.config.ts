@@ -23,7 +23,12 @@ export default defineConfig({
         plugins: [
           cloudflareTest(async () => ({
             wrangler: { configPath: "./wrangler.toml" },
-            miniflare: { bindings: { TEST_MIGRATIONS: await readD1Migrations("./migrations"), ...TEST_VARS } },
+            miniflare: {
+              bindings: { TEST_MIGRATIONS: await readD1Migrations("./migrations"), ...TEST_VARS },
+              // A test-only Rate Limiting binding with a tiny limit: test/tenant-limits.test.ts puts it in
+              // place of the real limiters (wrangler.toml's, kept high so no other test is throttled).
+              ratelimits: { TEST_TIGHT_RATE_LIMITER: { namespace_id: "9001", simple: { limit: 3, period: 60 } } },
+            },
           })),
         ],
         test: {

@@ -17,9 +17,13 @@ import { join } from "node:path";
 import { freePort, quietEnv, ROOT, startDispatcher, type LocalDispatcher } from "../scripts/lib/local-dispatcher.ts";
 import { marginalPerMillion, monthTotal, type Bill, type PerDelivery } from "./cost.ts";
 import { PRICES_AS_OF, PRICE_PAGES } from "./prices.ts";
+import { NOISY_NEIGHBOUR, runNoisyNeighbour, type NoisyNeighbourResult } from "./noisy-neighbour.ts";
 import { startBenchReceiver, type BenchReceiver } from "./receiver.ts";
+import { percentiles, pool, r1, sleep, type Percentiles } from "./stats.ts";
 
 export const ADMIN_TOKEN = "dev-admin-token";
+/** The Worker's DELIVERY_TIMEOUT_MS in the bench. */
+const TIMEOUT_MS = 5000;
 
 export type ScenarioSpec = { name: string; events: number; webhooks: number; receiver: "ok" | "fail-first" };
 
@@ -40,8 +44,6 @@ export type BenchOptions = {
   publishConcurrency?: number;
   log?: (line: string) => void;
 };
-
-type Percentiles = { p50: number; p95: number; p99: number };
 
 type Usage = Record<string, number>;
 
@@ -88,6 +90,8 @@ export type BenchResult = {
   worker_cpu_ms_note: string;
   ceiling: { deliveries_per_second: number; posts: number; ms: number; concurrency: number };
   scenarios: Record<string, ScenarioResult>;
+  /** Separate from `scenarios`: latency only, alone and next to hanging receivers (bench/noisy-neighbour.ts). */
+  noisy_neighbour: NoisyNeighbourResult;
 };
 
 const CPU_NOTE =
@@ -95,25 +99,7 @@ const CPU_NOTE =
   "and the bill uses workerd_process_cpu_ms_per_delivery instead: the CPU the whole local workerd process spent (Worker code plus " +
   "local D1/SQLite and the local queue), an upper bound on what Cloudflare would bill.";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const r3 = (n: number) => Math.round(n * 1000) / 1000;
-const r1 = (n: number) => Math.round(n * 10) / 10;
-
-export function percentiles(values: number[]): Percentiles {
-  if (values.length === 0) return { p50: 0, p95: 0, p99: 0 };
-  const s = [...values].sort((a, b) => a - b);
-  const at = (p: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
-  return { p50: r1(at(50)), p95: r1(at(95)), p99: r1(at(99)) };
-}
-
-/** Runs `work(i)` for i in [0, n) with at most `limit` in flight. */
-async function pool(n: number, limit: number, work: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < n) await work(next++);
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, n)) }, lane));
-}
 
 /** CPU ms (user + system) of every `workerd` process below `rootPid`; null where /proc is missing. */
 function workerdCpuMs(rootPid: number | undefined): number | null {
@@ -403,7 +389,15 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
         persistTo,
         // The cron would add sweep and retention reads to the counts: the bench runs retention itself.
         cronEveryMs: 86_400_000,
-        vars: { ADMIN_TOKEN, RETRY_SCHEDULE: "1", DELIVERY_TIMEOUT_MS: "5000", ALLOW_LOOPBACK_TARGETS: "true", ENVIRONMENT: "development" },
+        // fan_out_500 has 500 webhooks in one namespace: the tenant limit (default 100) is raised on purpose.
+        vars: {
+          ADMIN_TOKEN,
+          RETRY_SCHEDULE: "1",
+          DELIVERY_TIMEOUT_MS: String(TIMEOUT_MS),
+          ALLOW_LOOPBACK_TARGETS: "true",
+          ENVIRONMENT: "development",
+          NAMESPACE_MAX_WEBHOOKS: "1000",
+        },
       }),
       startCeiling(ports.ceiling),
     ]);
@@ -421,6 +415,16 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
       scenarios[spec.name] = await runScenario(spec, { api, receiver, dispatcher, concurrency, ceilingPerSecond: ceilingResult.deliveries_per_second, log });
       log(`${spec.name}: ${scenarios[spec.name].deliveries_per_second} deliveries/s`);
     }
+    // Last: its hanging deliveries go on retrying until the Worker stops.
+    const noisy = await runNoisyNeighbour(
+      {
+        healthy: Math.max(5, Math.round(NOISY_NEIGHBOUR.healthy * scale)),
+        hangingWebhooks: NOISY_NEIGHBOUR.hangingWebhooks,
+        hangingEvents: Math.max(2, Math.round(NOISY_NEIGHBOUR.hangingEvents * scale)),
+      },
+      { api, receiver, concurrency, timeoutMs: TIMEOUT_MS, eventData, log },
+    );
+    log(`noisy_neighbour: p95 ${noisy.latency_alone_ms.p95} ms alone, ${noisy.latency_with_neighbour_ms.p95} ms with the neighbour`);
     return {
       generated_at: new Date().toISOString(),
       machine: {
@@ -437,6 +441,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
       worker_cpu_ms_note: CPU_NOTE,
       ceiling: ceilingResult,
       scenarios,
+      noisy_neighbour: noisy,
     };
   } finally {
     await Promise.all([dispatcher?.stop(), ceiling?.stop()]);

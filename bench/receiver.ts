@@ -6,6 +6,7 @@
  *   POST /ok/<key>          200
  *   POST /fail-first/<key>  500 the first time a (key, webhook-id) arrives, then 200
  *   POST /ceiling/<key>     200 (the bare Worker's POSTs)
+ *   POST /hang/<key>        never answers (the noisy neighbour's receivers); counted in hangingCount()
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -20,6 +21,8 @@ export type BenchReceiver = {
   okCount(): number;
   failedCount(): number;
   lastOkAt(): number;
+  /** Requests to /hang/ received so far (never answered). */
+  hangingCount(): number;
   /** The first request a real delivery brought: the ceiling Worker POSTs the same. */
   sample: { body: string; headers: Record<string, string> } | null;
   reset(): void;
@@ -32,12 +35,14 @@ export async function startBenchReceiver(port: number): Promise<BenchReceiver> {
   let ok = 0;
   let failed = 0;
   let lastOk = 0;
+  let hanging = 0;
   const state: BenchReceiver = {
     url: "",
     delivered,
     okCount: () => ok,
     failedCount: () => failed,
     lastOkAt: () => lastOk,
+    hangingCount: () => hanging,
     sample: null,
     reset() {
       delivered.clear();
@@ -45,6 +50,7 @@ export async function startBenchReceiver(port: number): Promise<BenchReceiver> {
       ok = 0;
       failed = 0;
       lastOk = 0;
+      hanging = 0;
     },
     close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
   };
@@ -55,6 +61,10 @@ export async function startBenchReceiver(port: number): Promise<BenchReceiver> {
       const at = Date.now();
       const [mode = "", key = ""] = (req.url ?? "/").split("?")[0].split("/").filter(Boolean);
       const id = String(req.headers["webhook-id"] ?? "");
+      if (mode === "hang") {
+        hanging++; // no answer: the dispatcher's timeout ends it
+        return;
+      }
       if (mode === "fail-first" && !failedOnce.has(`${key} ${id}`)) {
         failedOnce.add(`${key} ${id}`);
         failed++;

@@ -1,5 +1,6 @@
 /** Printing the benchmark's figures: one per line, and the README's table. */
 import type { BenchResult, ScenarioResult } from "./core.ts";
+import { noisyNeighbourLines, noisyNeighbourSentence } from "./noisy-neighbour.ts";
 
 const TARGETS = "targets: rows written <= 4 per first-try delivery; <= 2 D1 queries per delivery (fan-out 10); 3 queue operations; <= $5.60 marginal per million; fan-out 1 >= 50% of ceiling; publish p95 < 50 ms (fan-out 10), < 250 ms (fan-out 500)";
 
@@ -30,6 +31,8 @@ export function figureLines(name: string, s: ScenarioResult): string[] {
 export function printResult(r: BenchResult, out: (s: string) => void = console.log): void {
   out(`ceiling (bare Worker, no D1, no queue): ${r.ceiling.deliveries_per_second} POSTs/s (${r.ceiling.posts} POSTs, ${r.ceiling.concurrency} in flight)`);
   for (const [name, s] of Object.entries(r.scenarios)) for (const line of figureLines(name, s)) out(line);
+  // Older results.json files have no noisy_neighbour.
+  if (r.noisy_neighbour) for (const line of noisyNeighbourLines(r.noisy_neighbour)) out(line);
   out(`note: ${r.worker_cpu_ms_note}`);
   out(TARGETS);
 }
@@ -61,5 +64,6 @@ export function markdownTable(r: BenchResult): string {
     row("workerd process CPU ms / delivery (upper bound)", (s) => s.workerd_process_cpu_ms_per_delivery ?? "n/a"),
     row("USD / million deliveries, marginal", (s) => s.usd_per_million_deliveries_marginal),
     row("USD / month with 1M deliveries, total", (s) => s.usd_month_total_one_million_deliveries),
+    ...(r.noisy_neighbour ? ["", noisyNeighbourSentence(r.noisy_neighbour)] : []),
   ].join("\n");
 }

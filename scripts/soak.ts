@@ -1,7 +1,8 @@
 /**
  * `npm run soak [-- --events N]`: the chaos soak (scripts/lib/soak.ts).
- * Prints one line per figure; exits 1 if anything was lost or a duplicate
- * POST is not explained by a lost answer.
+ * Prints one line per figure; exits 1 if anything was lost, a duplicate
+ * POST is not explained by a lost answer, or deliveries were still pending
+ * 4 minutes after the last publish.
  */
 import { formatFigures, runSoak } from "./lib/soak.ts";
 
@@ -24,4 +25,4 @@ const figures = await runSoak({
 });
 for (const line of formatFigures(figures)) console.log(line);
 for (const note of figures.notes.slice(0, 50)) console.error(`[soak] ${note}`);
-process.exit(figures.lost > 0 || figures.duplicatesOther > 0 ? 1 : 0);
+process.exit(figures.lost > 0 || figures.duplicatesOther > 0 || figures.pendingFourMinutesAfterLastPublish > 0 ? 1 : 0);

@@ -14,6 +14,7 @@ export type Config = {
   retentionDays: number;
   autoDisableMs: number;
   allowLoopback: boolean;
+  namespaceMaxWebhooks: number;
   development: boolean;
   /** What the SSRF guard is told, at create/update and before every send. */
   guard: GuardOptions;
@@ -37,6 +38,7 @@ const ConfigSchema = z.object({
   DELIVERY_TIMEOUT_MS: positive(15_000, "milliseconds"),
   RETENTION_DAYS: positive(30, "days"),
   AUTO_DISABLE_DAYS: positive(5, "days"),
+  NAMESPACE_MAX_WEBHOOKS: positive(100, "a whole number of webhooks").pipe(z.number().int("a whole number of webhooks")),
   ALLOW_LOOPBACK_TARGETS: unsetToDefault("false").pipe(z.enum(["true", "false"], "true or false")),
   ENVIRONMENT: unsetToDefault("production").pipe(z.enum(["production", "development"], "production or development")),
 });
@@ -62,6 +64,7 @@ export function parseConfig(env: AppEnv): Config {
     deliveryTimeoutMs: v.DELIVERY_TIMEOUT_MS,
     retentionDays: v.RETENTION_DAYS,
     autoDisableMs: v.AUTO_DISABLE_DAYS * 86_400_000,
+    namespaceMaxWebhooks: v.NAMESPACE_MAX_WEBHOOKS,
     allowLoopback,
     development,
     guard: { allowLoopback, development },

@@ -21,6 +21,8 @@ export const errorStatus = {
   unknown_event_type: 422,
   url_not_allowed: 422,
   too_many_requests: 429,
+  limit_exceeded: 422,
+  rate_limited: 429,
   internal_error: 500,
   misconfigured: 500,
   unavailable: 503,
@@ -36,6 +38,8 @@ export class ApiError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details?: ErrorDetail[],
+    /** Extra response headers (Retry-After on 429). */
+    readonly headers?: Record<string, string>,
   ) {
     super(message);
     this.status = errorStatus[code];

@@ -113,6 +113,23 @@ describe("dashboard forms", () => {
     expect(html).toContain('value="has spaces"');
     expect(html).toContain('value="https://hooks.example.com/x"');
   });
+
+  it("sends the flow-control fields and shows their validation errors at the field", async () => {
+    const ns = `dashf${Date.now().toString(36)}`;
+    const { cookie, csrf } = await signedIn(ns);
+    const form = (extra: Record<string, string>) =>
+      new URLSearchParams({ _csrf: csrf, name: "flow", url: "https://hooks.example.com/x", events: "*", active: "on", ...extra });
+    const bad = await page("/webhooks", { method: "POST", headers: { origin: ORIGIN }, body: form({ rate_limit: "5000", timeout_ms: "3000" }) }, cookie);
+    expect(bad.status).toBe(422);
+    const html = await bad.text();
+    expect(html).toMatch(/id="rate_limit-error"/);
+    expect(html).not.toMatch(/id="timeout_ms-error"/);
+    expect(html).toContain('value="5000"');
+    const good = await page("/webhooks", { method: "POST", headers: { origin: ORIGIN }, body: form({ rate_limit: "50", max_in_flight: "", timeout_ms: "3000" }) }, cookie);
+    expect(good.status).toBe(201);
+    const [hook] = (await api("GET", `/v1/namespaces/${ns}/webhooks`)).body.data;
+    expect(hook).toMatchObject({ rate_limit: 50, max_in_flight: null, timeout_ms: 3000 });
+  });
 });
 
 describe("dashboard hardening (issue 15)", () => {

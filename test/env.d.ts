@@ -4,6 +4,8 @@ declare global {
   namespace Cloudflare {
     interface Env {
       TEST_MIGRATIONS: D1Migration[];
+      /** Limit 3 a minute (vitest.config.ts): stands in for a limiter in test/tenant-limits.test.ts. */
+      TEST_TIGHT_RATE_LIMITER: RateLimit;
     }
   }
 }

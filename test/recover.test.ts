@@ -1,9 +1,11 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { recoverWebhook } from "../src/delivery/recover";
+import { continueRecovery, RECOVER_CHUNK, recoverWebhook } from "../src/delivery/recover";
+import type { AppEnv, DeliveryMessage } from "../src/env";
 import { api, createWebhook, received, receiverUrl, uniqueKey, waitFor } from "./support/api";
 
 const NS = "recover";
+const appEnv = env as unknown as AppEnv;
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
 async function publish(type: string, id: string) {
@@ -111,5 +113,44 @@ describe("recover", () => {
     const off = await api("POST", `/v1/namespaces/${NS}/webhooks/${b.id}/recover`, { since: new Date(since).toISOString() });
     expect(off.status).toBe(409);
     expect(off.body.error.code).toBe("webhook_disabled");
+  });
+});
+
+describe("recover's continuation", () => {
+  it("takes one chunk per turn and hands the rest to the back of the queue", async () => {
+    const ns = uniqueKey("rr");
+    const hook = await createWebhook(ns);
+    const T = Date.now() - 60_000;
+    // RECOVER_CHUNK + 20 failed deliveries of one webhook, written in one statement.
+    await env.DB.prepare(
+      `INSERT INTO deliveries (event_seq, webhook_id, namespace, event_type, status, attempts, next_attempt_at, enqueued_at, created_at, updated_at)
+       WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?4)
+       SELECT 0, ?1, ?2, 'build.finished', 'failed', 1, ?3 + i, ?3 + i, ?3 + i, ?3 + i FROM n`,
+    )
+      .bind(hook.id, ns, T, RECOVER_CHUNK + 20)
+      .run();
+    // The queue, recorded instead of consumed (these deliveries have no event to send).
+    const sent: DeliveryMessage[] = [];
+    const recorded = {
+      ...appEnv,
+      DELIVERIES: {
+        send: async (body: DeliveryMessage) => void sent.push(body),
+        sendBatch: async (batch: { body: DeliveryMessage }[]) => void sent.push(...batch.map((m) => m.body)),
+      },
+    } as unknown as AppEnv;
+    const pending = async () =>
+      (await env.DB.prepare("SELECT count(*) AS n FROM deliveries WHERE webhook_id = ? AND status = 'pending'").bind(hook.id).first<{ n: number }>())!.n;
+
+    await continueRecovery(recorded, { w: hook.id, until: Date.now(), c: T, s: 0 });
+    expect(await pending()).toBe(RECOVER_CHUNK);
+    const continuation = sent.filter((m) => m.recover);
+    expect(continuation).toHaveLength(1);
+    expect(sent.filter((m) => !m.recover)).toHaveLength(RECOVER_CHUNK);
+
+    sent.length = 0;
+    await continueRecovery(recorded, continuation[0].recover!);
+    expect(await pending()).toBe(RECOVER_CHUNK + 20);
+    expect(sent.filter((m) => m.recover)).toHaveLength(0);
+    await env.DB.prepare("UPDATE deliveries SET status = 'failed' WHERE webhook_id = ?").bind(hook.id).run();
   });
 });

@@ -12,7 +12,7 @@ import { describe, expect, it } from "vitest";
 import { handleDeliveryBatch, processDeliveries, processDelivery } from "../src/delivery/consumer";
 import { handleDeadLetters } from "../src/delivery/dead-letter";
 import { RESPONSE_BODY_LIMIT } from "../src/delivery/http-attempt";
-import { SWEEP_BATCH, sweepOverdueDeliveries } from "../src/delivery/recovery-sweep";
+import { SWEEP_BATCH, SWEEP_NAMESPACE_CHUNK, sweepOverdueDeliveries } from "../src/delivery/recovery-sweep";
 import type { AppEnv, DeliveryMessage } from "../src/env";
 import { publishEvent } from "../src/events/publish";
 import { createWebhook, received, receiverUrl, uniqueKey, waitFor } from "./support/api";
@@ -80,6 +80,16 @@ async function seedOwed(ns: string, webhookId: string, at: number, fields: { att
   return { seq: row!.seq, eventId };
 }
 
+/** The attempt row the consumer writes when attempt `attempt` of a delivery ends (a failed one here). */
+async function recordAttempt(seq: number, attempt: number, at: number) {
+  await env.DB.prepare(
+    `INSERT INTO attempts (seq, delivery_seq, attempt, trigger, started_at, duration_ms, url, request_headers, response_status)
+     VALUES (?1 * 1024 + ?2, ?1, ?2, 'automatic', ?3, 10, 'http://127.0.0.1/', '{}', 500)`,
+  )
+    .bind(seq, attempt, at)
+    .run();
+}
+
 function batchOf(queue: string, seqs: number[]) {
   return createMessageBatch<DeliveryMessage>(
     queue,
@@ -131,6 +141,7 @@ describe("atomic acceptance and the recovery sweep", () => {
     const T = FUTURE + 1_000_000;
     const fresh = await seedOwed(ns, hook.id, T);
     const retried = await seedOwed(ns, hook.id, T, { attempts: 1, enqueuedAt: T - 5_000 });
+    await recordAttempt(retried.seq, 1, T - 4_000); // its attempt is on record: waiting for a lost retry message
     const enqueuedAt = async (seq: number) => (await deliveryRow(seq)).enqueued_at;
 
     await sweepOverdueDeliveries(appEnv, T + 2 * MINUTE);
@@ -178,6 +189,52 @@ describe("atomic acceptance and the recovery sweep", () => {
     expect((await count(first)) + (await count(second))).toBe(SWEEP_BATCH + extra);
     // Settle them so later sweeps in this file are not filled with them.
     await env.DB.prepare("UPDATE deliveries SET status = 'failed' WHERE namespace = ?").bind(ns).run();
+  });
+});
+
+describe("the sweep after a crash, and across namespaces", () => {
+  it("re-sends a dead claim at the first sweep after its lease, but never a delivery waiting for its retry", async () => {
+    const { ns, hook } = await hookAt("/ok");
+    const T = FUTURE + 2_500_000;
+    // Claimed at T (lease to T + LEASE_MS), never recorded: its Worker died.
+    const dead = await seedOwed(ns, hook.id, T - MINUTE, { attempts: 1, enqueuedAt: T - MINUTE });
+    await env.DB.prepare("UPDATE deliveries SET next_attempt_at = ?, updated_at = ? WHERE seq = ?").bind(T + LEASE_MS, T, dead.seq).run();
+    // Attempt 1 recorded at T, its retry message waits in the queue for 5 minutes.
+    const waiting = await seedOwed(ns, hook.id, T - MINUTE, { attempts: 1, enqueuedAt: T - MINUTE });
+    await recordAttempt(waiting.seq, 1, T);
+    await env.DB.prepare("UPDATE deliveries SET next_attempt_at = ?, updated_at = ? WHERE seq = ?").bind(T + 5 * MINUTE, T, waiting.seq).run();
+
+    const firstSweep = T + LEASE_MS + 30_000; // the first cron minute after the lease ended
+    await sweepOverdueDeliveries(appEnv, firstSweep);
+    expect((await deliveryRow(dead.seq)).enqueued_at).toBe(firstSweep);
+    expect((await deliveryRow(waiting.seq)).enqueued_at).toBe(T - MINUTE);
+    await sweepOverdueDeliveries(appEnv, T + 5 * MINUTE + 30_000); // its retry is due but not a minute overdue
+    expect((await deliveryRow(waiting.seq)).enqueued_at).toBe(T - MINUTE);
+    await env.DB.prepare("UPDATE deliveries SET status = 'failed' WHERE namespace = ?").bind(ns).run();
+  });
+
+  it("serves every namespace in one run: a big backlog in one cannot starve a small one in another", async () => {
+    const T = FUTURE + 2_700_000;
+    const big = await hookAt("/ok");
+    const small = await hookAt("/ok");
+    const seed = (ns: string, webhookId: string, n: number) =>
+      env.DB.prepare(
+        `INSERT INTO deliveries (event_seq, webhook_id, namespace, event_type, next_attempt_at, enqueued_at, created_at, updated_at)
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?4)
+         SELECT 0, ?1, ?2, 'build.finished', ?3, ?3, ?3, ?3 FROM n`,
+      )
+        .bind(webhookId, ns, T, n)
+        .run();
+    // The big namespace's backlog comes first in seq order and alone exceeds a run.
+    await seed(big.ns, big.hook.id, SWEEP_BATCH + 100);
+    await seed(small.ns, small.hook.id, 3);
+    const now = T + 2 * MINUTE;
+    const count = async (ns: string) =>
+      (await env.DB.prepare("SELECT count(*) AS n FROM deliveries WHERE namespace = ? AND enqueued_at = ?").bind(ns, now).first<{ n: number }>())!.n;
+    expect(await sweepOverdueDeliveries(appEnv, now)).toBe(SWEEP_BATCH);
+    expect(await count(small.ns)).toBe(3);
+    expect(await count(big.ns)).toBeGreaterThanOrEqual(SWEEP_BATCH - 3 - SWEEP_NAMESPACE_CHUNK * 4);
+    await env.DB.prepare("UPDATE deliveries SET status = 'failed' WHERE namespace IN (?, ?)").bind(big.ns, small.ns).run();
   });
 });
 
@@ -235,14 +292,23 @@ describe("a Worker killed at each step", () => {
 
     // A duplicate message while the lease runs: nothing is sent.
     expect(await processDelivery(appEnv, seq, T + 30_000)).toEqual({ kind: "skipped" });
-    // The sweep waits for the lease + a minute, and (an attempt was claimed) 10 minutes since the last enqueue.
-    await sweepOverdueDeliveries(appEnv, T + LEASE_MS + 2 * MINUTE);
+    // The sweep leaves the claim alone while its lease runs...
+    await sweepOverdueDeliveries(appEnv, T + LEASE_MS - 1);
     expect((await deliveryRow(seq)).enqueued_at).toBe(T);
-    const recovery = T + 11 * MINUTE;
+    // ...and re-sends it at the first sweep after the lease (the Worker holding it died), once per claim:
+    const recovery = T + LEASE_MS + 1;
     await sweepOverdueDeliveries(appEnv, recovery);
     expect((await deliveryRow(seq)).enqueued_at).toBe(recovery);
+    await sweepOverdueDeliveries(appEnv, recovery + MINUTE);
+    expect((await deliveryRow(seq)).enqueued_at).toBe(recovery);
+    // If that message is lost as well, the sweep backs off as for any re-send: 10 minutes.
+    await sweepOverdueDeliveries(appEnv, recovery + 9 * MINUTE);
+    expect((await deliveryRow(seq)).enqueued_at).toBe(recovery);
+    const again = recovery + 10 * MINUTE + 1;
+    await sweepOverdueDeliveries(appEnv, again);
+    expect((await deliveryRow(seq)).enqueued_at).toBe(again);
     // The re-sent message reaches a consumer:
-    expect(await processDelivery(appEnv, seq, recovery)).toMatchObject({ kind: "settled", status: "succeeded" });
+    expect(await processDelivery(appEnv, seq, again)).toMatchObject({ kind: "settled", status: "succeeded" });
 
     expect(await deliveryRow(seq)).toMatchObject({ status: "succeeded", attempts: 2 });
     expect((await attemptRows(seq)).map((a) => [a.attempt, a.response_status])).toEqual([[2, 200]]);
@@ -259,7 +325,7 @@ describe("a Worker killed at each step", () => {
     expect(await attemptRows(seq)).toHaveLength(0);
     expect(await deliveryRow(seq)).toMatchObject({ status: "pending", attempts: 1 });
 
-    const recovery = T + 11 * MINUTE;
+    const recovery = T + LEASE_MS + 1;
     await sweepOverdueDeliveries(appEnv, recovery);
     expect((await deliveryRow(seq)).enqueued_at).toBe(recovery);
     await processDelivery(appEnv, seq, recovery);

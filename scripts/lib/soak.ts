@@ -8,11 +8,15 @@
  *
  * The local queue keeps messages in memory, so the kill loses every message
  * in flight: only the recovery sweep (D1 is the record) can bring those
- * deliveries back. The sweep waits a minute (never attempted) or ten minutes
- * (re-sent or attempted) before re-sending; rather than sit through that,
- * after the restart the soak fires the cron with a clock that jumps 11
- * minutes per firing (the trigger's scheduled time is the sweep's "now").
- * The sweep's rules are the production ones; only its clock runs fast.
+ * deliveries back. The sweep re-sends a claim cut off by the kill at the
+ * first sweep after its lease, a never-attempted delivery after a minute,
+ * and a lost retry message only ten minutes after the delivery was last
+ * enqueued (a retry merely waiting in the queue looks the same until then);
+ * rather than sit through that, after the restart the soak fires the cron
+ * with a clock that jumps 11 minutes per firing (the trigger's scheduled time
+ * is the sweep's "now"). The sweep's rules are the production ones; only its
+ * clock runs fast. "Still pending N minutes after the last publish" is
+ * measured on the wall clock.
  */
 import { rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -40,6 +44,10 @@ export type SoakFigures = {
   duplicatesOther: number;
   failedOnRecord: number;
   lost: number;
+  /** Deliveries still pending 4 minutes (wall clock) after the last publish (listing caps at 200 per namespace). */
+  pendingFourMinutesAfterLastPublish: number;
+  /** Wall-clock minutes from the last publish until nothing was pending; null if that never happened. */
+  minutesUntilNothingPending: number | null;
   seconds: number;
   /** Details for a failed run: deliveries counted lost, duplicate keys not explained. */
   notes: string[];
@@ -272,16 +280,23 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
     fastForward = true;
     log(`restarted after ${((restartedAt - killAt) / 1000).toFixed(1)} s on the same state; publishing the rest`);
     await publish(opts.events - firstHalf, firstHalf);
+    const lastPublishAt = Date.now();
 
     // Wait until nothing is pending anywhere.
     const until = Date.now() + (opts.waitTimeoutMs ?? 30 * 60_000);
+    let pendingAtFourMinutes: number | null = null;
+    let minutesUntilNothingPending: number | null = null;
     for (;;) {
       let pending = 0;
       for (const ns of namespaces) {
         const r = await call<{ data: unknown[] }>(dispatcher.url, "GET", `/v1/namespaces/${ns}/deliveries?status=pending&limit=200`);
         pending += r.body.data.length;
       }
-      if (pending === 0) break;
+      if (pendingAtFourMinutes === null && Date.now() - lastPublishAt >= 4 * 60_000) pendingAtFourMinutes = pending;
+      if (pending === 0) {
+        minutesUntilNothingPending = Math.round((Date.now() - lastPublishAt) / 6_000) / 10;
+        break;
+      }
       if (Date.now() > until) {
         notes.push(`gave up waiting with ${pending}+ deliveries pending`);
         break;
@@ -357,6 +372,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
       duplicatesOther,
       failedOnRecord,
       lost,
+      pendingFourMinutesAfterLastPublish: pendingAtFourMinutes ?? 0,
+      minutesUntilNothingPending,
       seconds: Math.round((Date.now() - started) / 1000),
       notes,
     };
@@ -376,6 +393,8 @@ export function formatFigures(f: SoakFigures): string[] {
     `duplicate POSTs otherwise: ${f.duplicatesOther}`,
     `failed with attempts on record: ${f.failedOnRecord}`,
     `lost: ${f.lost}`,
+    `still pending 4 minutes after the last publish: ${f.pendingFourMinutesAfterLastPublish}`,
+    `nothing pending: ${f.minutesUntilNothingPending === null ? "never (gave up waiting)" : `${f.minutesUntilNothingPending} minutes after the last publish`}`,
     `time: ${f.seconds} s`,
   ];
 }

@@ -38,8 +38,10 @@ export function renderError(err: unknown, requestId: string): RenderedError {
   let apiError: ApiError;
   let status: number | undefined;
   const headers: Record<string, string> = {};
-  if (err instanceof ApiError) apiError = err;
-  else if (err instanceof HTTPException && err.status < 500) {
+  if (err instanceof ApiError) {
+    apiError = err;
+    Object.assign(headers, err.headers);
+  } else if (err instanceof HTTPException && err.status < 500) {
     status = err.status;
     for (const name of KEPT_HEADERS) {
       const value = err.res?.headers.get(name);

@@ -10,6 +10,7 @@ import { authorize } from "./auth";
 import type { AppContext } from "./context";
 import { errorResponses, jsonResponse } from "./openapi-helpers";
 import { decodeCursor, encodeCursor, PageQuery, pageSchema } from "./pagination";
+import { enforceRateLimit } from "../tenants/limits";
 
 export const DeliveryParams = z.object({
   ns: z.string().openapi({ param: { name: "ns", in: "path" } }),
@@ -93,12 +94,13 @@ export function mountDeliveryRoutes(app: OpenAPIHono<AppContext>) {
       request: { params: DeliveryParams },
       responses: {
         202: jsonResponse(RedeliverAccepted, "Queued."),
-        ...errorResponses("forbidden", "not_found", "webhook_disabled", "conflict"),
+        ...errorResponses("forbidden", "not_found", "webhook_disabled", "conflict", "rate_limited"),
       },
     }),
     async (c) => {
       const { ns, id } = c.req.valid("param");
       authorize(c.get("principal"), ns, "webhooks:write");
+      await enforceRateLimit(c.env, "owner_action", ns);
       return c.json(await redeliver(c.env, ns, deliverySeqOf(id)), 202);
     },
   );

@@ -15,6 +15,7 @@ import { NamespaceParam } from "../webhooks/schemas";
 import { authorize } from "./auth";
 import type { AppContext } from "./context";
 import { errorResponses, JSON_BODY_ERRORS, jsonBody, jsonResponse } from "./openapi-helpers";
+import { enforceRateLimit } from "../tenants/limits";
 
 export function mountEventRoutes(app: OpenAPIHono<AppContext>) {
   app.use(
@@ -42,12 +43,13 @@ export function mountEventRoutes(app: OpenAPIHono<AppContext>) {
       responses: {
         202: jsonResponse(EventAccepted, "Accepted and durable; deliveries are queued."),
         200: jsonResponse(EventAccepted, "Already accepted earlier with this id; nothing new was fanned out."),
-        ...errorResponses(...JSON_BODY_ERRORS, "payload_too_large", "forbidden", "not_found", "validation_failed", "unknown_event_type", "event_id_conflict"),
+        ...errorResponses(...JSON_BODY_ERRORS, "payload_too_large", "forbidden", "not_found", "validation_failed", "unknown_event_type", "event_id_conflict", "rate_limited"),
       },
     }),
     async (c) => {
       const { ns } = c.req.valid("param");
       authorize(c.get("principal"), ns, "events:publish");
+      await enforceRateLimit(c.env, "publish", ns);
       const body = c.req.valid("json");
       const event = validateEvent(body.type, body.data);
       // 202 once the event and its deliveries are durable in D1; the queue

@@ -23,6 +23,9 @@ const ALWAYS: ErrorCode[] = ["unauthorized", "internal_error", "misconfigured", 
 /** What a route with a JSON body can answer about the body itself, before any field is read. */
 export const JSON_BODY_ERRORS: ErrorCode[] = ["invalid_json", "payload_too_large", "unsupported_media_type", "bad_request"];
 
+/** A 429 (`rate_limited`, docs/limits.md) says when to try again. */
+const RETRY_AFTER = { "Retry-After": { description: "Seconds to wait before trying again.", schema: { type: "integer" as const } } };
+
 /** The error responses of a route, each status listing the codes it may carry. */
 export function errorResponses(...codes: ErrorCode[]) {
   const byStatus = new Map<number, ErrorCode[]>();
@@ -36,6 +39,7 @@ export function errorResponses(...codes: ErrorCode[]) {
       {
         description: `Error; \`error.code\` is one of: ${list.map((c) => `\`${c}\``).join(", ")}.`,
         content: { "application/json": { schema: ErrorSchema } },
+        ...(status === 429 ? { headers: RETRY_AFTER } : {}),
       },
     ]),
   );

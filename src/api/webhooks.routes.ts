@@ -15,6 +15,7 @@ import {
   WebhookUpdate,
   WebhookWithSecret,
 } from "../webhooks/schemas";
+import { enforceRateLimit } from "../tenants/limits";
 import { rotateSecret } from "../webhooks/rotation";
 import { ExampleRequest, pingWebhook, PingQuery, PingQueued, PingResult, sendExample } from "../webhooks/ping";
 import { createWebhook, deleteWebhook, findWebhook, listWebhooks, toView, updateWebhook } from "../webhooks/service";
@@ -39,7 +40,7 @@ export function mountWebhookRoutes(app: OpenAPIHono<AppContext>) {
       request: { params: NamespaceParam, body: jsonBody(WebhookCreate) },
       responses: {
         201: jsonResponse(WebhookWithSecret, "Created; `secret` is shown only here."),
-        ...errorResponses(...JSON_BODY_ERRORS, "forbidden", "not_found", "validation_failed", "unknown_event_type", "url_not_allowed", "conflict"),
+        ...errorResponses(...JSON_BODY_ERRORS, "forbidden", "not_found", "validation_failed", "unknown_event_type", "url_not_allowed", "conflict", "limit_exceeded"),
       },
     }),
     async (c) => {
@@ -146,12 +147,13 @@ export function mountWebhookRoutes(app: OpenAPIHono<AppContext>) {
       responses: {
         202: jsonResponse(PingQueued, "Queued; follow it at GET .../deliveries/{delivery_id}."),
         200: jsonResponse(PingResult, "The first attempt's result (`?wait=true`)."),
-        ...errorResponses("forbidden", "not_found", "validation_failed", "webhook_disabled"),
+        ...errorResponses("forbidden", "not_found", "validation_failed", "webhook_disabled", "rate_limited"),
       },
     }),
     async (c) => {
       const { ns, id } = c.req.valid("param");
       authorize(c.get("principal"), ns, "webhooks:write");
+      await enforceRateLimit(c.env, "owner_action", ns);
       const ping = await pingWebhook(c.env, ns, id, { wait: c.req.valid("query").wait === "true" });
       return "result" in ping ? c.json(ping.result, 200) : c.json(ping.queued, 202);
     },
@@ -171,12 +173,13 @@ export function mountWebhookRoutes(app: OpenAPIHono<AppContext>) {
       responses: {
         202: jsonResponse(PingQueued, "Queued; follow it at GET .../deliveries/{delivery_id}."),
         200: jsonResponse(PingResult, "The first attempt's result (`?wait=true`)."),
-        ...errorResponses(...JSON_BODY_ERRORS, "forbidden", "not_found", "validation_failed", "unknown_event_type", "webhook_disabled"),
+        ...errorResponses(...JSON_BODY_ERRORS, "forbidden", "not_found", "validation_failed", "unknown_event_type", "webhook_disabled", "rate_limited"),
       },
     }),
     async (c) => {
       const { ns, id } = c.req.valid("param");
       authorize(c.get("principal"), ns, "webhooks:write");
+      await enforceRateLimit(c.env, "owner_action", ns);
       const sent = await sendExample(c.env, ns, id, c.req.valid("json").type, { wait: c.req.valid("query").wait === "true" });
       return "result" in sent ? c.json(sent.result, 200) : c.json(sent.queued, 202);
     },
@@ -220,12 +223,13 @@ export function mountWebhookRoutes(app: OpenAPIHono<AppContext>) {
       request: { params: WebhookParams, body: jsonBody(RecoverRequest) },
       responses: {
         202: jsonResponse(RecoverAccepted, "Queued."),
-        ...errorResponses(...JSON_BODY_ERRORS, "forbidden", "not_found", "validation_failed", "webhook_disabled"),
+        ...errorResponses(...JSON_BODY_ERRORS, "forbidden", "not_found", "validation_failed", "webhook_disabled", "rate_limited"),
       },
     }),
     async (c) => {
       const { ns, id } = c.req.valid("param");
       authorize(c.get("principal"), ns, "webhooks:write");
+      await enforceRateLimit(c.env, "owner_action", ns);
       const webhook = await findWebhook(c.env, ns, id);
       if (!webhook.active) throw disabled(webhook.disabledReason);
       const since = Date.parse(c.req.valid("json").since);
@@ -246,12 +250,13 @@ export function mountWebhookRoutes(app: OpenAPIHono<AppContext>) {
       request: { params: WebhookParams, body: { ...jsonBody(RotateSecret), required: false } },
       responses: {
         200: jsonResponse(RotatedWebhook, "The webhook and its new secret (shown only here)."),
-        ...errorResponses(...JSON_BODY_ERRORS, "forbidden", "not_found", "validation_failed", "conflict"),
+        ...errorResponses(...JSON_BODY_ERRORS, "forbidden", "not_found", "validation_failed", "conflict", "rate_limited"),
       },
     }),
     async (c) => {
       const { ns, id } = c.req.valid("param");
       authorize(c.get("principal"), ns, "webhooks:write");
+      await enforceRateLimit(c.env, "owner_action", ns);
       return c.json(await rotateSecret(c.env, ns, id, c.req.valid("json")), 200);
     },
   );

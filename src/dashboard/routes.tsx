@@ -73,7 +73,17 @@ function formValues(form: FormData): WebhookFormValues {
     otherEvents: field(form, "other_events"),
     secret: field(form, "secret").trim(),
     filter: field(form, "filter"),
+    rateLimit: field(form, "rate_limit").trim(),
+    maxInFlight: field(form, "max_in_flight").trim(),
+    timeoutMs: field(form, "timeout_ms").trim(),
   };
+}
+
+/** An optional number field: empty = unset (null clears it on edit); anything else goes to the API, which validates it. */
+function optionalNumber(s: string): number | string | null {
+  if (s === "") return null;
+  const n = Number(s);
+  return Number.isFinite(n) ? n : s;
 }
 
 /** The API body; on edit an empty filter is sent as null, which removes it. */
@@ -86,6 +96,9 @@ function webhookBody(v: WebhookFormValues, mode: "create" | "edit", filter: Reco
     format: v.format,
     active: v.active,
     description: v.description,
+    rate_limit: optionalNumber(v.rateLimit),
+    max_in_flight: optionalNumber(v.maxInFlight),
+    timeout_ms: optionalNumber(v.timeoutMs),
     ...(mode === "create" && v.secret ? { secret: v.secret } : {}),
     ...(mode === "edit" || filter ? { filter } : {}),
   };
@@ -108,6 +121,9 @@ function valuesOf(w: Webhook, catalog: EventType[]): WebhookFormValues {
     otherEvents: w.events.filter((e) => !known.has(e)).join(", "),
     secret: "",
     filter: filterToText(w.filter),
+    rateLimit: w.rate_limit === null ? "" : String(w.rate_limit),
+    maxInFlight: w.max_in_flight === null ? "" : String(w.max_in_flight),
+    timeoutMs: w.timeout_ms === null ? "" : String(w.timeout_ms),
   };
 }
 

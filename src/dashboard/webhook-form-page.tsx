@@ -20,9 +20,13 @@ export type WebhookFormValues = {
   secret: string;
   /** The payload filter as `path = value` lines (filter-field.tsx). */
   filter: string;
+  /** Flow control, as typed (empty = unset). */
+  rateLimit: string;
+  maxInFlight: string;
+  timeoutMs: string;
 };
 
-export const FORM_FIELDS = ["name", "url", "description", "format", "active", "events", "secret", "filter"] as const;
+export const FORM_FIELDS = ["name", "url", "description", "format", "active", "events", "secret", "filter", "rate_limit", "max_in_flight", "timeout_ms"] as const;
 
 export const emptyWebhookForm: WebhookFormValues = {
   name: "",
@@ -34,7 +38,17 @@ export const emptyWebhookForm: WebhookFormValues = {
   otherEvents: "",
   secret: "",
   filter: "",
+  rateLimit: "",
+  maxInFlight: "",
+  timeoutMs: "",
 };
+
+/** The optional flow-control inputs (the API validates the ranges; its errors show at the field). */
+const FLOW_FIELDS = [
+  { name: "rate_limit", value: "rateLimit", label: "Rate limit (per second)", min: 1, max: 1000, hint: "1 to 1000 deliveries a second; empty for no limit." },
+  { name: "max_in_flight", value: "maxInFlight", label: "Max in flight", min: 1, max: 100, hint: "1 to 100 requests at once; empty for no limit." },
+  { name: "timeout_ms", value: "timeoutMs", label: "Timeout (ms)", min: 1000, max: 15000, hint: "1000 to 15000; empty for the default." },
+] as const;
 
 const SYSTEM_NAMES: Record<string, string> = {
   "djinn-ci": "Djinn CI",
@@ -211,6 +225,24 @@ export const WebhookFormPage: FC<{
             hint="Leave empty to have a strong secret generated (recommended); Slack and Discord webhooks need none and get none. It is shown once after creation."
           />
         ) : null}
+        <fieldset>
+          <legend>Flow control (optional)</legend>
+          <div class="grid3">
+            {FLOW_FIELDS.map((f) => (
+              <TextField
+                name={f.name}
+                label={f.label}
+                type="number"
+                inputmode="numeric"
+                min={String(f.min)}
+                max={String(f.max)}
+                value={values[f.value]}
+                errors={errors[f.name]}
+                hint={f.hint}
+              />
+            ))}
+          </div>
+        </fieldset>
         <div class={fieldClass(errors.active)}>
           <label class="check">
             <input type="checkbox" name="active" value="on" checked={values.active} />

@@ -41,6 +41,9 @@ export const webhooks = sqliteTable(
     /** Start of the current unbroken run of failed attempts (auto-disable). */
     failingSince: integer("failing_since"),
     consecutiveFailures: integer("consecutive_failures").notNull().default(0),
+    rateLimit: integer("rate_limit"),
+    maxInFlight: integer("max_in_flight"),
+    timeoutMs: integer("timeout_ms"),
     lastSuccessAt: integer("last_success_at"),
     lastFailureAt: integer("last_failure_at"),
     createdAt: integer("created_at").notNull(),

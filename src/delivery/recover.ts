@@ -9,8 +9,10 @@
  *   plus one sendBatch;
  * - the request does at most RECOVER_INLINE_CHUNKS chunks; if more remain it
  *   counts them (one read through the same index) and hands the rest to a
- *   queue message that carries the cursor, whose handler does the same number
- *   of chunks and passes the cursor on again.
+ *   queue message that carries the cursor, whose handler does ONE chunk and
+ *   passes the cursor on again, to the back of the queue. So recoveries
+ *   running at once (of several namespaces) take turns a chunk at a time,
+ *   round-robin through the queue: a huge one cannot starve a small one.
  * The set is fixed when the request arrives: failed deliveries created in
  * [since, now]. The cursor only moves forward, so a recovered delivery that
  * fails again while the recovery is still running is not picked up twice.
@@ -32,6 +34,8 @@ export type RecoverCursor = NonNullable<DeliveryMessage["recover"]>;
 export type RecoverBounds = { chunk: number; inlineChunks: number };
 
 const DEFAULT_BOUNDS: RecoverBounds = { chunk: RECOVER_CHUNK, inlineChunks: RECOVER_INLINE_CHUNKS };
+/** A continuation's turn: one chunk, then the cursor goes to the back of the queue. */
+const CONTINUATION_BOUNDS: RecoverBounds = { chunk: RECOVER_CHUNK, inlineChunks: 1 };
 
 /** Failed deliveries of webhook ?1 in the cursor's window, after (?3, ?4). */
 const WINDOW = `webhook_id = ?1 AND created_at >= ?3 AND created_at <= ?2 AND (created_at > ?3 OR seq > ?4)
@@ -60,7 +64,7 @@ export async function recoverWebhook(
 
 /** The queue handler of a recovery's continuation message. */
 export async function continueRecovery(env: AppEnv, cursor: RecoverCursor, now = Date.now()): Promise<void> {
-  const { next } = await recoverChunks(env, cursor, now, DEFAULT_BOUNDS);
+  const { next } = await recoverChunks(env, cursor, now, CONTINUATION_BOUNDS);
   if (next) await continueLater(env, next);
 }
 

@@ -1,36 +1,56 @@
 /**
  * The recovery sweep (Cron Trigger, every minute): D1 is the record of what
- * is owed, the queue only carries it. Re-enqueues pending deliveries whose
- * attempt is overdue by more than a minute: never enqueued successfully, a
- * retry message that was lost, or an attempt whose Worker died (its lease
- * expired). To avoid flooding the queue, only the first re-send of a
- * never-attempted delivery (enqueued_at still its creation time, as publish
- * wrote it) comes after a minute; every other re-send waits until the
- * delivery was last enqueued 10 minutes ago, so a backed-up queue is not fed
- * the same deliveries every minute. Bounded per run.
+ * is owed, the queue only carries it. Re-enqueues pending deliveries that no
+ * queue message will bring to a consumer:
+ *
+ * - overdue by more than a minute: never enqueued successfully, or a retry
+ *   message that was lost. To avoid flooding the queue, only the first
+ *   re-send of a never-attempted delivery (enqueued_at still its creation
+ *   time, as publish wrote it) comes after a minute; every other re-send
+ *   waits until the delivery was last enqueued 10 minutes ago, so a backed-up
+ *   queue is not fed the same deliveries every minute.
+ * - a claim whose lease ended with no attempt on record (claims.ts): the
+ *   Worker holding it died. Its message was acked or dropped with it, so it
+ *   is re-sent at the first sweep after the lease, once per claim (enqueued
+ *   before the claim, not since); if that message is lost too, the 10-minute
+ *   back-off above applies. A delivery waiting for its retry has its last
+ *   attempt on record and a due time in the future, so it is never touched.
+ *
+ * Round-robin across namespaces: candidates are numbered within their
+ * namespace and taken SWEEP_NAMESPACE_CHUNK per namespace per round, so one
+ * namespace's backlog cannot push another's out of the bounded run.
  */
 import { d1 } from "../db/client";
 import type { AppEnv } from "../env";
 import { enqueueDeliveries } from "../events/publish";
+import { UNRECORDED_CLAIM_SQL } from "./claims";
 
 export const SWEEP_GRACE_MS = 60_000;
 export const SWEEP_RESEND_BACKOFF_MS = 600_000;
+/** Deliveries re-enqueued per run at most. */
 export const SWEEP_BATCH = 500;
+/** Deliveries per namespace per round of the round-robin. */
+export const SWEEP_NAMESPACE_CHUNK = 50;
+
+// Reads through the partial index deliveries_pending: only the backlog.
+const SWEEP_SQL = `UPDATE deliveries SET enqueued_at = ?1
+WHERE seq IN (
+  SELECT seq FROM (
+    SELECT d.seq, row_number() OVER (PARTITION BY d.namespace ORDER BY d.seq) AS rn
+    FROM deliveries d
+    WHERE d.status = 'pending' AND (
+      (d.next_attempt_at < ?2 AND (d.enqueued_at < ?3 OR (d.attempts = 0 AND d.enqueued_at = d.created_at AND d.enqueued_at < ?2)))
+      OR (d.next_attempt_at <= ?1 AND d.enqueued_at <= d.updated_at AND ${UNRECORDED_CLAIM_SQL})
+    )
+  )
+  ORDER BY (rn - 1) / ?5, seq
+  LIMIT ?4)
+RETURNING seq`;
 
 export async function sweepOverdueDeliveries(env: AppEnv, now = Date.now()): Promise<number> {
-  const db = d1(env);
-  // Reads through the partial index deliveries_pending: only the backlog.
-  const { results } = await db
-    .prepare(
-      `UPDATE deliveries SET enqueued_at = ?1
-       WHERE seq IN (
-         SELECT seq FROM deliveries
-         WHERE status = 'pending' AND next_attempt_at < ?2
-           AND (enqueued_at < ?3 OR (attempts = 0 AND enqueued_at = created_at AND enqueued_at < ?2))
-         ORDER BY seq LIMIT ?4)
-       RETURNING seq`,
-    )
-    .bind(now, now - SWEEP_GRACE_MS, now - SWEEP_RESEND_BACKOFF_MS, SWEEP_BATCH)
+  const { results } = await d1(env)
+    .prepare(SWEEP_SQL)
+    .bind(now, now - SWEEP_GRACE_MS, now - SWEEP_RESEND_BACKOFF_MS, SWEEP_BATCH, SWEEP_NAMESPACE_CHUNK)
     .all<{ seq: number }>();
   const seqs = results.map((r) => r.seq);
   if (seqs.length) await enqueueDeliveries(env, seqs);

@@ -18,6 +18,7 @@ import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { enqueueDeliveries } from "../events/publish";
 import { deliveryId } from "../ids";
+import { UNRECORDED_CLAIM_SQL } from "./claims";
 
 /**
  * An attempt of delivery `d` is running: it is pending, its last claimed
@@ -25,8 +26,7 @@ import { deliveryId } from "../ids";
  * when the attempt ends), and the claim's lease (next_attempt_at) has not
  * run out. The attempt row is found by rowid, so this costs one lookup.
  */
-const IN_FLIGHT_SQL = `(d.status = 'pending' AND d.attempts > 0 AND d.next_attempt_at > ?2
-  AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.seq = d.seq * ${ATTEMPT_SLOTS} + d.attempts))`;
+const IN_FLIGHT_SQL = `(d.status = 'pending' AND d.next_attempt_at > ?2 AND ${UNRECORDED_CLAIM_SQL})`;
 
 /** The last attempt number must stay inside the delivery's rowid range of attempts. */
 export const MAX_ATTEMPT_NUMBER = ATTEMPT_SLOTS - 1;

@@ -35,6 +35,13 @@ const headers = z
   })
   .openapi({ description: "Extra request headers, e.g. a shared token a firewall checks. Values are never shown back." });
 
+/** Per-webhook flow control (all optional; null or absent = no limit / DELIVERY_TIMEOUT_MS). */
+const flowField = (min: number, max: number, description: string, example: number) =>
+  z.number().int().min(min).max(max).nullable().openapi({ description, example });
+const rateLimit = flowField(1, 1000, "At most this many deliveries per second to this webhook (1 to 1000); null for no limit.", 10);
+const maxInFlight = flowField(1, 100, "At most this many requests to this webhook at once (1 to 100); null for no limit.", 5);
+const timeoutMs = flowField(1000, 15000, "HTTP timeout of one attempt in ms (1000 to 15000); null for the default DELIVERY_TIMEOUT_MS.", 5000);
+
 export const WebhookCreate = z
   .strictObject({
     name,
@@ -50,6 +57,9 @@ export const WebhookCreate = z
       .openapi({ description: "Omit to have one generated; null only for a djinn webhook without signing." }),
     headers: headers.optional(),
     filter: PayloadFilterSchema.nullable().optional(),
+    rate_limit: rateLimit.optional(),
+    max_in_flight: maxInFlight.optional(),
+    timeout_ms: timeoutMs.optional(),
     certificate_validation: z
       .literal(true)
       .optional()
@@ -68,6 +78,9 @@ export const WebhookUpdate = z
     secret: z.string().nullable().optional(),
     headers: headers.optional(),
     filter: PayloadFilterSchema.nullable().optional().openapi({ description: "null removes the filter." }),
+    rate_limit: rateLimit.optional(),
+    max_in_flight: maxInFlight.optional(),
+    timeout_ms: timeoutMs.optional(),
     certificate_validation: z.literal(true).optional(),
   })
   .openapi("WebhookUpdate");
@@ -85,6 +98,9 @@ export const Webhook = z
     headers: z.array(z.string()).openapi({ description: "Names of the custom headers sent." }),
     filter: PayloadFilterSchema.nullable().openapi({ description: "The payload filter; null when every event of the subscribed types is sent." }),
     certificate_validation: z.literal(true),
+    rate_limit: z.number().int().nullable().openapi({ description: "Deliveries per second at most; null when unset." }),
+    max_in_flight: z.number().int().nullable().openapi({ description: "Requests at once at most; null when unset." }),
+    timeout_ms: z.number().int().nullable().openapi({ description: "HTTP timeout in ms; null means DELIVERY_TIMEOUT_MS." }),
     secret_hint: z.string().nullable(),
     disabled_reason: z.string().nullable(),
     disabled_at: z.string().nullable(),

@@ -12,6 +12,7 @@ import { randomId } from "../ids";
 import { checkTargetUrl } from "../security/ssrf-guard";
 import { currentSecretOf, seal, unseal } from "../security/secret-box";
 import { defaultSecret, secretHint, secretProblem } from "./secrets";
+import { assertRoomForWebhook } from "../tenants/limits";
 import type { WebhookCreateInput, WebhookUpdateInput, WebhookView } from "./schemas";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -29,6 +30,9 @@ export function toView(row: WebhookRow): WebhookView {
     headers: Object.keys(row.headers),
     filter: row.filter ?? null,
     certificate_validation: true,
+    rate_limit: row.rateLimit,
+    max_in_flight: row.maxInFlight,
+    timeout_ms: row.timeoutMs,
     secret_hint: row.secretHint,
     disabled_reason: row.disabledReason,
     disabled_at: iso(row.disabledAt),
@@ -75,6 +79,7 @@ function nameTaken(name: string): ApiError {
 
 export async function createWebhook(env: AppEnv, namespace: string, input: WebhookCreateInput) {
   const url = checkUrl(env, input.url);
+  await assertRoomForWebhook(env, namespace);
   const events = checkEvents(input.events, input.format);
   const filter = input.filter ?? null;
   checkFilterPaths(filter, events);
@@ -101,6 +106,9 @@ export async function createWebhook(env: AppEnv, namespace: string, input: Webho
     disabledAt: null,
     failingSince: null,
     consecutiveFailures: 0,
+    rateLimit: input.rate_limit ?? null,
+    maxInFlight: input.max_in_flight ?? null,
+    timeoutMs: input.timeout_ms ?? null,
     lastSuccessAt: null,
     lastFailureAt: null,
     createdAt: now,
@@ -146,6 +154,9 @@ export async function updateWebhook(env: AppEnv, namespace: string, id: string, 
   if (input.filter !== undefined) patch.filter = input.filter;
   // A filter is checked against the event types it will meet, whichever of the two changed.
   if (input.filter !== undefined || input.events !== undefined) checkFilterPaths(input.filter !== undefined ? input.filter : row.filter, patch.events ?? row.events);
+  if (input.rate_limit !== undefined) patch.rateLimit = input.rate_limit;
+  if (input.max_in_flight !== undefined) patch.maxInFlight = input.max_in_flight;
+  if (input.timeout_ms !== undefined) patch.timeoutMs = input.timeout_ms;
   const format = input.format ?? row.format;
   if (input.secret !== undefined) {
     checkSecret(format, input.secret);

@@ -25,6 +25,14 @@ describe("benchmark smoke run", () => {
       expect(s.worker_invocations_per_delivery, name).toBeGreaterThan(0);
       expect(s.usd_per_million_deliveries_marginal, name).toBeGreaterThan(0);
     }
+    // The noisy neighbour: both figures measured on the same run, the target derived from the first.
+    const nn = result.noisy_neighbour;
+    expect(nn.hanging_deliveries).toBe(nn.hanging_webhooks * Math.max(2, Math.round(60 * 0.005)));
+    expect(nn.latency_alone_ms.p95).toBeGreaterThan(0);
+    expect(nn.latency_with_neighbour_ms.p95).toBeGreaterThan(0);
+    expect(nn.target_p95_ms).toBeCloseTo(Math.max(2000, 2 * nn.latency_alone_ms.p95), 1);
+    expect(nn.within_target).toBe(nn.latency_with_neighbour_ms.p95 <= nn.target_p95_ms);
+    expect(nn.hanging_posts_before_healthy).toBe(nn.hanging_deliveries); // all 10 hanging when the healthy events went out
     // One message per delivery is 3 operations; the retry scenario adds one read per retried delivery.
     expect(result.scenarios.fan_out_1.queue_operations_per_delivery).toBe(3);
     expect(result.scenarios.retry.queue_operations_per_delivery).toBe(4);

@@ -1,7 +1,8 @@
 /**
  * A small chaos soak (scripts/lib/soak.ts): a few hundred events, misbehaving
  * receivers, the dispatcher SIGKILLed and restarted mid-run. Nothing may be
- * lost, and every duplicate POST must follow a lost answer.
+ * lost, nothing may still be pending 4 minutes after the last publish, and
+ * every duplicate POST must follow a lost answer.
  */
 import { describe, expect, it } from "vitest";
 import { formatFigures, runSoak } from "../../scripts/lib/soak.ts";
@@ -14,6 +15,8 @@ describe("chaos soak (small)", () => {
     expect(figures.eventsAccepted).toBe(240);
     expect(figures.deliveriesExpected).toBeGreaterThan(240);
     expect(figures.lost).toBe(0);
+    expect(figures.pendingFourMinutesAfterLastPublish).toBe(0);
+    expect(figures.minutesUntilNothingPending).not.toBeNull();
     expect(figures.duplicatesOther).toBe(0);
     expect(figures.delivered + figures.failedOnRecord).toBe(figures.deliveriesExpected);
     // The chaos did happen: some deliveries failed on record (the 410 webhook at least).

@@ -62,6 +62,7 @@ h3 { font-size: 1rem; margin: 0 0 .5rem; }
 .panel { background: var(--panel); border: 1px solid var(--line); border-radius: var(--radius); padding: 1.1rem 1.2rem; margin-bottom: 1rem; }
 .panel > :last-child { margin-bottom: 0; }
 .grid2 { display: grid; grid-template-columns: repeat(auto-fit, minmax(280px, 1fr)); gap: 1rem; }
+.grid3 { display: grid; grid-template-columns: repeat(auto-fit, minmax(180px, 1fr)); gap: 1rem; }
 
 /* Buttons */
 .btn, button {
@@ -81,7 +82,7 @@ h3 { font-size: 1rem; margin: 0 0 .5rem; }
 .field { margin-bottom: 1rem; }
 .field > label:not(.check), .field > .label, fieldset legend { display: block; font-weight: 600; margin-bottom: .3rem; }
 .hint { color: var(--muted); font-size: .86em; margin: .25rem 0 0; }
-input[type=text], input[type=url], input[type=password], input[type=search], select, textarea {
+input[type=text], input[type=url], input[type=number], input[type=password], input[type=search], select, textarea {
   width: 100%; font: inherit; padding: .5rem .65rem; border: 1px solid var(--line); border-radius: 6px;
   background: var(--panel); color: var(--text);
 }

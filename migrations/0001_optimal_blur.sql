@@ -5,4 +5,7 @@ CREATE TABLE `revoked_sessions` (
 --> statement-breakpoint
 ALTER TABLE `events` ADD `system` text DEFAULT '' NOT NULL;--> statement-breakpoint
 ALTER TABLE `events` ADD `test` integer DEFAULT false NOT NULL;--> statement-breakpoint
-ALTER TABLE `webhooks` ADD `filter` text;
+ALTER TABLE `webhooks` ADD `filter` text;--> statement-breakpoint
+ALTER TABLE `webhooks` ADD `rate_limit` integer;--> statement-breakpoint
+ALTER TABLE `webhooks` ADD `max_in_flight` integer;--> statement-breakpoint
+ALTER TABLE `webhooks` ADD `timeout_ms` integer;
