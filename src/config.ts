@@ -7,6 +7,10 @@ export type Config = {
   autoDisableMs: number;
   allowLoopback: boolean;
   development: boolean;
+  /** Weighted failed attempts in a row (timeouts count 2) that open a webhook's circuit. */
+  circuitThreshold: number;
+  circuitCooldownMs: number;
+  circuitMaxCooldownMs: number;
 };
 
 /** Cloudflare Queues accept delays up to 12 h; longer waits are clamped. */
@@ -40,6 +44,9 @@ export function config(env: AppEnv): Config {
     // Loopback targets are a local-development convenience only.
     allowLoopback: env.ALLOW_LOOPBACK_TARGETS === "true",
     development,
+    circuitThreshold: positiveNumber(env.CIRCUIT_FAILURE_THRESHOLD, 5),
+    circuitCooldownMs: positiveNumber(env.CIRCUIT_COOLDOWN_SECONDS, 30) * 1000,
+    circuitMaxCooldownMs: positiveNumber(env.CIRCUIT_MAX_COOLDOWN_SECONDS, 3600) * 1000,
   };
   cache.set(env, made);
   return made;

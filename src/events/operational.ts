@@ -69,3 +69,43 @@ export async function emitDeliveryExhausted(env: AppEnv, namespace: string, x: E
     { operational: true, excludeWebhookId: x.webhook.id },
   );
 }
+
+export async function emitCircuitOpened(
+  env: AppEnv,
+  namespace: string,
+  webhook: WebhookRef,
+  x: { failures: number; openedAt: number; nextProbeAt: number },
+): Promise<void> {
+  await publishEvent(
+    env,
+    namespace,
+    {
+      id: `evt_circuit_opened_${webhook.id}_${x.openedAt}`,
+      type: "webhook.circuit_opened",
+      data: {
+        webhook,
+        failures: x.failures,
+        opened_at: new Date(x.openedAt).toISOString(),
+        next_probe_at: new Date(x.nextProbeAt).toISOString(),
+      },
+    },
+    { operational: true, excludeWebhookId: webhook.id },
+  );
+}
+
+export async function emitRecovered(env: AppEnv, namespace: string, webhook: WebhookRef, x: { recoveredAt: number; openedAt: number | null }): Promise<void> {
+  await publishEvent(
+    env,
+    namespace,
+    {
+      id: `evt_recovered_${webhook.id}_${x.recoveredAt}`,
+      type: "webhook.recovered",
+      data: {
+        webhook,
+        recovered_at: new Date(x.recoveredAt).toISOString(),
+        opened_at: x.openedAt === null ? null : new Date(x.openedAt).toISOString(),
+      },
+    },
+    { operational: true, excludeWebhookId: webhook.id },
+  );
+}

@@ -1,6 +1,7 @@
 /** Request and response schemas of the webhooks API (also the OpenAPI document's). */
 import { z } from "@hono/zod-openapi";
 import { webhookFormats } from "../delivery/formats";
+import { CircuitSchema } from "./circuit-view";
 
 export const NAMESPACE_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
@@ -77,6 +78,7 @@ export const Webhook = z
     secret_hint: z.string().nullable(),
     disabled_reason: z.string().nullable(),
     disabled_at: z.string().nullable(),
+    circuit: CircuitSchema,
     created_at: z.string(),
     updated_at: z.string(),
   })

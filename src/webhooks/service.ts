@@ -10,6 +10,7 @@ import { normalizePatterns } from "../events/subscription";
 import { randomId } from "../ids";
 import { checkTargetUrl } from "../security/ssrf-guard";
 import { seal, unseal } from "../security/secret-box";
+import { CLOSED_CIRCUIT, webhookCircuit } from "./circuit-view";
 import { generateSecret, secretHint, secretProblem } from "./secrets";
 import type { WebhookCreateInput, WebhookUpdateInput, WebhookView } from "./schemas";
 
@@ -30,6 +31,7 @@ export function toView(row: WebhookRow): WebhookView {
     secret_hint: row.secretHint,
     disabled_reason: row.disabledReason,
     disabled_at: iso(row.disabledAt),
+    circuit: webhookCircuit(row),
     created_at: new Date(row.createdAt).toISOString(),
     updated_at: new Date(row.updatedAt).toISOString(),
   };
@@ -93,6 +95,11 @@ export async function createWebhook(env: AppEnv, namespace: string, input: Webho
     disabledAt: null,
     failingSince: null,
     consecutiveFailures: 0,
+    rateLimit: null,
+    maxInFlight: null,
+    timeoutMs: null,
+    ...CLOSED_CIRCUIT,
+    rateTat: null,
     lastSuccessAt: null,
     lastFailureAt: null,
     createdAt: now,
@@ -145,7 +152,7 @@ export async function updateWebhook(env: AppEnv, namespace: string, id: string, 
   }
   if (input.active !== undefined) {
     patch.active = input.active;
-    if (input.active) Object.assign(patch, { disabledReason: null, disabledAt: null, failingSince: null, consecutiveFailures: 0 });
+    if (input.active) Object.assign(patch, { disabledReason: null, disabledAt: null, failingSince: null, consecutiveFailures: 0, ...CLOSED_CIRCUIT });
   }
   try {
     await orm(env).update(webhooks).set(patch).where(eq(webhooks.id, row.id));
