@@ -2,7 +2,7 @@
  * The dashboard's session cookie and form protection, inside workerd (these
  * run even where Chromium is missing; the browser test covers the pages).
  */
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { openSession, sealSession, sessionCookieName, sessionCookieOptions } from "../src/security/session-cookie";
 import { ADMIN, api } from "./support/api";
@@ -103,5 +103,21 @@ describe("dashboard forms", () => {
     expect(html).toMatch(/id="events-error"/);
     expect(html).toContain('value="has spaces"');
     expect(html).toContain('value="https://hooks.example.com/x"');
+  });
+
+  it("the webhook page shows an open circuit breaker and its next probe", async () => {
+    const ns = `dashc${Date.now().toString(36)}`;
+    const { cookie } = await signedIn(ns);
+    const made = await api("POST", `/v1/namespaces/${ns}/webhooks`, { name: "breaker", url: "https://hooks.example.com/x", events: ["*"] });
+    const path = `/webhooks/${encodeURIComponent(made.body.id)}`;
+    expect(await (await page(path, {}, cookie)).text()).not.toContain("data-circuit");
+    const now = Date.now();
+    await env.DB.prepare("UPDATE webhooks SET circuit_state = 'open', circuit_since = ?, circuit_next_probe_at = ?, circuit_failures = 5 WHERE id = ?")
+      .bind(now, now + 600_000, made.body.id)
+      .run();
+    const html = await (await page(path, {}, cookie)).text();
+    expect(html).toContain('data-circuit="open"');
+    expect(html).toContain("Circuit open");
+    expect(html).toMatch(/next probe/);
   });
 });

@@ -3,6 +3,7 @@
  * Event, rotate secret, delete, re-enable) and its deliveries, newest first.
  */
 import type { FC } from "hono/jsx";
+import { CircuitBadge } from "./circuit-badge";
 import { HealthBadge } from "./health-badge";
 import type { DeliveryDetail, DeliverySummary, Health, Webhook } from "./types";
 import { ActiveBadge } from "./webhook-list-page";
@@ -110,7 +111,7 @@ export const WebhookPage: FC<{
         <div>
           <h1>{webhook.name}</h1>
           <p class="sub">
-            <ActiveBadge webhook={webhook} /> <HealthBadge webhook={webhook} health={health} />
+            <ActiveBadge webhook={webhook} /> <HealthBadge webhook={webhook} health={health} /> <CircuitBadge webhook={webhook} />
           </p>
         </div>
         <div class="actions">
