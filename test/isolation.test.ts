@@ -117,6 +117,28 @@ describe("the slow lane", () => {
     expect(w).toEqual({ consecutive_failures: 0, failing_since: null });
   });
 
+  it("if the slow lane cannot take a delivery, its main-lane message is retried, not acked", async () => {
+    const { ns, key, hook } = await hookAt("/ok");
+    await setColumns(hook.id, { consecutive_failures: 1 });
+    const { seq } = await seedOwed(ns, hook.id, Date.now());
+    const slowDown = {
+      ...appEnv,
+      SLOW_DELIVERIES: {
+        send: async () => {
+          throw new Error("queue unavailable");
+        },
+      },
+    } as unknown as AppEnv;
+    const batch = batchOf("ci-webhooks-deliveries", [seq]);
+    await handleDeliveryBatch(batch, slowDown);
+    const result = await getQueueResult(batch, createExecutionContext());
+    expect(result.explicitAcks).toEqual([]);
+    expect(result.retryMessages.map((m) => m.msgId)).toEqual([batch.messages[0].id]);
+    expect(await deliveryRow(seq)).toMatchObject({ status: "pending", attempts: 0 });
+    expect(await received(key)).toHaveLength(0);
+    await env.DB.prepare("UPDATE deliveries SET status = 'failed' WHERE seq = ?").bind(seq).run();
+  });
+
   it("a retry goes to the slow lane, not back onto the main lane", async () => {
     const { ns, key, hook } = await hookAt("/fail/1");
     const now = Date.now();

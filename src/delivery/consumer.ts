@@ -75,13 +75,20 @@ export async function handleDeliveryBatch(batch: MessageBatch<DeliveryMessage>, 
       m.ack();
     }
     if (!first) return;
-    if (outcome.kind === "routed") await moveToSlowLane(env, first, 0);
-    else if (outcome.kind === "deferred") await retryLater(env, lane, first, outcome.delaySeconds);
-    else if (outcome.kind === "retry" && lane === "main") await moveToSlowLane(env, first, outcome.delaySeconds);
-    else if (outcome.kind === "retry") await retryLater(env, lane, first, outcome.delaySeconds);
-    else {
-      usage.queueAcks++;
-      first.ack();
+    try {
+      if (outcome.kind === "routed") await moveToSlowLane(env, first, 0);
+      else if (outcome.kind === "deferred") await retryLater(env, lane, first, outcome.delaySeconds);
+      else if (outcome.kind === "retry" && lane === "main") await moveToSlowLane(env, first, outcome.delaySeconds);
+      else if (outcome.kind === "retry") await retryLater(env, lane, first, outcome.delaySeconds);
+      else {
+        usage.queueAcks++;
+        first.ack();
+      }
+    } catch (err) {
+      // The slow lane could not take it: this message comes back instead (never acked unsent).
+      console.error("could not hand a delivery on; retrying its message", { delivery: seq, error: String(err) });
+      usage.queueRetries++;
+      first.retry({ delaySeconds: ERROR_RETRY_SECONDS });
     }
   };
   try {
