@@ -11,6 +11,8 @@ export type Config = {
   circuitThreshold: number;
   circuitCooldownMs: number;
   circuitMaxCooldownMs: number;
+  /** How long the main lane waits for a receiver before it hands the delivery to the slow lane. */
+  slowReceiverMs: number;
 };
 
 /** Cloudflare Queues accept delays up to 12 h; longer waits are clamped. */
@@ -47,6 +49,7 @@ export function config(env: AppEnv): Config {
     circuitThreshold: positiveNumber(env.CIRCUIT_FAILURE_THRESHOLD, 5),
     circuitCooldownMs: positiveNumber(env.CIRCUIT_COOLDOWN_SECONDS, 30) * 1000,
     circuitMaxCooldownMs: positiveNumber(env.CIRCUIT_MAX_COOLDOWN_SECONDS, 3600) * 1000,
+    slowReceiverMs: positiveNumber(env.SLOW_RECEIVER_MS, 1000),
   };
   cache.set(env, made);
   return made;

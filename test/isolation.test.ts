@@ -86,15 +86,38 @@ describe("record and ack as each attempt ends", () => {
     expect((await deliveryRow(slow.seq)).last_response_status).toBeNull();
 
     await handling;
-    expect(answeredAt.get(slow.seq)! - started).toBeGreaterThanOrEqual(1_900);
+    // The hanging one: no answer within SLOW_RECEIVER_MS (1 s), so the main lane handed it to the
+    // slow lane without spending an attempt, before its 2 s timeout.
+    const handedAfter = answeredAt.get(slow.seq)! - started;
+    expect(handedAfter).toBeGreaterThanOrEqual(950);
+    expect(handedAfter).toBeLessThan(1_900);
     const result = await getQueueResult(batch, createExecutionContext());
-    // Both acked: the healthy one delivered, the hanging one's retry handed to the slow lane.
     expect(result.explicitAcks.sort()).toEqual(batch.messages.map((m) => m.id).sort());
-    const [timedOut] = await attemptRows(slow.seq);
-    expect(timedOut.error_class).toBe("timeout");
-    expect(await deliveryRow(slow.seq)).toMatchObject({ status: "pending", attempts: 1 });
+    expect(result.retryMessages).toEqual([]);
+    expect(await deliveryRow(slow.seq)).toMatchObject({ status: "pending", attempts: 0 });
+    expect(await attemptRows(slow.seq)).toEqual([]);
+    const marked = await env.DB.prepare("SELECT slow_until FROM webhooks WHERE id = ?").bind(hanging.id).first<{ slow_until: number }>();
+    expect(marked!.slow_until).toBeGreaterThan(Date.now() + 5 * 60_000);
+    // The slow lane (the real queue) gives it the webhook's full timeout: attempt 1.
+    const sent = await waitFor(() => attemptRows(slow.seq), (a) => a.length >= 1, 20_000);
+    expect(sent[0]).toMatchObject({ attempt: 1, error_class: "timeout" });
+    expect(sent[0].duration_ms).toBeGreaterThanOrEqual(1_900);
     // Let the slow lane's retries of the hanging receiver end: not this test's business.
     await env.DB.prepare("UPDATE deliveries SET status = 'failed' WHERE seq = ?").bind(slow.seq).run();
+  });
+
+  it("through the real queues: a hanging receiver does not hold up another namespace's next delivery", { timeout: 30_000 }, async () => {
+    const hang = await hookAt("/hang");
+    await setColumns(hang.hook.id, { timeout_ms: 8_000 });
+    const ok = await hookAt("/ok");
+    expect((await api("POST", `/v1/namespaces/${hang.ns}/events`, { type: "build.started", data: {} })).status).toBe(202);
+    await waitFor(() => received(hang.key), (r) => r.length === 1, 5_000, 50); // its main-lane batch now waits on the receiver
+    const published = Date.now();
+    expect((await api("POST", `/v1/namespaces/${ok.ns}/events`, { type: "build.started", data: {} })).status).toBe(202);
+    const [arrived] = await waitFor(() => received(ok.key), (r) => r.length === 1, 15_000, 50);
+    // At most the local queue's 1 s batch wait plus the main lane's 1 s patience, not the 8 s the receiver may take.
+    expect(arrived.at - published).toBeLessThan(3_000);
+    await env.DB.prepare("UPDATE deliveries SET status = 'failed' WHERE webhook_id = ?").bind(hang.hook.id).run();
   });
 });
 

@@ -88,6 +88,15 @@ describe("settle", () => {
     expect(off.endedWithoutAttempt).toBe("webhook_disabled");
   });
 
+  it("a request the main lane cut (a slow receiver) is handed to the slow lane: no attempt spent, nothing recorded", () => {
+    const s = settle(input(attempt({ errorClass: "slow_lane", durationMs: 1000 })));
+    expect(s.outcome).toEqual({ kind: "routed" });
+    expect(s.handedToSlowLane).toEqual({ until: T + 1000 + 10 * 60_000, attempt: 1 });
+    expect(s.attemptRow).toBeUndefined();
+    expect(s.stateRow).toBeUndefined();
+    expect(s.settled.circuit).toBeUndefined();
+  });
+
   it("the attempt that reaches the threshold opens the circuit; a probe's success closes it", () => {
     const nearly: CircuitState = { ...CLOSED, failures: 4 };
     const opened = settle(input(attempt({ status: 500 }), { circuit: nearly }));
@@ -152,6 +161,7 @@ describe("routing what the claim left", () => {
     rate_limit: null,
     rate_tat: null,
     max_in_flight: null,
+    slow_until: null,
     ...over,
   });
 

@@ -52,6 +52,8 @@ export const webhooks = sqliteTable(
     circuitFailures: integer("circuit_failures").notNull().default(0),
     /** rate_limit's GCRA clock (delivery/flow-control.ts): when the next send is due, in ms. */
     rateTat: integer("rate_tat"),
+    /** Until then the main lane hands this webhook's deliveries to the slow lane (it answered too slowly there). */
+    slowUntil: integer("slow_until"),
     lastSuccessAt: integer("last_success_at"),
     lastFailureAt: integer("last_failure_at"),
     createdAt: integer("created_at").notNull(),

@@ -8,7 +8,8 @@
  *
  * What may be sent now (else the delivery is left untouched, nothing written):
  * - main lane: only first attempts to a healthy webhook (no failures, circuit
- *   closed); the rest is routed to the slow lane;
+ *   closed, not found too slow lately: slow_until); the rest is routed to the
+ *   slow lane;
  * - the circuit is closed, or this is the one probe of a half-open circuit
  *   (the slow lane reserves it on the webhook row in the same transaction),
  *   or a person asked for the attempt;
@@ -74,6 +75,7 @@ export type Unclaimed = {
   rate_limit: number | null;
   rate_tat: number | null;
   max_in_flight: number | null;
+  slow_until: number | null;
 };
 
 type ClaimedRow = {
@@ -89,13 +91,13 @@ type ClaimedRow = {
 const LEASE_END = (w: string) => `?2 + coalesce(${w}.timeout_ms, ?3) + ?4`;
 
 const LANE_GATE: Record<Lane, string> = {
-  main: "c.attempts = 0 AND c.consecutive_failures = 0 AND c.circuit_state = 'closed'",
+  main: "c.attempts = 0 AND c.consecutive_failures = 0 AND c.circuit_state = 'closed' AND coalesce(c.slow_until, 0) <= ?2",
   slow: "1",
 };
 
 const claimSql = (lane: Lane) => `WITH cand AS (
   SELECT d.seq, d.attempts, d.manual, w.id AS wid, w.consecutive_failures, w.circuit_state, w.circuit_next_probe_at,
-    w.timeout_ms, w.rate_limit, w.rate_tat, w.max_in_flight,
+    w.timeout_ms, w.rate_limit, w.rate_tat, w.max_in_flight, w.slow_until,
     row_number() OVER (PARTITION BY d.webhook_id ORDER BY d.seq) AS k
   FROM deliveries d LEFT JOIN webhooks w ON w.id = d.webhook_id
   WHERE d.seq IN (SELECT value FROM json_each(?1)) AND d.status = 'pending' AND d.next_attempt_at <= ?2
@@ -131,7 +133,7 @@ WHERE circuit_state != 'closed' AND circuit_next_probe_at <= ?2
     AND status = 'pending' AND next_attempt_at <= ?2 AND manual = 0)`;
 
 const UNCLAIMED_SQL = `SELECT d.seq, d.status, d.attempts, d.manual, d.next_attempt_at, w.id AS wid, w.consecutive_failures,
-  w.circuit_state, w.circuit_next_probe_at, w.rate_limit, w.rate_tat, w.max_in_flight
+  w.circuit_state, w.circuit_next_probe_at, w.rate_limit, w.rate_tat, w.max_in_flight, w.slow_until
 FROM deliveries d LEFT JOIN webhooks w ON w.id = d.webhook_id
 WHERE d.seq IN (SELECT value FROM json_each(?1))`;
 

@@ -144,7 +144,8 @@ export async function processDeliveries(
       try {
         let sent: Sent | undefined;
         if (claim.webhook && claim.event && !endReason(claim, cfg.retrySchedule)) {
-          sent = await prepareAndSend(env, cfg, { ...claim, webhook: claim.webhook, event: claim.event }, now);
+          const cutAfterMs = lane === "main" ? cfg.slowReceiverMs : undefined;
+          sent = await prepareAndSend(env, cfg, { ...claim, webhook: claim.webhook, event: claim.event }, now, cutAfterMs);
           await options.afterFetch?.([claim.seq]);
         }
         const wid = claim.webhook?.id ?? "";

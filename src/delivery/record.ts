@@ -38,6 +38,12 @@ const END_SQL = `UPDATE deliveries SET status = 'failed', attempts = attempts - 
   next_attempt_at = ?2, updated_at = ?2
 FROM json_each(?1) r WHERE deliveries.seq = r.value ->> '$.seq' AND deliveries.status = 'pending'`;
 
+/** Claims the main lane gave back (a slow receiver): the attempt number is not spent, the delivery is due again. */
+const RELEASE_SQL = `UPDATE deliveries SET attempts = attempts - 1, next_attempt_at = ?2, updated_at = ?2
+FROM json_each(?1) r WHERE deliveries.seq = r.value ->> '$.seq' AND deliveries.attempts = r.value ->> '$.attempt' AND deliveries.status = 'pending'`;
+
+const SLOW_UNTIL_SQL = `UPDATE webhooks SET slow_until = r.value ->> '$.until' FROM json_each(?1) r WHERE webhooks.id = r.value ->> '$.id'`;
+
 const CIRCUIT_SET = "circuit_state = ?, circuit_since = ?, circuit_next_probe_at = ?, circuit_failures = ?";
 
 type Waiting = { settlement: Settlement; resolve: () => void; reject: (err: unknown) => void };
@@ -94,11 +100,15 @@ export function recordStatements(db: D1Database, settlements: Settlement[], now:
   const settledRows = states.filter((r) => r.status !== "pending");
   const pendingRows = states.filter((r) => r.status === "pending");
   const ended = settlements.flatMap((s) => (s.endedWithoutAttempt ? [{ seq: s.settled.seq, reason: s.endedWithoutAttempt }] : []));
+  const handed = settlements.filter((s) => s.handedToSlowLane);
+  const slowUntil = new Map(handed.map((s) => [s.settled.webhook?.id ?? "", s.handedToSlowLane!.until]));
   return [
     attemptRows.length ? db.prepare(RECORD_ATTEMPTS_SQL).bind(JSON.stringify(attemptRows)) : null,
     settledRows.length ? db.prepare(settleSql(true)).bind(JSON.stringify(settledRows)) : null,
     pendingRows.length ? db.prepare(settleSql(false)).bind(JSON.stringify(pendingRows)) : null,
     ended.length ? db.prepare(END_SQL).bind(JSON.stringify(ended), now) : null,
+    handed.length ? db.prepare(RELEASE_SQL).bind(JSON.stringify(handed.map((s) => ({ seq: s.settled.seq, attempt: s.handedToSlowLane!.attempt }))), now) : null,
+    slowUntil.size ? db.prepare(SLOW_UNTIL_SQL).bind(JSON.stringify([...slowUntil].map(([id, until]) => ({ id, until })))) : null,
     ...webhookHealthUpdates(db, settlements),
   ].filter((st): st is D1PreparedStatement => st !== null);
 }

@@ -2,8 +2,8 @@
  * What becomes of a delivery of the batch the claim left (a pure decision):
  * - settled, not yet due, or held by another consumer's lease: nothing to do
  *   (the message is acked; whoever holds it, or the sweep, carries it on);
- * - on the main lane, a retry or a delivery of a failing webhook: moved to the
- *   slow lane, without spending an attempt;
+ * - on the main lane, a retry or a delivery of a failing or slow webhook:
+ *   moved to the slow lane, without spending an attempt;
  * - an open circuit, a probe in flight, max_in_flight or rate_limit: the
  *   message comes back later on its lane (no attempt, no row written).
  */
@@ -28,7 +28,7 @@ export function routeUnclaimed(lane: Lane, rows: Unclaimed[], now: number): Map<
       continue;
     }
     const open = r.circuit_state !== "closed";
-    if (lane === "main" && (r.attempts > 0 || (r.consecutive_failures ?? 0) > 0 || open)) {
+    if (lane === "main" && (r.attempts > 0 || (r.consecutive_failures ?? 0) > 0 || open || (r.slow_until ?? 0) > now)) {
       routes.set(r.seq, { kind: "routed" });
       continue;
     }

@@ -15,9 +15,16 @@ import { postOnce, type AttemptResult } from "./http-attempt";
 
 export type Sent = { urlAllowed: boolean; requestHeaders: Record<string, string>; attempt: AttemptResult };
 
-export async function prepareAndSend(env: AppEnv, cfg: Config, claim: Claim & { webhook: ClaimedWebhook; event: ClaimedEvent }, now: number): Promise<Sent> {
+/** `cutAfterMs`: on the main lane, how long to wait for the response's status before handing the delivery to the slow lane. */
+export async function prepareAndSend(
+  env: AppEnv,
+  cfg: Config,
+  claim: Claim & { webhook: ClaimedWebhook; event: ClaimedEvent },
+  now: number,
+  cutAfterMs?: number,
+): Promise<Sent> {
   try {
-    return await send(env, cfg, claim.webhook, claim.event, now);
+    return await send(env, cfg, claim.webhook, claim.event, now, cutAfterMs);
   } catch (err) {
     console.error("could not prepare a delivery", { delivery: claim.seq, error: String(err) });
     const attempt: AttemptResult = { startedAt: now, durationMs: 0, errorClass: "internal", errorMessage: "The request could not be prepared." };
@@ -25,7 +32,7 @@ export async function prepareAndSend(env: AppEnv, cfg: Config, claim: Claim & { 
   }
 }
 
-async function send(env: AppEnv, cfg: Config, webhook: ClaimedWebhook, event: ClaimedEvent, now: number): Promise<Sent> {
+async function send(env: AppEnv, cfg: Config, webhook: ClaimedWebhook, event: ClaimedEvent, now: number, cutAfterMs?: number): Promise<Sent> {
   const verdict = checkTargetUrl(webhook.url, { allowLoopback: cfg.allowLoopback });
   if (!verdict.ok) {
     const attempt: AttemptResult = { startedAt: now, durationMs: 0, errorClass: "url_not_allowed", errorMessage: `The webhook URL ${verdict.reason}.` };
@@ -49,6 +56,6 @@ async function send(env: AppEnv, cfg: Config, webhook: ClaimedWebhook, event: Cl
   const requestHeaders: Record<string, string> = { ...request.headers };
   for (const k of Object.keys(custom)) if (!(k.toLowerCase() in request.headers)) requestHeaders[k] = "[redacted]";
   usage.deliveryAttempts++;
-  const attempt = await postOnce(webhook.url, sent, request.body, webhook.timeout_ms ?? cfg.deliveryTimeoutMs);
+  const attempt = await postOnce(webhook.url, sent, request.body, webhook.timeout_ms ?? cfg.deliveryTimeoutMs, cutAfterMs);
   return { urlAllowed: true, requestHeaders, attempt };
 }

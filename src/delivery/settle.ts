@@ -45,12 +45,20 @@ export type SettleInput = {
 
 export type Settlement = {
   settled: SettledDelivery;
+  /**
+   * The main lane gave up waiting (a slow receiver): the claim is released
+   * without spending an attempt, and the webhook goes to the slow lane until then.
+   */
+  handedToSlowLane?: { until: number; attempt: number };
   outcome: Outcome;
   attemptRow?: Record<string, unknown>;
   stateRow?: Record<string, unknown>;
   /** Ended without an attempt (webhook gone or disabled, claims past the schedule). */
   endedWithoutAttempt?: string;
 };
+
+/** How long a webhook whose receiver was too slow for the main lane stays on the slow lane. */
+export const SLOW_LANE_STAY_MS = 10 * 60_000;
 
 /** Why a claimed delivery ends without being sent, or null to send it. */
 export function endReason(claim: Claim, retrySchedule: number[]): string | null {
@@ -74,6 +82,10 @@ export function settle(input: SettleInput): Settlement {
     return { settled: { ...base, status: "failed", failureReason: reason }, outcome: { kind: "settled", status: "failed" }, endedWithoutAttempt: reason };
   }
   const { attempt, urlAllowed } = sent;
+  if (attempt.errorClass === "slow_lane") {
+    const at = attempt.startedAt + attempt.durationMs;
+    return { settled: { ...base, status: "pending" }, outcome: { kind: "routed" }, handedToSlowLane: { until: at + SLOW_LANE_STAY_MS, attempt: claim.attempts } };
+  }
   const ok = isSuccess(attempt);
   const finishedAt = attempt.startedAt + attempt.durationMs;
   let status: DeliveryStatus = "succeeded";

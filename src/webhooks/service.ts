@@ -100,6 +100,7 @@ export async function createWebhook(env: AppEnv, namespace: string, input: Webho
     timeoutMs: null,
     ...CLOSED_CIRCUIT,
     rateTat: null,
+    slowUntil: null,
     lastSuccessAt: null,
     lastFailureAt: null,
     createdAt: now,

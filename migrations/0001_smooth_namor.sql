@@ -5,4 +5,5 @@ ALTER TABLE `webhooks` ADD `circuit_state` text DEFAULT 'closed' NOT NULL;--> st
 ALTER TABLE `webhooks` ADD `circuit_since` integer;--> statement-breakpoint
 ALTER TABLE `webhooks` ADD `circuit_next_probe_at` integer;--> statement-breakpoint
 ALTER TABLE `webhooks` ADD `circuit_failures` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
-ALTER TABLE `webhooks` ADD `rate_tat` integer;
+ALTER TABLE `webhooks` ADD `rate_tat` integer;--> statement-breakpoint
+ALTER TABLE `webhooks` ADD `slow_until` integer;
