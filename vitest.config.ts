@@ -17,6 +17,9 @@ export const TEST_VARS = {
   // those tests are not held by the breaker (test/isolation.test.ts trips it on purpose); 2 s cool-down.
   CIRCUIT_FAILURE_THRESHOLD: "50",
   CIRCUIT_COOLDOWN_SECONDS: "2",
+  // Under the 2 s timeout, above the test receivers that answer slowly on purpose (/slow/1500):
+  // test/isolation.test.ts covers the main lane's cut.
+  SLOW_RECEIVER_MS: "1800",
 };
 
 export default defineConfig({
