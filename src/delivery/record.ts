@@ -10,8 +10,8 @@
 import { circuitOf, type CircuitState } from "./circuit";
 import type { Settlement } from "./settle";
 
-const FLUSH_SIZE = 20;
-const FLUSH_WINDOW_MS = 75;
+const FLUSH_SIZE = 50;
+const FLUSH_WINDOW_MS = 100;
 
 /** Every attempt of a flush, in one statement: the rows come as one JSON array. */
 const RECORD_ATTEMPTS_SQL = `INSERT INTO attempts (seq, delivery_seq, attempt, trigger, started_at, duration_ms, url, request_headers,
