@@ -1,15 +1,15 @@
 /**
- * The two delivery lanes. The main lane carries first attempts to healthy
- * webhooks; the slow lane carries retries and every delivery of a webhook that
- * is failing or whose circuit is not closed, so a hanging receiver only ever
- * holds up slow-lane invocations. Both carry the same message, one per
- * delivery ({ d: seq }).
+ * The two delivery lanes. The main lane carries first attempts to healthy,
+ * prompt webhooks; the slow lane carries retries, every delivery of a webhook
+ * that is failing, slow or whose circuit is not closed, and any delivery whose
+ * receiver did not answer within SLOW_RECEIVER_MS on the main lane, so a
+ * hanging receiver only ever holds up slow-lane invocations. Both carry the
+ * same message, one per delivery, passed on as it came (`{ d: seq }` today).
  */
 import { MAX_QUEUE_DELAY_SECONDS } from "../config";
 import type { AppEnv, DeliveryMessage } from "../env";
 import { usage } from "../usage";
 
-export const MAIN_QUEUE = "ci-webhooks-deliveries";
 export const SLOW_QUEUE = "ci-webhooks-deliveries-slow";
 export type Lane = "main" | "slow";
 
