@@ -13,6 +13,13 @@ export const TEST_VARS = {
   ALLOW_LOOPBACK_TARGETS: "true",
   RETRY_SCHEDULE: "5,1,1,1,1,1,1",
   DELIVERY_TIMEOUT_MS: "2000",
+  // Above the failing attempts any other test makes to one webhook (recover's 5 deliveries x 8), so
+  // those tests are not held by the breaker (test/isolation.test.ts trips it on purpose); 2 s cool-down.
+  CIRCUIT_FAILURE_THRESHOLD: "50",
+  CIRCUIT_COOLDOWN_SECONDS: "2",
+  // Under the 2 s timeout, above the test receivers that answer slowly on purpose (/slow/1500):
+  // test/isolation.test.ts covers the main lane's cut.
+  SLOW_RECEIVER_MS: "1800",
 };
 
 export default defineConfig({

@@ -29,8 +29,11 @@ function tomlValue(key: string): string {
 }
 
 const DATABASE = tomlValue("database_name");
-const DEAD_LETTER_QUEUE = tomlValue("dead_letter_queue");
+/** Every dead-letter queue (the main lane's and the slow lane's): consumed only, so wrangler does not provision them. */
+const DEAD_LETTER_QUEUES = [...toml.matchAll(/^dead_letter_queue\s*=\s*"([^"]+)"/gm)].map((m) => m[1]);
 const WORKER = tomlValue("name");
+/** The queues we send to: the deliveries queue and the slow lane. */
+const PRODUCED_QUEUES = [...new Set([...toml.matchAll(/^\[\[queues\.producers\]\][^[]*?^queue\s*=\s*"([^"]+)"/gms)].map((m) => m[1]))];
 const REQUIRED_SECRETS = [...(/^required\s*=\s*\[([^\]]*)\]/m.exec(toml)?.[1] ?? "").matchAll(/"([^"]+)"/g)].map((m) => m[1]);
 
 /** How each secret is made when missing: random, the shape the Worker expects. */
@@ -46,9 +49,9 @@ type Step = { title: string; command: string; undo: string };
 export const STEPS: Step[] = [
   { title: "Check that wrangler is logged in", command: "wrangler whoami", undo: "nothing to undo" },
   {
-    title: `Create the dead-letter queue ${DEAD_LETTER_QUEUE} if missing`,
-    command: `wrangler queues info ${DEAD_LETTER_QUEUE} || wrangler queues create ${DEAD_LETTER_QUEUE}`,
-    undo: `wrangler queues delete ${DEAD_LETTER_QUEUE}`,
+    title: `Create the dead-letter queues ${DEAD_LETTER_QUEUES.join(", ")} if missing`,
+    command: DEAD_LETTER_QUEUES.map((q) => `(wrangler queues info ${q} || wrangler queues create ${q})`).join(" && "),
+    undo: DEAD_LETTER_QUEUES.map((q) => `wrangler queues delete ${q}`).join("; "),
   },
   {
     title: `If D1 database ${DATABASE} exists, apply new migrations before the new code runs`,
@@ -61,9 +64,9 @@ export const STEPS: Step[] = [
     undo: "wrangler secret delete <NAME>",
   },
   {
-    title: "Deploy; wrangler creates the D1 database and the deliveries queue on the first run and uploads the new secrets",
+    title: "Deploy; wrangler creates the D1 database and the queues we produce to (both lanes) on the first run and uploads the new secrets",
     command: "wrangler deploy --secrets-file <temporary file, deleted afterwards>",
-    undo: `wrangler delete ${WORKER}; wrangler d1 delete ${DATABASE}; wrangler queues delete ${tomlValue("queue")}`,
+    undo: `wrangler delete ${WORKER}; wrangler d1 delete ${DATABASE}; ${PRODUCED_QUEUES.map((q) => `wrangler queues delete ${q}`).join("; ")}`,
   },
   {
     title: "On the first deploy, apply the migrations to the database just created",
@@ -118,9 +121,11 @@ function deploy(): void {
   must(wrangler(["whoami"]), "wrangler whoami (run `npx wrangler login` first)");
 
   step(1);
-  if (wrangler(["queues", "info", DEAD_LETTER_QUEUE], { quiet: true }).status !== 0) {
-    must(wrangler(["queues", "create", DEAD_LETTER_QUEUE]), "creating the dead-letter queue");
-  } else console.log("    exists");
+  for (const queue of DEAD_LETTER_QUEUES) {
+    if (wrangler(["queues", "info", queue], { quiet: true }).status !== 0) {
+      must(wrangler(["queues", "create", queue]), `creating the dead-letter queue ${queue}`);
+    } else console.log(`    ${queue} exists`);
+  }
 
   step(2);
   const databaseExisted = wrangler(["d1", "info", DATABASE], { quiet: true }).status === 0;

@@ -18,6 +18,12 @@ export type Config = {
   development: boolean;
   /** What the SSRF guard is told, at create/update and before every send. */
   guard: GuardOptions;
+  /** Weighted failed attempts in a row (timeouts count 2) that open a webhook's circuit. */
+  circuitThreshold: number;
+  circuitCooldownMs: number;
+  circuitMaxCooldownMs: number;
+  /** How long the main lane waits for a receiver before it hands the delivery to the slow lane. */
+  slowReceiverMs: number;
 };
 
 /** Cloudflare Queues accept delays up to 12 h; longer waits are clamped. */
@@ -38,6 +44,10 @@ const ConfigSchema = z.object({
   DELIVERY_TIMEOUT_MS: positive(15_000, "milliseconds"),
   RETENTION_DAYS: positive(30, "days"),
   AUTO_DISABLE_DAYS: positive(5, "days"),
+  CIRCUIT_FAILURE_THRESHOLD: positive(5, "weighted failed attempts"),
+  CIRCUIT_COOLDOWN_SECONDS: positive(30, "seconds"),
+  CIRCUIT_MAX_COOLDOWN_SECONDS: positive(3600, "seconds"),
+  SLOW_RECEIVER_MS: positive(1000, "milliseconds"),
   NAMESPACE_MAX_WEBHOOKS: positive(100, "a whole number of webhooks").pipe(z.number().int("a whole number of webhooks")),
   ALLOW_LOOPBACK_TARGETS: unsetToDefault("false").pipe(z.enum(["true", "false"], "true or false")),
   ENVIRONMENT: unsetToDefault("production").pipe(z.enum(["production", "development"], "production or development")),
@@ -65,6 +75,10 @@ export function parseConfig(env: AppEnv): Config {
     retentionDays: v.RETENTION_DAYS,
     autoDisableMs: v.AUTO_DISABLE_DAYS * 86_400_000,
     namespaceMaxWebhooks: v.NAMESPACE_MAX_WEBHOOKS,
+    circuitThreshold: v.CIRCUIT_FAILURE_THRESHOLD,
+    circuitCooldownMs: v.CIRCUIT_COOLDOWN_SECONDS * 1000,
+    circuitMaxCooldownMs: v.CIRCUIT_MAX_COOLDOWN_SECONDS * 1000,
+    slowReceiverMs: v.SLOW_RECEIVER_MS,
     allowLoopback,
     development,
     guard: { allowLoopback, development },

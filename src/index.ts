@@ -1,6 +1,6 @@
 /**
  * The Worker: the API and dashboard (fetch), the delivery pipeline (queue:
- * deliveries and their dead letters), and the minute's housekeeping
+ * the main and slow lanes of deliveries and their dead letters), and the minute's housekeeping
  * (scheduled: recovery sweep and retention).
  */
 import { mountAdminRoutes } from "./api/admin.routes";
@@ -16,10 +16,12 @@ import { mountWebhookRoutes } from "./api/webhooks.routes";
 import { mountDashboard } from "./dashboard/routes";
 import { handleDeliveryBatch } from "./delivery/consumer";
 import { handleDeadLetters } from "./delivery/dead-letter";
+import { laneOf } from "./delivery/lanes";
 import { sweepOverdueDeliveries } from "./delivery/recovery-sweep";
 import { pruneExpired } from "./delivery/retention";
 import type { AppEnv, DeliveryMessage } from "./env";
 import { usage } from "./usage";
+import { webhookReactions } from "./webhooks/delivery-reactions";
 
 export const app = buildApp((a) => {
   a.get("/healthz", (c) => c.json({ ok: true }));
@@ -47,7 +49,7 @@ export default {
     // anything, so no message is acked and the queue retries them.
     checkDeployment(env);
     if (batch.queue.endsWith("-dlq")) await handleDeadLetters(batch, env);
-    else await handleDeliveryBatch(batch, env);
+    else await handleDeliveryBatch(batch, env, { lane: laneOf(batch.queue), reactions: webhookReactions });
   },
   async scheduled(controller, env, ctx) {
     usage.workerInvocations++;

@@ -180,3 +180,21 @@ describe("dashboard hardening (issue 15)", () => {
     expect((await page("/webhooks", { method: "POST", headers: { "sec-fetch-site": "same-origin" }, body: body() }, cookie)).status).toBe(201);
   });
 });
+
+describe("dashboard: the circuit breaker", () => {
+  it("the webhook page shows an open circuit breaker and its next probe", async () => {
+    const ns = `dashc${Date.now().toString(36)}`;
+    const { cookie } = await signedIn(ns);
+    const made = await api("POST", `/v1/namespaces/${ns}/webhooks`, { name: "breaker", url: "https://hooks.example.com/x", events: ["*"] });
+    const path = `/webhooks/${encodeURIComponent(made.body.id)}`;
+    expect(await (await page(path, {}, cookie)).text()).not.toContain("data-circuit");
+    const now = Date.now();
+    await env.DB.prepare("UPDATE webhooks SET circuit_state = 'open', circuit_since = ?, circuit_next_probe_at = ?, circuit_failures = 5 WHERE id = ?")
+      .bind(now, now + 600_000, made.body.id)
+      .run();
+    const html = await (await page(path, {}, cookie)).text();
+    expect(html).toContain('data-circuit="open"');
+    expect(html).toContain("Circuit open");
+    expect(html).toMatch(/next probe/);
+  });
+});

@@ -7,15 +7,16 @@
  * seeded far in the future (FUTURE): the consumer, on the real clock, finds
  * them not yet due.
  */
-import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
+import { createExecutionContext, env, getQueueResult } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { handleDeliveryBatch, processDeliveries, processDelivery } from "../src/delivery/consumer";
 import { handleDeadLetters } from "../src/delivery/dead-letter";
 import { RESPONSE_BODY_LIMIT } from "../src/delivery/http-attempt";
 import { SWEEP_BATCH, SWEEP_NAMESPACE_CHUNK, sweepOverdueDeliveries } from "../src/delivery/recovery-sweep";
-import type { AppEnv, DeliveryMessage } from "../src/env";
+import type { AppEnv } from "../src/env";
 import { publishEvent } from "../src/events/publish";
-import { createWebhook, received, receiverUrl, uniqueKey, waitFor } from "./support/api";
+import { received, waitFor } from "./support/api";
+import { attemptRows, batchOf, deliveryRow, hookAt, seedOwed } from "./support/deliveries";
 
 const appEnv = env as unknown as AppEnv;
 const MINUTE = 60_000;
@@ -24,61 +25,7 @@ const FUTURE = Date.now() + 7 * 86_400_000;
 /** The consumer's lease: DELIVERY_TIMEOUT_MS (2 s in tests) + 60 s. */
 const LEASE_MS = 62_000;
 
-type DeliveryRow = {
-  seq: number;
-  status: string;
-  attempts: number;
-  next_attempt_at: number;
-  enqueued_at: number;
-  created_at: number;
-  failure_reason: string | null;
-  last_response_status: number | null;
-};
-type AttemptRow = { attempt: number; response_status: number | null; response_body: string | null; error_class: string | null; duration_ms: number };
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function deliveryRow(seq: number): Promise<DeliveryRow> {
-  const row = await env.DB.prepare("SELECT * FROM deliveries WHERE seq = ?").bind(seq).first<DeliveryRow>();
-  if (!row) throw new Error(`no delivery ${seq}`);
-  return row;
-}
-
-async function attemptRows(seq: number): Promise<AttemptRow[]> {
-  const { results } = await env.DB.prepare("SELECT * FROM attempts WHERE delivery_seq = ? ORDER BY attempt").bind(seq).all<AttemptRow>();
-  return results;
-}
-
-/** A webhook on the loopback receiver at `path/<key>`, in a namespace of its own. */
-async function hookAt(path: string) {
-  const ns = uniqueKey("rel");
-  const key = uniqueKey();
-  const hook = await createWebhook(ns, { url: receiverUrl(`${path}/${key}`) });
-  return { ns, key, hook };
-}
-
-/**
- * Writes an event and its delivery exactly as publish's batch does, but
- * sends no message (as if the Worker died before the enqueue). Returns the
- * delivery seq and the event id.
- */
-async function seedOwed(ns: string, webhookId: string, at: number, fields: { attempts?: number; enqueuedAt?: number; status?: string } = {}) {
-  const eventId = `evt_${uniqueKey()}`;
-  await env.DB.batch([
-    env.DB.prepare(
-      `INSERT INTO events (namespace, id, type, data, created_at, first_delivery_seq)
-       VALUES (?, ?, 'build.finished', '{"n":1}', ?, (SELECT coalesce(max(seq), 0) + 1 FROM deliveries))`,
-    ).bind(ns, eventId, at),
-    env.DB.prepare(
-      `INSERT INTO deliveries (event_seq, webhook_id, namespace, event_type, status, attempts, next_attempt_at, enqueued_at, created_at, updated_at)
-       VALUES ((SELECT seq FROM events WHERE namespace = ?1 AND id = ?2), ?3, ?1, 'build.finished', ?4, ?5, ?6, ?7, ?6, ?6)`,
-    ).bind(ns, eventId, webhookId, fields.status ?? "pending", fields.attempts ?? 0, at, fields.enqueuedAt ?? at),
-  ]);
-  const row = await env.DB.prepare("SELECT d.seq FROM deliveries d JOIN events e ON e.seq = d.event_seq WHERE e.namespace = ? AND e.id = ?")
-    .bind(ns, eventId)
-    .first<{ seq: number }>();
-  return { seq: row!.seq, eventId };
-}
 
 /** The attempt row the consumer writes when attempt `attempt` of a delivery ends (a failed one here). */
 async function recordAttempt(seq: number, attempt: number, at: number) {
@@ -88,13 +35,6 @@ async function recordAttempt(seq: number, attempt: number, at: number) {
   )
     .bind(seq, attempt, at)
     .run();
-}
-
-function batchOf(queue: string, seqs: number[]) {
-  return createMessageBatch<DeliveryMessage>(
-    queue,
-    seqs.map((d, i) => ({ id: `m${i}-${d}`, timestamp: new Date(), attempts: 1, body: { d } })),
-  );
 }
 
 const die = (where: string) => () => {

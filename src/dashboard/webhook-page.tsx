@@ -6,6 +6,7 @@
 import type { FC } from "hono/jsx";
 import { ActivityChart } from "./activity-chart";
 import { filterToText } from "./filter-field";
+import { CircuitBadge } from "./circuit-badge";
 import { HealthBadge } from "./health-badge";
 import type { Activity, DeliveryDetail, DeliverySummary, Health, Webhook } from "./types";
 import { ActiveBadge } from "./webhook-list-page";
@@ -116,7 +117,7 @@ export const WebhookPage: FC<{
         <div>
           <h1>{webhook.name}</h1>
           <p class="sub">
-            <ActiveBadge webhook={webhook} /> <HealthBadge webhook={webhook} health={health} />
+            <ActiveBadge webhook={webhook} /> <HealthBadge webhook={webhook} health={health} /> <CircuitBadge webhook={webhook} />
           </p>
         </div>
         <div class="actions">

@@ -44,6 +44,19 @@ export const webhooks = sqliteTable(
     rateLimit: integer("rate_limit"),
     maxInFlight: integer("max_in_flight"),
     timeoutMs: integer("timeout_ms"),
+    /**
+     * Circuit breaker (delivery/circuit.ts): `closed`, `open` (no sends until
+     * circuit_next_probe_at) or `half_open` (one probe in flight, its lease
+     * ending at circuit_next_probe_at). Failures are weighted (timeouts 2).
+     */
+    circuitState: text("circuit_state", { enum: ["closed", "open", "half_open"] }).notNull().default("closed"),
+    circuitSince: integer("circuit_since"),
+    circuitNextProbeAt: integer("circuit_next_probe_at"),
+    circuitFailures: integer("circuit_failures").notNull().default(0),
+    /** rate_limit's GCRA clock (delivery/flow-control.ts): when the next send is due, in ms. */
+    rateTat: integer("rate_tat"),
+    /** Until then the main lane hands this webhook's deliveries to the slow lane (it answered too slowly there). */
+    slowUntil: integer("slow_until"),
     lastSuccessAt: integer("last_success_at"),
     lastFailureAt: integer("last_failure_at"),
     createdAt: integer("created_at").notNull(),

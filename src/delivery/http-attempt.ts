@@ -11,13 +11,23 @@ export type AttemptResult = {
   status?: number;
   headers?: Record<string, string>;
   body?: string;
-  errorClass?: "timeout" | "connection_refused" | "dns" | "tls" | "network" | "url_not_allowed" | "internal";
+  /** `slow_lane`: cut by the main lane's patience (cutAfterMs), not the receiver's timeout. */
+  errorClass?: "timeout" | "slow_lane" | "connection_refused" | "dns" | "tls" | "network" | "url_not_allowed" | "internal";
   errorMessage?: string;
 };
 
-export async function postOnce(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<AttemptResult> {
+export async function postOnce(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  timeoutMs: number,
+  cutAfterMs?: number,
+): Promise<AttemptResult> {
   const startedAt = Date.now();
-  const signal = AbortSignal.timeout(timeoutMs);
+  // The main lane's cut applies only until the response's status arrives.
+  const cut = new AbortController();
+  const cutTimer = cutAfterMs !== undefined && cutAfterMs < timeoutMs ? setTimeout(() => cut.abort(), cutAfterMs) : undefined;
+  const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), cut.signal]);
   const done = (r: Omit<AttemptResult, "startedAt" | "durationMs">): AttemptResult => ({
     startedAt,
     durationMs: Date.now() - startedAt,
@@ -27,7 +37,9 @@ export async function postOnce(url: string, headers: Record<string, string>, bod
   try {
     res = await fetch(url, { method: "POST", headers, body, redirect: "manual", signal });
   } catch (err) {
-    return done(classify(err, signal));
+    return done(cut.signal.aborted ? CUT : classify(err, signal));
+  } finally {
+    if (cutTimer !== undefined) clearTimeout(cutTimer);
   }
   const responseHeaders: Record<string, string> = {};
   res.headers.forEach((v, k) => {
@@ -41,6 +53,8 @@ export async function postOnce(url: string, headers: Record<string, string>, bod
     return done({ status: res.status, headers: responseHeaders, ...classify(err, signal) });
   }
 }
+
+const CUT = { errorClass: "slow_lane", errorMessage: "No answer in time on the main lane; handed to the slow lane." } as const;
 
 async function readPrefix(res: Response, limit: number): Promise<string> {
   if (!res.body) return "";

@@ -20,7 +20,7 @@ import {
   DjinnSshKeysEvent,
   DjinnVariablesEvent,
 } from "./entities/djinn";
-import { DeliveryExhausted, WebhookDisabled } from "./entities/operational";
+import { DeliveryExhausted, WebhookCircuitOpened, WebhookDisabled, WebhookRecovered } from "./entities/operational";
 import { isPuppetBuild, PuppetBuild, PuppetDeploy } from "./entities/puppet";
 
 export type EventSystem = "djinn-ci" | "puppet-pipelines" | "circleci" | "ci-webhooks";
@@ -89,6 +89,20 @@ export const eventCatalog: EventTypeDef[] = [
     system: "ci-webhooks",
     description: "A webhook of the namespace was disabled.",
     schema: WebhookDisabled,
+    operational: true,
+  },
+  {
+    name: "webhook.circuit_opened",
+    system: "ci-webhooks",
+    description: "A webhook's circuit breaker opened: deliveries wait until a probe succeeds.",
+    schema: WebhookCircuitOpened,
+    operational: true,
+  },
+  {
+    name: "webhook.recovered",
+    system: "ci-webhooks",
+    description: "A webhook's circuit breaker closed again after a successful probe.",
+    schema: WebhookRecovered,
     operational: true,
   },
   {

@@ -26,7 +26,9 @@ import objects from "./examples/objects.json";
 import ping from "./examples/ping.json";
 import sshKeys from "./examples/ssh_keys.json";
 import variables from "./examples/variables.json";
+import webhookCircuitOpened from "./examples/webhook.circuit_opened.json";
 import webhookDisabled from "./examples/webhook.disabled.json";
+import webhookRecovered from "./examples/webhook.recovered.json";
 import workflowCompleted from "./examples/workflow-completed.json";
 
 import type { EventSystem, EventTypeDef } from "./catalog";
@@ -57,7 +59,9 @@ export const examplePayloads: Record<string, ExamplePayload> = {
   "ping": ping,
   "ssh_keys": sshKeys,
   "variables": variables,
+  "webhook.circuit_opened": webhookCircuitOpened,
   "webhook.disabled": webhookDisabled,
+  "webhook.recovered": webhookRecovered,
   "workflow-completed": workflowCompleted,
 };
 

@@ -71,3 +71,29 @@ export async function emitDeliveryExhausted(env: AppEnv, namespace: string, x: E
     { operational: true, excludeWebhookId: x.webhook.id },
   );
 }
+
+/** An operational event about one webhook, never sent to that webhook. */
+function emitAbout(env: AppEnv, namespace: string, webhook: WebhookRef, event: { id: string; type: string; data: Record<string, unknown> }) {
+  return publishEvent(env, namespace, event, { operational: true, excludeWebhookId: webhook.id });
+}
+
+export async function emitCircuitOpened(
+  env: AppEnv,
+  namespace: string,
+  webhook: WebhookRef,
+  x: { failures: number; openedAt: number; nextProbeAt: number },
+): Promise<void> {
+  await emitAbout(env, namespace, webhook, {
+    id: `evt_circuit_opened_${webhook.id}_${x.openedAt}`,
+    type: "webhook.circuit_opened",
+    data: { webhook, failures: x.failures, opened_at: new Date(x.openedAt).toISOString(), next_probe_at: new Date(x.nextProbeAt).toISOString() },
+  });
+}
+
+export async function emitRecovered(env: AppEnv, namespace: string, webhook: WebhookRef, x: { recoveredAt: number; openedAt: number | null }): Promise<void> {
+  await emitAbout(env, namespace, webhook, {
+    id: `evt_recovered_${webhook.id}_${x.recoveredAt}`,
+    type: "webhook.recovered",
+    data: { webhook, recovered_at: new Date(x.recoveredAt).toISOString(), opened_at: x.openedAt === null ? null : new Date(x.openedAt).toISOString() },
+  });
+}

@@ -1,6 +1,6 @@
 /**
  * Auto-disable, and the owner's notices that go with it. Run after every
- * attempt (consumer onSettled), from the webhook as it was when the attempt
+ * attempt (a consumer reaction, webhooks/delivery-reactions.ts), from the webhook as it was when the attempt
  * was claimed:
  * - a 410 Gone disables the webhook at once (Standard Webhooks: "410 means
  *   disable the endpoint"), reason `receiver_gone`;
@@ -25,7 +25,7 @@
 import type { Config } from "../config";
 import { d1 } from "../db/client";
 import { isChatFormat } from "../delivery/chat/chat-format";
-import type { SettledDelivery } from "../delivery/consumer";
+import type { SettledDelivery } from "../delivery/settle";
 import type { AppEnv } from "../env";
 import { emitDeliveryExhausted, emitWebhookDisabled, isOperationalType, type WebhookRef } from "../events/operational";
 

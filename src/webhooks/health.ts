@@ -23,7 +23,9 @@
 import { z } from "@hono/zod-openapi";
 import { d1 } from "../db/client";
 import type { AppEnv } from "../env";
+import { circuitOf, circuitView } from "../delivery/circuit";
 import { ApiError } from "../errors";
+import { CircuitSchema } from "./circuit-view";
 
 const HOUR_MS = 3_600_000;
 export const HEALTH_WINDOWS = { "24h": 24 * HOUR_MS, "7d": 7 * 24 * HOUR_MS } as const;
@@ -55,6 +57,7 @@ export const WebhookHealthSchema = z
     failing_since: z.string().nullable().openapi({ description: "Start of the current unbroken run of failures." }),
     last_success_at: z.string().nullable(),
     last_failure_at: z.string().nullable(),
+    circuit: CircuitSchema,
     windows: z.object({ "24h": WindowStatsSchema, "7d": WindowStatsSchema }),
   })
   .openapi("WebhookHealth");
@@ -64,6 +67,10 @@ export type WebhookHealth = z.infer<typeof WebhookHealthSchema>;
 
 type WebhookHealthRow = {
   consecutive_failures: number;
+  circuit_state: string;
+  circuit_since: number | null;
+  circuit_next_probe_at: number | null;
+  circuit_failures: number;
   failing_since: number | null;
   last_success_at: number | null;
   last_failure_at: number | null;
@@ -125,7 +132,8 @@ export async function webhookHealth(env: AppEnv, namespace: string, webhookId: s
   const since = { "24h": now - HEALTH_WINDOWS["24h"], "7d": now - HEALTH_WINDOWS["7d"] };
   const [hook, windows, lastSuccess] = await db.batch([
     db
-      .prepare("SELECT consecutive_failures, failing_since, last_success_at, last_failure_at FROM webhooks WHERE id = ? AND namespace = ?")
+      .prepare(`SELECT consecutive_failures, failing_since, last_success_at, last_failure_at,
+          circuit_state, circuit_since, circuit_next_probe_at, circuit_failures FROM webhooks WHERE id = ? AND namespace = ?`)
       .bind(webhookId, namespace),
     db.prepare(WINDOW_SQL).bind(webhookId, since["7d"], since["24h"]),
     db.prepare(LAST_SUCCESS_SQL).bind(webhookId),
@@ -156,6 +164,7 @@ export async function webhookHealth(env: AppEnv, namespace: string, webhookId: s
     failing_since: iso(row.failing_since),
     last_success_at: iso(latest(row.last_success_at, newestSuccess)),
     last_failure_at: iso(latest(row.last_failure_at, byWindow.get("7d")?.last_failure_at)),
+    circuit: circuitView(circuitOf(row), now),
     windows: { "24h": view("24h"), "7d": view("7d") },
   };
 }

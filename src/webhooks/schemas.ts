@@ -3,6 +3,7 @@ import { z } from "@hono/zod-openapi";
 import { webhookFormats } from "../delivery/formats";
 import { PayloadFilterSchema } from "../events/payload-filter";
 import { headerNameProblem, headerValueProblem } from "../security/custom-headers";
+import { CircuitSchema } from "./circuit-view";
 
 export const NAMESPACE_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
@@ -104,6 +105,7 @@ export const Webhook = z
     secret_hint: z.string().nullable(),
     disabled_reason: z.string().nullable(),
     disabled_at: z.string().nullable(),
+    circuit: CircuitSchema,
     created_at: z.string(),
     updated_at: z.string(),
   })

@@ -13,6 +13,7 @@ import { checkTargetUrl } from "../security/ssrf-guard";
 import { currentSecretOf, seal, unseal } from "../security/secret-box";
 import { defaultSecret, secretHint, secretProblem } from "./secrets";
 import { assertRoomForWebhook } from "../tenants/limits";
+import { CLOSED_CIRCUIT, webhookCircuit } from "./circuit-view";
 import type { WebhookCreateInput, WebhookUpdateInput, WebhookView } from "./schemas";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -36,6 +37,7 @@ export function toView(row: WebhookRow): WebhookView {
     secret_hint: row.secretHint,
     disabled_reason: row.disabledReason,
     disabled_at: iso(row.disabledAt),
+    circuit: webhookCircuit(row),
     created_at: new Date(row.createdAt).toISOString(),
     updated_at: new Date(row.updatedAt).toISOString(),
   };
@@ -109,6 +111,9 @@ export async function createWebhook(env: AppEnv, namespace: string, input: Webho
     rateLimit: input.rate_limit ?? null,
     maxInFlight: input.max_in_flight ?? null,
     timeoutMs: input.timeout_ms ?? null,
+    ...CLOSED_CIRCUIT,
+    rateTat: null,
+    slowUntil: null,
     lastSuccessAt: null,
     lastFailureAt: null,
     createdAt: now,
@@ -168,7 +173,7 @@ export async function updateWebhook(env: AppEnv, namespace: string, id: string, 
   }
   if (input.active !== undefined) {
     patch.active = input.active;
-    if (input.active) Object.assign(patch, { disabledReason: null, disabledAt: null, failingSince: null, consecutiveFailures: 0 });
+    if (input.active) Object.assign(patch, { disabledReason: null, disabledAt: null, failingSince: null, consecutiveFailures: 0, ...CLOSED_CIRCUIT });
   }
   try {
     await orm(env).update(webhooks).set(patch).where(eq(webhooks.id, row.id));

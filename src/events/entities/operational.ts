@@ -21,3 +21,17 @@ export const DeliveryExhausted = strictEntity({
   last_response_status: int().nullable().optional(),
   reason: z.string(),
 });
+
+export const WebhookCircuitOpened = strictEntity({
+  webhook: WebhookRef,
+  /** Weighted failed attempts in a row (a timeout counts 2). */
+  failures: int(),
+  opened_at: time(),
+  next_probe_at: time(),
+});
+
+export const WebhookRecovered = strictEntity({
+  webhook: WebhookRef,
+  recovered_at: time(),
+  opened_at: time().nullable().optional(),
+});
