@@ -17,14 +17,11 @@ import { redactSignatures } from "./redact";
 
 export type Sent = { urlAllowed: boolean; requestHeaders: Record<string, string>; attempt: AttemptResult };
 
+/** A claim whose webhook and event still exist: what can be sent. */
+type SendableClaim = Claim & { webhook: ClaimedWebhook; event: ClaimedEvent };
+
 /** `cutAfterMs`: on the main lane, how long to wait for the response's status before handing the delivery to the slow lane. */
-export async function prepareAndSend(
-  env: AppEnv,
-  cfg: Config,
-  claim: Claim & { webhook: ClaimedWebhook; event: ClaimedEvent },
-  now: number,
-  cutAfterMs?: number,
-): Promise<Sent> {
+export async function prepareAndSend(env: AppEnv, cfg: Config, claim: SendableClaim, now: number, cutAfterMs?: number): Promise<Sent> {
   try {
     return await send(env, cfg, claim, now, cutAfterMs);
   } catch (err) {
@@ -34,13 +31,7 @@ export async function prepareAndSend(
   }
 }
 
-async function send(
-  env: AppEnv,
-  cfg: Config,
-  claim: Claim & { webhook: ClaimedWebhook; event: ClaimedEvent },
-  now: number,
-  cutAfterMs?: number,
-): Promise<Sent> {
+async function send(env: AppEnv, cfg: Config, claim: SendableClaim, now: number, cutAfterMs?: number): Promise<Sent> {
   const { webhook, event } = claim;
   const verdict = checkTargetUrl(webhook.url, cfg.guard);
   if (!verdict.ok) {
