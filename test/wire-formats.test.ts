@@ -3,6 +3,7 @@
  * own verifiers (standardwebhooks, svix, @octokit/webhooks-methods) and, for
  * CircleCI's `v1=`, an HMAC recomputed here with WebCrypto.
  */
+import { djinnHookId } from "../src/delivery/djinn-hook-id";
 import { verify as verifySha256 } from "@octokit/webhooks-methods";
 import { Webhook as StandardWebhook } from "standardwebhooks";
 import { Webhook as SvixWebhook } from "svix";
@@ -69,8 +70,10 @@ describe("djinn format", () => {
       accept: "*/*",
       "user-agent": "Djinn-CI-Hook",
       "x-djinn-ci-event": "build.submitted",
-      "x-djinn-ci-hook-id": hook.id,
+      // Djinn sends its hook's int64 id: ours is derived from the webhook id, the same every time.
+      "x-djinn-ci-hook-id": await djinnHookId(hook.id),
     });
+    expect(r.headers["x-djinn-ci-hook-id"]).toMatch(/^[1-9]\d*$/);
     expect(r.headers["x-djinn-ci-signature"]).toMatch(/^sha256=[0-9a-f]{64}$/);
     expect(await verifySha256(secret, r.body, r.headers["x-djinn-ci-signature"])).toBe(true);
     expect(await verifySha256("another-secret-entirely", r.body, r.headers["x-djinn-ci-signature"])).toBe(false);
@@ -97,7 +100,7 @@ describe("djinn format", () => {
     expect(r.headers["webhook-signature"]).toBeUndefined();
     expect(r.headers["webhook-id"]).toMatch(/^evt_/);
     expect(r.headers["webhook-timestamp"]).toMatch(/^\d+$/);
-    expect(r.headers["x-djinn-ci-hook-id"]).toBe(hook.id);
+    expect(r.headers["x-djinn-ci-hook-id"]).toBe(await djinnHookId(hook.id));
   });
 
   it("only a djinn webhook may go without a secret", async () => {

@@ -57,7 +57,7 @@ function formatHeaders(format: WebhookFormat) {
     return [
       ...standardHeaders(false),
       header("x-djinn-ci-event", "The event type."),
-      header("x-djinn-ci-hook-id", "The webhook's id."),
+      header("x-djinn-ci-hook-id", "The webhook's id as a decimal integer, as Djinn CI sends it (derived from the webhook id, stable)."),
       header("x-djinn-ci-signature", "`sha256=<hex HMAC-SHA256 of the body>`; absent when the webhook has no secret.", false),
     ];
   }

@@ -8,6 +8,7 @@
 import { hexBodySignature, standardSignature } from "../signing/signer";
 import { chatBody, isChatFormat } from "./chat/chat-format";
 import { circleEventId, circleWebhookId } from "./circleci-ids";
+import { djinnHookId } from "./djinn-hook-id";
 
 export const webhookFormats = ["standard", "djinn", "circleci", "puppet", "slack", "discord"] as const;
 export type WebhookFormat = (typeof webhookFormats)[number];
@@ -99,7 +100,7 @@ export async function buildRequest(
       accept: "*/*",
       "user-agent": "Djinn-CI-Hook",
       "x-djinn-ci-event": event.type,
-      "x-djinn-ci-hook-id": webhook.id,
+      "x-djinn-ci-hook-id": await djinnHookId(webhook.id),
     });
     if (signers.length) headers["x-djinn-ci-signature"] = `sha256=${await hexBodySignature(signers[0], body)}`;
   } else if (format === "circleci") {

@@ -65,6 +65,12 @@ export const djinnIntegrationReceiver: Rule = async (req, secret) => {
   return null;
 };
 
+/** A typed Djinn CI receiver: the hook id parses as a positive int64, as Djinn's sender formats it. */
+export const typedDjinnReceiver: Rule = async (req) => {
+  const id = req.headers["x-djinn-ci-hook-id"] ?? "";
+  return /^[1-9][0-9]{0,18}$/.test(id) && BigInt(id) <= 2n ** 63n - 1n ? null : `X-Djinn-CI-Hook-ID ${id} is not an int64`;
+};
+
 /**
  * CircleCI's documented Python check: the header's comma-separated pairs,
  * each split on `=`, become a map (a later `v1` overwrites an earlier one);
@@ -137,7 +143,7 @@ export const puppetReceiver: Rule = async (req, secret) => {
 
 /** The receivers a format's deliveries must all satisfy. */
 export const RULE_SETS: Record<string, Rule[]> = {
-  djinn: [djinnIntegrationReceiver, standardWebhooksReceiver],
+  djinn: [djinnIntegrationReceiver, typedDjinnReceiver, standardWebhooksReceiver],
   circleci: [circleciDocumentedCheck, firstV1StrictCheck, typedCircleReceiver, standardWebhooksReceiver],
   puppet: [puppetReceiver],
   standard: [standardWebhooksReceiver],
