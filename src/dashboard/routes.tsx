@@ -10,6 +10,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { JSX } from "hono/jsx/jsx-runtime";
 import { authenticate } from "../api/auth";
+import { newRouter } from "../api/router";
 import type { AppContext } from "../api/context";
 import { ApiError } from "../errors";
 import { newCsrfToken, SESSION_TTL_MS } from "../security/session-cookie";
@@ -147,8 +148,15 @@ async function checkAccess(app: Parameters<typeof guards>[0], c: Ctx, token: str
   return { token: [r.error.message] };
 }
 
-export function mountDashboard(app: OpenAPIHono<AppContext>): void {
-  const { page, action } = guards(app);
+/**
+ * The dashboard's pages, a sub-app mounted beside the API. `api` is the app
+ * that serves /v1 (called in-process). The return type is spelled out: the
+ * pages are HTML, no client reads their types, and it keeps `typeof app`
+ * (src/index.ts) from depending on the client types built from it.
+ */
+export function dashboardRoutes(api: Parameters<typeof guards>[0]): OpenAPIHono<AppContext> {
+  const app = newRouter();
+  const { page, action } = guards(api);
   // Before the routes, so it wraps every dashboard answer.
   for (const path of DASHBOARD_PATHS) app.use(path, dashboardHeaders);
 
@@ -192,7 +200,7 @@ export function mountDashboard(app: OpenAPIHono<AppContext>): void {
       throw err;
     }
     if (!namespace) return signInPage(c, { errors: { namespace: ["With the admin token, name the namespace to manage."] }, status: 422 });
-    const refused = await checkAccess(app, c, token, namespace);
+    const refused = await checkAccess(api, c, token, namespace);
     if (refused) return signInPage(c, { namespace, errors: refused, status: 403 });
     // A fresh CSRF token at sign-in: nothing issued before it stays valid.
     await writeSession(c, { token, namespace, admin, sid: newSessionId(), csrf: newCsrfToken(), exp: Date.now() + SESSION_TTL_MS });
@@ -214,7 +222,7 @@ export function mountDashboard(app: OpenAPIHono<AppContext>): void {
     action(async (d, form) => {
       if (!d.session.admin) return d.c.redirect("/webhooks", 303);
       const namespace = field(form, "namespace").trim();
-      const refused = namespace ? await checkAccess(app, d.c, d.session.token, namespace) : { namespace: ["Name a namespace."] };
+      const refused = namespace ? await checkAccess(api, d.c, d.session.token, namespace) : { namespace: ["Name a namespace."] };
       if (refused) return listPage(d, Object.values(refused).flat().join(" "));
       await writeSession(d.c, { ...d.session, namespace });
       return d.c.redirect("/webhooks", 303);
@@ -446,4 +454,5 @@ export function mountDashboard(app: OpenAPIHono<AppContext>): void {
       return d.c.redirect(`/deliveries/${seg(r.data.delivery_id)}?notice=redelivered`, 303);
     }),
   );
+  return app;
 }
