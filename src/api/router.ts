@@ -12,8 +12,13 @@ export function newRouter() {
     defaultHook: (result) => {
       if (!result.success) {
         const where = result.target === "json" ? "" : result.target === "query" ? "query" : "";
-        throw new ApiError("validation_failed", "The request is not valid.", zodDetails(result.error.issues, where));
+        throw validationFailed(result.error.issues, where);
       }
     },
   });
+}
+
+/** The answer to a request that fails its route's schema (also what the dashboard shows for a form that would). */
+export function validationFailed(issues: Parameters<typeof zodDetails>[0], where = ""): ApiError {
+  return new ApiError("validation_failed", "The request is not valid.", zodDetails(issues, where));
 }
