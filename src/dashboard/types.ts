@@ -9,8 +9,6 @@ type Namespace = ApiClient["v1"]["namespaces"][":ns"];
 type Hook = Namespace["webhooks"][":id"];
 
 export type Webhook = InferResponseType<Hook["$get"], 200>;
-export type WebhookWithSecret = InferResponseType<Namespace["webhooks"]["$post"], 201>;
-export type RotatedWebhook = InferResponseType<Hook["rotate-secret"]["$post"], 200>;
 export type Health = InferResponseType<Hook["stats"]["$get"], 200>;
 export type Activity = InferResponseType<Hook["stats"]["hourly"]["$get"], 200>;
 export type DeliverySummary = InferResponseType<Hook["deliveries"]["$get"], 200>["data"][number];
