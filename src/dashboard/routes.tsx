@@ -55,9 +55,9 @@ function html(c: Ctx, page: JSX.Element, status = 200): Response {
 }
 
 const meOf = (d: Dash): Me => ({ namespace: d.session.namespace, admin: d.session.admin === true, csrf: d.csrf });
-/** The typed client's route objects (`hc` puts params into the path as given, hence `seg`). */
+/** Path params for the typed client (`hc` puts them into the path as given, hence `seg`). */
 const nsParam = (d: Dash) => ({ ns: seg(d.session.namespace) });
-const hookParam = (d: Dash, id: string) => ({ ns: seg(d.session.namespace), id: seg(id) });
+const idParam = (d: Dash, id: string) => ({ ns: seg(d.session.namespace), id: seg(id) });
 const hooks = (d: Dash) => d.api.v1.namespaces[":ns"].webhooks;
 const hookOf = (d: Dash) => hooks(d)[":id"];
 const deliveries = (d: Dash) => d.api.v1.namespaces[":ns"].deliveries;
@@ -177,7 +177,7 @@ export function dashboardRoutes(api: Parameters<typeof guards>[0]): OpenAPIHono<
       return html(d.c, <WebhookListPage me={meOf(d)} rows={[]} nextCursor={null} isFirstPage={true} error={r.error.message} />, r.status);
     }
     // One stats call per webhook on the page (each one D1 batch, read only).
-    const healths = await Promise.all(r.data.data.map(async (w) => result(await hookOf(d).stats.$get({ param: hookParam(d, w.id) }))));
+    const healths = await Promise.all(r.data.data.map(async (w) => result(await hookOf(d).stats.$get({ param: idParam(d, w.id) }))));
     const rows = r.data.data.map((webhook, i) => {
       const h = healths[i];
       return { webhook, health: h?.ok ? h.data : null };
@@ -234,7 +234,7 @@ export function dashboardRoutes(api: Parameters<typeof guards>[0]): OpenAPIHono<
 
   /** The webhook, or the response to give when it cannot be read. */
   async function loadWebhook(d: Dash, id: string): Promise<Webhook | Response> {
-    const r = await result(await hookOf(d).$get({ param: hookParam(d, id) }));
+    const r = await result(await hookOf(d).$get({ param: idParam(d, id) }));
     if (r.ok) return r.data;
     if (r.status === 401) return signedOut(d.c);
     return notFoundPage(d, r.error);
@@ -248,13 +248,13 @@ export function dashboardRoutes(api: Parameters<typeof guards>[0]): OpenAPIHono<
     const q = d.c.req.query();
     const status = DELIVERY_FILTERS.find((s) => s === q.status) ?? "";
     const cursor = q.cursor ?? "";
-    const param = hookParam(d, id);
+    const param = idParam(d, id);
     const [hook, health, activity, list, pingDelivery, catalog] = await Promise.all([
       hookOf(d).$get({ param }).then(result),
       hookOf(d).stats.$get({ param }).then(result),
       hookOf(d).stats.hourly.$get({ param }).then(result),
       hookOf(d).deliveries.$get({ param, query: { limit: String(DELIVERIES_PER_PAGE), status: status || undefined, cursor: cursor || undefined } }).then(result),
-      q.ping ? deliveries(d)[":id"].$get({ param: { ns: param.ns, id: seg(q.ping) } }).then(result) : Promise.resolve(null),
+      q.ping ? deliveries(d)[":id"].$get({ param: idParam(d, q.ping) }).then(result) : Promise.resolve(null),
       eventTypes(d.api),
     ]);
     if (!hook.ok) return hook.status === 401 ? signedOut(d.c) : notFoundPage(d, hook.error);
@@ -297,7 +297,7 @@ export function dashboardRoutes(api: Parameters<typeof guards>[0]): OpenAPIHono<
       const id = d.c.req.param("id") ?? "";
       const values = formValues(form);
       const body = updateBody(values, d.c.get("requestId"));
-      const r = body.ok ? await result(await hookOf(d).$patch({ param: hookParam(d, id), json: body.body })) : body;
+      const r = body.ok ? await result(await hookOf(d).$patch({ param: idParam(d, id), json: body.body })) : body;
       if (r.ok) return d.c.redirect(`/webhooks/${seg(id)}?notice=saved`, 303);
       const hook = await loadWebhook(d, id);
       if (hook instanceof Response) return hook;
@@ -318,7 +318,7 @@ export function dashboardRoutes(api: Parameters<typeof guards>[0]): OpenAPIHono<
     "/webhooks/:id/delete",
     action(async (d) => {
       const id = d.c.req.param("id") ?? "";
-      const r = await outcome(await hookOf(d).$delete({ param: hookParam(d, id) }));
+      const r = await outcome(await hookOf(d).$delete({ param: idParam(d, id) }));
       if (r.ok) return d.c.redirect("/webhooks?notice=deleted", 303);
       return webhookPage(d, id, { error: r.error, status: r.status });
     }),
@@ -329,7 +329,7 @@ export function dashboardRoutes(api: Parameters<typeof guards>[0]): OpenAPIHono<
     action(async (d) => {
       const id = d.c.req.param("id") ?? "";
       // wait=true: the API answers once the attempt has finished (200), or 202 if it takes longer.
-      const r = await result(await hookOf(d).ping.$post({ param: hookParam(d, id), query: { wait: "true" } }));
+      const r = await result(await hookOf(d).ping.$post({ param: idParam(d, id), query: { wait: "true" } }));
       if (!r.ok) return webhookPage(d, id, { error: r.error, status: r.status });
       return d.c.redirect(`/webhooks/${seg(id)}?ping=${seg(r.data.delivery_id)}#ping-result`, 303);
     }),
@@ -339,7 +339,7 @@ export function dashboardRoutes(api: Parameters<typeof guards>[0]): OpenAPIHono<
     "/webhooks/:id/example",
     action(async (d, form) => {
       const id = d.c.req.param("id") ?? "";
-      const r = await result(await hookOf(d).test.$post({ param: hookParam(d, id), query: { wait: "true" }, json: { type: field(form, "type") } }));
+      const r = await result(await hookOf(d).test.$post({ param: idParam(d, id), query: { wait: "true" }, json: { type: field(form, "type") } }));
       if (!r.ok) return webhookPage(d, id, { error: r.error, status: r.status });
       return d.c.redirect(`/webhooks/${seg(id)}?ping=${seg(r.data.delivery_id)}#ping-result`, 303);
     }),
@@ -349,7 +349,7 @@ export function dashboardRoutes(api: Parameters<typeof guards>[0]): OpenAPIHono<
     "/webhooks/:id/rotate-secret",
     action(async (d) => {
       const id = d.c.req.param("id") ?? "";
-      const r = await result(await hookOf(d)["rotate-secret"].$post({ param: hookParam(d, id), json: {} }));
+      const r = await result(await hookOf(d)["rotate-secret"].$post({ param: idParam(d, id), json: {} }));
       if (!r.ok) return webhookPage(d, id, { error: r.error, status: r.status });
       return html(d.c, <SecretPage me={meOf(d)} webhook={r.data} secret={r.data.secret} created={false} previousExpires={r.data.previous_secret_expires_at} />);
     }),
@@ -359,7 +359,7 @@ export function dashboardRoutes(api: Parameters<typeof guards>[0]): OpenAPIHono<
     "/webhooks/:id/enable",
     action(async (d) => {
       const id = d.c.req.param("id") ?? "";
-      const r = await result(await hookOf(d).$patch({ param: hookParam(d, id), json: { active: true } }));
+      const r = await result(await hookOf(d).$patch({ param: idParam(d, id), json: { active: true } }));
       if (!r.ok) return webhookPage(d, id, { error: r.error, status: r.status });
       return d.c.redirect(`/webhooks/${seg(id)}?notice=enabled`, 303);
     }),
@@ -367,9 +367,9 @@ export function dashboardRoutes(api: Parameters<typeof guards>[0]): OpenAPIHono<
 
   // ---- Deliveries -------------------------------------------------------------
   async function deliveryPage(d: Dash, id: string, extra: { error?: ApiErrorBody; status?: number } = {}): Promise<Response> {
-    const r = await result(await deliveries(d)[":id"].$get({ param: { ns: seg(d.session.namespace), id: seg(id) } }));
+    const r = await result(await deliveries(d)[":id"].$get({ param: idParam(d, id) }));
     if (!r.ok) return r.status === 401 ? signedOut(d.c) : notFoundPage(d, r.error);
-    const hook = await result(await hookOf(d).$get({ param: hookParam(d, r.data.webhook_id) }));
+    const hook = await result(await hookOf(d).$get({ param: idParam(d, r.data.webhook_id) }));
     return html(
       d.c,
       <DeliveryPage me={meOf(d)} delivery={r.data} webhookName={hook.ok ? hook.data.name : null} notice={notice(d.c)} error={extra.error} />,
@@ -383,7 +383,7 @@ export function dashboardRoutes(api: Parameters<typeof guards>[0]): OpenAPIHono<
     "/deliveries/:id/redeliver",
     action(async (d) => {
       const id = d.c.req.param("id") ?? "";
-      const r = await result(await deliveries(d)[":id"].redeliver.$post({ param: { ns: seg(d.session.namespace), id: seg(id) } }));
+      const r = await result(await deliveries(d)[":id"].redeliver.$post({ param: idParam(d, id) }));
       if (!r.ok) return deliveryPage(d, id, { error: r.error, status: r.status });
       return d.c.redirect(`/deliveries/${seg(r.data.delivery_id)}?notice=redelivered`, 303);
     }),
