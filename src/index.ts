@@ -30,7 +30,8 @@ const root = buildApp();
  * Every route module is a sub-app mounted at `/` (their paths are absolute,
  * as the OpenAPI document shows them), in this order: routes and their
  * definitions are copied into `root` as they are mounted. Chained, so that
- * `typeof app` carries every API route's types: the dashboard's client
+ * `typeof app` carries the types of every route but the dashboard's HTML
+ * pages (src/dashboard/routes.tsx says why): the dashboard's client
  * (src/dashboard/api-client.ts) is built from `AppType`.
  */
 export const app = root

@@ -100,21 +100,21 @@ export function referenceRoutes(api: Pick<OpenAPIHono<AppContext>, "getOpenAPI31
     const { webhooks, schemas } = buildWebhooksSection();
     return { ...doc, webhooks, components: { ...doc.components, schemas: { ...doc.components?.schemas, ...schemas } } };
   };
-  app.get("/openapi.json", (c) => {
-    document ??= buildDocument();
-    // The server is the deployment that answers: generated clients then need no base URL.
-    const servers = [{ url: new URL(c.req.url).origin, description: "This deployment" }];
-    return c.json({ ...document, servers });
-  });
-
-  app.get("/docs", (c) => {
-    c.header("content-security-policy", DOCS_CSP);
-    return c.html(DOCS_HTML);
-  });
-  app.get("/docs/swagger-ui.css", (c) => c.body(swaggerUiCss, 200, { "content-type": "text/css; charset=utf-8", "cache-control": ASSET_CACHE }));
-  app.get("/docs/swagger-ui-bundle.js", (c) =>
-    c.body(swaggerUiJs, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": ASSET_CACHE }),
-  );
-  app.get("/docs/init.js", (c) => c.body(INIT_JS, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": ASSET_CACHE }));
-  return app;
+  // Chained, so that `typeof app` (src/index.ts) carries these routes too.
+  return app
+    .get("/openapi.json", (c) => {
+      document ??= buildDocument();
+      // The server is the deployment that answers: generated clients then need no base URL.
+      const servers = [{ url: new URL(c.req.url).origin, description: "This deployment" }];
+      return c.json({ ...document, servers });
+    })
+    .get("/docs", (c) => {
+      c.header("content-security-policy", DOCS_CSP);
+      return c.html(DOCS_HTML);
+    })
+    .get("/docs/swagger-ui.css", (c) => c.body(swaggerUiCss, 200, { "content-type": "text/css; charset=utf-8", "cache-control": ASSET_CACHE }))
+    .get("/docs/swagger-ui-bundle.js", (c) =>
+      c.body(swaggerUiJs, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": ASSET_CACHE }),
+    )
+    .get("/docs/init.js", (c) => c.body(INIT_JS, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": ASSET_CACHE }));
 }
