@@ -3,17 +3,18 @@
  * the main and slow lanes of deliveries and their dead letters), and the minute's housekeeping
  * (scheduled: recovery sweep and retention).
  */
-import { mountAdminRoutes } from "./api/admin.routes";
+import { adminRoutes } from "./api/admin.routes";
 import { buildApp } from "./api/app";
 import { checkDeployment } from "./api/deployment-check";
-import { mountDeliveryRoutes } from "./api/deliveries.routes";
-import { mountEventRoutes } from "./api/events.routes";
-import { mountHealthRoutes } from "./api/health.routes";
-import { mountReferenceRoutes } from "./api/reference.routes";
-import { mountSecretsKeyRoutes } from "./api/secrets-key.routes";
-import { mountTokenRoutes } from "./api/tokens.routes";
-import { mountWebhookRoutes } from "./api/webhooks.routes";
-import { mountDashboard } from "./dashboard/routes";
+import { deliveryRoutes } from "./api/deliveries.routes";
+import { eventRoutes } from "./api/events.routes";
+import { healthRoutes } from "./api/health.routes";
+import { referenceRoutes } from "./api/reference.routes";
+import { newRouter } from "./api/router";
+import { secretsKeyRoutes } from "./api/secrets-key.routes";
+import { tokenRoutes } from "./api/tokens.routes";
+import { webhookRoutes } from "./api/webhooks.routes";
+import { dashboardRoutes } from "./dashboard/routes";
 import { handleDeliveryBatch } from "./delivery/consumer";
 import { handleDeadLetters } from "./delivery/dead-letter";
 import { laneOf } from "./delivery/lanes";
@@ -23,18 +24,29 @@ import type { AppEnv, DeliveryMessage } from "./env";
 import { usage } from "./usage";
 import { webhookReactions } from "./webhooks/delivery-reactions";
 
-export const app = buildApp((a) => {
-  a.get("/healthz", (c) => c.json({ ok: true }));
-  mountWebhookRoutes(a);
-  mountHealthRoutes(a);
-  mountEventRoutes(a);
-  mountDeliveryRoutes(a);
-  mountAdminRoutes(a);
-  mountTokenRoutes(a);
-  mountSecretsKeyRoutes(a);
-  mountReferenceRoutes(a);
-  mountDashboard(a);
-});
+const root = buildApp();
+
+/**
+ * Every route module is a sub-app mounted at `/` (their paths are absolute,
+ * as the OpenAPI document shows them), in this order: routes and their
+ * definitions are copied into `root` as they are mounted. Chained, so that
+ * `typeof app` carries the types of every route but the dashboard's HTML
+ * pages (src/dashboard/routes.tsx says why): the dashboard's client
+ * (src/dashboard/api-client.ts) is built from `AppType`.
+ */
+export const app = root
+  .route("/", newRouter().get("/healthz", (c) => c.json({ ok: true })))
+  .route("/", webhookRoutes)
+  .route("/", healthRoutes)
+  .route("/", eventRoutes)
+  .route("/", deliveryRoutes)
+  .route("/", adminRoutes)
+  .route("/", tokenRoutes)
+  .route("/", secretsKeyRoutes)
+  .route("/", referenceRoutes(root))
+  .route("/", dashboardRoutes(root));
+
+export type AppType = typeof app;
 
 export default {
   fetch(request, env, ctx) {

@@ -130,6 +130,32 @@ describe("dashboard forms", () => {
     const [hook] = (await api("GET", `/v1/namespaces/${ns}/webhooks`)).body.data;
     expect(hook).toMatchObject({ rate_limit: 50, max_in_flight: null, timeout_ms: 3000 });
   });
+
+  it("a form the typed client cannot send (a word in a number field) gets the API's own field errors, on create and on edit", async () => {
+    const ns = `dashw${Date.now().toString(36)}`;
+    const { cookie, csrf } = await signedIn(ns);
+    const fields = { name: "words", url: "https://hooks.example.com/x", events: "*", active: "on" };
+    // What the API itself answers for the same body: the dashboard must show these messages.
+    const direct = await api("POST", `/v1/namespaces/${ns}/webhooks`, { ...fields, events: ["*"], active: true, rate_limit: "ten" });
+    expect(direct.status).toBe(422);
+    const message = direct.body.error.details.find((d: { path: string }) => d.path === "rate_limit").message as string;
+    const form = (extra: Record<string, string>) => new URLSearchParams({ _csrf: csrf, ...fields, ...extra });
+    const created = await page("/webhooks", { method: "POST", headers: { origin: ORIGIN }, body: form({ rate_limit: "ten" }) }, cookie);
+    expect(created.status).toBe(422);
+    const html = await created.text();
+    expect(html).toMatch(/id="rate_limit-error"/);
+    expect(html).toContain(message);
+    expect(html).toContain('value="ten"');
+    expect((await api("GET", `/v1/namespaces/${ns}/webhooks`)).body.data).toHaveLength(0);
+
+    const ok = await page("/webhooks", { method: "POST", headers: { origin: ORIGIN }, body: form({}) }, cookie);
+    expect(ok.status).toBe(201);
+    const [hook] = (await api("GET", `/v1/namespaces/${ns}/webhooks`)).body.data;
+    const edited = await page(`/webhooks/${hook.id}`, { method: "POST", headers: { origin: ORIGIN }, body: form({ timeout_ms: "soon" }) }, cookie);
+    expect(edited.status).toBe(422);
+    expect(await edited.text()).toMatch(/id="timeout_ms-error"/);
+    expect((await api("GET", `/v1/namespaces/${ns}/webhooks/${hook.id}`)).body.timeout_ms).toBeNull();
+  });
 });
 
 describe("dashboard hardening (issue 15)", () => {

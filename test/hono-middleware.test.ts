@@ -6,14 +6,13 @@ import { buildApp, renderError } from "../src/api/app";
 import { api } from "./support/api";
 
 describe("HTTPExceptions thrown by middleware keep their status", () => {
-  const app = buildApp((a) => {
-    a.use("/refuse/:status", async function refuse(c) {
-      const status = Number(c.req.param("status")) as 401 | 403 | 429;
-      const res = new Response("ignored", { status, headers: { "retry-after": "7", "www-authenticate": 'Bearer error="invalid_token"' } });
-      throw new HTTPException(status, status === 403 ? { message: "No CSRF token." } : { res });
-    });
-    a.get("/refuse/:status", (c) => c.text("never"));
+  const app = buildApp();
+  app.use("/refuse/:status", async function refuse(c) {
+    const status = Number(c.req.param("status")) as 401 | 403 | 429;
+    const res = new Response("ignored", { status, headers: { "retry-after": "7", "www-authenticate": 'Bearer error="invalid_token"' } });
+    throw new HTTPException(status, status === 403 ? { message: "No CSRF token." } : { res });
   });
+  app.get("/refuse/:status", (c) => c.text("never"));
 
   it.each([
     [401, "unauthorized"],

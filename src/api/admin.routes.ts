@@ -1,8 +1,8 @@
-import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
 import { pruneExpired } from "../delivery/retention";
 import { resetUsage, usage } from "../usage";
 import { authorize } from "./auth";
-import type { AppContext } from "./context";
+import { newRouter } from "./router";
 import { errorResponses, JSON_BODY_ERRORS, jsonBody, jsonResponse } from "./openapi-helpers";
 
 const PruneRequest = z
@@ -12,8 +12,8 @@ const PruneResult = z.object({ events: z.number(), deliveries: z.number(), attem
 
 const Usage = z.object(Object.fromEntries(Object.keys(usage).map((k) => [k, z.number()]))).openapi("Usage");
 
-export function mountAdminRoutes(app: OpenAPIHono<AppContext>) {
-  app.openapi(
+export const adminRoutes = newRouter()
+  .openapi(
     createRoute({
       method: "get",
       path: "/v1/admin/usage",
@@ -27,8 +27,8 @@ export function mountAdminRoutes(app: OpenAPIHono<AppContext>) {
       authorize(c.get("principal"), null, "admin");
       return c.json({ ...usage }, 200);
     },
-  );
-  app.openapi(
+  )
+  .openapi(
     createRoute({
       method: "post",
       path: "/v1/admin/usage/reset",
@@ -44,8 +44,8 @@ export function mountAdminRoutes(app: OpenAPIHono<AppContext>) {
       resetUsage();
       return c.body(null, 204);
     },
-  );
-  app.openapi(
+  )
+  .openapi(
     createRoute({
       method: "post",
       path: "/v1/admin/retention/prune",
@@ -64,4 +64,3 @@ export function mountAdminRoutes(app: OpenAPIHono<AppContext>) {
       return c.json(await pruneExpired(c.env, now), 200);
     },
   );
-}

@@ -1,28 +1,18 @@
 /**
- * The HTTP application: request ids, the one error renderer, auth on /v1,
- * and the route modules. Routes stay thin: validate, call the domain, shape.
+ * The HTTP application the route modules are mounted on: request ids, the one
+ * error renderer, auth on /v1. Routes stay thin: validate, call the domain, shape.
  */
-import { OpenAPIHono } from "@hono/zod-openapi";
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { isTransientD1Error } from "../db/transient";
-import { ApiError, codeForStatus, errorBody, zodDetails } from "../errors";
+import { ApiError, codeForStatus, errorBody } from "../errors";
 import { loggableError } from "../security/log-safe";
 import type { AppContext } from "./context";
 import { requireAuth } from "./auth";
 import { limitRequestBodies } from "./body-limit";
 import { checkDeployment } from "./deployment-check";
-
-export function newRouter() {
-  return new OpenAPIHono<AppContext>({
-    defaultHook: (result) => {
-      if (!result.success) {
-        const where = result.target === "json" ? "" : result.target === "query" ? "query" : "";
-        throw new ApiError("validation_failed", "The request is not valid.", zodDetails(result.error.issues, where));
-      }
-    },
-  });
-}
+import { newRouter } from "./router";
 
 /** Headers a refusal carries that the client needs (RFC 6750's WWW-Authenticate, Retry-After, Allow). */
 const KEPT_HEADERS = ["www-authenticate", "retry-after", "allow"];
@@ -86,7 +76,13 @@ async function withPlainTextMessage(err: unknown): Promise<unknown> {
   return text && text.length <= 200 ? new HTTPException(err.status, { message: text, res: err.res, cause: err }) : err;
 }
 
-export function buildApp(mount: (app: OpenAPIHono<AppContext>) => void) {
+/**
+ * The app without routes: request ids, the deployment check, body limits,
+ * auth on /v1 (in that order, before any route), the error renderer and the
+ * 404/405 answer. src/index.ts mounts the route modules on it with
+ * `app.route()`; their middleware and routes run after these.
+ */
+export function buildApp() {
   const app = newRouter();
   // Hono's requestId: a caller's own X-Request-Id (up to 255 word characters) is kept, so logs correlate across systems.
   app.use("*", requestId());
@@ -110,7 +106,6 @@ export function buildApp(mount: (app: OpenAPIHono<AppContext>) => void) {
     const { status, body } = renderError(err, c.get("requestId") ?? "unknown");
     return c.json(body, status as 404);
   });
-  mount(app);
   return app;
 }
 

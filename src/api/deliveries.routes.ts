@@ -1,4 +1,4 @@
-import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
 import { getDelivery, isDeliveryCursor } from "../delivery/log";
 import { redeliver } from "../delivery/redeliver";
 import { DeliveryDetail, DeliverySearchQuery, DeliverySummary, RedeliverAccepted } from "../delivery/schemas";
@@ -7,7 +7,7 @@ import { ApiError } from "../errors";
 import { parseDeliveryId } from "../ids";
 import { NamespaceParam } from "../webhooks/schemas";
 import { authorize } from "./auth";
-import type { AppContext } from "./context";
+import { newRouter } from "./router";
 import { errorResponses, jsonResponse } from "./openapi-helpers";
 import { decodeCursor, encodeCursor, PageQuery, pageSchema } from "./pagination";
 import { enforceRateLimit } from "../tenants/limits";
@@ -23,8 +23,8 @@ export function deliverySeqOf(id: string): number {
   return seq;
 }
 
-export function mountDeliveryRoutes(app: OpenAPIHono<AppContext>) {
-  app.openapi(
+export const deliveryRoutes = newRouter()
+  .openapi(
     createRoute({
       method: "get",
       path: "/v1/namespaces/{ns}/deliveries",
@@ -55,9 +55,9 @@ export function mountDeliveryRoutes(app: OpenAPIHono<AppContext>) {
       });
       return c.json({ data: page.data, next_cursor: page.next ? encodeCursor(page.next) : null }, 200);
     },
-  );
+  )
 
-  app.openapi(
+  .openapi(
     createRoute({
       method: "get",
       path: "/v1/namespaces/{ns}/deliveries/{id}",
@@ -77,9 +77,9 @@ export function mountDeliveryRoutes(app: OpenAPIHono<AppContext>) {
       authorize(c.get("principal"), ns, "webhooks:read");
       return c.json(await getDelivery(c.env, ns, deliverySeqOf(id)), 200);
     },
-  );
+  )
 
-  app.openapi(
+  .openapi(
     createRoute({
       method: "post",
       path: "/v1/namespaces/{ns}/deliveries/{id}/redeliver",
@@ -104,4 +104,3 @@ export function mountDeliveryRoutes(app: OpenAPIHono<AppContext>) {
       return c.json(await redeliver(c.env, ns, deliverySeqOf(id)), 202);
     },
   );
-}

@@ -1,4 +1,4 @@
-import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { d1 } from "../db/client";
 import { ApiError } from "../errors";
@@ -13,22 +13,24 @@ import { validateEvent } from "../events/validate";
 import { deliveryId } from "../ids";
 import { NamespaceParam } from "../webhooks/schemas";
 import { authorize } from "./auth";
-import type { AppContext } from "./context";
+import { newRouter } from "./router";
 import { errorResponses, JSON_BODY_ERRORS, jsonBody, jsonResponse } from "./openapi-helpers";
 import { enforceRateLimit } from "../tenants/limits";
 
-export function mountEventRoutes(app: OpenAPIHono<AppContext>) {
-  app.use(
-    "/v1/namespaces/:ns/events",
-    bodyLimit({
-      maxSize: EVENT_BODY_LIMIT,
-      onError: () => {
-        throw new ApiError("payload_too_large", `Event bodies are limited to ${EVENT_BODY_LIMIT / 1024} KiB.`);
-      },
-    }),
-  );
+// Statement, not chained: `use` answers a plain Hono type, and the chain must stay an OpenAPIHono.
+const router = newRouter();
+router.use(
+  "/v1/namespaces/:ns/events",
+  bodyLimit({
+    maxSize: EVENT_BODY_LIMIT,
+    onError: () => {
+      throw new ApiError("payload_too_large", `Event bodies are limited to ${EVENT_BODY_LIMIT / 1024} KiB.`);
+    },
+  }),
+);
 
-  app.openapi(
+export const eventRoutes = router
+  .openapi(
     createRoute({
       method: "post",
       path: "/v1/namespaces/{ns}/events",
@@ -57,9 +59,9 @@ export function mountEventRoutes(app: OpenAPIHono<AppContext>) {
       const result = await publishEvent(c.env, ns, { id: body.id, ...event }, { background: (work) => c.executionCtx.waitUntil(work) });
       return c.json({ ...result.event, deliveries: result.deliveries }, result.duplicate ? 200 : 202);
     },
-  );
+  )
 
-  app.openapi(
+  .openapi(
     createRoute({
       method: "get",
       path: "/v1/namespaces/{ns}/events/{id}",
@@ -90,9 +92,9 @@ export function mountEventRoutes(app: OpenAPIHono<AppContext>) {
         200,
       );
     },
-  );
+  )
 
-  app.openapi(
+  .openapi(
     createRoute({
       method: "get",
       path: "/v1/event-types",
@@ -135,7 +137,6 @@ export function mountEventRoutes(app: OpenAPIHono<AppContext>) {
       return c.json({ data: eventTypesView() }, 200);
     },
   );
-}
 
 let cachedTypes: ReturnType<typeof buildEventTypesView> | null = null;
 function buildEventTypesView() {

@@ -1,14 +1,14 @@
 /** Endpoint health: a webhook's delivery statistics over 24 hours and 7 days. */
-import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { webhookActivity, WebhookActivitySchema } from "../webhooks/activity";
 import { WebhookHealthSchema, webhookHealth } from "../webhooks/health";
 import { WebhookParams } from "../webhooks/schemas";
 import { authorize } from "./auth";
-import type { AppContext } from "./context";
+import { newRouter } from "./router";
 import { errorResponses, jsonResponse } from "./openapi-helpers";
 
-export function mountHealthRoutes(app: OpenAPIHono<AppContext>) {
-  app.openapi(
+export const healthRoutes = newRouter()
+  .openapi(
     createRoute({
       method: "get",
       path: "/v1/namespaces/{ns}/webhooks/{id}/stats",
@@ -27,9 +27,9 @@ export function mountHealthRoutes(app: OpenAPIHono<AppContext>) {
       authorize(c.get("principal"), ns, "webhooks:read");
       return c.json(await webhookHealth(c.env, ns, id), 200);
     },
-  );
+  )
 
-  app.openapi(
+  .openapi(
     createRoute({
       method: "get",
       path: "/v1/namespaces/{ns}/webhooks/{id}/stats/hourly",
@@ -48,4 +48,3 @@ export function mountHealthRoutes(app: OpenAPIHono<AppContext>) {
       return c.json(await webhookActivity(c.env, ns, id), 200);
     },
   );
-}

@@ -12,6 +12,7 @@ import swaggerUiJs from "swagger-ui-dist/swagger-ui-bundle.js";
 import { TOKEN_PREFIX } from "../security/token-check";
 import type { AppContext } from "./context";
 import { buildWebhooksSection, WEBHOOK_TAGS } from "./openapi-webhooks";
+import { newRouter } from "./router";
 
 export const BEARER_SCHEME = "bearer";
 
@@ -79,7 +80,13 @@ const INIT_JS = `window.ui = SwaggerUIBundle({
 const DOCS_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'";
 
-export function mountReferenceRoutes(app: OpenAPIHono<AppContext>) {
+/**
+ * The reference routes. `api` is the app they are mounted on: the document
+ * describes every route registered there (read on first request, when all are).
+ */
+export function referenceRoutes(api: Pick<OpenAPIHono<AppContext>, "getOpenAPI31Document">) {
+  const app = newRouter();
+  // Copied into the app's registry by `app.route()`, like the routes' own definitions.
   app.openAPIRegistry.registerComponent("securitySchemes", BEARER_SCHEME, {
     type: "http",
     scheme: "bearer",
@@ -89,24 +96,25 @@ export function mountReferenceRoutes(app: OpenAPIHono<AppContext>) {
   // Built once per isolate, on first request, after every route is registered.
   let document: ReturnType<typeof buildDocument> | null = null;
   const buildDocument = () => {
-    const doc = app.getOpenAPI31Document(DOCUMENT_CONFIG);
+    const doc = api.getOpenAPI31Document(DOCUMENT_CONFIG);
     const { webhooks, schemas } = buildWebhooksSection();
     return { ...doc, webhooks, components: { ...doc.components, schemas: { ...doc.components?.schemas, ...schemas } } };
   };
-  app.get("/openapi.json", (c) => {
-    document ??= buildDocument();
-    // The server is the deployment that answers: generated clients then need no base URL.
-    const servers = [{ url: new URL(c.req.url).origin, description: "This deployment" }];
-    return c.json({ ...document, servers });
-  });
-
-  app.get("/docs", (c) => {
-    c.header("content-security-policy", DOCS_CSP);
-    return c.html(DOCS_HTML);
-  });
-  app.get("/docs/swagger-ui.css", (c) => c.body(swaggerUiCss, 200, { "content-type": "text/css; charset=utf-8", "cache-control": ASSET_CACHE }));
-  app.get("/docs/swagger-ui-bundle.js", (c) =>
-    c.body(swaggerUiJs, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": ASSET_CACHE }),
-  );
-  app.get("/docs/init.js", (c) => c.body(INIT_JS, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": ASSET_CACHE }));
+  // Chained, so that `typeof app` (src/index.ts) carries these routes too.
+  return app
+    .get("/openapi.json", (c) => {
+      document ??= buildDocument();
+      // The server is the deployment that answers: generated clients then need no base URL.
+      const servers = [{ url: new URL(c.req.url).origin, description: "This deployment" }];
+      return c.json({ ...document, servers });
+    })
+    .get("/docs", (c) => {
+      c.header("content-security-policy", DOCS_CSP);
+      return c.html(DOCS_HTML);
+    })
+    .get("/docs/swagger-ui.css", (c) => c.body(swaggerUiCss, 200, { "content-type": "text/css; charset=utf-8", "cache-control": ASSET_CACHE }))
+    .get("/docs/swagger-ui-bundle.js", (c) =>
+      c.body(swaggerUiJs, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": ASSET_CACHE }),
+    )
+    .get("/docs/init.js", (c) => c.body(INIT_JS, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": ASSET_CACHE }));
 }

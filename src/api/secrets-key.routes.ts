@@ -1,8 +1,8 @@
 /** SECRETS_KEY rotation's last step: re-seal stored webhook secrets (admin only). */
-import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
 import { resealSecrets } from "../security/reseal";
 import { authorize } from "./auth";
-import type { AppContext } from "./context";
+import { newRouter } from "./router";
 import { errorResponses, JSON_BODY_ERRORS, jsonBody, jsonResponse } from "./openapi-helpers";
 
 const ResealRequest = z.strictObject({ after: z.string().max(64).optional().openapi({ description: "`next` of the previous answer." }) }).openapi("ResealRequest");
@@ -15,8 +15,8 @@ const ResealResult = z
   })
   .openapi("ResealResult");
 
-export function mountSecretsKeyRoutes(app: OpenAPIHono<AppContext>) {
-  app.openapi(
+export const secretsKeyRoutes = newRouter()
+  .openapi(
     createRoute({
       method: "post",
       path: "/v1/admin/secrets/reseal",
@@ -34,4 +34,3 @@ export function mountSecretsKeyRoutes(app: OpenAPIHono<AppContext>) {
       return c.json(await resealSecrets(c.env, c.req.valid("json").after), 200);
     },
   );
-}

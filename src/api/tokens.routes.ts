@@ -1,17 +1,17 @@
 /** Namespace API tokens: admin only (docs/security.md, Tokens and scopes). */
-import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { CreatedToken, Token, TokenCreate, TokenParams } from "../tokens/schemas";
 import { createToken, isTokenCursor, listTokens, revokeToken, toTokenView } from "../tokens/service";
 import { NamespaceParam } from "../webhooks/schemas";
 import { authorize } from "./auth";
-import type { AppContext } from "./context";
+import { newRouter } from "./router";
 import { errorResponses, JSON_BODY_ERRORS, jsonBody, jsonResponse } from "./openapi-helpers";
 import { decodeCursor, encodeCursor, PageQuery, pageSchema } from "./pagination";
 
 const tags = ["Tokens"];
 
-export function mountTokenRoutes(app: OpenAPIHono<AppContext>) {
-  app.openapi(
+export const tokenRoutes = newRouter()
+  .openapi(
     createRoute({
       method: "post",
       path: "/v1/namespaces/{ns}/tokens",
@@ -32,9 +32,9 @@ export function mountTokenRoutes(app: OpenAPIHono<AppContext>) {
       authorize(c.get("principal"), ns, "admin");
       return c.json(await createToken(c.env, ns, c.req.valid("json")), 201);
     },
-  );
+  )
 
-  app.openapi(
+  .openapi(
     createRoute({
       method: "get",
       path: "/v1/namespaces/{ns}/tokens",
@@ -52,9 +52,9 @@ export function mountTokenRoutes(app: OpenAPIHono<AppContext>) {
       const page = await listTokens(c.env, ns, limit, decodeCursor(cursor, isTokenCursor));
       return c.json({ data: page.rows.map(toTokenView), next_cursor: page.next ? encodeCursor(page.next) : null }, 200);
     },
-  );
+  )
 
-  app.openapi(
+  .openapi(
     createRoute({
       method: "delete",
       path: "/v1/namespaces/{ns}/tokens/{id}",
@@ -72,4 +72,3 @@ export function mountTokenRoutes(app: OpenAPIHono<AppContext>) {
       return c.body(null, 204);
     },
   );
-}

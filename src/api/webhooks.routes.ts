@@ -1,4 +1,4 @@
-import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { isDeliveryCursor, listWebhookDeliveries } from "../delivery/log";
 import { DeliveryListQuery, DeliverySummary } from "../delivery/schemas";
 import { recoverWebhook } from "../delivery/recover";
@@ -20,15 +20,15 @@ import { rotateSecret } from "../webhooks/rotation";
 import { ExampleRequest, pingWebhook, PingQuery, PingQueued, PingResult, sendExample } from "../webhooks/ping";
 import { createWebhook, deleteWebhook, findWebhook, listWebhooks, toView, updateWebhook } from "../webhooks/service";
 import { authorize } from "./auth";
-import type { AppContext } from "./context";
+import { newRouter } from "./router";
 import { errorResponses, JSON_BODY_ERRORS, jsonBody, jsonResponse } from "./openapi-helpers";
 import { decodeCursor, encodeCursor, PageQuery, pageSchema } from "./pagination";
 
 const tags = ["Webhooks"];
 const isString = (v: unknown): v is string => typeof v === "string";
 
-export function mountWebhookRoutes(app: OpenAPIHono<AppContext>) {
-  app.openapi(
+export const webhookRoutes = newRouter()
+  .openapi(
     createRoute({
       method: "post",
       path: "/v1/namespaces/{ns}/webhooks",
@@ -48,9 +48,9 @@ export function mountWebhookRoutes(app: OpenAPIHono<AppContext>) {
       authorize(c.get("principal"), ns, "webhooks:write");
       return c.json(await createWebhook(c.env, ns, c.req.valid("json")), 201);
     },
-  );
+  )
 
-  app.openapi(
+  .openapi(
     createRoute({
       method: "get",
       path: "/v1/namespaces/{ns}/webhooks",
@@ -69,9 +69,9 @@ export function mountWebhookRoutes(app: OpenAPIHono<AppContext>) {
       const page = await listWebhooks(c.env, ns, limit, decodeCursor(cursor, isString));
       return c.json({ data: page.rows.map(toView), next_cursor: page.nextName === null ? null : encodeCursor(page.nextName) }, 200);
     },
-  );
+  )
 
-  app.openapi(
+  .openapi(
     createRoute({
       method: "get",
       path: "/v1/namespaces/{ns}/webhooks/{id}",
@@ -88,9 +88,9 @@ export function mountWebhookRoutes(app: OpenAPIHono<AppContext>) {
       authorize(c.get("principal"), ns, "webhooks:read");
       return c.json(toView(await findWebhook(c.env, ns, id)), 200);
     },
-  );
+  )
 
-  app.openapi(
+  .openapi(
     createRoute({
       method: "patch",
       path: "/v1/namespaces/{ns}/webhooks/{id}",
@@ -109,9 +109,9 @@ export function mountWebhookRoutes(app: OpenAPIHono<AppContext>) {
       authorize(c.get("principal"), ns, "webhooks:write");
       return c.json(await updateWebhook(c.env, ns, id, c.req.valid("json")), 200);
     },
-  );
+  )
 
-  app.openapi(
+  .openapi(
     createRoute({
       method: "delete",
       path: "/v1/namespaces/{ns}/webhooks/{id}",
@@ -128,9 +128,9 @@ export function mountWebhookRoutes(app: OpenAPIHono<AppContext>) {
       await deleteWebhook(c.env, ns, id);
       return c.body(null, 204);
     },
-  );
+  )
 
-  app.openapi(
+  .openapi(
     createRoute({
       method: "post",
       path: "/v1/namespaces/{ns}/webhooks/{id}/ping",
@@ -157,9 +157,9 @@ export function mountWebhookRoutes(app: OpenAPIHono<AppContext>) {
       const ping = await pingWebhook(c.env, ns, id, { wait: c.req.valid("query").wait === "true" });
       return "result" in ping ? c.json(ping.result, 200) : c.json(ping.queued, 202);
     },
-  );
+  )
 
-  app.openapi(
+  .openapi(
     createRoute({
       method: "post",
       path: "/v1/namespaces/{ns}/webhooks/{id}/test",
@@ -183,9 +183,9 @@ export function mountWebhookRoutes(app: OpenAPIHono<AppContext>) {
       const sent = await sendExample(c.env, ns, id, c.req.valid("json").type, { wait: c.req.valid("query").wait === "true" });
       return "result" in sent ? c.json(sent.result, 200) : c.json(sent.queued, 202);
     },
-  );
+  )
 
-  app.openapi(
+  .openapi(
     createRoute({
       method: "get",
       path: "/v1/namespaces/{ns}/webhooks/{id}/deliveries",
@@ -207,9 +207,9 @@ export function mountWebhookRoutes(app: OpenAPIHono<AppContext>) {
       const page = await listWebhookDeliveries(c.env, webhook.id, { limit, status, cursor: decodeCursor(cursor, isDeliveryCursor) });
       return c.json({ data: page.data, next_cursor: page.next ? encodeCursor(page.next) : null }, 200);
     },
-  );
+  )
 
-  app.openapi(
+  .openapi(
     createRoute({
       method: "post",
       path: "/v1/namespaces/{ns}/webhooks/{id}/recover",
@@ -235,9 +235,9 @@ export function mountWebhookRoutes(app: OpenAPIHono<AppContext>) {
       const since = Date.parse(c.req.valid("json").since);
       return c.json({ enqueued: await recoverWebhook(c.env, webhook.id, since) }, 202);
     },
-  );
+  )
 
-  app.openapi(
+  .openapi(
     createRoute({
       method: "post",
       path: "/v1/namespaces/{ns}/webhooks/{id}/rotate-secret",
@@ -260,4 +260,3 @@ export function mountWebhookRoutes(app: OpenAPIHono<AppContext>) {
       return c.json(await rotateSecret(c.env, ns, id, c.req.valid("json")), 200);
     },
   );
-}

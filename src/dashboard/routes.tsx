@@ -1,7 +1,7 @@
 /**
  * The dashboard's routes, mounted at `/` beside the API (plain HTML routes,
- * outside /v1). Every page is a client of our own /v1 API, called in-process
- * with the signed-in user's token (api-client.ts): auth, scopes, validation
+ * outside /v1). Every page is a typed client of our own /v1 API, called
+ * in-process with the signed-in user's token (api-client.ts): auth, scopes, validation
  * and error messages are the API's. Every action is a form POST answered by
  * a redirect (or, where a secret is shown once, by the page itself), so the
  * dashboard works without JavaScript.
@@ -10,21 +10,22 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { JSX } from "hono/jsx/jsx-runtime";
 import { authenticate } from "../api/auth";
+import { newRouter } from "../api/router";
 import type { AppContext } from "../api/context";
 import { ApiError } from "../errors";
 import { newCsrfToken, SESSION_TTL_MS } from "../security/session-cookie";
 import { newSessionId } from "../security/session-revocation";
-import { seg, type ApiClient, type ApiErrorBody } from "./api-client";
+import { outcome, result, seg, type ApiClient, type ApiErrorBody } from "./api-client";
 import { APP_CSS } from "./assets/app-css";
 import { COPY_JS } from "./assets/copy-js";
 import { DeliveryPage } from "./delivery-page";
-import { filterTextError, filterToText, parseFilterText } from "./filter-field";
-import { apiFor, checkedForm, clearSession, endSession, field, fields, guards, readSession, sessionOrAnonymous, writeSession, type Dash, type FormData } from "./session";
+import { apiFor, checkedForm, clearSession, endSession, field, guards, readSession, sessionOrAnonymous, writeSession, type Dash } from "./session";
 import { dashboardHeaders } from "./security-headers";
 import { SignInPage } from "./sign-in-page";
-import type { Activity, DeliveryDetail, DeliverySummary, EventType, Health, Page, Webhook, WebhookWithSecret } from "./types";
+import type { EventType, Webhook } from "./types";
 import { fieldErrors, type Me } from "./view";
 import { emptyWebhookForm, FORM_FIELDS, WebhookFormPage, type WebhookFormValues } from "./webhook-form-page";
+import { createBody, formValues, updateBody, valuesOf } from "./webhook-form-body";
 import { WebhookListPage } from "./webhook-list-page";
 import { DeletePage, NotFoundPage, SecretPage, WebhookPage, type PingResult } from "./webhook-page";
 
@@ -41,6 +42,8 @@ const NOTICES: Record<string, string> = {
 const notice = (c: Ctx) => NOTICES[c.req.query("notice") ?? ""];
 
 const DELIVERIES_PER_PAGE = 20;
+/** The delivery log's status filter, as the route takes it. */
+const DELIVERY_FILTERS = ["pending", "succeeded", "failed"] as const;
 
 /** Every path the dashboard serves (the API under /v1 and /docs have their own headers). */
 const DASHBOARD_PATHS = ["/", "/sign-in", "/sign-out", "/namespace", "/webhooks", "/webhooks/*", "/assets/*"];
@@ -52,79 +55,16 @@ function html(c: Ctx, page: JSX.Element, status = 200): Response {
 }
 
 const meOf = (d: Dash): Me => ({ namespace: d.session.namespace, admin: d.session.admin === true, csrf: d.csrf });
-const nsPath = (d: Dash) => `/v1/namespaces/${seg(d.session.namespace)}`;
-const hookPath = (d: Dash, id: string) => `${nsPath(d)}/webhooks/${seg(id)}`;
-
-function splitPatterns(s: string): string[] {
-  return s
-    .split(/[,\s]+/)
-    .map((p) => p.trim())
-    .filter(Boolean);
-}
-
-function formValues(form: FormData): WebhookFormValues {
-  return {
-    name: field(form, "name").trim(),
-    url: field(form, "url").trim(),
-    description: field(form, "description"),
-    format: field(form, "format") || "standard",
-    active: field(form, "active") === "on",
-    events: fields(form, "events"),
-    otherEvents: field(form, "other_events"),
-    secret: field(form, "secret").trim(),
-    filter: field(form, "filter"),
-    rateLimit: field(form, "rate_limit").trim(),
-    maxInFlight: field(form, "max_in_flight").trim(),
-    timeoutMs: field(form, "timeout_ms").trim(),
-  };
-}
-
-/** An optional number field: empty = unset (null clears it on edit); anything else goes to the API, which validates it. */
-function optionalNumber(s: string): number | string | null {
-  if (s === "") return null;
-  const n = Number(s);
-  return Number.isFinite(n) ? n : s;
-}
-
-/** The API body; on edit an empty filter is sent as null, which removes it. */
-function webhookBody(v: WebhookFormValues, mode: "create" | "edit", filter: Record<string, unknown> | null) {
-  const events = [...new Set([...v.events, ...splitPatterns(v.otherEvents)])];
-  return {
-    name: v.name,
-    url: v.url,
-    events,
-    format: v.format,
-    active: v.active,
-    description: v.description,
-    rate_limit: optionalNumber(v.rateLimit),
-    max_in_flight: optionalNumber(v.maxInFlight),
-    timeout_ms: optionalNumber(v.timeoutMs),
-    ...(mode === "create" && v.secret ? { secret: v.secret } : {}),
-    ...(mode === "edit" || filter ? { filter } : {}),
-  };
-}
+/** Path params for the typed client (`hc` puts them into the path as given, hence `seg`). */
+const nsParam = (d: Dash) => ({ ns: seg(d.session.namespace) });
+const idParam = (d: Dash, id: string) => ({ ns: seg(d.session.namespace), id: seg(id) });
+const hooks = (d: Dash) => d.api.v1.namespaces[":ns"].webhooks;
+const hookOf = (d: Dash) => hooks(d)[":id"];
+const deliveries = (d: Dash) => d.api.v1.namespaces[":ns"].deliveries;
 
 async function eventTypes(api: ApiClient): Promise<EventType[]> {
-  const r = await api.get<{ data: EventType[] }>("/v1/event-types");
+  const r = await result(await api.v1["event-types"].$get());
   return r.ok ? r.data.data : [];
-}
-
-function valuesOf(w: Webhook, catalog: EventType[]): WebhookFormValues {
-  const known = new Set(["*", ...catalog.map((t) => t.name)]);
-  return {
-    name: w.name,
-    url: w.url,
-    description: w.description,
-    format: w.format,
-    active: w.active,
-    events: w.events.filter((e) => known.has(e)),
-    otherEvents: w.events.filter((e) => !known.has(e)).join(", "),
-    secret: "",
-    filter: filterToText(w.filter),
-    rateLimit: w.rate_limit === null ? "" : String(w.rate_limit),
-    maxInFlight: w.max_in_flight === null ? "" : String(w.max_in_flight),
-    timeoutMs: w.timeout_ms === null ? "" : String(w.timeout_ms),
-  };
 }
 
 async function signInPage(c: Ctx, opts: { namespace?: string; errors?: Record<string, string[]>; message?: string; status?: number } = {}) {
@@ -138,7 +78,7 @@ async function signInPage(c: Ctx, opts: { namespace?: string; errors?: Record<st
 
 /** Checks with the API that `token` may read `namespace`'s webhooks; the error shown on the form otherwise. */
 async function checkAccess(app: Parameters<typeof guards>[0], c: Ctx, token: string, namespace: string): Promise<Record<string, string[]> | null> {
-  const r = await apiFor(app, c, token).get(`/v1/namespaces/${seg(namespace)}/webhooks?limit=1`);
+  const r = await result(await apiFor(app, c, token).v1.namespaces[":ns"].webhooks.$get({ param: { ns: seg(namespace) }, query: { limit: "1" } }));
   if (r.ok) return null;
   if (r.status === 401) return { token: [r.error.message] };
   if (r.status === 403) return { token: [r.error.message] };
@@ -147,8 +87,15 @@ async function checkAccess(app: Parameters<typeof guards>[0], c: Ctx, token: str
   return { token: [r.error.message] };
 }
 
-export function mountDashboard(app: OpenAPIHono<AppContext>): void {
-  const { page, action } = guards(app);
+/**
+ * The dashboard's pages, a sub-app mounted beside the API. `api` is the app
+ * that serves /v1 (called in-process). The return type is spelled out: the
+ * pages are HTML, no client reads their types, and it keeps `typeof app`
+ * (src/index.ts) from depending on the client types built from it.
+ */
+export function dashboardRoutes(api: Parameters<typeof guards>[0]): OpenAPIHono<AppContext> {
+  const app = newRouter();
+  const { page, action } = guards(api);
   // Before the routes, so it wraps every dashboard answer.
   for (const path of DASHBOARD_PATHS) app.use(path, dashboardHeaders);
 
@@ -192,7 +139,7 @@ export function mountDashboard(app: OpenAPIHono<AppContext>): void {
       throw err;
     }
     if (!namespace) return signInPage(c, { errors: { namespace: ["With the admin token, name the namespace to manage."] }, status: 422 });
-    const refused = await checkAccess(app, c, token, namespace);
+    const refused = await checkAccess(api, c, token, namespace);
     if (refused) return signInPage(c, { namespace, errors: refused, status: 403 });
     // A fresh CSRF token at sign-in: nothing issued before it stays valid.
     await writeSession(c, { token, namespace, admin, sid: newSessionId(), csrf: newCsrfToken(), exp: Date.now() + SESSION_TTL_MS });
@@ -214,7 +161,7 @@ export function mountDashboard(app: OpenAPIHono<AppContext>): void {
     action(async (d, form) => {
       if (!d.session.admin) return d.c.redirect("/webhooks", 303);
       const namespace = field(form, "namespace").trim();
-      const refused = namespace ? await checkAccess(app, d.c, d.session.token, namespace) : { namespace: ["Name a namespace."] };
+      const refused = namespace ? await checkAccess(api, d.c, d.session.token, namespace) : { namespace: ["Name a namespace."] };
       if (refused) return listPage(d, Object.values(refused).flat().join(" "));
       await writeSession(d.c, { ...d.session, namespace });
       return d.c.redirect("/webhooks", 303);
@@ -224,13 +171,13 @@ export function mountDashboard(app: OpenAPIHono<AppContext>): void {
   // ---- Webhooks --------------------------------------------------------------
   async function listPage(d: Dash, error?: string): Promise<Response> {
     const cursor = d.c.req.query("cursor") ?? "";
-    const r = await d.api.get<Page<Webhook>>(`${nsPath(d)}/webhooks?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+    const r = await result(await hooks(d).$get({ param: nsParam(d), query: { limit: "50", cursor: cursor || undefined } }));
     if (!r.ok) {
       if (r.status === 401) return signedOut(d.c);
       return html(d.c, <WebhookListPage me={meOf(d)} rows={[]} nextCursor={null} isFirstPage={true} error={r.error.message} />, r.status);
     }
     // One stats call per webhook on the page (each one D1 batch, read only).
-    const healths = await Promise.all(r.data.data.map((w) => d.api.get<Health>(`${hookPath(d, w.id)}/stats`)));
+    const healths = await Promise.all(r.data.data.map(async (w) => result(await hookOf(d).stats.$get({ param: idParam(d, w.id) }))));
     const rows = r.data.data.map((webhook, i) => {
       const h = healths[i];
       return { webhook, health: h?.ok ? h.data : null };
@@ -257,9 +204,8 @@ export function mountDashboard(app: OpenAPIHono<AppContext>): void {
     "/webhooks",
     action(async (d, form) => {
       const values = formValues(form);
-      const parsed = parseFilterText(values.filter);
-      if (!parsed.ok) return formError(d, "create", values, filterTextError(parsed.errors), 422);
-      const r = await d.api.post<WebhookWithSecret>(`${nsPath(d)}/webhooks`, webhookBody(values, "create", parsed.filter));
+      const body = createBody(values, d.c.get("requestId"));
+      const r = body.ok ? await result(await hooks(d).$post({ param: nsParam(d), json: body.body })) : body;
       if (!r.ok) return formError(d, "create", values, r.error, r.status);
       // The secret is in this answer only: shown now, never stored by the dashboard.
       return html(d.c, <SecretPage me={meOf(d)} webhook={r.data} secret={r.data.secret} created={true} />, 201);
@@ -288,7 +234,7 @@ export function mountDashboard(app: OpenAPIHono<AppContext>): void {
 
   /** The webhook, or the response to give when it cannot be read. */
   async function loadWebhook(d: Dash, id: string): Promise<Webhook | Response> {
-    const r = await d.api.get<Webhook>(hookPath(d, id));
+    const r = await result(await hookOf(d).$get({ param: idParam(d, id) }));
     if (r.ok) return r.data;
     if (r.status === 401) return signedOut(d.c);
     return notFoundPage(d, r.error);
@@ -300,17 +246,15 @@ export function mountDashboard(app: OpenAPIHono<AppContext>): void {
 
   async function webhookPage(d: Dash, id: string, extra: { error?: ApiErrorBody; status?: number } = {}): Promise<Response> {
     const q = d.c.req.query();
-    const status = ["pending", "succeeded", "failed"].includes(q.status ?? "") ? (q.status as string) : "";
+    const status = DELIVERY_FILTERS.find((s) => s === q.status) ?? "";
     const cursor = q.cursor ?? "";
-    const qs = new URLSearchParams({ limit: String(DELIVERIES_PER_PAGE) });
-    if (status) qs.set("status", status);
-    if (cursor) qs.set("cursor", cursor);
+    const param = idParam(d, id);
     const [hook, health, activity, list, pingDelivery, catalog] = await Promise.all([
-      d.api.get<Webhook>(hookPath(d, id)),
-      d.api.get<Health>(`${hookPath(d, id)}/stats`),
-      d.api.get<Activity>(`${hookPath(d, id)}/stats/hourly`),
-      d.api.get<Page<DeliverySummary>>(`${hookPath(d, id)}/deliveries?${qs}`),
-      q.ping ? d.api.get<DeliveryDetail>(`${nsPath(d)}/deliveries/${seg(q.ping)}`) : Promise.resolve(null),
+      hookOf(d).$get({ param }).then(result),
+      hookOf(d).stats.$get({ param }).then(result),
+      hookOf(d).stats.hourly.$get({ param }).then(result),
+      hookOf(d).deliveries.$get({ param, query: { limit: String(DELIVERIES_PER_PAGE), status: status || undefined, cursor: cursor || undefined } }).then(result),
+      q.ping ? deliveries(d)[":id"].$get({ param: idParam(d, q.ping) }).then(result) : Promise.resolve(null),
       eventTypes(d.api),
     ]);
     if (!hook.ok) return hook.status === 401 ? signedOut(d.c) : notFoundPage(d, hook.error);
@@ -352,12 +296,11 @@ export function mountDashboard(app: OpenAPIHono<AppContext>): void {
     action(async (d, form) => {
       const id = d.c.req.param("id") ?? "";
       const values = formValues(form);
-      const parsed = parseFilterText(values.filter);
-      const r = parsed.ok ? await d.api.patch<Webhook>(hookPath(d, id), webhookBody(values, "edit", parsed.filter)) : null;
-      if (r?.ok) return d.c.redirect(`/webhooks/${seg(id)}?notice=saved`, 303);
+      const body = updateBody(values, d.c.get("requestId"));
+      const r = body.ok ? await result(await hookOf(d).$patch({ param: idParam(d, id), json: body.body })) : body;
+      if (r.ok) return d.c.redirect(`/webhooks/${seg(id)}?notice=saved`, 303);
       const hook = await loadWebhook(d, id);
       if (hook instanceof Response) return hook;
-      if (!r) return formError(d, "edit", values, filterTextError(parsed.ok ? [] : parsed.errors), 422, hook);
       return formError(d, "edit", values, r.error, r.status, hook);
     }),
   );
@@ -375,7 +318,7 @@ export function mountDashboard(app: OpenAPIHono<AppContext>): void {
     "/webhooks/:id/delete",
     action(async (d) => {
       const id = d.c.req.param("id") ?? "";
-      const r = await d.api.delete(hookPath(d, id));
+      const r = await outcome(await hookOf(d).$delete({ param: idParam(d, id) }));
       if (r.ok) return d.c.redirect("/webhooks?notice=deleted", 303);
       return webhookPage(d, id, { error: r.error, status: r.status });
     }),
@@ -386,10 +329,9 @@ export function mountDashboard(app: OpenAPIHono<AppContext>): void {
     action(async (d) => {
       const id = d.c.req.param("id") ?? "";
       // wait=true: the API answers once the attempt has finished (200), or 202 if it takes longer.
-      const r = await d.api.post<{ id?: string; delivery_id?: string }>(`${hookPath(d, id)}/ping?wait=true`);
+      const r = await result(await hookOf(d).ping.$post({ param: idParam(d, id), query: { wait: "true" } }));
       if (!r.ok) return webhookPage(d, id, { error: r.error, status: r.status });
-      const deliveryId = r.data.delivery_id ?? r.data.id ?? "";
-      return d.c.redirect(`/webhooks/${seg(id)}?ping=${seg(deliveryId)}#ping-result`, 303);
+      return d.c.redirect(`/webhooks/${seg(id)}?ping=${seg(r.data.delivery_id)}#ping-result`, 303);
     }),
   );
 
@@ -397,9 +339,9 @@ export function mountDashboard(app: OpenAPIHono<AppContext>): void {
     "/webhooks/:id/example",
     action(async (d, form) => {
       const id = d.c.req.param("id") ?? "";
-      const r = await d.api.post<{ delivery_id?: string }>(`${hookPath(d, id)}/test?wait=true`, { type: field(form, "type") });
+      const r = await result(await hookOf(d).test.$post({ param: idParam(d, id), query: { wait: "true" }, json: { type: field(form, "type") } }));
       if (!r.ok) return webhookPage(d, id, { error: r.error, status: r.status });
-      return d.c.redirect(`/webhooks/${seg(id)}?ping=${seg(r.data.delivery_id ?? "")}#ping-result`, 303);
+      return d.c.redirect(`/webhooks/${seg(id)}?ping=${seg(r.data.delivery_id)}#ping-result`, 303);
     }),
   );
 
@@ -407,7 +349,7 @@ export function mountDashboard(app: OpenAPIHono<AppContext>): void {
     "/webhooks/:id/rotate-secret",
     action(async (d) => {
       const id = d.c.req.param("id") ?? "";
-      const r = await d.api.post<WebhookWithSecret>(`${hookPath(d, id)}/rotate-secret`, {});
+      const r = await result(await hookOf(d)["rotate-secret"].$post({ param: idParam(d, id), json: {} }));
       if (!r.ok) return webhookPage(d, id, { error: r.error, status: r.status });
       return html(d.c, <SecretPage me={meOf(d)} webhook={r.data} secret={r.data.secret} created={false} previousExpires={r.data.previous_secret_expires_at} />);
     }),
@@ -417,7 +359,7 @@ export function mountDashboard(app: OpenAPIHono<AppContext>): void {
     "/webhooks/:id/enable",
     action(async (d) => {
       const id = d.c.req.param("id") ?? "";
-      const r = await d.api.patch<Webhook>(hookPath(d, id), { active: true });
+      const r = await result(await hookOf(d).$patch({ param: idParam(d, id), json: { active: true } }));
       if (!r.ok) return webhookPage(d, id, { error: r.error, status: r.status });
       return d.c.redirect(`/webhooks/${seg(id)}?notice=enabled`, 303);
     }),
@@ -425,9 +367,9 @@ export function mountDashboard(app: OpenAPIHono<AppContext>): void {
 
   // ---- Deliveries -------------------------------------------------------------
   async function deliveryPage(d: Dash, id: string, extra: { error?: ApiErrorBody; status?: number } = {}): Promise<Response> {
-    const r = await d.api.get<DeliveryDetail>(`${nsPath(d)}/deliveries/${seg(id)}`);
+    const r = await result(await deliveries(d)[":id"].$get({ param: idParam(d, id) }));
     if (!r.ok) return r.status === 401 ? signedOut(d.c) : notFoundPage(d, r.error);
-    const hook = await d.api.get<Webhook>(hookPath(d, r.data.webhook_id));
+    const hook = await result(await hookOf(d).$get({ param: idParam(d, r.data.webhook_id) }));
     return html(
       d.c,
       <DeliveryPage me={meOf(d)} delivery={r.data} webhookName={hook.ok ? hook.data.name : null} notice={notice(d.c)} error={extra.error} />,
@@ -441,9 +383,10 @@ export function mountDashboard(app: OpenAPIHono<AppContext>): void {
     "/deliveries/:id/redeliver",
     action(async (d) => {
       const id = d.c.req.param("id") ?? "";
-      const r = await d.api.post<{ delivery_id: string }>(`${nsPath(d)}/deliveries/${seg(id)}/redeliver`);
+      const r = await result(await deliveries(d)[":id"].redeliver.$post({ param: idParam(d, id) }));
       if (!r.ok) return deliveryPage(d, id, { error: r.error, status: r.status });
       return d.c.redirect(`/deliveries/${seg(r.data.delivery_id)}?notice=redelivered`, 303);
     }),
   );
+  return app;
 }

@@ -1,15 +1,17 @@
-/** The API's answers as the dashboard reads them (types from the API's own schemas). */
-import type { AttemptView, DeliverySummaryView } from "../delivery/schemas";
-import type { WebhookActivity } from "../webhooks/activity";
-import type { WebhookHealth } from "../webhooks/health";
-import type { WebhookView } from "../webhooks/schemas";
+/**
+ * The API's answers as the dashboard reads them: inferred from the routes
+ * through the typed client (api-client.ts), so a page's props follow the API.
+ */
+import type { InferResponseType } from "hono/client";
+import type { ApiClient } from "./api-client";
 
-export type Webhook = WebhookView;
-export type WebhookWithSecret = WebhookView & { secret: string | null; previous_secret_expires_at?: string | null };
-export type Health = WebhookHealth;
-export type Activity = WebhookActivity;
-export type DeliverySummary = DeliverySummaryView;
-export type Attempt = AttemptView;
-export type DeliveryDetail = Omit<DeliverySummaryView, "attempts"> & { attempts: AttemptView[]; attempt_count: number; request_body: string | null };
-export type Page<T> = { data: T[]; next_cursor: string | null };
-export type EventType = { name: string; system: string; also_from: string[]; formats: string[]; description: string; operational: boolean; filterable_paths: string[] };
+type Namespace = ApiClient["v1"]["namespaces"][":ns"];
+type Hook = Namespace["webhooks"][":id"];
+
+export type Webhook = InferResponseType<Hook["$get"], 200>;
+export type Health = InferResponseType<Hook["stats"]["$get"], 200>;
+export type Activity = InferResponseType<Hook["stats"]["hourly"]["$get"], 200>;
+export type DeliverySummary = InferResponseType<Hook["deliveries"]["$get"], 200>["data"][number];
+export type DeliveryDetail = InferResponseType<Namespace["deliveries"][":id"]["$get"], 200>;
+export type Attempt = DeliveryDetail["attempts"][number];
+export type EventType = InferResponseType<ApiClient["v1"]["event-types"]["$get"], 200>["data"][number];
