@@ -27,7 +27,8 @@ import { fieldErrors, type Me } from "./view";
 import { emptyWebhookForm, FORM_FIELDS, WebhookFormPage, type WebhookFormValues } from "./webhook-form-page";
 import { createBody, formValues, updateBody, valuesOf } from "./webhook-form-body";
 import { WebhookListPage } from "./webhook-list-page";
-import { DeletePage, NotFoundPage, SecretPage, WebhookPage, type PingResult } from "./webhook-page";
+import { DeletePage, NotFoundPage, SecretPage } from "./webhook-other-pages";
+import { WebhookPage, type PingResult } from "./webhook-page";
 
 type Ctx = Context<AppContext>;
 
