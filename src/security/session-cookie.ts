@@ -9,6 +9,10 @@
  *
  * The expiry is inside the sealed payload as well as on the cookie: a copied
  * cookie stops working at that time even if a client ignores Max-Age.
+ *
+ * Not Hono's `setSignedCookie`: it signs (HMAC) but does not encrypt, and this
+ * cookie carries an API token, which must not be readable by whoever holds it.
+ * Hono's `setCookie` still writes it (dashboard/session.ts).
  */
 import { base64url, fromBase64 } from "../signing/encoding";
 
