@@ -286,7 +286,12 @@ async function runScenario(
   const cpuAfter = workerdCpuMs(ctx.dispatcher.child.pid);
   hot.workerInvocations -= api.usageReads; // our own usage reads are not part of the workload
 
-  const bytesPerDelivery = (storedBytes(ctx.persistTo) - bytesBefore) / expected;
+  const bytesAfter = storedBytes(ctx.persistTo);
+  const bytesPerDelivery = (bytesAfter.total - bytesBefore.total) / expected;
+  const bytesByName = Object.fromEntries(
+    Object.entries(bytesAfter.byName).map(([name, n]) => [name, Math.round((n - (bytesBefore.byName[name] ?? 0)) / expected)]),
+  );
+  log(`${spec.name}: bytes per delivery ${Math.round(bytesPerDelivery)} (${JSON.stringify(bytesByName)})`);
 
   // Retention's deletes, measured: run the cron's pruneExpired as if the retention period had passed.
   const beforePrune = await api.usage();

@@ -19,18 +19,19 @@ function d1File(persistTo: string): string {
   return join(dir, file);
 }
 
-/** Used bytes of events, deliveries, attempts and their indexes. */
-export function storedBytes(persistTo: string): number {
+/** Used bytes of events, deliveries, attempts and their indexes, in all and per table or index. */
+export function storedBytes(persistTo: string): { total: number; byName: Record<string, number> } {
   const db = new DatabaseSync(d1File(persistTo), { readOnly: true });
   try {
     const names = db
       .prepare(`SELECT name FROM sqlite_schema WHERE tbl_name IN (${GROWING.map(() => "?").join(", ")})`)
       .all(...GROWING)
       .map((r) => String(r.name));
-    const row = db
-      .prepare(`SELECT coalesce(sum(pgsize - unused), 0) AS used FROM dbstat WHERE name IN (${names.map(() => "?").join(", ")})`)
-      .get(...names);
-    return Number(row?.used ?? 0);
+    const rows = db
+      .prepare(`SELECT name, sum(pgsize - unused) AS used FROM dbstat WHERE name IN (${names.map(() => "?").join(", ")}) GROUP BY name`)
+      .all(...names);
+    const byName = Object.fromEntries(rows.map((r) => [String(r.name), Number(r.used)]));
+    return { total: Object.values(byName).reduce((a, b) => a + b, 0), byName };
   } finally {
     db.close();
   }

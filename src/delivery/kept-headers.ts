@@ -1,7 +1,7 @@
 /**
  * Which response headers an attempt's record keeps: the ones a person
- * debugging a delivery reads (what came back, where to, when to retry, which
- * request the receiver logged it under, what answered). The rest (cookies,
+ * debugging a delivery reads (what came back, how long it was, where to, when to retry, which
+ * request the receiver logged it under, what answered). The rest (cookies, the date (started_at has it),
  * caching, security policies, tracing noise) is bytes in every stored attempt.
  */
 const KEPT = new Set([
@@ -10,7 +10,6 @@ const KEPT = new Set([
   "retry-after",
   "location",
   "server",
-  "date",
   "www-authenticate",
   "x-ratelimit-limit",
   "x-ratelimit-remaining",
