@@ -8,6 +8,8 @@
  * - attempts need no index at all: an attempt's rowid is
  *   `delivery_seq * ATTEMPT_SLOTS + attempt`, so a delivery's attempts are a
  *   rowid range, and one attempt number can never be written twice.
+ * - attempt 1 lives in its delivery row (first_* columns), so a first-try
+ *   delivery writes no attempts row and retention deletes none for it.
  * - the pending index is partial: a delivery leaves it when it settles, so it
  *   stays as small as the backlog.
  */
