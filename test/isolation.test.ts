@@ -266,8 +266,8 @@ describe("flow control", () => {
     };
     resetUsage();
     expect(await sentBy(T)).toHaveLength(2); // a burst of one second's worth
-    // claims (2) + GCRA clock (1) + attempts (2) + settled deliveries (2): the 4 held back cost nothing.
-    expect(usage.d1RowsWritten).toBe(2 + 1 + 2 + 2);
+    // claims (2) + GCRA clock (1) + settled deliveries, each with its attempt 1 in the row (2): the 4 held back cost nothing.
+    expect(usage.d1RowsWritten).toBe(2 + 1 + 2);
     const held = await deliveryRow(seqs[5]);
     expect(held).toMatchObject({ attempts: 0, updated_at: T });
     expect(await sentBy(T + 100)).toHaveLength(0);
