@@ -56,10 +56,10 @@ describe("a healthy webhook's first try costs what it did", () => {
     resetUsage();
     const outcome = await processDelivery(appEnv, seq, T, { lane: "main" });
     expect(outcome).toMatchObject({ kind: "settled", status: "succeeded" });
-    // The claim, the attempt row and the delivery's new state: no read to route, no webhook write.
+    // The claim, the attempts INSERT (it keeps attempt 1 out) and the delivery's new state: no read to route, no webhook write.
     expect(usage.d1Queries).toBe(3);
-    // claim (1) + attempt row (1) + succeeded (1), as the local runtime counts them (the same statements as before)
-    expect(usage.d1RowsWritten).toBe(3);
+    // claim (1) + succeeded with attempt 1 in the row (1), as the local runtime counts them: no attempt row for attempt 1
+    expect(usage.d1RowsWritten).toBe(2);
     expect(await received(key)).toHaveLength(1);
   });
 });
