@@ -19,6 +19,7 @@ import { marginalPerMillion, monthTotal, type Bill, type PerDelivery } from "./c
 import { PRICES_AS_OF, PRICE_PAGES } from "./prices.ts";
 import { NOISY_NEIGHBOUR, runNoisyNeighbour, type NoisyNeighbourResult } from "./noisy-neighbour.ts";
 import { startBenchReceiver, type BenchReceiver } from "./receiver.ts";
+import { storedBytes } from "./storage.ts";
 import { percentiles, pool, r1, sleep, type Percentiles } from "./stats.ts";
 
 export const ADMIN_TOKEN = "dev-admin-token";
@@ -47,6 +48,9 @@ export type BenchOptions = {
 
 type Usage = Record<string, number>;
 
+/** D1's size limit for one database. */
+const SHARD_BYTES = 10e9;
+
 export type ScenarioResult = {
   events: number;
   webhooks_per_event: number;
@@ -62,6 +66,12 @@ export type ScenarioResult = {
   rows_written_per_delivery_retention: number;
   rows_read_per_delivery: number;
   rows_read_per_delivery_hot_path: number;
+  /** Bytes the scenario's rows occupy (dbstat, before retention) ÷ deliveries. */
+  bytes_stored_per_delivery: number;
+  /** How many such deliveries one 10 GB D1 database (a shard) holds: 10 GB ÷ bytes_stored_per_delivery. */
+  deliveries_per_10gb_shard: number;
+  /** ... and so, with 30 days' retention, the average rate one shard sustains. */
+  deliveries_per_second_per_10gb_shard_30_days: number;
   d1_queries_per_delivery: number;
   d1_queries_per_delivery_hot_path: number;
   queue_messages_sent_per_delivery: number;
@@ -228,7 +238,7 @@ function diff(after: Usage, before: Usage): Usage {
 
 async function runScenario(
   spec: ScenarioSpec,
-  ctx: { api: Api; receiver: BenchReceiver; dispatcher: LocalDispatcher; concurrency: number; ceilingPerSecond: number; log: (s: string) => void },
+  ctx: { api: Api; receiver: BenchReceiver; dispatcher: LocalDispatcher; persistTo: string; concurrency: number; ceilingPerSecond: number; log: (s: string) => void },
 ): Promise<ScenarioResult> {
   const { api, receiver, log } = ctx;
   const ns = `bench-${spec.name.replace(/_/g, "-")}-${Date.now().toString(36)}`;
@@ -241,6 +251,7 @@ async function runScenario(
   await api.resetUsage();
   const expected = spec.events * spec.webhooks;
   const cpuBefore = workerdCpuMs(ctx.dispatcher.child.pid);
+  const bytesBefore = storedBytes(ctx.persistTo);
 
   log(`${spec.name}: publishing ${spec.events} event(s), ${ctx.concurrency} at a time, ${expected} deliveries expected`);
   const publishedAt = new Map<string, number>();
@@ -274,6 +285,13 @@ async function runScenario(
   hot = await api.usage();
   const cpuAfter = workerdCpuMs(ctx.dispatcher.child.pid);
   hot.workerInvocations -= api.usageReads; // our own usage reads are not part of the workload
+
+  const bytesAfter = storedBytes(ctx.persistTo);
+  const bytesPerDelivery = (bytesAfter.total - bytesBefore.total) / expected;
+  const bytesByName = Object.fromEntries(
+    Object.entries(bytesAfter.byName).map(([name, n]) => [name, Math.round((n - (bytesBefore.byName[name] ?? 0)) / expected)]),
+  );
+  log(`${spec.name}: bytes per delivery ${Math.round(bytesPerDelivery)} (${JSON.stringify(bytesByName)})`);
 
   // Retention's deletes, measured: run the cron's pruneExpired as if the retention period had passed.
   const beforePrune = await api.usage();
@@ -324,6 +342,9 @@ async function runScenario(
     rows_written_per_delivery_retention: r3(per(retention.d1RowsWritten)),
     rows_read_per_delivery: r3(perDelivery.d1RowsRead),
     rows_read_per_delivery_hot_path: r3(per(hot.d1RowsRead)),
+    bytes_stored_per_delivery: Math.round(bytesPerDelivery),
+    deliveries_per_10gb_shard: Math.round(SHARD_BYTES / bytesPerDelivery),
+    deliveries_per_second_per_10gb_shard_30_days: r1(SHARD_BYTES / bytesPerDelivery / (30 * 86_400)),
     d1_queries_per_delivery: r3(per(hot.d1Queries + retention.d1Queries)),
     d1_queries_per_delivery_hot_path: r3(per(hot.d1Queries)),
     queue_messages_sent_per_delivery: r3(per(hot.queueMessagesSent)),
@@ -409,13 +430,13 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
     // Warm-up (not measured): one delivery, which also gives the ceiling its body.
     await runScenario(
       { name: "warmup", events: 2, webhooks: 1, receiver: "ok" },
-      { api, receiver, dispatcher, concurrency, ceilingPerSecond: 1, log: () => {} },
+      { api, receiver, dispatcher, persistTo: join(ROOT, persistTo), concurrency, ceilingPerSecond: 1, log: () => {} },
     );
     const ceilingResult = await measureCeiling(ceiling.url, receiver, Math.max(50, specs[0].events), log);
 
     const scenarios: Record<string, ScenarioResult> = {};
     for (const spec of specs) {
-      scenarios[spec.name] = await runScenario(spec, { api, receiver, dispatcher, concurrency, ceilingPerSecond: ceilingResult.deliveries_per_second, log });
+      scenarios[spec.name] = await runScenario(spec, { api, receiver, dispatcher, persistTo: join(ROOT, persistTo), concurrency, ceilingPerSecond: ceilingResult.deliveries_per_second, log });
       log(`${spec.name}: ${scenarios[spec.name].deliveries_per_second} deliveries/s`);
     }
     // Last: its hanging deliveries go on retrying until the Worker stops.

@@ -2,7 +2,7 @@
 import type { BenchResult, ScenarioResult } from "./core.ts";
 import { noisyNeighbourLines, noisyNeighbourSentence } from "./noisy-neighbour.ts";
 
-const TARGETS = "targets: rows written <= 4 per first-try delivery; <= 2 D1 queries per delivery (fan-out 10); 3 queue operations; <= $5.60 marginal per million; fan-out 1 >= 50% of ceiling; publish p95 < 50 ms (fan-out 10), < 250 ms (fan-out 500)";
+const TARGETS = "targets (issue 14): rows written <= 6 (fan-out 1) / <= 5 (fan-out 10) per first-try delivery, retention included; <= $7.60 / $6.60 marginal per million; bytes stored <= 1000 / 600 per delivery. Earlier: <= 2 D1 queries per delivery (fan-out 10); 3 queue operations; <= $5.60 marginal per million; fan-out 1 >= 50% of ceiling; publish p95 < 50 ms (fan-out 10), < 250 ms (fan-out 500)";
 
 const pct = (p: { p50: number; p95: number; p99: number }) => `p50 ${p.p50}  p95 ${p.p95}  p99 ${p.p99}`;
 
@@ -18,6 +18,8 @@ export function figureLines(name: string, s: ScenarioResult): string[] {
     `  d1_queries_per_delivery             ${s.d1_queries_per_delivery}  (hot path ${s.d1_queries_per_delivery_hot_path})`,
     `  rows_read_per_delivery              ${s.rows_read_per_delivery}  (hot path ${s.rows_read_per_delivery_hot_path})`,
     `  rows_written_per_delivery           ${s.rows_written_per_delivery}  (hot path ${s.rows_written_per_delivery_hot_path} + retention ${s.rows_written_per_delivery_retention})`,
+    `  bytes_stored_per_delivery           ${s.bytes_stored_per_delivery ?? "n/a"}  (dbstat: events, deliveries, attempts and their indexes)`,
+    `  deliveries_per_10gb_shard           ${s.deliveries_per_10gb_shard ?? "n/a"}  (at 30 days' retention: ${s.deliveries_per_second_per_10gb_shard_30_days ?? "n/a"} deliveries/s on average)`,
     `  queue_messages_sent_per_delivery    ${s.queue_messages_sent_per_delivery}`,
     `  queue_operations_per_delivery       ${s.queue_operations_per_delivery}`,
     `  worker_invocations_per_delivery     ${s.worker_invocations_per_delivery}`,
@@ -57,6 +59,9 @@ export function markdownTable(r: BenchResult): string {
     row("D1 rows read / delivery", (s) => s.rows_read_per_delivery),
     row("D1 rows written / delivery", (s) => s.rows_written_per_delivery),
     row("... of which hot path + retention", (s) => `${s.rows_written_per_delivery_hot_path} + ${s.rows_written_per_delivery_retention}`),
+    row("bytes stored / delivery (dbstat)", (s) => s.bytes_stored_per_delivery ?? "n/a"),
+    row("deliveries per 10 GB shard", (s) => s.deliveries_per_10gb_shard ?? "n/a"),
+    row("... per second at 30 days' retention", (s) => s.deliveries_per_second_per_10gb_shard_30_days ?? "n/a"),
     row("queue messages / delivery", (s) => s.queue_messages_sent_per_delivery),
     row("queue operations / delivery", (s) => s.queue_operations_per_delivery),
     row("Worker invocations / delivery", (s) => s.worker_invocations_per_delivery),

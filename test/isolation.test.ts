@@ -56,10 +56,10 @@ describe("a healthy webhook's first try costs what it did", () => {
     resetUsage();
     const outcome = await processDelivery(appEnv, seq, T, { lane: "main" });
     expect(outcome).toMatchObject({ kind: "settled", status: "succeeded" });
-    // The claim, the attempt row and the delivery's new state: no read to route, no webhook write.
+    // The claim, the attempts INSERT (it keeps attempt 1 out) and the delivery's new state: no read to route, no webhook write.
     expect(usage.d1Queries).toBe(3);
-    // claim (1) + attempt row (1) + succeeded (1), as the local runtime counts them (the same statements as before)
-    expect(usage.d1RowsWritten).toBe(3);
+    // claim (1) + succeeded with attempt 1 in the row (1), as the local runtime counts them: no attempt row for attempt 1
+    expect(usage.d1RowsWritten).toBe(2);
     expect(await received(key)).toHaveLength(1);
   });
 });
@@ -266,8 +266,8 @@ describe("flow control", () => {
     };
     resetUsage();
     expect(await sentBy(T)).toHaveLength(2); // a burst of one second's worth
-    // claims (2) + GCRA clock (1) + attempts (2) + settled deliveries (2): the 4 held back cost nothing.
-    expect(usage.d1RowsWritten).toBe(2 + 1 + 2 + 2);
+    // claims (2) + GCRA clock (1) + settled deliveries, each with its attempt 1 in the row (2): the 4 held back cost nothing.
+    expect(usage.d1RowsWritten).toBe(2 + 1 + 2);
     const held = await deliveryRow(seqs[5]);
     expect(held).toMatchObject({ attempts: 0, updated_at: T });
     expect(await sentBy(T + 100)).toHaveLength(0);

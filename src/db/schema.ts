@@ -8,6 +8,8 @@
  * - attempts need no index at all: an attempt's rowid is
  *   `delivery_seq * ATTEMPT_SLOTS + attempt`, so a delivery's attempts are a
  *   rowid range, and one attempt number can never be written twice.
+ * - attempt 1 lives in its delivery row (first_* columns), so a first-try
+ *   delivery writes no attempts row and retention deletes none for it.
  * - the pending index is partial: a delivery leaves it when it settles, so it
  *   stays as small as the backlog.
  */
@@ -118,6 +120,23 @@ export const deliveries = sqliteTable(
     failureReason: text("failure_reason"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
+    /**
+     * The first attempt lives in the delivery row (attempt-log.ts): the
+     * settle UPDATE that records its outcome writes it too, so a first-try
+     * delivery costs no attempts row (its insert and its retention delete).
+     * Null until attempt 1 is recorded; `attempts` rows hold attempt 2 on
+     * (and attempt 1 only if the claim had moved on when it was recorded).
+     */
+    firstTrigger: text("first_trigger", { enum: ["automatic", "manual"] }),
+    firstStartedAt: integer("first_started_at"),
+    firstDurationMs: integer("first_duration_ms"),
+    firstUrl: text("first_url"),
+    firstRequestHeaders: text("first_request_headers", { mode: "json" }).$type<Record<string, string>>(),
+    firstResponseStatus: integer("first_response_status"),
+    firstResponseHeaders: text("first_response_headers", { mode: "json" }).$type<Record<string, string>>(),
+    firstResponseBody: text("first_response_body"),
+    firstErrorClass: text("first_error_class"),
+    firstErrorMessage: text("first_error_message"),
   },
   (t) => [
     index("deliveries_webhook_created").on(t.webhookId, t.createdAt),

@@ -20,6 +20,7 @@
  */
 import { d1 } from "../db/client";
 import type { AppEnv } from "../env";
+import { storedDataSql, unpackData, type StoredData } from "../events/stored-data";
 import { ADVANCE_RATE_SQL, IN_FLIGHT_SQL, RATE_ALLOWED_SQL } from "./flow-control";
 import type { WebhookFormat } from "./formats";
 import type { Lane } from "./lanes";
@@ -112,7 +113,7 @@ UPDATE deliveries SET attempts = attempts + 1, last_duration_ms = NULL, updated_
   next_attempt_at = ?2 + coalesce((SELECT w.timeout_ms FROM webhooks w WHERE w.id = deliveries.webhook_id), ?3) + ?4
 WHERE seq IN (SELECT seq FROM go) AND status = 'pending' AND next_attempt_at <= ?2
 RETURNING seq, attempts, manual, namespace, event_type,
-  (SELECT json_object('id', e.id, 'type', e.type, 'data', e.data, 'created_at', e.created_at, 'test', e.test)
+  (SELECT json_object('id', e.id, 'type', e.type, ${storedDataSql("e")}, 'created_at', e.created_at, 'test', e.test)
      FROM events e WHERE e.seq = deliveries.event_seq) AS event,
   (SELECT json_object('id', w.id, 'name', w.name, 'url', w.url, 'format', w.format, 'active', w.active,
           'headers', w.headers, 'secret_sealed', w.secret_sealed, 'previous_secret_sealed', w.previous_secret_sealed,
@@ -154,7 +155,7 @@ export async function claimDeliveries(
   } else {
     rows = (await claim.all<ClaimedRow>()).results;
   }
-  const claimed = rows.map(decode);
+  const claimed = await Promise.all(rows.map(decode));
   const rated = new Map<string, number>();
   for (const c of claimed) if (c.webhook?.rate_limit) rated.set(c.webhook.id, (rated.get(c.webhook.id) ?? 0) + 1);
   if (rated.size) {
@@ -170,7 +171,8 @@ export async function claimDeliveries(
   return { claimed, unclaimed: results };
 }
 
-function decode(row: ClaimedRow): Claim {
+async function decode(row: ClaimedRow): Promise<Claim> {
+  const event = row.event ? (JSON.parse(row.event) as ClaimedEvent & StoredData) : null;
   return {
     seq: row.seq,
     attempts: row.attempts,
@@ -178,6 +180,6 @@ function decode(row: ClaimedRow): Claim {
     namespace: row.namespace,
     eventType: row.event_type,
     webhook: row.webhook ? (JSON.parse(row.webhook) as ClaimedWebhook) : null,
-    event: row.event ? (JSON.parse(row.event) as ClaimedEvent) : null,
+    event: event ? { id: event.id, type: event.type, data: await unpackData(event), created_at: event.created_at, test: event.test } : null,
   };
 }

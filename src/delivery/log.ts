@@ -1,9 +1,10 @@
 /** Reading the delivery log: deliveries of a webhook, one delivery with its attempts. */
 import { d1 } from "../db/client";
-import { ATTEMPT_SLOTS, type DeliveryStatus } from "../db/schema";
+import type { DeliveryStatus } from "../db/schema";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { deliveryId } from "../ids";
+import { ATTEMPTS_OF_SQL } from "./attempt-log";
 import type { AttemptView, DeliverySummaryView } from "./schemas";
 import { SENT_BODY_COLUMNS, sentBody, type SentBodyColumns } from "./sent-body";
 
@@ -86,13 +87,8 @@ export async function getDelivery(env: AppEnv, namespace: string, seq: number) {
   const db = d1(env);
   const [delivery, attempts] = await db.batch([
     db.prepare(`SELECT ${DELIVERY_COLUMNS}, ${SENT_BODY_COLUMNS} FROM deliveries d WHERE d.seq = ? AND d.namespace = ?`).bind(seq, namespace),
-    // A delivery's attempts are a rowid range: no index needed.
-    db
-      .prepare(
-        `SELECT attempt, trigger, started_at, duration_ms, url, request_headers, response_status, response_headers,
-           response_body, error_class, error_message FROM attempts WHERE seq >= ? AND seq < ? ORDER BY seq`,
-      )
-      .bind(seq * ATTEMPT_SLOTS, (seq + 1) * ATTEMPT_SLOTS),
+    // Attempt 1 from the delivery row, the rest a rowid range of attempts: no index needed.
+    db.prepare(ATTEMPTS_OF_SQL).bind(seq),
   ]);
   const row = (delivery.results as (DeliveryRowSql & SentBodyColumns)[])[0];
   if (!row) throw new ApiError("not_found", "No such delivery.");

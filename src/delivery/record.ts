@@ -3,24 +3,26 @@
  * holds up nobody else's record (and ack). Writes are coalesced: a flush goes
  * out when FLUSH_SIZE settlements are ready, FLUSH_WINDOW_MS after the first
  * one is, or at once when nothing else of the batch is still running. One
- * flush is ONE D1 batch: one multi-row INSERT of attempts, one or two
+ * flush is ONE D1 batch: one multi-row INSERT of attempts (from the second attempt on;
+ * attempt 1 rides in the settle UPDATE), one or two
  * multi-row UPDATEs of deliveries, and one UPDATE per webhook whose health or
  * circuit changed (a healthy webhook costs no writes).
  */
+import { ATTEMPT_ROW_NEEDED_SQL, FIRST_ATTEMPT_SET } from "./attempt-log";
 import { circuitOf, type CircuitState } from "./circuit";
 import type { Settlement } from "./settle";
 
 const FLUSH_SIZE = 50;
 const FLUSH_WINDOW_MS = 100;
 
-/** Every attempt of a flush, in one statement: the rows come as one JSON array. */
+/** Every attempt of a flush that needs a row (attempt-log.ts), in one statement: the rows come as one JSON array. */
 const RECORD_ATTEMPTS_SQL = `INSERT INTO attempts (seq, delivery_seq, attempt, trigger, started_at, duration_ms, url, request_headers,
   response_status, response_headers, response_body, error_class, error_message)
 SELECT a.value ->> '$.seq', a.value ->> '$.delivery_seq', a.value ->> '$.attempt', a.value ->> '$.trigger',
   a.value ->> '$.started_at', a.value ->> '$.duration_ms', a.value ->> '$.url', a.value ->> '$.request_headers',
   a.value ->> '$.response_status', a.value ->> '$.response_headers', a.value ->> '$.response_body',
   a.value ->> '$.error_class', a.value ->> '$.error_message'
-FROM json_each(?1) a`;
+FROM json_each(?1) a WHERE ${ATTEMPT_ROW_NEEDED_SQL}`;
 
 /**
  * New delivery states, one statement per kind. A delivery that stays pending
@@ -30,7 +32,7 @@ FROM json_each(?1) a`;
 const settleSql = (withStatus: boolean) => `UPDATE deliveries SET ${withStatus ? "status = r.value ->> '$.status', " : ""}
   last_response_status = r.value ->> '$.response_status', last_duration_ms = r.value ->> '$.duration_ms',
   next_attempt_at = r.value ->> '$.next_attempt_at', manual = 0, failure_reason = r.value ->> '$.failure_reason',
-  updated_at = r.value ->> '$.updated_at'
+  updated_at = r.value ->> '$.updated_at', ${FIRST_ATTEMPT_SET}
 FROM json_each(?1) r
 WHERE deliveries.seq = r.value ->> '$.seq' AND deliveries.attempts = r.value ->> '$.attempt'`;
 

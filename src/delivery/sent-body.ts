@@ -6,10 +6,11 @@
  * current format and name: after a format change it shows what would be sent
  * now, and a deleted webhook's deliveries show none.
  */
+import { storedDataSql, unpackData, type StoredData } from "../events/stored-data";
 import { requestBody, webhookFormats, type WebhookFormat } from "./formats";
 
 /** Extra columns over deliveries `d`: the event and the webhook identity, as JSON objects. */
-export const SENT_BODY_COLUMNS = `(SELECT json_object('id', e.id, 'namespace', e.namespace, 'type', e.type, 'data', e.data, 'created_at', e.created_at, 'test', e.test)
+export const SENT_BODY_COLUMNS = `(SELECT json_object('id', e.id, 'namespace', e.namespace, 'type', e.type, ${storedDataSql("e")}, 'created_at', e.created_at, 'test', e.test)
      FROM events e WHERE e.seq = d.event_seq) AS sent_event,
   (SELECT json_object('id', w.id, 'name', w.name, 'format', w.format) FROM webhooks w WHERE w.id = d.webhook_id) AS sent_webhook`;
 
@@ -17,12 +18,12 @@ export type SentBodyColumns = { sent_event: string | null; sent_webhook: string 
 
 export async function sentBody(row: SentBodyColumns): Promise<string | null> {
   if (!row.sent_event || !row.sent_webhook) return null;
-  const event = JSON.parse(row.sent_event) as { id: string; namespace: string; type: string; data: string; created_at: number; test: number };
+  const event = JSON.parse(row.sent_event) as { id: string; namespace: string; type: string; created_at: number; test: number } & StoredData;
   const webhook = JSON.parse(row.sent_webhook) as { id: string; name: string; format: string };
   if (!(webhookFormats as readonly string[]).includes(webhook.format)) return null;
   return requestBody(
     webhook.format as WebhookFormat,
-    { id: event.id, namespace: event.namespace, type: event.type, data: event.data, createdAt: event.created_at, test: event.test === 1 },
+    { id: event.id, namespace: event.namespace, type: event.type, data: await unpackData(event), createdAt: event.created_at, test: event.test === 1 },
     { id: webhook.id, name: webhook.name },
   );
 }

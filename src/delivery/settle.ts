@@ -5,9 +5,11 @@
  * (auto-disable, notices) read the SettledDelivery.
  */
 import { ATTEMPT_SLOTS, type DeliveryStatus } from "../db/schema";
+import { ATTEMPT_FIELDS } from "./attempt-log";
 import { nextCircuit, type CircuitChange, type CircuitKnobs, type CircuitState } from "./circuit";
 import type { Claim, ClaimedWebhook } from "./claim";
 import type { AttemptResult } from "./http-attempt";
+import { keptResponseHeaders } from "./kept-headers";
 import { nextRetry } from "./retry-policy";
 import type { Sent } from "./send";
 
@@ -109,24 +111,25 @@ export function settle(input: SettleInput): Settlement {
   // The due time sits a second before the queue's delay ends, so the retried
   // message always finds its delivery due.
   const nextAttemptAt = retryDelay !== null ? finishedAt + retryDelay * 1000 - 1000 : finishedAt;
+  const attemptRow = {
+    seq: claim.seq * ATTEMPT_SLOTS + claim.attempts,
+    delivery_seq: claim.seq,
+    attempt: claim.attempts,
+    trigger: claim.manual ? "manual" : "automatic",
+    started_at: attempt.startedAt,
+    duration_ms: attempt.durationMs,
+    url: claim.webhook.url,
+    request_headers: JSON.stringify(sent.requestHeaders),
+    response_status: attempt.status ?? null,
+    response_headers: attempt.headers ? JSON.stringify(keptResponseHeaders(attempt.headers)) : null,
+    response_body: attempt.body ?? null,
+    error_class: attempt.errorClass ?? null,
+    error_message: attempt.errorMessage ?? null,
+  };
   return {
     settled: { ...base, status, attempt, failureReason: failureReason ?? undefined, circuit: { state: circuit.circuit, change: circuit.change } },
     outcome: retryDelay !== null ? { kind: "retry", delaySeconds: retryDelay, attempt } : { kind: "settled", status, attempt },
-    attemptRow: {
-      seq: claim.seq * ATTEMPT_SLOTS + claim.attempts,
-      delivery_seq: claim.seq,
-      attempt: claim.attempts,
-      trigger: claim.manual ? "manual" : "automatic",
-      started_at: attempt.startedAt,
-      duration_ms: attempt.durationMs,
-      url: claim.webhook.url,
-      request_headers: JSON.stringify(sent.requestHeaders),
-      response_status: attempt.status ?? null,
-      response_headers: attempt.headers ? JSON.stringify(attempt.headers) : null,
-      response_body: attempt.body ?? null,
-      error_class: attempt.errorClass ?? null,
-      error_message: attempt.errorMessage ?? null,
-    },
+    attemptRow,
     stateRow: {
       seq: claim.seq,
       attempt: claim.attempts,
@@ -136,6 +139,8 @@ export function settle(input: SettleInput): Settlement {
       next_attempt_at: nextAttemptAt,
       failure_reason: failureReason,
       updated_at: finishedAt,
+      // Attempt 1 is stored in the delivery row by the same UPDATE (attempt-log.ts).
+      ...(claim.attempts === 1 ? Object.fromEntries(ATTEMPT_FIELDS.map((f) => [`first_${f}`, attemptRow[f]])) : {}),
     },
   };
 }

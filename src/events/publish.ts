@@ -12,6 +12,7 @@ import { usage } from "../usage";
 import { eventSystemOf } from "./carriage";
 import { resolveEventType } from "./catalog";
 import { payloadFilterSql } from "./payload-filter";
+import { packData, storedDataSql, unpackData, type StoredData } from "./stored-data";
 import { FORMAT_MATCH_SQL, SUBSCRIPTION_MATCH_SQL } from "./subscription";
 
 export type PublishInput = { id?: string; type: string; data: unknown };
@@ -69,7 +70,7 @@ export async function publishEvent(
          VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM deliveries))
          ON CONFLICT (namespace, id) DO NOTHING RETURNING seq`,
       )
-      .bind(namespace, id, input.type, data, now, system, opts.test ? 1 : 0),
+      .bind(namespace, id, input.type, await packData(data), now, system, opts.test ? 1 : 0),
     db
       .prepare(
         `INSERT INTO deliveries (event_seq, webhook_id, namespace, event_type, next_attempt_at, enqueued_at, created_at, updated_at)
@@ -134,18 +135,18 @@ export async function getEvent(
 ): Promise<(StoredEvent & { seq: number; deliveries: number }) | null> {
   const row = await d1(env)
     .prepare(
-      `SELECT e.seq, e.type, e.data, e.created_at,
+      `SELECT e.seq, e.type, json_object(${storedDataSql("e")}) AS stored, e.created_at,
          (SELECT count(*) FROM deliveries d WHERE d.seq >= e.first_delivery_seq AND d.seq < ${NEXT_EVENT_FIRST_SEQ} AND d.event_seq = e.seq) AS deliveries
        FROM events e WHERE e.namespace = ? AND e.id = ?`,
     )
     .bind(namespace, id)
-    .first<{ seq: number; type: string; data: string; created_at: number; deliveries: number }>();
+    .first<{ seq: number; type: string; stored: string; created_at: number; deliveries: number }>();
   if (!row) return null;
   return {
     seq: row.seq,
     id,
     type: row.type,
-    data: JSON.parse(row.data),
+    data: JSON.parse(await unpackData(JSON.parse(row.stored) as StoredData)),
     created_at: new Date(row.created_at).toISOString(),
     deliveries: row.deliveries,
   };

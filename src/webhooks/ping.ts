@@ -11,7 +11,8 @@
  */
 import { z } from "@hono/zod-openapi";
 import { d1 } from "../db/client";
-import { ATTEMPT_SLOTS, deliveryStatuses, type WebhookRow } from "../db/schema";
+import { deliveryStatuses, type WebhookRow } from "../db/schema";
+import { attemptRecordedSql } from "../delivery/attempt-log";
 import { getDelivery } from "../delivery/log";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
@@ -98,7 +99,7 @@ async function firstAttempt(env: AppEnv, namespace: string, seq: number, waitMs:
   const db = d1(env);
   const until = Date.now() + waitMs;
   for (;;) {
-    const row = await db.prepare("SELECT 1 AS done FROM attempts WHERE seq = ?").bind(seq * ATTEMPT_SLOTS + 1).first<{ done: number }>();
+    const row = await db.prepare(`SELECT 1 AS done FROM deliveries d WHERE d.seq = ? AND ${attemptRecordedSql("1")}`).bind(seq).first<{ done: number }>();
     if (row) break;
     if (Date.now() + POLL_EVERY_MS > until) return null;
     await new Promise((r) => setTimeout(r, POLL_EVERY_MS));

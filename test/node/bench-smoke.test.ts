@@ -25,6 +25,9 @@ describe("benchmark smoke run", () => {
       expect(s.queue_messages_sent_per_delivery, name).toBe(name === "retry" ? 2 : 1);
       expect(s.worker_invocations_per_delivery, name).toBeGreaterThan(0);
       expect(s.usd_per_million_deliveries_marginal, name).toBeGreaterThan(0);
+      // Bytes stored (dbstat on the local D1 file) and what one 10 GB shard holds at that size.
+      expect(s.bytes_stored_per_delivery, name).toBeGreaterThan(0);
+      expect(s.deliveries_per_10gb_shard / (10e9 / s.bytes_stored_per_delivery), name).toBeCloseTo(1, 1);
     }
     // The noisy neighbour: both figures measured on the same run, the target derived from the first.
     const nn = result.noisy_neighbour;

@@ -1,5 +1,6 @@
 /** Deliveries seeded and read directly in D1, and queue batches built by hand, for consumer tests. */
 import { createMessageBatch, env } from "cloudflare:test";
+import { ATTEMPTS_OF_SQL } from "../../src/delivery/attempt-log";
 import type { DeliveryMessage } from "../../src/env";
 import { createWebhook, receiverUrl, uniqueKey } from "./api";
 
@@ -22,7 +23,14 @@ export async function deliveryRow(seq: number): Promise<DeliveryRow> {
   return row;
 }
 
+/** Every stored attempt of a delivery: attempt 1 from the delivery row, the rest from `attempts` (attempt-log.ts). */
 export async function attemptRows(seq: number): Promise<AttemptRow[]> {
+  const { results } = await env.DB.prepare(ATTEMPTS_OF_SQL).bind(seq).all<AttemptRow>();
+  return results;
+}
+
+/** Rows of the `attempts` table alone (attempt 2 on, normally). */
+export async function attemptTableRows(seq: number): Promise<AttemptRow[]> {
   const { results } = await env.DB.prepare("SELECT * FROM attempts WHERE delivery_seq = ? ORDER BY attempt").bind(seq).all<AttemptRow>();
   return results;
 }

@@ -84,6 +84,15 @@ export async function startReceiver(port = 0): Promise<Receiver> {
       }
       case "big":
         return reply(200, "x".repeat(1024 * 1024));
+      case "chatty":
+        return reply(200, "thanks", {
+          server: "bench-receiver",
+          "x-request-id": `req-${key}`,
+          "set-cookie": "session=abc; HttpOnly",
+          "cache-control": "no-store",
+          "strict-transport-security": "max-age=63072000",
+          "x-powered-by": "node",
+        });
       case "redirect":
         return reply(Number(parts[1]), "", { location: `/sentinel/${key}-sentinel` });
       case "reset":
