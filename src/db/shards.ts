@@ -12,6 +12,7 @@ import { ApiError } from "../errors";
 import { controlDb } from "./client";
 import { meteredD1 } from "./metered-d1";
 import * as schema from "./schema";
+import { isTransientD1Error } from "./transient";
 
 /** The Worker's env with one shard chosen. */
 export type ShardEnv = AppEnv & { readonly shard: string };
@@ -45,13 +46,15 @@ export function onShard(env: AppEnv, shard: string): ShardEnv {
 }
 
 /**
- * A shard that fails answers 503 `unavailable` for its own namespaces; a
- * constraint error is the query's answer (e.g. a name taken), not a failure.
+ * A shard that fails answers 503 `unavailable` for its own namespaces: D1's
+ * retryable errors, and a shard without its tables (added to SHARDS but not
+ * migrated). Any other error is the query's own (a name taken, a bug) and
+ * stays what it was.
  */
 function shardFailure(shard: string) {
   return (err: unknown): unknown => {
     const message = err instanceof Error ? err.message : String(err);
-    if (/constraint/i.test(message)) return err;
+    if (!isTransientD1Error(err) && !/no such table/i.test(message)) return err;
     console.error("shard failed", { shard, error: message });
     return new ApiError("unavailable", "This namespace's database is briefly unavailable. Retry in a few seconds.");
   };

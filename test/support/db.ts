@@ -1,5 +1,6 @@
 /** Direct D1 access for tests: seeding rows with chosen times, query plans, tokens. */
 import { env } from "cloudflare:workers";
+import { nsDb } from "./shards";
 import { sha256Hex, TOKEN_PREFIX } from "../../src/security/token-check";
 
 export type SeedDelivery = {
@@ -11,10 +12,11 @@ export type SeedDelivery = {
   eventType?: string;
 };
 
-/** Inserts deliveries as the fan-out would have, with the given times; returns their seqs. */
+/** Inserts deliveries (all of one namespace, on its shard) as the fan-out would have, with the given times; returns their seqs. */
 export async function seedDeliveries(rows: SeedDelivery[]): Promise<number[]> {
+  const db = await nsDb(rows[0].namespace);
   const stmts = rows.map((r) =>
-    env.DB.prepare(
+    db.prepare(
       `INSERT INTO deliveries (event_seq, webhook_id, namespace, event_type, status, attempts, last_duration_ms,
          next_attempt_at, enqueued_at, created_at, updated_at)
        VALUES (0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
@@ -32,13 +34,13 @@ export async function seedDeliveries(rows: SeedDelivery[]): Promise<number[]> {
       r.createdAt + 1000,
     ),
   );
-  const results = await env.DB.batch<{ seq: number }>(stmts);
+  const results = await db.batch<{ seq: number }>(stmts);
   return results.map((res) => res.results[0].seq);
 }
 
 /** The `detail` lines of EXPLAIN QUERY PLAN for a statement. */
 export async function queryPlan(sql: string, ...params: unknown[]): Promise<string[]> {
-  const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+  const { results } = await env.SHARD_0.prepare(`EXPLAIN QUERY PLAN ${sql}`)
     .bind(...params)
     .all<{ detail: string }>();
   return results.map((r) => r.detail);
