@@ -7,13 +7,13 @@
  * fail by pointing its binding at a D1 database never migrated.
  * (Its own file: storage is per file, so the directory starts empty.)
  */
-import { createExecutionContext, createMessageBatch, env, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { handleDeliveryBatch } from "../src/delivery/consumer";
 import type { AppEnv, DeliveryMessage } from "../src/env";
-import { app } from "../src/index";
+import worker, { app } from "../src/index";
 import { ADMIN, api, createWebhook, received, receiverUrl, settledDelivery, uniqueKey, waitFor } from "./support/api";
-import { seedOwed } from "./support/deliveries";
+import { deliveryRow, seedOwed } from "./support/deliveries";
 import { pinNamespace, shardOf } from "./support/shards";
 
 const baseEnv = env as unknown as AppEnv;
@@ -146,5 +146,21 @@ describe("shards", () => {
     const batch = createMessageBatch<DeliveryMessage>("ci-webhooks-deliveries-slow", [{ id: "m1", timestamp: new Date(), attempts: 1, body: { d: seq } }]);
     await handleDeliveryBatch(batch, baseEnv);
     expect(await received(key)).toHaveLength(1);
+  });
+
+  it("the cron sweeps every shard: a failing first shard does not stop the second's", async () => {
+    const ns = uniqueKey("cron");
+    // On the second shard, with the first one failing: a cron that stopped at the first failure, or swept one shard, misses it.
+    await pinNamespace(ns, "SHARD_1");
+    const key = uniqueKey();
+    const hook = await createWebhook(ns, { url: receiverUrl(`/ok/${key}`) });
+    const T = Date.now() - 5 * 60_000;
+    // Accepted but never enqueued (the Worker died after the write): the sweep owes it a message.
+    const { seq } = await seedOwed(ns, hook.id, T, {}, env.SHARD_1);
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "* * * * *" }), { ...baseEnv, SHARD_0: env.BROKEN_SHARD }, ctx);
+    await waitOnExecutionContext(ctx);
+    expect((await deliveryRow(seq, env.SHARD_1)).enqueued_at).toBeGreaterThan(T);
+    expect(await waitFor(() => received(key), (r) => r.length >= 1)).toHaveLength(1);
   });
 });

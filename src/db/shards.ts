@@ -40,6 +40,18 @@ function binding(env: AppEnv, shard: string): D1Database {
   return db as D1Database;
 }
 
+/** What is wrong with SHARDS / SHARDS_CLOSED, or null (checked by api/deployment-check.ts). */
+export function shardSettingsProblem(env: AppEnv): string | null {
+  const names = shardNames(env);
+  if (names.length === 0) return "SHARDS lists no shard";
+  const bindings = env as unknown as Record<string, unknown>;
+  const missing = names.filter((s) => typeof (bindings[s] as D1Database | undefined)?.prepare !== "function");
+  if (missing.length) return `SHARDS names ${missing.join(", ")}, not D1 bindings`;
+  const unknown = list(env.SHARDS_CLOSED).filter((s) => !names.includes(s));
+  if (unknown.length) return `SHARDS_CLOSED names ${unknown.join(", ")}, not in SHARDS`;
+  return null;
+}
+
 export function onShard(env: AppEnv, shard: string): ShardEnv {
   binding(env, shard);
   return { ...env, shard };

@@ -17,8 +17,8 @@ export type DeliveryRow = {
 };
 export type AttemptRow = { attempt: number; response_status: number | null; response_body: string | null; error_class: string | null; duration_ms: number };
 
-export async function deliveryRow(seq: number): Promise<DeliveryRow> {
-  const row = await env.SHARD_0.prepare("SELECT * FROM deliveries WHERE seq = ?").bind(seq).first<DeliveryRow>();
+export async function deliveryRow(seq: number, db: D1Database = env.SHARD_0): Promise<DeliveryRow> {
+  const row = await db.prepare("SELECT * FROM deliveries WHERE seq = ?").bind(seq).first<DeliveryRow>();
   if (!row) throw new Error(`no delivery ${seq}`);
   return row;
 }
@@ -33,19 +33,25 @@ export async function attemptRows(seq: number): Promise<AttemptRow[]> {
  * sends no message (as if the Worker died before the enqueue). Returns the
  * delivery seq and the event id.
  */
-export async function seedOwed(ns: string, webhookId: string, at: number, fields: { attempts?: number; enqueuedAt?: number; status?: string } = {}) {
+export async function seedOwed(
+  ns: string,
+  webhookId: string,
+  at: number,
+  fields: { attempts?: number; enqueuedAt?: number; status?: string } = {},
+  db: D1Database = env.SHARD_0,
+) {
   const eventId = `evt_${uniqueKey()}`;
-  await env.SHARD_0.batch([
-    env.SHARD_0.prepare(
+  await db.batch([
+    db.prepare(
       `INSERT INTO events (namespace, id, type, data, created_at, first_delivery_seq)
        VALUES (?, ?, 'build.finished', '{"n":1}', ?, (SELECT coalesce(max(seq), 0) + 1 FROM deliveries))`,
     ).bind(ns, eventId, at),
-    env.SHARD_0.prepare(
+    db.prepare(
       `INSERT INTO deliveries (event_seq, webhook_id, namespace, event_type, status, attempts, next_attempt_at, enqueued_at, created_at, updated_at)
        VALUES ((SELECT seq FROM events WHERE namespace = ?1 AND id = ?2), ?3, ?1, 'build.finished', ?4, ?5, ?6, ?7, ?6, ?6)`,
     ).bind(ns, eventId, webhookId, fields.status ?? "pending", fields.attempts ?? 0, at, fields.enqueuedAt ?? at),
   ]);
-  const row = await env.SHARD_0.prepare("SELECT d.seq FROM deliveries d JOIN events e ON e.seq = d.event_seq WHERE e.namespace = ? AND e.id = ?")
+  const row = await db.prepare("SELECT d.seq FROM deliveries d JOIN events e ON e.seq = d.event_seq WHERE e.namespace = ? AND e.id = ?")
     .bind(ns, eventId)
     .first<{ seq: number }>();
   return { seq: row!.seq, eventId };
