@@ -11,28 +11,14 @@ import { createExecutionContext, createMessageBatch, createScheduledController, 
 import { describe, expect, it } from "vitest";
 import { handleDeliveryBatch } from "../src/delivery/consumer";
 import type { AppEnv, DeliveryMessage } from "../src/env";
-import worker, { app } from "../src/index";
-import { ADMIN, api, createWebhook, received, receiverUrl, settledDelivery, uniqueKey, waitFor } from "./support/api";
+import worker from "../src/index";
+import { api, createWebhook, received, receiverUrl, settledDelivery, uniqueKey, waitFor } from "./support/api";
 import { deliveryRow, seedOwed } from "./support/deliveries";
 import { pinNamespace, shardOf } from "./support/shards";
+import { callWithEnv } from "./support/env-call";
 
 const baseEnv = env as unknown as AppEnv;
 
-async function call(appEnv: AppEnv, method: string, path: string, body?: unknown) {
-  const ctx = createExecutionContext();
-  const res = await app.fetch(
-    new Request(`http://dispatcher.test${path}`, {
-      method,
-      headers: { authorization: `Bearer ${ADMIN}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }),
-    appEnv,
-    ctx,
-  );
-  await waitOnExecutionContext(ctx);
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
 
 const placed = async (ns: string) =>
   (await env.DB.prepare("SELECT shard FROM namespace_shards WHERE namespace = ?").bind(ns).first<{ shard: string }>())?.shard ?? null;
@@ -94,7 +80,7 @@ describe("shards", () => {
       expect(s.namespaces).toBe(2);
       expect(s.size_bytes).toBeGreaterThan(0);
     }
-    const closed = await call({ ...baseEnv, SHARDS_CLOSED: "SHARD_1" }, "GET", "/v1/admin/shards");
+    const closed = await callWithEnv({ ...baseEnv, SHARDS_CLOSED: "SHARD_1" }, "GET", "/v1/admin/shards");
     expect(closed.body.shards.map((s: { open: boolean }) => s.open)).toEqual([true, false]);
     expect((await api("GET", "/v1/admin/shards", undefined, "not-admin")).status).toBe(401);
   });
@@ -104,12 +90,12 @@ describe("shards", () => {
     // 2 and 2 now: without the close, the next two would go one to each.
     for (let i = 0; i < 2; i++) {
       const ns = uniqueKey("closed");
-      expect((await call(closedEnv, "POST", `/v1/namespaces/${ns}/webhooks`, { name: "h", url: receiverUrl("/ok/x"), events: ["*"] })).status).toBe(201);
+      expect((await callWithEnv(closedEnv, "POST", `/v1/namespaces/${ns}/webhooks`, { name: "h", url: receiverUrl("/ok/x"), events: ["*"] })).status).toBe(201);
       expect(await placed(ns)).toBe("SHARD_1");
     }
     const old = made[(await Promise.all(made.map((m) => placed(m.ns)))).indexOf("SHARD_0")];
-    expect((await call(closedEnv, "GET", `/v1/namespaces/${old.ns}/webhooks/${old.hook.id}`)).status).toBe(200);
-    const everyClosed = await call({ ...baseEnv, SHARDS_CLOSED: "SHARD_0,SHARD_1" }, "POST", `/v1/namespaces/${uniqueKey("none")}/webhooks`, {
+    expect((await callWithEnv(closedEnv, "GET", `/v1/namespaces/${old.ns}/webhooks/${old.hook.id}`)).status).toBe(200);
+    const everyClosed = await callWithEnv({ ...baseEnv, SHARDS_CLOSED: "SHARD_0,SHARD_1" }, "POST", `/v1/namespaces/${uniqueKey("none")}/webhooks`, {
       name: "h",
       url: receiverUrl("/ok/x"),
       events: ["*"],
@@ -123,16 +109,16 @@ describe("shards", () => {
     const broken = made[shards.indexOf("SHARD_1")];
     // SHARD_1 pointed at a database without tables: every query on it fails.
     const failing = { ...baseEnv, SHARD_1: env.BROKEN_SHARD };
-    const bad = await call(failing, "GET", `/v1/namespaces/${broken.ns}/webhooks`);
+    const bad = await callWithEnv(failing, "GET", `/v1/namespaces/${broken.ns}/webhooks`);
     expect(bad.status).toBe(503);
     expect(bad.body.error.code).toBe("unavailable");
-    expect((await call(failing, "POST", `/v1/namespaces/${broken.ns}/events`, { type: "build.finished", data: {} })).status).toBe(503);
-    const good = await call(failing, "GET", `/v1/namespaces/${healthy.ns}/webhooks`);
+    expect((await callWithEnv(failing, "POST", `/v1/namespaces/${broken.ns}/events`, { type: "build.finished", data: {} })).status).toBe(503);
+    const good = await callWithEnv(failing, "GET", `/v1/namespaces/${healthy.ns}/webhooks`);
     expect(good.status).toBe(200);
     expect(good.body.data.map((w: { id: string }) => w.id)).toEqual([healthy.hook.id]);
-    expect((await call(failing, "POST", `/v1/namespaces/${healthy.ns}/events`, { type: "build.finished", data: {} })).status).toBe(202);
+    expect((await callWithEnv(failing, "POST", `/v1/namespaces/${healthy.ns}/events`, { type: "build.finished", data: {} })).status).toBe(202);
     // The shard list still answers, from the directory.
-    const report = await call(failing, "GET", "/v1/admin/shards");
+    const report = await callWithEnv(failing, "GET", "/v1/admin/shards");
     expect(report.status).toBe(200);
     expect(report.body.shards[1].namespaces).toBe(4);
   });
