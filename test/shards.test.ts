@@ -7,9 +7,10 @@
  * fail by pointing its binding at a D1 database never migrated.
  * (Its own file: storage is per file, so the directory starts empty.)
  */
-import { createExecutionContext, createMessageBatch, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, createScheduledController, env, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { handleDeliveryBatch } from "../src/delivery/consumer";
+import { handleDeadLetters } from "../src/delivery/dead-letter";
 import type { AppEnv, DeliveryMessage } from "../src/env";
 import worker from "../src/index";
 import { api, createWebhook, received, receiverUrl, settledDelivery, uniqueKey, waitFor } from "./support/api";
@@ -148,5 +149,29 @@ describe("shards", () => {
     await waitOnExecutionContext(ctx);
     expect((await deliveryRow(seq, env.SHARD_1)).enqueued_at).toBeGreaterThan(T);
     expect(await waitFor(() => received(key), (r) => r.length >= 1)).toHaveLength(1);
+  });
+
+  it("retries a message for a shard no longer listed, and its dead letter is acked, without holding up the batch", async () => {
+    const ns = uniqueKey("gone");
+    await pinNamespace(ns, "SHARD_0");
+    const key = uniqueKey();
+    const hook = await createWebhook(ns, { url: receiverUrl(`/ok/${key}`) });
+    const { seq } = await seedOwed(ns, hook.id, Date.now());
+    const body = (d: number, s: string) => ({ d, s });
+    const batch = createMessageBatch<DeliveryMessage>("ci-webhooks-deliveries-slow", [
+      { id: "gone", timestamp: new Date(), attempts: 1, body: body(1, "SHARD_9") },
+      { id: "here", timestamp: new Date(), attempts: 1, body: body(seq, "SHARD_0") },
+    ]);
+    const ctx = createExecutionContext();
+    await handleDeliveryBatch(batch, baseEnv);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.retryMessages.map((m) => m.msgId)).toEqual(["gone"]);
+    expect(result.explicitAcks).toEqual(["here"]);
+    expect(await received(key)).toHaveLength(1);
+
+    const dead = createMessageBatch<DeliveryMessage>("ci-webhooks-deliveries-dlq", [{ id: "gone", timestamp: new Date(), attempts: 1, body: body(1, "SHARD_9") }]);
+    const dctx = createExecutionContext();
+    await handleDeadLetters(dead, baseEnv);
+    expect((await getQueueResult(dead, dctx)).ackAll).toBe(true);
   });
 });

@@ -54,7 +54,8 @@ export async function handleDeliveryBatch(batch: MessageBatch<DeliveryMessage>, 
   await Promise.all(
     batch.messages.map(async (message) => {
       if (!message.body.recover) {
-        const senv = messageShard(env, message.body);
+        const senv = knownShard(env, message);
+        if (!senv) return;
         const group = byShard.get(senv.shard) ?? { senv, bySeq: new Map() };
         byShard.set(senv.shard, group);
         return void group.bySeq.set(message.body.d, [...(group.bySeq.get(message.body.d) ?? []), message]);
@@ -71,6 +72,18 @@ export async function handleDeliveryBatch(batch: MessageBatch<DeliveryMessage>, 
     }),
   );
   await Promise.all([...byShard.values()].map(({ senv, bySeq }) => handleShardMessages(senv, bySeq, { ...options, lane })));
+}
+
+/** The message's shard; a shard no longer in SHARDS leaves the message to its retries and the dead-letter queue. */
+function knownShard(env: AppEnv, message: Message<DeliveryMessage>): ShardEnv | null {
+  try {
+    return messageShard(env, message.body);
+  } catch (err) {
+    console.error("delivery message for an unknown shard; retrying it", { shard: message.body.s, error: String(err) });
+    usage.queueRetries++;
+    message.retry({ delaySeconds: ERROR_RETRY_SECONDS });
+    return null;
+  }
 }
 
 async function handleShardMessages(env: ShardEnv, bySeq: Map<number, Message<DeliveryMessage>[]>, options: ConsumerOptions & { lane: Lane }) {

@@ -3,7 +3,7 @@
  * delivery as `failed` (if nothing else settled it), so no delivery stays
  * `pending` forever.
  */
-import { messageShard, onShard, shardDb } from "../db/shards";
+import { messageShard, onShard, shardDb, shardNames } from "../db/shards";
 import type { AppEnv, DeliveryMessage } from "../env";
 import { usage } from "../usage";
 
@@ -11,6 +11,11 @@ export async function handleDeadLetters(batch: MessageBatch<DeliveryMessage>, en
   const now = Date.now();
   const byShard = new Map<string, Message<DeliveryMessage>[]>();
   for (const m of batch.messages) {
+    // A shard no longer in SHARDS: nothing to mark; logged, and acked with the rest.
+    if (m.body.s && !shardNames(env).includes(m.body.s)) {
+      console.error("dead-lettered delivery on an unknown shard", { shard: m.body.s, delivery: m.body.d });
+      continue;
+    }
     const shard = messageShard(env, m.body).shard;
     byShard.set(shard, [...(byShard.get(shard) ?? []), m]);
   }

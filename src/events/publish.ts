@@ -4,9 +4,9 @@
  * per delivery is sent. D1 is the record of what is owed; if sending fails,
  * or the Worker dies first, the recovery sweep re-enqueues the deliveries.
  */
-import { namespaceEnv, shardDb, type ShardEnv } from "../db/shards";
 import { ApiError } from "../errors";
 import type { AppEnv, DeliveryMessage } from "../env";
+import { namespaceEnv, shardDb, type ShardEnv } from "../db/shards";
 import { randomId } from "../ids";
 import { usage } from "../usage";
 import { eventSystemOf } from "./carriage";
