@@ -12,11 +12,16 @@ export type SeedDelivery = {
   eventType?: string;
 };
 
-/** Inserts deliveries (all of one namespace, on its shard) as the fan-out would have, with the given times; returns their seqs. */
+/** Inserts deliveries, each on its namespace's shard, as the fan-out would have, with the given times; returns their seqs (per shard). */
 export async function seedDeliveries(rows: SeedDelivery[]): Promise<number[]> {
-  const db = await nsDb(rows[0].namespace);
-  const stmts = rows.map((r) =>
-    db.prepare(
+  const seqs: number[] = [];
+  for (const r of rows) seqs.push(await seedDelivery(await nsDb(r.namespace), r));
+  return seqs;
+}
+
+async function seedDelivery(db: D1Database, r: SeedDelivery): Promise<number> {
+  const row = await db
+    .prepare(
       `INSERT INTO deliveries (event_seq, webhook_id, namespace, event_type, status, attempts, last_duration_ms,
          next_attempt_at, enqueued_at, created_at, updated_at)
        VALUES (0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
@@ -32,10 +37,9 @@ export async function seedDeliveries(rows: SeedDelivery[]): Promise<number[]> {
       r.createdAt,
       r.createdAt,
       r.createdAt + 1000,
-    ),
-  );
-  const results = await db.batch<{ seq: number }>(stmts);
-  return results.map((res) => res.results[0].seq);
+    )
+    .first<{ seq: number }>();
+  return row!.seq;
 }
 
 /** The `detail` lines of EXPLAIN QUERY PLAN for a statement. */
