@@ -37,9 +37,16 @@ export interface paths {
   "/v1/namespaces/{ns}/webhooks/{id}/ping": {
     /**
      * Send a test ping
-     * @description Sends a `ping` event to this webhook only (subscribed to `ping` or not), in its format, through the normal queue; it appears in the webhook's delivery log. With `?wait=true` the answer waits up to 20 s for the first attempt and is 200 with its result; if no attempt was made in that time it is 202 like without `wait`.
+     * @description Sends a test event to this webhook only, in its format, through the normal queue: `ping` for `standard`, `circleci`, `slack` and `discord`; for `djinn` and `puppet`, whose systems have no ping, the catalog's example of an event the webhook subscribes to, with the header `x-ci-webhooks-test: true`. It appears in the webhook's delivery log. With `?wait=true` the answer waits up to 20 s for the first attempt and is 200 with its result; if no attempt was made in that time it is 202 like without `wait`.
      */
     post: operations["pingWebhook"];
+  };
+  "/v1/namespaces/{ns}/webhooks/{id}/test": {
+    /**
+     * Send an example event
+     * @description Sends the catalog's example of `type` (GET /v1/event-types shows it) to this webhook only, in its format, through the normal queue, marked as a test like the ping. The type must be one the webhook's format carries (422 otherwise). `?wait=true` as for the ping.
+     */
+    post: operations["sendExampleEvent"];
   };
   "/v1/namespaces/{ns}/webhooks/{id}/deliveries": {
     /**
@@ -58,7 +65,7 @@ export interface paths {
   "/v1/namespaces/{ns}/webhooks/{id}/rotate-secret": {
     /**
      * Rotate the signing secret
-     * @description Answers the new secret, once. For `grace_seconds` (default 24 h) the previous secret keeps signing too: `standard` sends both signatures, `circleci` sends `v1=<new>,v1=<old>`, `djinn` (room for one) keeps the old one until the grace period ends.
+     * @description Answers the new secret, once. For `grace_seconds` (default 24 h) the previous secret keeps signing too: `standard` and `puppet` send both signatures; `djinn` and `circleci`, whose receivers take one, keep signing with the old one until the grace period ends.
      */
     post: operations["rotateWebhookSecret"];
   };
@@ -68,6 +75,13 @@ export interface paths {
      * @description Deliveries created in the last 24 hours and 7 days: counts by status, success rate, p50/p95 response time; the last success and failure, and the current run of consecutive failures. Read from the index over (webhook_id, created_at): cost grows with this webhook's deliveries of the week, never with the table.
      */
     get: operations["getWebhookStats"];
+  };
+  "/v1/namespaces/{ns}/webhooks/{id}/stats/hourly": {
+    /**
+     * Deliveries per hour, last 7 days
+     * @description For each of the last 168 hours: deliveries created by outcome (succeeded, failed, pending) and the p95 response time. One aggregate over the index (webhook_id, created_at); what the dashboard's chart draws.
+     */
+    get: operations["getWebhookHourlyStats"];
   };
   "/v1/namespaces/{ns}/events": {
     /**
@@ -111,6 +125,13 @@ export interface paths {
      */
     post: operations["redeliverDelivery"];
   };
+  "/v1/admin/shards": {
+    /**
+     * The D1 shards, their namespaces and sizes
+     * @description Every shard listed in SHARDS: whether it takes new namespaces, how many namespaces are placed on it, and its size in bytes from D1's own result metadata (admin token). See docs/shards.md.
+     */
+    get: operations["listShards"];
+  };
   "/v1/admin/usage": {
     /**
      * Billable usage counted by this isolate since start or reset
@@ -128,7 +149,7 @@ export interface paths {
   "/v1/admin/retention/prune": {
     /**
      * Run one retention pass now
-     * @description What the Cron Trigger runs each minute, bounded the same way. `now` lets the benchmark measure the rows a later prune deletes (a delete is a billed write) without waiting RETENTION_DAYS.
+     * @description What the Cron Trigger runs each minute on every shard, bounded the same way; the counts are summed over shards. `now` lets the benchmark measure the rows a later prune deletes (a delete is a billed write) without waiting RETENTION_DAYS.
      */
     post: operations["pruneRetention"];
   };
@@ -154,7 +175,7 @@ export interface paths {
   "/v1/admin/secrets/reseal": {
     /**
      * Re-seal webhook secrets under the current SECRETS_KEY
-     * @description After a SECRETS_KEY rotation (SECRETS_KEY_PREVIOUS set to the old key): re-encrypts up to 100 webhooks' secrets per call under the current key. Repeat with `after: next` until `next` is null, then remove SECRETS_KEY_PREVIOUS. Secrets are never answered.
+     * @description After a SECRETS_KEY rotation (SECRETS_KEY_PREVIOUS set to the old key), and once after upgrading to row-bound seals: re-encrypts up to 100 webhooks' secrets per call under the current key, each bound to its webhook and column. Repeat with `after: next` until `next` is null, then remove SECRETS_KEY_PREVIOUS. Secrets are never answered.
      */
     post: operations["resealSecrets"];
   };
@@ -167,6 +188,20 @@ export interface webhooks {
      * @description A build was submitted to the namespace.
      */
     post: operations["sendBuildSubmittedStandard"];
+  };
+  "build.submitted (slack)": {
+    /**
+     * build.submitted to a slack webhook
+     * @description A build was submitted to the namespace.
+     */
+    post: operations["sendBuildSubmittedSlack"];
+  };
+  "build.submitted (discord)": {
+    /**
+     * build.submitted to a discord webhook
+     * @description A build was submitted to the namespace.
+     */
+    post: operations["sendBuildSubmittedDiscord"];
   };
   "build.submitted (djinn)": {
     /**
@@ -182,12 +217,33 @@ export interface webhooks {
      */
     post: operations["sendBuildStartedStandard"];
   };
+  "build.started (slack)": {
+    /**
+     * build.started to a slack webhook
+     * @description A build began running (Djinn CI build, or a Puppet Pipelines application build).
+     */
+    post: operations["sendBuildStartedSlack"];
+  };
+  "build.started (discord)": {
+    /**
+     * build.started to a discord webhook
+     * @description A build began running (Djinn CI build, or a Puppet Pipelines application build).
+     */
+    post: operations["sendBuildStartedDiscord"];
+  };
   "build.started (djinn)": {
     /**
      * build.started to a djinn webhook
      * @description A build began running (Djinn CI build, or a Puppet Pipelines application build).
      */
     post: operations["sendBuildStartedDjinn"];
+  };
+  "build.started (puppet)": {
+    /**
+     * build.started to a puppet webhook
+     * @description A build began running (Djinn CI build, or a Puppet Pipelines application build).
+     */
+    post: operations["sendBuildStartedPuppet"];
   };
   "build.finished (standard)": {
     /**
@@ -196,6 +252,20 @@ export interface webhooks {
      */
     post: operations["sendBuildFinishedStandard"];
   };
+  "build.finished (slack)": {
+    /**
+     * build.finished to a slack webhook
+     * @description A build finished running (Djinn CI build, or a Puppet Pipelines application build).
+     */
+    post: operations["sendBuildFinishedSlack"];
+  };
+  "build.finished (discord)": {
+    /**
+     * build.finished to a discord webhook
+     * @description A build finished running (Djinn CI build, or a Puppet Pipelines application build).
+     */
+    post: operations["sendBuildFinishedDiscord"];
+  };
   "build.finished (djinn)": {
     /**
      * build.finished to a djinn webhook
@@ -203,12 +273,33 @@ export interface webhooks {
      */
     post: operations["sendBuildFinishedDjinn"];
   };
+  "build.finished (puppet)": {
+    /**
+     * build.finished to a puppet webhook
+     * @description A build finished running (Djinn CI build, or a Puppet Pipelines application build).
+     */
+    post: operations["sendBuildFinishedPuppet"];
+  };
   "build.tagged (standard)": {
     /**
      * build.tagged to a standard webhook
      * @description A tag was added to a build after submission.
      */
     post: operations["sendBuildTaggedStandard"];
+  };
+  "build.tagged (slack)": {
+    /**
+     * build.tagged to a slack webhook
+     * @description A tag was added to a build after submission.
+     */
+    post: operations["sendBuildTaggedSlack"];
+  };
+  "build.tagged (discord)": {
+    /**
+     * build.tagged to a discord webhook
+     * @description A tag was added to a build after submission.
+     */
+    post: operations["sendBuildTaggedDiscord"];
   };
   "build.tagged (djinn)": {
     /**
@@ -224,6 +315,20 @@ export interface webhooks {
      */
     post: operations["sendBuildPinnedStandard"];
   };
+  "build.pinned (slack)": {
+    /**
+     * build.pinned to a slack webhook
+     * @description A build was pinned.
+     */
+    post: operations["sendBuildPinnedSlack"];
+  };
+  "build.pinned (discord)": {
+    /**
+     * build.pinned to a discord webhook
+     * @description A build was pinned.
+     */
+    post: operations["sendBuildPinnedDiscord"];
+  };
   "build.pinned (djinn)": {
     /**
      * build.pinned to a djinn webhook
@@ -237,6 +342,20 @@ export interface webhooks {
      * @description A build was unpinned.
      */
     post: operations["sendBuildUnpinnedStandard"];
+  };
+  "build.unpinned (slack)": {
+    /**
+     * build.unpinned to a slack webhook
+     * @description A build was unpinned.
+     */
+    post: operations["sendBuildUnpinnedSlack"];
+  };
+  "build.unpinned (discord)": {
+    /**
+     * build.unpinned to a discord webhook
+     * @description A build was unpinned.
+     */
+    post: operations["sendBuildUnpinnedDiscord"];
   };
   "build.unpinned (djinn)": {
     /**
@@ -252,6 +371,20 @@ export interface webhooks {
      */
     post: operations["sendInviteSentStandard"];
   };
+  "invite.sent (slack)": {
+    /**
+     * invite.sent to a slack webhook
+     * @description An invite to the namespace was sent.
+     */
+    post: operations["sendInviteSentSlack"];
+  };
+  "invite.sent (discord)": {
+    /**
+     * invite.sent to a discord webhook
+     * @description An invite to the namespace was sent.
+     */
+    post: operations["sendInviteSentDiscord"];
+  };
   "invite.sent (djinn)": {
     /**
      * invite.sent to a djinn webhook
@@ -265,6 +398,20 @@ export interface webhooks {
      * @description An invite was accepted.
      */
     post: operations["sendInviteAcceptedStandard"];
+  };
+  "invite.accepted (slack)": {
+    /**
+     * invite.accepted to a slack webhook
+     * @description An invite was accepted.
+     */
+    post: operations["sendInviteAcceptedSlack"];
+  };
+  "invite.accepted (discord)": {
+    /**
+     * invite.accepted to a discord webhook
+     * @description An invite was accepted.
+     */
+    post: operations["sendInviteAcceptedDiscord"];
   };
   "invite.accepted (djinn)": {
     /**
@@ -280,6 +427,20 @@ export interface webhooks {
      */
     post: operations["sendInviteRejectedStandard"];
   };
+  "invite.rejected (slack)": {
+    /**
+     * invite.rejected to a slack webhook
+     * @description An invite was rejected.
+     */
+    post: operations["sendInviteRejectedSlack"];
+  };
+  "invite.rejected (discord)": {
+    /**
+     * invite.rejected to a discord webhook
+     * @description An invite was rejected.
+     */
+    post: operations["sendInviteRejectedDiscord"];
+  };
   "invite.rejected (djinn)": {
     /**
      * invite.rejected to a djinn webhook
@@ -293,6 +454,20 @@ export interface webhooks {
      * @description A namespace was created, updated or deleted.
      */
     post: operations["sendNamespacesStandard"];
+  };
+  "namespaces (slack)": {
+    /**
+     * namespaces to a slack webhook
+     * @description A namespace was created, updated or deleted.
+     */
+    post: operations["sendNamespacesSlack"];
+  };
+  "namespaces (discord)": {
+    /**
+     * namespaces to a discord webhook
+     * @description A namespace was created, updated or deleted.
+     */
+    post: operations["sendNamespacesDiscord"];
   };
   "namespaces (djinn)": {
     /**
@@ -308,6 +483,20 @@ export interface webhooks {
      */
     post: operations["sendCronStandard"];
   };
+  "cron (slack)": {
+    /**
+     * cron to a slack webhook
+     * @description A cron job was created, updated or deleted.
+     */
+    post: operations["sendCronSlack"];
+  };
+  "cron (discord)": {
+    /**
+     * cron to a discord webhook
+     * @description A cron job was created, updated or deleted.
+     */
+    post: operations["sendCronDiscord"];
+  };
   "cron (djinn)": {
     /**
      * cron to a djinn webhook
@@ -321,6 +510,20 @@ export interface webhooks {
      * @description An image was created or deleted.
      */
     post: operations["sendImagesStandard"];
+  };
+  "images (slack)": {
+    /**
+     * images to a slack webhook
+     * @description An image was created or deleted.
+     */
+    post: operations["sendImagesSlack"];
+  };
+  "images (discord)": {
+    /**
+     * images to a discord webhook
+     * @description An image was created or deleted.
+     */
+    post: operations["sendImagesDiscord"];
   };
   "images (djinn)": {
     /**
@@ -336,6 +539,20 @@ export interface webhooks {
      */
     post: operations["sendObjectsStandard"];
   };
+  "objects (slack)": {
+    /**
+     * objects to a slack webhook
+     * @description An object was created or deleted.
+     */
+    post: operations["sendObjectsSlack"];
+  };
+  "objects (discord)": {
+    /**
+     * objects to a discord webhook
+     * @description An object was created or deleted.
+     */
+    post: operations["sendObjectsDiscord"];
+  };
   "objects (djinn)": {
     /**
      * objects to a djinn webhook
@@ -349,6 +566,20 @@ export interface webhooks {
      * @description A variable was created or deleted.
      */
     post: operations["sendVariablesStandard"];
+  };
+  "variables (slack)": {
+    /**
+     * variables to a slack webhook
+     * @description A variable was created or deleted.
+     */
+    post: operations["sendVariablesSlack"];
+  };
+  "variables (discord)": {
+    /**
+     * variables to a discord webhook
+     * @description A variable was created or deleted.
+     */
+    post: operations["sendVariablesDiscord"];
   };
   "variables (djinn)": {
     /**
@@ -364,6 +595,20 @@ export interface webhooks {
      */
     post: operations["sendSshKeysStandard"];
   };
+  "ssh_keys (slack)": {
+    /**
+     * ssh_keys to a slack webhook
+     * @description An SSH key was created, updated or deleted.
+     */
+    post: operations["sendSshKeysSlack"];
+  };
+  "ssh_keys (discord)": {
+    /**
+     * ssh_keys to a discord webhook
+     * @description An SSH key was created, updated or deleted.
+     */
+    post: operations["sendSshKeysDiscord"];
+  };
   "ssh_keys (djinn)": {
     /**
      * ssh_keys to a djinn webhook
@@ -378,6 +623,27 @@ export interface webhooks {
      */
     post: operations["sendDeployStartedStandard"];
   };
+  "deploy.started (slack)": {
+    /**
+     * deploy.started to a slack webhook
+     * @description An environment deploy began.
+     */
+    post: operations["sendDeployStartedSlack"];
+  };
+  "deploy.started (discord)": {
+    /**
+     * deploy.started to a discord webhook
+     * @description An environment deploy began.
+     */
+    post: operations["sendDeployStartedDiscord"];
+  };
+  "deploy.started (puppet)": {
+    /**
+     * deploy.started to a puppet webhook
+     * @description An environment deploy began.
+     */
+    post: operations["sendDeployStartedPuppet"];
+  };
   "deploy.finished (standard)": {
     /**
      * deploy.finished to a standard webhook
@@ -385,12 +651,47 @@ export interface webhooks {
      */
     post: operations["sendDeployFinishedStandard"];
   };
+  "deploy.finished (slack)": {
+    /**
+     * deploy.finished to a slack webhook
+     * @description An environment deploy finished.
+     */
+    post: operations["sendDeployFinishedSlack"];
+  };
+  "deploy.finished (discord)": {
+    /**
+     * deploy.finished to a discord webhook
+     * @description An environment deploy finished.
+     */
+    post: operations["sendDeployFinishedDiscord"];
+  };
+  "deploy.finished (puppet)": {
+    /**
+     * deploy.finished to a puppet webhook
+     * @description An environment deploy finished.
+     */
+    post: operations["sendDeployFinishedPuppet"];
+  };
   "workflow-completed (standard)": {
     /**
      * workflow-completed to a standard webhook
      * @description A workflow reached a terminal state.
      */
     post: operations["sendWorkflowCompletedStandard"];
+  };
+  "workflow-completed (slack)": {
+    /**
+     * workflow-completed to a slack webhook
+     * @description A workflow reached a terminal state.
+     */
+    post: operations["sendWorkflowCompletedSlack"];
+  };
+  "workflow-completed (discord)": {
+    /**
+     * workflow-completed to a discord webhook
+     * @description A workflow reached a terminal state.
+     */
+    post: operations["sendWorkflowCompletedDiscord"];
   };
   "workflow-completed (circleci)": {
     /**
@@ -406,6 +707,20 @@ export interface webhooks {
      */
     post: operations["sendJobCompletedStandard"];
   };
+  "job-completed (slack)": {
+    /**
+     * job-completed to a slack webhook
+     * @description A job reached a terminal state.
+     */
+    post: operations["sendJobCompletedSlack"];
+  };
+  "job-completed (discord)": {
+    /**
+     * job-completed to a discord webhook
+     * @description A job reached a terminal state.
+     */
+    post: operations["sendJobCompletedDiscord"];
+  };
   "job-completed (circleci)": {
     /**
      * job-completed to a circleci webhook
@@ -419,6 +734,20 @@ export interface webhooks {
      * @description Test ping sent to one webhook on request.
      */
     post: operations["sendPingStandard"];
+  };
+  "ping (slack)": {
+    /**
+     * ping to a slack webhook
+     * @description Test ping sent to one webhook on request.
+     */
+    post: operations["sendPingSlack"];
+  };
+  "ping (discord)": {
+    /**
+     * ping to a discord webhook
+     * @description Test ping sent to one webhook on request.
+     */
+    post: operations["sendPingDiscord"];
   };
   "ping (circleci)": {
     /**
@@ -434,12 +763,82 @@ export interface webhooks {
      */
     post: operations["sendWebhookDisabledStandard"];
   };
+  "webhook.disabled (slack)": {
+    /**
+     * webhook.disabled to a slack webhook
+     * @description A webhook of the namespace was disabled. Emitted by the dispatcher itself; subscribe to it by name.
+     */
+    post: operations["sendWebhookDisabledSlack"];
+  };
+  "webhook.disabled (discord)": {
+    /**
+     * webhook.disabled to a discord webhook
+     * @description A webhook of the namespace was disabled. Emitted by the dispatcher itself; subscribe to it by name.
+     */
+    post: operations["sendWebhookDisabledDiscord"];
+  };
+  "webhook.circuit_opened (standard)": {
+    /**
+     * webhook.circuit_opened to a standard webhook
+     * @description A webhook's circuit breaker opened: deliveries wait until a probe succeeds. Emitted by the dispatcher itself; subscribe to it by name.
+     */
+    post: operations["sendWebhookCircuitOpenedStandard"];
+  };
+  "webhook.circuit_opened (slack)": {
+    /**
+     * webhook.circuit_opened to a slack webhook
+     * @description A webhook's circuit breaker opened: deliveries wait until a probe succeeds. Emitted by the dispatcher itself; subscribe to it by name.
+     */
+    post: operations["sendWebhookCircuitOpenedSlack"];
+  };
+  "webhook.circuit_opened (discord)": {
+    /**
+     * webhook.circuit_opened to a discord webhook
+     * @description A webhook's circuit breaker opened: deliveries wait until a probe succeeds. Emitted by the dispatcher itself; subscribe to it by name.
+     */
+    post: operations["sendWebhookCircuitOpenedDiscord"];
+  };
+  "webhook.recovered (standard)": {
+    /**
+     * webhook.recovered to a standard webhook
+     * @description A webhook's circuit breaker closed again after a successful probe. Emitted by the dispatcher itself; subscribe to it by name.
+     */
+    post: operations["sendWebhookRecoveredStandard"];
+  };
+  "webhook.recovered (slack)": {
+    /**
+     * webhook.recovered to a slack webhook
+     * @description A webhook's circuit breaker closed again after a successful probe. Emitted by the dispatcher itself; subscribe to it by name.
+     */
+    post: operations["sendWebhookRecoveredSlack"];
+  };
+  "webhook.recovered (discord)": {
+    /**
+     * webhook.recovered to a discord webhook
+     * @description A webhook's circuit breaker closed again after a successful probe. Emitted by the dispatcher itself; subscribe to it by name.
+     */
+    post: operations["sendWebhookRecoveredDiscord"];
+  };
   "delivery.exhausted (standard)": {
     /**
      * delivery.exhausted to a standard webhook
      * @description A delivery failed its last attempt. Emitted by the dispatcher itself; subscribe to it by name.
      */
     post: operations["sendDeliveryExhaustedStandard"];
+  };
+  "delivery.exhausted (slack)": {
+    /**
+     * delivery.exhausted to a slack webhook
+     * @description A delivery failed its last attempt. Emitted by the dispatcher itself; subscribe to it by name.
+     */
+    post: operations["sendDeliveryExhaustedSlack"];
+  };
+  "delivery.exhausted (discord)": {
+    /**
+     * delivery.exhausted to a discord webhook
+     * @description A delivery failed its last attempt. Emitted by the dispatcher itself; subscribe to it by name.
+     */
+    post: operations["sendDeliveryExhaustedDiscord"];
   };
 }
 
@@ -449,6 +848,30 @@ export interface components {
       /** @description Shown only in this answer. */
       secret: string | null;
     });
+    /**
+     * @description The payload filter; null when every event of the subscribed types is sent.
+     * @example {
+     *   "pipeline.vcs.branch": "main",
+     *   "workflow.status": [
+     *     "failed",
+     *     "error"
+     *   ]
+     * }
+     */
+    PayloadFilter: ({
+      [key: string]: string | number | boolean | null | ((string | number | boolean | null)[]);
+    }) | null;
+    Circuit: {
+      /**
+       * @description closed: sending; open: deliveries wait (no attempts used) until next_probe_at; half_open: one probe goes through.
+       * @enum {string}
+       */
+      state: "closed" | "open" | "half_open";
+      /** @description When it opened (or last closed again); null if it never opened. */
+      since: string | null;
+      /** @description When the next probe may go; null while closed. */
+      next_probe_at: string | null;
+    };
     Webhook: {
       id: string;
       namespace: string;
@@ -457,15 +880,23 @@ export interface components {
       description: string;
       events: string[];
       /** @enum {string} */
-      format: "standard" | "djinn" | "circleci";
+      format: "standard" | "djinn" | "circleci" | "puppet" | "slack" | "discord";
       active: boolean;
       /** @description Names of the custom headers sent. */
       headers: string[];
+      filter: components["schemas"]["PayloadFilter"];
       /** @enum {boolean} */
       certificate_validation: true;
+      /** @description Deliveries per second at most; null when unset. */
+      rate_limit: number | null;
+      /** @description Requests at once at most; null when unset. */
+      max_in_flight: number | null;
+      /** @description HTTP timeout in ms; null means DELIVERY_TIMEOUT_MS. */
+      timeout_ms: number | null;
       secret_hint: string | null;
       disabled_reason: string | null;
       disabled_at: string | null;
+      circuit: components["schemas"]["Circuit"];
       created_at: string;
       updated_at: string;
     };
@@ -497,7 +928,7 @@ export interface components {
        * @default standard
        * @enum {string}
        */
-      format?: "standard" | "djinn" | "circleci";
+      format?: "standard" | "djinn" | "circleci" | "puppet" | "slack" | "discord";
       /** @default true */
       active?: boolean;
       /** @default */
@@ -508,6 +939,22 @@ export interface components {
       headers?: {
         [key: string]: string;
       };
+      filter?: components["schemas"]["PayloadFilter"];
+      /**
+       * @description At most this many deliveries per second to this webhook (1 to 1000); null for no limit.
+       * @example 10
+       */
+      rate_limit?: number | null;
+      /**
+       * @description At most this many requests to this webhook at once (1 to 100); null for no limit.
+       * @example 5
+       */
+      max_in_flight?: number | null;
+      /**
+       * @description HTTP timeout of one attempt in ms (1000 to 15000); null for the default DELIVERY_TIMEOUT_MS.
+       * @example 5000
+       */
+      timeout_ms?: number | null;
       /**
        * @description Always on: Workers cannot skip TLS certificate validation.
        * @enum {boolean}
@@ -527,7 +974,7 @@ export interface components {
        */
       events?: string[];
       /** @enum {string} */
-      format?: "standard" | "djinn" | "circleci";
+      format?: "standard" | "djinn" | "circleci" | "puppet" | "slack" | "discord";
       active?: boolean;
       description?: string;
       secret?: string | null;
@@ -535,6 +982,34 @@ export interface components {
       headers?: {
         [key: string]: string;
       };
+      /**
+       * @description null removes the filter.
+       * @example {
+       *   "pipeline.vcs.branch": "main",
+       *   "workflow.status": [
+       *     "failed",
+       *     "error"
+       *   ]
+       * }
+       */
+      filter?: ({
+        [key: string]: string | number | boolean | null | ((string | number | boolean | null)[]);
+      }) | null;
+      /**
+       * @description At most this many deliveries per second to this webhook (1 to 1000); null for no limit.
+       * @example 10
+       */
+      rate_limit?: number | null;
+      /**
+       * @description At most this many requests to this webhook at once (1 to 100); null for no limit.
+       * @example 5
+       */
+      max_in_flight?: number | null;
+      /**
+       * @description HTTP timeout of one attempt in ms (1000 to 15000); null for the default DELIVERY_TIMEOUT_MS.
+       * @example 5000
+       */
+      timeout_ms?: number | null;
       /** @enum {boolean} */
       certificate_validation?: true;
     };
@@ -557,6 +1032,10 @@ export interface components {
     };
     PingQueued: {
       delivery_id: string;
+    };
+    ExampleRequest: {
+      /** @example build.finished */
+      type: string;
     };
     DeliverySummary: {
       id: string;
@@ -605,6 +1084,7 @@ export interface components {
       failing_since: string | null;
       last_success_at: string | null;
       last_failure_at: string | null;
+      circuit: components["schemas"]["Circuit"];
       windows: {
         "24h": components["schemas"]["HealthWindow"];
         "7d": components["schemas"]["HealthWindow"];
@@ -624,6 +1104,19 @@ export interface components {
       /** @description 95th percentile response time of the latest attempt, by nearest rank. */
       p95_ms: number | null;
     };
+    WebhookActivity: {
+      webhook_id: string;
+      since: string;
+      /** @description 168 hours, oldest first, the current hour last; empty hours are zeros. */
+      hours: ({
+          /** @description Start of the hour (UTC). */
+          hour: string;
+          succeeded: number;
+          failed: number;
+          pending: number;
+          p95_ms: number | null;
+        })[];
+    };
     EventAccepted: {
       id: string;
       type: string;
@@ -635,7 +1128,7 @@ export interface components {
     EventPublish: {
       /** @example build.finished */
       type: string;
-      /** @description The payload; validated against the type's schema; unknown fields pass through. */
+      /** @description The payload; validated against the type's schema; unknown fields pass through. At most 64 levels deep. */
       data?: unknown;
       /** @description Idempotency key; generated (evt_...) when absent. */
       id?: string;
@@ -662,6 +1155,8 @@ export interface components {
       next_attempt_at: string | null;
       attempts: components["schemas"]["Attempt"][];
       attempt_count: number;
+      /** @description The exact body sent (every attempt sends the same bytes), rebuilt from the stored event in the webhook's format; null once the webhook is deleted. */
+      request_body: string | null;
     };
     Attempt: {
       attempt: number;
@@ -685,6 +1180,19 @@ export interface components {
     };
     RedeliverAccepted: {
       delivery_id: string;
+    };
+    ShardList: {
+      shards: components["schemas"]["Shard"][];
+    };
+    Shard: {
+      /** @description The shard's D1 binding name (SHARDS in wrangler.toml). */
+      binding: string;
+      /** @description Whether new namespaces may be placed on it (false when listed in SHARDS_CLOSED). */
+      open: boolean;
+      /** @description Namespaces placed on it, from the control database's directory. */
+      namespaces: number;
+      /** @description The database's size in bytes as D1 reports it (`meta.size_after`); null when the shard did not answer. */
+      size_bytes: number | null;
     };
     Usage: {
       workerInvocations: number;
@@ -737,6 +1245,8 @@ export interface components {
     ResealResult: {
       checked: number;
       resealed: number;
+      /** @description Values that open under neither key in their own row; left as they are. */
+      unreadable: number;
       /** @description Send it as `after` to continue; null when every webhook was checked. */
       next: string | null;
     };
@@ -767,13 +1277,14 @@ export interface components {
       jobs_url?: string;
       artifacts_url?: string;
       tags_url?: string;
-      user?: {
+      pinned?: boolean;
+      user?: ({
         id?: number;
         email?: string;
         username?: string;
         created_at?: string | null;
         [key: string]: unknown;
-      };
+      }) | null;
       namespace?: ({
         id?: number;
         user_id?: number;
@@ -794,13 +1305,13 @@ export interface components {
         invites_url?: string;
         collaborators_url?: string;
         webhooks_url?: string;
-        user?: {
+        user?: ({
           id?: number;
           email?: string;
           username?: string;
           created_at?: string | null;
           [key: string]: unknown;
-        };
+        }) | null;
         [key: string]: unknown;
       }) | null;
       trigger?: {
@@ -812,7 +1323,7 @@ export interface components {
           [key: string]: unknown;
         };
         [key: string]: unknown;
-      };
+      } | null;
       [key: string]: unknown;
     };
     /** @description `data` of `build.started`: A build began running (Djinn CI build, or a Puppet Pipelines application build). */
@@ -838,13 +1349,14 @@ export interface components {
       jobs_url?: string;
       artifacts_url?: string;
       tags_url?: string;
-      user?: {
+      pinned?: boolean;
+      user?: ({
         id?: number;
         email?: string;
         username?: string;
         created_at?: string | null;
         [key: string]: unknown;
-      };
+      }) | null;
       namespace?: ({
         id?: number;
         user_id?: number;
@@ -865,13 +1377,13 @@ export interface components {
         invites_url?: string;
         collaborators_url?: string;
         webhooks_url?: string;
-        user?: {
+        user?: ({
           id?: number;
           email?: string;
           username?: string;
           created_at?: string | null;
           [key: string]: unknown;
-        };
+        }) | null;
         [key: string]: unknown;
       }) | null;
       trigger?: {
@@ -883,7 +1395,7 @@ export interface components {
           [key: string]: unknown;
         };
         [key: string]: unknown;
-      };
+      } | null;
       [key: string]: unknown;
     }) | ({
       api_url?: string;
@@ -935,13 +1447,14 @@ export interface components {
       jobs_url?: string;
       artifacts_url?: string;
       tags_url?: string;
-      user?: {
+      pinned?: boolean;
+      user?: ({
         id?: number;
         email?: string;
         username?: string;
         created_at?: string | null;
         [key: string]: unknown;
-      };
+      }) | null;
       namespace?: ({
         id?: number;
         user_id?: number;
@@ -962,13 +1475,13 @@ export interface components {
         invites_url?: string;
         collaborators_url?: string;
         webhooks_url?: string;
-        user?: {
+        user?: ({
           id?: number;
           email?: string;
           username?: string;
           created_at?: string | null;
           [key: string]: unknown;
-        };
+        }) | null;
         [key: string]: unknown;
       }) | null;
       trigger?: {
@@ -980,7 +1493,7 @@ export interface components {
           [key: string]: unknown;
         };
         [key: string]: unknown;
-      };
+      } | null;
       [key: string]: unknown;
     }) | ({
       api_url?: string;
@@ -1033,13 +1546,14 @@ export interface components {
         jobs_url?: string;
         artifacts_url?: string;
         tags_url?: string;
-        user?: {
+        pinned?: boolean;
+        user?: ({
           id?: number;
           email?: string;
           username?: string;
           created_at?: string | null;
           [key: string]: unknown;
-        };
+        }) | null;
         namespace?: ({
           id?: number;
           user_id?: number;
@@ -1060,13 +1574,13 @@ export interface components {
           invites_url?: string;
           collaborators_url?: string;
           webhooks_url?: string;
-          user?: {
+          user?: ({
             id?: number;
             email?: string;
             username?: string;
             created_at?: string | null;
             [key: string]: unknown;
-          };
+          }) | null;
           [key: string]: unknown;
         }) | null;
         trigger?: {
@@ -1078,7 +1592,7 @@ export interface components {
             [key: string]: unknown;
           };
           [key: string]: unknown;
-        };
+        } | null;
         [key: string]: unknown;
       };
       tags?: {
@@ -1086,14 +1600,84 @@ export interface components {
           url?: string;
           [key: string]: unknown;
         }[];
-      url?: string;
-      user?: {
+      url?: string | ({
+        id?: number;
+        user_id?: number;
+        namespace_id?: number | null;
+        number?: number;
+        manifest?: string;
+        status?: string;
+        output?: string | null;
+        tags?: (string | {
+            name?: string;
+            url?: string;
+            [key: string]: unknown;
+          })[];
+        created_at?: string | null;
+        started_at?: string | null;
+        finished_at?: string | null;
+        url?: string;
+        objects_url?: string;
+        variables_url?: string;
+        jobs_url?: string;
+        artifacts_url?: string;
+        tags_url?: string;
+        pinned?: boolean;
+        user?: ({
+          id?: number;
+          email?: string;
+          username?: string;
+          created_at?: string | null;
+          [key: string]: unknown;
+        }) | null;
+        namespace?: ({
+          id?: number;
+          user_id?: number;
+          root_id?: number | null;
+          parent_id?: number | null;
+          name?: string;
+          path?: string;
+          description?: string;
+          visibility?: string;
+          created_at?: string | null;
+          url?: string;
+          builds_url?: string;
+          namespaces_url?: string;
+          images_url?: string;
+          objects_url?: string;
+          variables_url?: string;
+          keys_url?: string;
+          invites_url?: string;
+          collaborators_url?: string;
+          webhooks_url?: string;
+          user?: ({
+            id?: number;
+            email?: string;
+            username?: string;
+            created_at?: string | null;
+            [key: string]: unknown;
+          }) | null;
+          [key: string]: unknown;
+        }) | null;
+        trigger?: {
+          type?: string;
+          comment?: string;
+          data?: {
+            email?: string;
+            username?: string;
+            [key: string]: unknown;
+          };
+          [key: string]: unknown;
+        } | null;
+        [key: string]: unknown;
+      });
+      user?: ({
         id?: number;
         email?: string;
         username?: string;
         created_at?: string | null;
         [key: string]: unknown;
-      };
+      }) | null;
       [key: string]: unknown;
     };
     /** @description `data` of `build.pinned`: A build was pinned. */
@@ -1119,13 +1703,14 @@ export interface components {
       jobs_url?: string;
       artifacts_url?: string;
       tags_url?: string;
-      user?: {
+      pinned?: boolean;
+      user?: ({
         id?: number;
         email?: string;
         username?: string;
         created_at?: string | null;
         [key: string]: unknown;
-      };
+      }) | null;
       namespace?: ({
         id?: number;
         user_id?: number;
@@ -1146,13 +1731,13 @@ export interface components {
         invites_url?: string;
         collaborators_url?: string;
         webhooks_url?: string;
-        user?: {
+        user?: ({
           id?: number;
           email?: string;
           username?: string;
           created_at?: string | null;
           [key: string]: unknown;
-        };
+        }) | null;
         [key: string]: unknown;
       }) | null;
       trigger?: {
@@ -1164,7 +1749,7 @@ export interface components {
           [key: string]: unknown;
         };
         [key: string]: unknown;
-      };
+      } | null;
       [key: string]: unknown;
     };
     /** @description `data` of `build.unpinned`: A build was unpinned. */
@@ -1190,13 +1775,14 @@ export interface components {
       jobs_url?: string;
       artifacts_url?: string;
       tags_url?: string;
-      user?: {
+      pinned?: boolean;
+      user?: ({
         id?: number;
         email?: string;
         username?: string;
         created_at?: string | null;
         [key: string]: unknown;
-      };
+      }) | null;
       namespace?: ({
         id?: number;
         user_id?: number;
@@ -1217,13 +1803,13 @@ export interface components {
         invites_url?: string;
         collaborators_url?: string;
         webhooks_url?: string;
-        user?: {
+        user?: ({
           id?: number;
           email?: string;
           username?: string;
           created_at?: string | null;
           [key: string]: unknown;
-        };
+        }) | null;
         [key: string]: unknown;
       }) | null;
       trigger?: {
@@ -1235,7 +1821,7 @@ export interface components {
           [key: string]: unknown;
         };
         [key: string]: unknown;
-      };
+      } | null;
       [key: string]: unknown;
     };
     /** @description `data` of `invite.sent`: An invite to the namespace was sent. */
@@ -1274,13 +1860,13 @@ export interface components {
         invites_url?: string;
         collaborators_url?: string;
         webhooks_url?: string;
-        user?: {
+        user?: ({
           id?: number;
           email?: string;
           username?: string;
           created_at?: string | null;
           [key: string]: unknown;
-        };
+        }) | null;
         [key: string]: unknown;
       };
       [key: string]: unknown;
@@ -1314,13 +1900,13 @@ export interface components {
         invites_url?: string;
         collaborators_url?: string;
         webhooks_url?: string;
-        user?: {
+        user?: ({
           id?: number;
           email?: string;
           username?: string;
           created_at?: string | null;
           [key: string]: unknown;
-        };
+        }) | null;
         [key: string]: unknown;
       };
       [key: string]: unknown;
@@ -1354,13 +1940,13 @@ export interface components {
         invites_url?: string;
         collaborators_url?: string;
         webhooks_url?: string;
-        user?: {
+        user?: ({
           id?: number;
           email?: string;
           username?: string;
           created_at?: string | null;
           [key: string]: unknown;
-        };
+        }) | null;
         [key: string]: unknown;
       };
       [key: string]: unknown;
@@ -1389,13 +1975,13 @@ export interface components {
         invites_url?: string;
         collaborators_url?: string;
         webhooks_url?: string;
-        user?: {
+        user?: ({
           id?: number;
           email?: string;
           username?: string;
           created_at?: string | null;
           [key: string]: unknown;
-        };
+        }) | null;
         [key: string]: unknown;
       };
       [key: string]: unknown;
@@ -1411,20 +1997,20 @@ export interface components {
         namespace_id?: number | null;
         created_at?: string | null;
         url?: string;
-        author?: {
+        author?: ({
           id?: number;
           email?: string;
           username?: string;
           created_at?: string | null;
           [key: string]: unknown;
-        };
-        user?: {
+        }) | null;
+        user?: ({
           id?: number;
           email?: string;
           username?: string;
           created_at?: string | null;
           [key: string]: unknown;
-        };
+        }) | null;
         namespace?: ({
           id?: number;
           user_id?: number;
@@ -1445,13 +2031,13 @@ export interface components {
           invites_url?: string;
           collaborators_url?: string;
           webhooks_url?: string;
-          user?: {
+          user?: ({
             id?: number;
             email?: string;
             username?: string;
             created_at?: string | null;
             [key: string]: unknown;
-          };
+          }) | null;
           [key: string]: unknown;
         }) | null;
         name?: string;
@@ -1473,20 +2059,20 @@ export interface components {
         namespace_id?: number | null;
         created_at?: string | null;
         url?: string;
-        author?: {
+        author?: ({
           id?: number;
           email?: string;
           username?: string;
           created_at?: string | null;
           [key: string]: unknown;
-        };
-        user?: {
+        }) | null;
+        user?: ({
           id?: number;
           email?: string;
           username?: string;
           created_at?: string | null;
           [key: string]: unknown;
-        };
+        }) | null;
         namespace?: ({
           id?: number;
           user_id?: number;
@@ -1507,13 +2093,13 @@ export interface components {
           invites_url?: string;
           collaborators_url?: string;
           webhooks_url?: string;
-          user?: {
+          user?: ({
             id?: number;
             email?: string;
             username?: string;
             created_at?: string | null;
             [key: string]: unknown;
-          };
+          }) | null;
           [key: string]: unknown;
         }) | null;
         driver?: string;
@@ -1533,20 +2119,20 @@ export interface components {
         namespace_id?: number | null;
         created_at?: string | null;
         url?: string;
-        author?: {
+        author?: ({
           id?: number;
           email?: string;
           username?: string;
           created_at?: string | null;
           [key: string]: unknown;
-        };
-        user?: {
+        }) | null;
+        user?: ({
           id?: number;
           email?: string;
           username?: string;
           created_at?: string | null;
           [key: string]: unknown;
-        };
+        }) | null;
         namespace?: ({
           id?: number;
           user_id?: number;
@@ -1567,20 +2153,21 @@ export interface components {
           invites_url?: string;
           collaborators_url?: string;
           webhooks_url?: string;
-          user?: {
+          user?: ({
             id?: number;
             email?: string;
             username?: string;
             created_at?: string | null;
             [key: string]: unknown;
-          };
+          }) | null;
           [key: string]: unknown;
         }) | null;
         name?: string;
         type?: string;
         size?: number;
-        md5?: string;
-        sha256?: string;
+        md5?: string | null;
+        sha256?: string | null;
+        builds_url?: string;
         [key: string]: unknown;
       };
       [key: string]: unknown;
@@ -1596,20 +2183,20 @@ export interface components {
         namespace_id?: number | null;
         created_at?: string | null;
         url?: string;
-        author?: {
+        author?: ({
           id?: number;
           email?: string;
           username?: string;
           created_at?: string | null;
           [key: string]: unknown;
-        };
-        user?: {
+        }) | null;
+        user?: ({
           id?: number;
           email?: string;
           username?: string;
           created_at?: string | null;
           [key: string]: unknown;
-        };
+        }) | null;
         namespace?: ({
           id?: number;
           user_id?: number;
@@ -1630,13 +2217,13 @@ export interface components {
           invites_url?: string;
           collaborators_url?: string;
           webhooks_url?: string;
-          user?: {
+          user?: ({
             id?: number;
             email?: string;
             username?: string;
             created_at?: string | null;
             [key: string]: unknown;
-          };
+          }) | null;
           [key: string]: unknown;
         }) | null;
         key?: string;
@@ -1656,20 +2243,20 @@ export interface components {
         namespace_id?: number | null;
         created_at?: string | null;
         url?: string;
-        author?: {
+        author?: ({
           id?: number;
           email?: string;
           username?: string;
           created_at?: string | null;
           [key: string]: unknown;
-        };
-        user?: {
+        }) | null;
+        user?: ({
           id?: number;
           email?: string;
           username?: string;
           created_at?: string | null;
           [key: string]: unknown;
-        };
+        }) | null;
         namespace?: ({
           id?: number;
           user_id?: number;
@@ -1690,13 +2277,13 @@ export interface components {
           invites_url?: string;
           collaborators_url?: string;
           webhooks_url?: string;
-          user?: {
+          user?: ({
             id?: number;
             email?: string;
             username?: string;
             created_at?: string | null;
             [key: string]: unknown;
-          };
+          }) | null;
           [key: string]: unknown;
         }) | null;
         name?: string;
@@ -1800,6 +2387,23 @@ export interface components {
           };
           [key: string]: unknown;
         };
+        trigger_parameters?: {
+          circleci?: {
+            /** Format: date-time */
+            event_time?: string;
+            event_type?: string;
+            trigger_type?: string;
+            actor_id?: string;
+            [key: string]: unknown;
+          };
+          git?: {
+            [key: string]: unknown;
+          };
+          gitlab?: {
+            [key: string]: unknown;
+          };
+          [key: string]: unknown;
+        };
         vcs?: {
           target_repository_url?: string;
           origin_repository_url?: string;
@@ -1844,7 +2448,7 @@ export interface components {
         name: string;
         [key: string]: unknown;
       };
-      workflow: {
+      workflow?: {
         id: string;
         name: string;
         status?: string;
@@ -1863,6 +2467,23 @@ export interface components {
           type: string;
           actor?: {
             id?: string;
+            [key: string]: unknown;
+          };
+          [key: string]: unknown;
+        };
+        trigger_parameters?: {
+          circleci?: {
+            /** Format: date-time */
+            event_time?: string;
+            event_type?: string;
+            trigger_type?: string;
+            actor_id?: string;
+            [key: string]: unknown;
+          };
+          git?: {
+            [key: string]: unknown;
+          };
+          gitlab?: {
             [key: string]: unknown;
           };
           [key: string]: unknown;
@@ -1901,6 +2522,8 @@ export interface components {
         number: number;
         name: string;
         status: string;
+        started_at?: string | null;
+        stopped_at?: string | null;
         [key: string]: unknown;
       };
       [key: string]: unknown;
@@ -1919,6 +2542,31 @@ export interface components {
       };
       reason: string;
       disabled_at?: string | null;
+      [key: string]: unknown;
+    };
+    /** @description `data` of `webhook.circuit_opened`: A webhook's circuit breaker opened: deliveries wait until a probe succeeds. */
+    WebhookCircuitOpenedEventData: {
+      webhook: {
+        id: string;
+        name: string;
+        url: string;
+        [key: string]: unknown;
+      };
+      failures: number;
+      opened_at: string | null;
+      next_probe_at: string | null;
+      [key: string]: unknown;
+    };
+    /** @description `data` of `webhook.recovered`: A webhook's circuit breaker closed again after a successful probe. */
+    WebhookRecoveredEventData: {
+      webhook: {
+        id: string;
+        name: string;
+        url: string;
+        [key: string]: unknown;
+      };
+      recovered_at: string | null;
+      opened_at?: (string | null) | null;
       [key: string]: unknown;
     };
     /** @description `data` of `delivery.exhausted`: A delivery failed its last attempt. */
@@ -2083,7 +2731,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description Error; `error.code` is one of: `validation_failed`, `unknown_event_type`, `url_not_allowed`. */
+      /** @description Error; `error.code` is one of: `validation_failed`, `unknown_event_type`, `url_not_allowed`, `limit_exceeded`. */
       422: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -2300,7 +2948,7 @@ export interface operations {
   };
   /**
    * Send a test ping
-   * @description Sends a `ping` event to this webhook only (subscribed to `ping` or not), in its format, through the normal queue; it appears in the webhook's delivery log. With `?wait=true` the answer waits up to 20 s for the first attempt and is 200 with its result; if no attempt was made in that time it is 202 like without `wait`.
+   * @description Sends a test event to this webhook only, in its format, through the normal queue: `ping` for `standard`, `circleci`, `slack` and `discord`; for `djinn` and `puppet`, whose systems have no ping, the catalog's example of an event the webhook subscribes to, with the header `x-ci-webhooks-test: true`. It appears in the webhook's delivery log. With `?wait=true` the answer waits up to 20 s for the first attempt and is 200 with its result; if no attempt was made in that time it is 202 like without `wait`.
    */
   pingWebhook: {
     parameters: {
@@ -2352,6 +3000,121 @@ export interface operations {
       };
       /** @description Error; `error.code` is one of: `validation_failed`. */
       422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `rate_limited`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again. */
+          "Retry-After"?: number;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `internal_error`, `misconfigured`. */
+      500: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `unavailable`. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /**
+   * Send an example event
+   * @description Sends the catalog's example of `type` (GET /v1/event-types shows it) to this webhook only, in its format, through the normal queue, marked as a test like the ping. The type must be one the webhook's format carries (422 otherwise). `?wait=true` as for the ping.
+   */
+  sendExampleEvent: {
+    parameters: {
+      query?: {
+        /** @description `true`: wait up to 20 s for the first attempt and answer its result. */
+        wait?: "true" | "false";
+      };
+      path: {
+        ns: string;
+        id: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["ExampleRequest"];
+      };
+    };
+    responses: {
+      /** @description The first attempt's result (`?wait=true`). */
+      200: {
+        content: {
+          "application/json": components["schemas"]["PingResult"];
+        };
+      };
+      /** @description Queued; follow it at GET .../deliveries/{delivery_id}. */
+      202: {
+        content: {
+          "application/json": components["schemas"]["PingQueued"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `invalid_json`, `bad_request`. */
+      400: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `unauthorized`. */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `forbidden`. */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `not_found`. */
+      404: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `webhook_disabled`. */
+      409: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `payload_too_large`. */
+      413: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `unsupported_media_type`. */
+      415: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `validation_failed`, `unknown_event_type`. */
+      422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `rate_limited`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again. */
+          "Retry-After"?: number;
+        };
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -2507,6 +3270,16 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
+      /** @description Error; `error.code` is one of: `rate_limited`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again. */
+          "Retry-After"?: number;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description Error; `error.code` is one of: `internal_error`, `misconfigured`. */
       500: {
         content: {
@@ -2523,7 +3296,7 @@ export interface operations {
   };
   /**
    * Rotate the signing secret
-   * @description Answers the new secret, once. For `grace_seconds` (default 24 h) the previous secret keeps signing too: `standard` sends both signatures, `circleci` sends `v1=<new>,v1=<old>`, `djinn` (room for one) keeps the old one until the grace period ends.
+   * @description Answers the new secret, once. For `grace_seconds` (default 24 h) the previous secret keeps signing too: `standard` and `puppet` send both signatures; `djinn` and `circleci`, whose receivers take one, keep signing with the old one until the grace period ends.
    */
   rotateWebhookSecret: {
     parameters: {
@@ -2592,6 +3365,16 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
+      /** @description Error; `error.code` is one of: `rate_limited`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again. */
+          "Retry-After"?: number;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description Error; `error.code` is one of: `internal_error`, `misconfigured`. */
       500: {
         content: {
@@ -2622,6 +3405,62 @@ export interface operations {
       200: {
         content: {
           "application/json": components["schemas"]["WebhookHealth"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `unauthorized`. */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `forbidden`. */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `not_found`. */
+      404: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `validation_failed`. */
+      422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `internal_error`, `misconfigured`. */
+      500: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `unavailable`. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /**
+   * Deliveries per hour, last 7 days
+   * @description For each of the last 168 hours: deliveries created by outcome (succeeded, failed, pending) and the p95 response time. One aggregate over the index (webhook_id, created_at); what the dashboard's chart draws.
+   */
+  getWebhookHourlyStats: {
+    parameters: {
+      path: {
+        ns: string;
+        id: string;
+      };
+    };
+    responses: {
+      /** @description The hours, oldest first. */
+      200: {
+        content: {
+          "application/json": components["schemas"]["WebhookActivity"];
         };
       };
       /** @description Error; `error.code` is one of: `unauthorized`. */
@@ -2738,6 +3577,16 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
+      /** @description Error; `error.code` is one of: `rate_limited`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again. */
+          "Retry-After"?: number;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description Error; `error.code` is one of: `internal_error`, `misconfigured`. */
       500: {
         content: {
@@ -2818,18 +3667,32 @@ export interface operations {
       200: {
         content: {
           "application/json": {
-            data: {
+            data: ({
                 name: string;
                 system: string;
                 /** @description Other systems that send this event under the same name. */
                 also_from: string[];
+                /** @description Webhook formats that carry this event: `standard` carries every event, the others their own system's. */
+                formats: ("standard" | "djinn" | "circleci" | "puppet" | "slack" | "discord")[];
                 description: string;
                 operational: boolean;
                 aliases: string[];
                 schema: {
                   [key: string]: unknown;
                 };
-              }[];
+                /** @description A realistic payload (what "send example" sends). */
+                example: {
+                  [key: string]: unknown;
+                };
+                /** @description The example as each system that sends the type shapes it, by system. */
+                examples: {
+                  [key: string]: {
+                    [key: string]: unknown;
+                  };
+                };
+                /** @description Dotted paths into data a webhook's filter may name (scalar fields of the schema). */
+                filterable_paths: string[];
+              })[];
           };
         };
       };
@@ -3024,6 +3887,54 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
+      /** @description Error; `error.code` is one of: `rate_limited`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again. */
+          "Retry-After"?: number;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `internal_error`, `misconfigured`. */
+      500: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `unavailable`. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /**
+   * The D1 shards, their namespaces and sizes
+   * @description Every shard listed in SHARDS: whether it takes new namespaces, how many namespaces are placed on it, and its size in bytes from D1's own result metadata (admin token). See docs/shards.md.
+   */
+  listShards: {
+    responses: {
+      /** @description The shards, in SHARDS order. */
+      200: {
+        content: {
+          "application/json": components["schemas"]["ShardList"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `unauthorized`. */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `forbidden`. */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description Error; `error.code` is one of: `internal_error`, `misconfigured`. */
       500: {
         content: {
@@ -3114,7 +4025,7 @@ export interface operations {
   };
   /**
    * Run one retention pass now
-   * @description What the Cron Trigger runs each minute, bounded the same way. `now` lets the benchmark measure the rows a later prune deletes (a delete is a billed write) without waiting RETENTION_DAYS.
+   * @description What the Cron Trigger runs each minute on every shard, bounded the same way; the counts are summed over shards. `now` lets the benchmark measure the rows a later prune deletes (a delete is a billed write) without waiting RETENTION_DAYS.
    */
   pruneRetention: {
     requestBody: {
@@ -3377,7 +4288,7 @@ export interface operations {
   };
   /**
    * Re-seal webhook secrets under the current SECRETS_KEY
-   * @description After a SECRETS_KEY rotation (SECRETS_KEY_PREVIOUS set to the old key): re-encrypts up to 100 webhooks' secrets per call under the current key. Repeat with `after: next` until `next` is null, then remove SECRETS_KEY_PREVIOUS. Secrets are never answered.
+   * @description After a SECRETS_KEY rotation (SECRETS_KEY_PREVIOUS set to the old key), and once after upgrading to row-bound seals: re-encrypts up to 100 webhooks' secrets per call under the current key, each bound to its webhook and column. Repeat with `after: next` until `next` is null, then remove SECRETS_KEY_PREVIOUS. Secrets are never answered.
    */
   resealSecrets: {
     requestBody: {
@@ -3476,6 +4387,66 @@ export interface operations {
     };
   };
   /**
+   * build.submitted to a slack webhook
+   * @description A build was submitted to the namespace.
+   */
+  sendBuildSubmittedSlack: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          text: string;
+          blocks: Record<string, never>[];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * build.submitted to a discord webhook
+   * @description A build was submitted to the namespace.
+   */
+  sendBuildSubmittedDiscord: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          content: string;
+          embeds: Record<string, never>[];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
    * build.submitted to a djinn webhook
    * @description A build was submitted to the namespace.
    */
@@ -3542,6 +4513,66 @@ export interface operations {
     };
   };
   /**
+   * build.started to a slack webhook
+   * @description A build began running (Djinn CI build, or a Puppet Pipelines application build).
+   */
+  sendBuildStartedSlack: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          text: string;
+          blocks: Record<string, never>[];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * build.started to a discord webhook
+   * @description A build began running (Djinn CI build, or a Puppet Pipelines application build).
+   */
+  sendBuildStartedDiscord: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          content: string;
+          embeds: Record<string, never>[];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
    * build.started to a djinn webhook
    * @description A build began running (Djinn CI build, or a Puppet Pipelines application build).
    */
@@ -3560,6 +4591,33 @@ export interface operations {
         "x-djinn-ci-hook-id": string;
         /** @description `sha256=<hex HMAC-SHA256 of the body>`; absent when the webhook has no secret. */
         "x-djinn-ci-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["BuildStartedEventData"];
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * build.started to a puppet webhook
+   * @description A build began running (Djinn CI build, or a Puppet Pipelines application build).
+   */
+  sendBuildStartedPuppet: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature": string;
       };
     };
     requestBody: {
@@ -3608,6 +4666,66 @@ export interface operations {
     };
   };
   /**
+   * build.finished to a slack webhook
+   * @description A build finished running (Djinn CI build, or a Puppet Pipelines application build).
+   */
+  sendBuildFinishedSlack: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          text: string;
+          blocks: Record<string, never>[];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * build.finished to a discord webhook
+   * @description A build finished running (Djinn CI build, or a Puppet Pipelines application build).
+   */
+  sendBuildFinishedDiscord: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          content: string;
+          embeds: Record<string, never>[];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
    * build.finished to a djinn webhook
    * @description A build finished running (Djinn CI build, or a Puppet Pipelines application build).
    */
@@ -3626,6 +4744,33 @@ export interface operations {
         "x-djinn-ci-hook-id": string;
         /** @description `sha256=<hex HMAC-SHA256 of the body>`; absent when the webhook has no secret. */
         "x-djinn-ci-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["BuildFinishedEventData"];
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * build.finished to a puppet webhook
+   * @description A build finished running (Djinn CI build, or a Puppet Pipelines application build).
+   */
+  sendBuildFinishedPuppet: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature": string;
       };
     };
     requestBody: {
@@ -3663,6 +4808,66 @@ export interface operations {
           /** Format: date-time */
           timestamp: string;
           data: components["schemas"]["BuildTaggedEventData"];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * build.tagged to a slack webhook
+   * @description A tag was added to a build after submission.
+   */
+  sendBuildTaggedSlack: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          text: string;
+          blocks: Record<string, never>[];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * build.tagged to a discord webhook
+   * @description A tag was added to a build after submission.
+   */
+  sendBuildTaggedDiscord: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          content: string;
+          embeds: Record<string, never>[];
         };
       };
     };
@@ -3740,6 +4945,66 @@ export interface operations {
     };
   };
   /**
+   * build.pinned to a slack webhook
+   * @description A build was pinned.
+   */
+  sendBuildPinnedSlack: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          text: string;
+          blocks: Record<string, never>[];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * build.pinned to a discord webhook
+   * @description A build was pinned.
+   */
+  sendBuildPinnedDiscord: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          content: string;
+          embeds: Record<string, never>[];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
    * build.pinned to a djinn webhook
    * @description A build was pinned.
    */
@@ -3795,6 +5060,66 @@ export interface operations {
           /** Format: date-time */
           timestamp: string;
           data: components["schemas"]["BuildUnpinnedEventData"];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * build.unpinned to a slack webhook
+   * @description A build was unpinned.
+   */
+  sendBuildUnpinnedSlack: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          text: string;
+          blocks: Record<string, never>[];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * build.unpinned to a discord webhook
+   * @description A build was unpinned.
+   */
+  sendBuildUnpinnedDiscord: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          content: string;
+          embeds: Record<string, never>[];
         };
       };
     };
@@ -3872,6 +5197,66 @@ export interface operations {
     };
   };
   /**
+   * invite.sent to a slack webhook
+   * @description An invite to the namespace was sent.
+   */
+  sendInviteSentSlack: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          text: string;
+          blocks: Record<string, never>[];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * invite.sent to a discord webhook
+   * @description An invite to the namespace was sent.
+   */
+  sendInviteSentDiscord: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          content: string;
+          embeds: Record<string, never>[];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
    * invite.sent to a djinn webhook
    * @description An invite to the namespace was sent.
    */
@@ -3927,6 +5312,66 @@ export interface operations {
           /** Format: date-time */
           timestamp: string;
           data: components["schemas"]["InviteAcceptedEventData"];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * invite.accepted to a slack webhook
+   * @description An invite was accepted.
+   */
+  sendInviteAcceptedSlack: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          text: string;
+          blocks: Record<string, never>[];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * invite.accepted to a discord webhook
+   * @description An invite was accepted.
+   */
+  sendInviteAcceptedDiscord: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          content: string;
+          embeds: Record<string, never>[];
         };
       };
     };
@@ -4004,6 +5449,66 @@ export interface operations {
     };
   };
   /**
+   * invite.rejected to a slack webhook
+   * @description An invite was rejected.
+   */
+  sendInviteRejectedSlack: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          text: string;
+          blocks: Record<string, never>[];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * invite.rejected to a discord webhook
+   * @description An invite was rejected.
+   */
+  sendInviteRejectedDiscord: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          content: string;
+          embeds: Record<string, never>[];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
    * invite.rejected to a djinn webhook
    * @description An invite was rejected.
    */
@@ -4059,6 +5564,66 @@ export interface operations {
           /** Format: date-time */
           timestamp: string;
           data: components["schemas"]["NamespacesEventData"];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * namespaces to a slack webhook
+   * @description A namespace was created, updated or deleted.
+   */
+  sendNamespacesSlack: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          text: string;
+          blocks: Record<string, never>[];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * namespaces to a discord webhook
+   * @description A namespace was created, updated or deleted.
+   */
+  sendNamespacesDiscord: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          content: string;
+          embeds: Record<string, never>[];
         };
       };
     };
@@ -4136,6 +5701,66 @@ export interface operations {
     };
   };
   /**
+   * cron to a slack webhook
+   * @description A cron job was created, updated or deleted.
+   */
+  sendCronSlack: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          text: string;
+          blocks: Record<string, never>[];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * cron to a discord webhook
+   * @description A cron job was created, updated or deleted.
+   */
+  sendCronDiscord: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          content: string;
+          embeds: Record<string, never>[];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
    * cron to a djinn webhook
    * @description A cron job was created, updated or deleted.
    */
@@ -4191,6 +5816,66 @@ export interface operations {
           /** Format: date-time */
           timestamp: string;
           data: components["schemas"]["ImagesEventData"];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * images to a slack webhook
+   * @description An image was created or deleted.
+   */
+  sendImagesSlack: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          text: string;
+          blocks: Record<string, never>[];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * images to a discord webhook
+   * @description An image was created or deleted.
+   */
+  sendImagesDiscord: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          content: string;
+          embeds: Record<string, never>[];
         };
       };
     };
@@ -4268,6 +5953,66 @@ export interface operations {
     };
   };
   /**
+   * objects to a slack webhook
+   * @description An object was created or deleted.
+   */
+  sendObjectsSlack: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          text: string;
+          blocks: Record<string, never>[];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * objects to a discord webhook
+   * @description An object was created or deleted.
+   */
+  sendObjectsDiscord: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          content: string;
+          embeds: Record<string, never>[];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
    * objects to a djinn webhook
    * @description An object was created or deleted.
    */
@@ -4323,6 +6068,66 @@ export interface operations {
           /** Format: date-time */
           timestamp: string;
           data: components["schemas"]["VariablesEventData"];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * variables to a slack webhook
+   * @description A variable was created or deleted.
+   */
+  sendVariablesSlack: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          text: string;
+          blocks: Record<string, never>[];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * variables to a discord webhook
+   * @description A variable was created or deleted.
+   */
+  sendVariablesDiscord: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          content: string;
+          embeds: Record<string, never>[];
         };
       };
     };
@@ -4400,6 +6205,66 @@ export interface operations {
     };
   };
   /**
+   * ssh_keys to a slack webhook
+   * @description An SSH key was created, updated or deleted.
+   */
+  sendSshKeysSlack: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          text: string;
+          blocks: Record<string, never>[];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * ssh_keys to a discord webhook
+   * @description An SSH key was created, updated or deleted.
+   */
+  sendSshKeysDiscord: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          content: string;
+          embeds: Record<string, never>[];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
    * ssh_keys to a djinn webhook
    * @description An SSH key was created, updated or deleted.
    */
@@ -4466,6 +6331,93 @@ export interface operations {
     };
   };
   /**
+   * deploy.started to a slack webhook
+   * @description An environment deploy began.
+   */
+  sendDeployStartedSlack: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          text: string;
+          blocks: Record<string, never>[];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * deploy.started to a discord webhook
+   * @description An environment deploy began.
+   */
+  sendDeployStartedDiscord: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          content: string;
+          embeds: Record<string, never>[];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * deploy.started to a puppet webhook
+   * @description An environment deploy began.
+   */
+  sendDeployStartedPuppet: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature": string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["DeployStartedEventData"];
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
    * deploy.finished to a standard webhook
    * @description An environment deploy finished.
    */
@@ -4489,6 +6441,93 @@ export interface operations {
           timestamp: string;
           data: components["schemas"]["DeployFinishedEventData"];
         };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * deploy.finished to a slack webhook
+   * @description An environment deploy finished.
+   */
+  sendDeployFinishedSlack: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          text: string;
+          blocks: Record<string, never>[];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * deploy.finished to a discord webhook
+   * @description An environment deploy finished.
+   */
+  sendDeployFinishedDiscord: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          content: string;
+          embeds: Record<string, never>[];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * deploy.finished to a puppet webhook
+   * @description An environment deploy finished.
+   */
+  sendDeployFinishedPuppet: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature": string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["DeployFinishedEventData"];
       };
     };
     responses: {
@@ -4532,6 +6571,66 @@ export interface operations {
     };
   };
   /**
+   * workflow-completed to a slack webhook
+   * @description A workflow reached a terminal state.
+   */
+  sendWorkflowCompletedSlack: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          text: string;
+          blocks: Record<string, never>[];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * workflow-completed to a discord webhook
+   * @description A workflow reached a terminal state.
+   */
+  sendWorkflowCompletedDiscord: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          content: string;
+          embeds: Record<string, never>[];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
    * workflow-completed to a circleci webhook
    * @description A workflow reached a terminal state.
    */
@@ -4555,11 +6654,15 @@ export interface operations {
         "application/json": components["schemas"]["WorkflowCompletedEventData"] & {
           /** @constant */
           type: "workflow-completed";
-          /** @description Stable across retries. */
+          /**
+           * Format: uuid
+           * @description Stable across retries.
+           */
           id: string;
           /** Format: date-time */
           happened_at: string;
           webhook: {
+            /** Format: uuid */
             id: string;
             name: string;
           };
@@ -4607,6 +6710,66 @@ export interface operations {
     };
   };
   /**
+   * job-completed to a slack webhook
+   * @description A job reached a terminal state.
+   */
+  sendJobCompletedSlack: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          text: string;
+          blocks: Record<string, never>[];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * job-completed to a discord webhook
+   * @description A job reached a terminal state.
+   */
+  sendJobCompletedDiscord: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          content: string;
+          embeds: Record<string, never>[];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
    * job-completed to a circleci webhook
    * @description A job reached a terminal state.
    */
@@ -4630,11 +6793,15 @@ export interface operations {
         "application/json": components["schemas"]["JobCompletedEventData"] & {
           /** @constant */
           type: "job-completed";
-          /** @description Stable across retries. */
+          /**
+           * Format: uuid
+           * @description Stable across retries.
+           */
           id: string;
           /** Format: date-time */
           happened_at: string;
           webhook: {
+            /** Format: uuid */
             id: string;
             name: string;
           };
@@ -4682,6 +6849,66 @@ export interface operations {
     };
   };
   /**
+   * ping to a slack webhook
+   * @description Test ping sent to one webhook on request.
+   */
+  sendPingSlack: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          text: string;
+          blocks: Record<string, never>[];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * ping to a discord webhook
+   * @description Test ping sent to one webhook on request.
+   */
+  sendPingDiscord: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          content: string;
+          embeds: Record<string, never>[];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
    * ping to a circleci webhook
    * @description Test ping sent to one webhook on request.
    */
@@ -4705,11 +6932,15 @@ export interface operations {
         "application/json": components["schemas"]["PingEventData"] & {
           /** @constant */
           type: "ping";
-          /** @description Stable across retries. */
+          /**
+           * Format: uuid
+           * @description Stable across retries.
+           */
           id: string;
           /** Format: date-time */
           happened_at: string;
           webhook: {
+            /** Format: uuid */
             id: string;
             name: string;
           };
@@ -4757,6 +6988,252 @@ export interface operations {
     };
   };
   /**
+   * webhook.disabled to a slack webhook
+   * @description A webhook of the namespace was disabled. Emitted by the dispatcher itself; subscribe to it by name.
+   */
+  sendWebhookDisabledSlack: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          text: string;
+          blocks: Record<string, never>[];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * webhook.disabled to a discord webhook
+   * @description A webhook of the namespace was disabled. Emitted by the dispatcher itself; subscribe to it by name.
+   */
+  sendWebhookDisabledDiscord: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          content: string;
+          embeds: Record<string, never>[];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * webhook.circuit_opened to a standard webhook
+   * @description A webhook's circuit breaker opened: deliveries wait until a probe succeeds. Emitted by the dispatcher itself; subscribe to it by name.
+   */
+  sendWebhookCircuitOpenedStandard: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature": string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          /** @constant */
+          type: "webhook.circuit_opened";
+          /** Format: date-time */
+          timestamp: string;
+          data: components["schemas"]["WebhookCircuitOpenedEventData"];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * webhook.circuit_opened to a slack webhook
+   * @description A webhook's circuit breaker opened: deliveries wait until a probe succeeds. Emitted by the dispatcher itself; subscribe to it by name.
+   */
+  sendWebhookCircuitOpenedSlack: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          text: string;
+          blocks: Record<string, never>[];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * webhook.circuit_opened to a discord webhook
+   * @description A webhook's circuit breaker opened: deliveries wait until a probe succeeds. Emitted by the dispatcher itself; subscribe to it by name.
+   */
+  sendWebhookCircuitOpenedDiscord: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          content: string;
+          embeds: Record<string, never>[];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * webhook.recovered to a standard webhook
+   * @description A webhook's circuit breaker closed again after a successful probe. Emitted by the dispatcher itself; subscribe to it by name.
+   */
+  sendWebhookRecoveredStandard: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature": string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          /** @constant */
+          type: "webhook.recovered";
+          /** Format: date-time */
+          timestamp: string;
+          data: components["schemas"]["WebhookRecoveredEventData"];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * webhook.recovered to a slack webhook
+   * @description A webhook's circuit breaker closed again after a successful probe. Emitted by the dispatcher itself; subscribe to it by name.
+   */
+  sendWebhookRecoveredSlack: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          text: string;
+          blocks: Record<string, never>[];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * webhook.recovered to a discord webhook
+   * @description A webhook's circuit breaker closed again after a successful probe. Emitted by the dispatcher itself; subscribe to it by name.
+   */
+  sendWebhookRecoveredDiscord: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          content: string;
+          embeds: Record<string, never>[];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
    * delivery.exhausted to a standard webhook
    * @description A delivery failed its last attempt. Emitted by the dispatcher itself; subscribe to it by name.
    */
@@ -4779,6 +7256,66 @@ export interface operations {
           /** Format: date-time */
           timestamp: string;
           data: components["schemas"]["DeliveryExhaustedEventData"];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * delivery.exhausted to a slack webhook
+   * @description A delivery failed its last attempt. Emitted by the dispatcher itself; subscribe to it by name.
+   */
+  sendDeliveryExhaustedSlack: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          text: string;
+          blocks: Record<string, never>[];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * delivery.exhausted to a discord webhook
+   * @description A delivery failed its last attempt. Emitted by the dispatcher itself; subscribe to it by name.
+   */
+  sendDeliveryExhaustedDiscord: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          content: string;
+          embeds: Record<string, never>[];
         };
       };
     };
