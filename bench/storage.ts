@@ -11,27 +11,39 @@ import { DatabaseSync } from "node:sqlite";
 
 const GROWING = ["events", "deliveries", "attempts"];
 
-/** The local D1 database of a `--persist-to` directory (one database in this project). */
-function d1File(persistTo: string): string {
+/** The local D1 databases of a `--persist-to` directory: the control database and every shard. */
+function d1Files(persistTo: string): string[] {
   const dir = join(persistTo, "v3", "d1", "miniflare-D1DatabaseObject");
-  const file = readdirSync(dir).find((f) => f.endsWith(".sqlite"));
-  if (!file) throw new Error(`no local D1 database in ${dir}`);
-  return join(dir, file);
+  const files = readdirSync(dir).filter((f) => f.endsWith(".sqlite"));
+  if (files.length === 0) throw new Error(`no local D1 database in ${dir}`);
+  return files.map((f) => join(dir, f));
 }
 
-/** Used bytes of events, deliveries, attempts and their indexes, in all and per table or index. */
+/**
+ * Used bytes of events, deliveries, attempts and their indexes, in all and per
+ * table or index, summed over every local database (namespaces spread over
+ * the shards; the control database has none of these tables).
+ */
 export function storedBytes(persistTo: string): { total: number; byName: Record<string, number> } {
-  const db = new DatabaseSync(d1File(persistTo), { readOnly: true });
+  const byName: Record<string, number> = {};
+  for (const file of d1Files(persistTo)) {
+    for (const [name, used] of Object.entries(storedBytesOf(file))) byName[name] = (byName[name] ?? 0) + used;
+  }
+  return { total: Object.values(byName).reduce((a, b) => a + b, 0), byName };
+}
+
+function storedBytesOf(file: string): Record<string, number> {
+  const db = new DatabaseSync(file, { readOnly: true });
   try {
     const names = db
       .prepare(`SELECT name FROM sqlite_schema WHERE tbl_name IN (${GROWING.map(() => "?").join(", ")})`)
       .all(...GROWING)
       .map((r) => String(r.name));
+    if (names.length === 0) return {};
     const rows = db
       .prepare(`SELECT name, sum(pgsize - unused) AS used FROM dbstat WHERE name IN (${names.map(() => "?").join(", ")}) GROUP BY name`)
       .all(...names);
-    const byName = Object.fromEntries(rows.map((r) => [String(r.name), Number(r.used)]));
-    return { total: Object.values(byName).reduce((a, b) => a + b, 0), byName };
+    return Object.fromEntries(rows.map((r) => [String(r.name), Number(r.used)]));
   } finally {
     db.close();
   }
