@@ -14,7 +14,7 @@ export type GuardVerdict = { ok: true; url: URL } | { ok: false; reason: string 
 export type GuardOptions = {
   /** Local development only: permit 127.0.0.0/8, ::1 and localhost. */
   allowLoopback: boolean;
-  /** Local development: any port. Otherwise only 80, 443 and 1024-65535 (no SSH, SMTP, ... on a receiver). */
+  /** Local development: every port. Otherwise only 80, 443 and 1024-65535 (no SSH, SMTP, ... on a receiver). */
   development?: boolean;
 };
 
