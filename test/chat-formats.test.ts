@@ -153,6 +153,26 @@ describe("chat webhooks through the queue", () => {
     expect((await api("GET", `/v1/namespaces/${ns}/webhooks/${plain.id}`)).body.active).toBe(true);
   });
 
+  it("a chat 404 on the last automatic attempt is reported once, as webhook.disabled, not also as delivery.exhausted", async () => {
+    const space = uniqueKey("chat-last");
+    const watchKey = uniqueKey();
+    await createWebhook(space, { url: receiverUrl(`/ok/${watchKey}`), events: ["webhook.disabled", "delivery.exhausted"] });
+    // 8 attempts in tests (RETRY_SCHEDULE has 7 delays): 500 seven times, then the 404 of a deleted Slack webhook.
+    const chat = await createWebhook(space, { url: receiverUrl(`/fail-then/7/404/${uniqueKey()}`), format: "slack", events: ["build.finished"] });
+    await api("POST", `/v1/namespaces/${space}/events`, { type: "build.finished", data: fixture("build.finished") });
+    const list = await waitFor(
+      () => api("GET", `/v1/namespaces/${space}/webhooks/${chat.id}/deliveries`),
+      (r) => r.body.data[0]?.status === "failed",
+      60_000,
+    );
+    expect(list.body.data[0]).toMatchObject({ attempts: 8, status: "failed" });
+    expect((await api("GET", `/v1/namespaces/${space}/webhooks/${chat.id}`)).body.disabled_reason).toBe("chat_webhook_revoked");
+    const heard = await waitFor(() => received(watchKey), (r) => r.length >= 1);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await received(watchKey)).map((r) => JSON.parse(r.body).type)).toEqual(["webhook.disabled"]);
+    expect(heard.length).toBe(1);
+  });
+
   it("a 429 with Retry-After from a chat webhook waits that long", async () => {
     const hook = await createWebhook(ns, { url: receiverUrl(`/status/429/retry-after/30/${uniqueKey()}`), format: "discord", events: ["deploy.finished"] });
     await api("POST", `/v1/namespaces/${ns}/events`, { type: "deploy.finished", data: fixture("deploy.finished") });

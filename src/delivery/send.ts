@@ -46,7 +46,7 @@ async function send(env: AppEnv, cfg: Config, claim: SendableClaim, now: number,
         : null,
   };
   // Rows stored before the custom-header checks may hold forged or broken ones: never sent.
-  const custom = sendableCustomHeaders(JSON.parse(webhook.headers || "{}") as Record<string, string>);
+  const custom = sendableCustomHeaders(storedCustomHeaders(webhook.headers));
   const request = await buildRequest(
     webhook.format,
     { id: event.id, namespace: claim.namespace, type: event.type, data: event.data, createdAt: event.created_at, test: event.test === 1 },
@@ -62,4 +62,17 @@ async function send(env: AppEnv, cfg: Config, claim: SendableClaim, now: number,
   usage.deliveryAttempts++;
   const attempt = await postOnce(webhook.url, sent, request.body, webhook.timeout_ms ?? cfg.deliveryTimeoutMs, cutAfterMs);
   return { urlAllowed: true, requestHeaders, attempt };
+}
+
+/**
+ * The webhook's custom headers as stored. A row that does not parse (only a
+ * hand-edited one: the API validates) sends none, and its text, which may hold
+ * header values, never reaches an error message or the log.
+ */
+function storedCustomHeaders(json: string): Record<string, string> {
+  try {
+    return JSON.parse(json || "{}") as Record<string, string>;
+  } catch {
+    return {};
+  }
 }

@@ -33,12 +33,19 @@ export const DISABLED_GONE = "receiver_gone";
 export const DISABLED_FAILING = "failing_too_long";
 export const DISABLED_CHAT_REVOKED = "chat_webhook_revoked";
 
+/** An answer that disables at once: 410 Gone from any receiver, 404 from a chat service (its webhook was deleted). */
+function answerDisableReason(format: string, status: number | undefined): string | null {
+  if (status === 410) return DISABLED_GONE;
+  if (status === 404 && isChatFormat(format)) return DISABLED_CHAT_REVOKED;
+  return null;
+}
+
 /** The reason this settled attempt disables its webhook, or null. */
 export function disableReason(cfg: Config, settled: SettledDelivery): string | null {
   const { webhook, attempt } = settled;
   if (!webhook || !attempt || !webhook.active || settled.status === "succeeded") return null;
-  if (attempt.status === 410) return DISABLED_GONE;
-  if (attempt.status === 404 && isChatFormat(webhook.format)) return DISABLED_CHAT_REVOKED;
+  const answer = answerDisableReason(webhook.format, attempt.status);
+  if (answer) return answer;
   const at = attempt.startedAt + attempt.durationMs;
   if (webhook.failing_since !== null && at - webhook.failing_since >= cfg.autoDisableMs) return DISABLED_FAILING;
   return null;
@@ -90,8 +97,8 @@ export async function disableWebhook(
 /** `delivery.exhausted` for a delivery whose automatic attempts ran out. */
 export async function reportExhaustion(env: ShardEnv, settled: SettledDelivery): Promise<void> {
   const { webhook, attempt } = settled;
-  // A 410 ends the schedule too, but it is reported as webhook.disabled.
-  if (!webhook || !attempt || attempt.status === 410) return;
+  // An answer that disables the webhook (410, a chat 404) is reported as webhook.disabled, not also here.
+  if (!webhook || !attempt || answerDisableReason(webhook.format, attempt.status)) return;
   if (settled.status !== "failed" || settled.failureReason !== "attempts_exhausted") return;
   if (isOperationalType(settled.eventType)) return;
   try {

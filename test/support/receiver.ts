@@ -72,6 +72,9 @@ export async function startReceiver(port = 0): Promise<Receiver> {
         return reply(Number(parts[1]), `status ${parts[1]}`, parts[2] === "retry-after" ? { "retry-after": parts[3] } : {});
       case "fail":
         return seen <= Number(parts[1]) ? reply(500, "not yet") : reply(200, "thanks");
+      case "fail-then":
+        // fail-then/<n>/<status>: 500 for the first n requests, then <status>.
+        return seen <= Number(parts[1]) ? reply(500, "not yet") : reply(Number(parts[2]), `status ${parts[2]}`);
       case "retry-after":
         return seen === 1 ? reply(503, "busy", { "retry-after": parts[1] }) : reply(200, "thanks");
       case "hang":
