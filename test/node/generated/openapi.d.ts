@@ -125,13 +125,6 @@ export interface paths {
      */
     post: operations["redeliverDelivery"];
   };
-  "/v1/admin/shards": {
-    /**
-     * The D1 shards, their namespaces and sizes
-     * @description Every shard listed in SHARDS: whether it takes new namespaces, how many namespaces are placed on it, and its size in bytes from D1's own result metadata (admin token). See docs/shards.md.
-     */
-    get: operations["listShards"];
-  };
   "/v1/admin/usage": {
     /**
      * Billable usage counted by this isolate since start or reset
@@ -149,7 +142,7 @@ export interface paths {
   "/v1/admin/retention/prune": {
     /**
      * Run one retention pass now
-     * @description What the Cron Trigger runs each minute on every shard, bounded the same way; the counts are summed over shards. `now` lets the benchmark measure the rows a later prune deletes (a delete is a billed write) without waiting RETENTION_DAYS.
+     * @description What the Cron Trigger runs each minute, bounded the same way. `now` lets the benchmark measure the rows a later prune deletes (a delete is a billed write) without waiting RETENTION_DAYS.
      */
     post: operations["pruneRetention"];
   };
@@ -1180,19 +1173,6 @@ export interface components {
     };
     RedeliverAccepted: {
       delivery_id: string;
-    };
-    ShardList: {
-      shards: components["schemas"]["Shard"][];
-    };
-    Shard: {
-      /** @description The shard's D1 binding name (SHARDS in wrangler.toml). */
-      binding: string;
-      /** @description Whether new namespaces may be placed on it (false when listed in SHARDS_CLOSED). */
-      open: boolean;
-      /** @description Namespaces placed on it, from the control database's directory. */
-      namespaces: number;
-      /** @description The database's size in bytes as D1 reports it (`meta.size_after`); null when the shard did not answer. */
-      size_bytes: number | null;
     };
     Usage: {
       workerInvocations: number;
@@ -3912,44 +3892,6 @@ export interface operations {
     };
   };
   /**
-   * The D1 shards, their namespaces and sizes
-   * @description Every shard listed in SHARDS: whether it takes new namespaces, how many namespaces are placed on it, and its size in bytes from D1's own result metadata (admin token). See docs/shards.md.
-   */
-  listShards: {
-    responses: {
-      /** @description The shards, in SHARDS order. */
-      200: {
-        content: {
-          "application/json": components["schemas"]["ShardList"];
-        };
-      };
-      /** @description Error; `error.code` is one of: `unauthorized`. */
-      401: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description Error; `error.code` is one of: `forbidden`. */
-      403: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description Error; `error.code` is one of: `internal_error`, `misconfigured`. */
-      500: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description Error; `error.code` is one of: `unavailable`. */
-      503: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-    };
-  };
-  /**
    * Billable usage counted by this isolate since start or reset
    * @description D1 figures are D1's own `meta`, summed where the queries run. Used by the benchmark.
    */
@@ -4025,7 +3967,7 @@ export interface operations {
   };
   /**
    * Run one retention pass now
-   * @description What the Cron Trigger runs each minute on every shard, bounded the same way; the counts are summed over shards. `now` lets the benchmark measure the rows a later prune deletes (a delete is a billed write) without waiting RETENTION_DAYS.
+   * @description What the Cron Trigger runs each minute, bounded the same way. `now` lets the benchmark measure the rows a later prune deletes (a delete is a billed write) without waiting RETENTION_DAYS.
    */
   pruneRetention: {
     requestBody: {
@@ -4461,7 +4403,7 @@ export interface operations {
         "webhook-signature"?: string;
         /** @description The event type. */
         "x-djinn-ci-event": string;
-        /** @description The webhook's id as a decimal integer, as Djinn CI sends it (derived from the webhook id, stable). */
+        /** @description The webhook's id. */
         "x-djinn-ci-hook-id": string;
         /** @description `sha256=<hex HMAC-SHA256 of the body>`; absent when the webhook has no secret. */
         "x-djinn-ci-signature"?: string;
@@ -4587,7 +4529,7 @@ export interface operations {
         "webhook-signature"?: string;
         /** @description The event type. */
         "x-djinn-ci-event": string;
-        /** @description The webhook's id as a decimal integer, as Djinn CI sends it (derived from the webhook id, stable). */
+        /** @description The webhook's id. */
         "x-djinn-ci-hook-id": string;
         /** @description `sha256=<hex HMAC-SHA256 of the body>`; absent when the webhook has no secret. */
         "x-djinn-ci-signature"?: string;
@@ -4740,7 +4682,7 @@ export interface operations {
         "webhook-signature"?: string;
         /** @description The event type. */
         "x-djinn-ci-event": string;
-        /** @description The webhook's id as a decimal integer, as Djinn CI sends it (derived from the webhook id, stable). */
+        /** @description The webhook's id. */
         "x-djinn-ci-hook-id": string;
         /** @description `sha256=<hex HMAC-SHA256 of the body>`; absent when the webhook has no secret. */
         "x-djinn-ci-signature"?: string;
@@ -4893,7 +4835,7 @@ export interface operations {
         "webhook-signature"?: string;
         /** @description The event type. */
         "x-djinn-ci-event": string;
-        /** @description The webhook's id as a decimal integer, as Djinn CI sends it (derived from the webhook id, stable). */
+        /** @description The webhook's id. */
         "x-djinn-ci-hook-id": string;
         /** @description `sha256=<hex HMAC-SHA256 of the body>`; absent when the webhook has no secret. */
         "x-djinn-ci-signature"?: string;
@@ -5019,7 +4961,7 @@ export interface operations {
         "webhook-signature"?: string;
         /** @description The event type. */
         "x-djinn-ci-event": string;
-        /** @description The webhook's id as a decimal integer, as Djinn CI sends it (derived from the webhook id, stable). */
+        /** @description The webhook's id. */
         "x-djinn-ci-hook-id": string;
         /** @description `sha256=<hex HMAC-SHA256 of the body>`; absent when the webhook has no secret. */
         "x-djinn-ci-signature"?: string;
@@ -5145,7 +5087,7 @@ export interface operations {
         "webhook-signature"?: string;
         /** @description The event type. */
         "x-djinn-ci-event": string;
-        /** @description The webhook's id as a decimal integer, as Djinn CI sends it (derived from the webhook id, stable). */
+        /** @description The webhook's id. */
         "x-djinn-ci-hook-id": string;
         /** @description `sha256=<hex HMAC-SHA256 of the body>`; absent when the webhook has no secret. */
         "x-djinn-ci-signature"?: string;
@@ -5271,7 +5213,7 @@ export interface operations {
         "webhook-signature"?: string;
         /** @description The event type. */
         "x-djinn-ci-event": string;
-        /** @description The webhook's id as a decimal integer, as Djinn CI sends it (derived from the webhook id, stable). */
+        /** @description The webhook's id. */
         "x-djinn-ci-hook-id": string;
         /** @description `sha256=<hex HMAC-SHA256 of the body>`; absent when the webhook has no secret. */
         "x-djinn-ci-signature"?: string;
@@ -5397,7 +5339,7 @@ export interface operations {
         "webhook-signature"?: string;
         /** @description The event type. */
         "x-djinn-ci-event": string;
-        /** @description The webhook's id as a decimal integer, as Djinn CI sends it (derived from the webhook id, stable). */
+        /** @description The webhook's id. */
         "x-djinn-ci-hook-id": string;
         /** @description `sha256=<hex HMAC-SHA256 of the body>`; absent when the webhook has no secret. */
         "x-djinn-ci-signature"?: string;
@@ -5523,7 +5465,7 @@ export interface operations {
         "webhook-signature"?: string;
         /** @description The event type. */
         "x-djinn-ci-event": string;
-        /** @description The webhook's id as a decimal integer, as Djinn CI sends it (derived from the webhook id, stable). */
+        /** @description The webhook's id. */
         "x-djinn-ci-hook-id": string;
         /** @description `sha256=<hex HMAC-SHA256 of the body>`; absent when the webhook has no secret. */
         "x-djinn-ci-signature"?: string;
@@ -5649,7 +5591,7 @@ export interface operations {
         "webhook-signature"?: string;
         /** @description The event type. */
         "x-djinn-ci-event": string;
-        /** @description The webhook's id as a decimal integer, as Djinn CI sends it (derived from the webhook id, stable). */
+        /** @description The webhook's id. */
         "x-djinn-ci-hook-id": string;
         /** @description `sha256=<hex HMAC-SHA256 of the body>`; absent when the webhook has no secret. */
         "x-djinn-ci-signature"?: string;
@@ -5775,7 +5717,7 @@ export interface operations {
         "webhook-signature"?: string;
         /** @description The event type. */
         "x-djinn-ci-event": string;
-        /** @description The webhook's id as a decimal integer, as Djinn CI sends it (derived from the webhook id, stable). */
+        /** @description The webhook's id. */
         "x-djinn-ci-hook-id": string;
         /** @description `sha256=<hex HMAC-SHA256 of the body>`; absent when the webhook has no secret. */
         "x-djinn-ci-signature"?: string;
@@ -5901,7 +5843,7 @@ export interface operations {
         "webhook-signature"?: string;
         /** @description The event type. */
         "x-djinn-ci-event": string;
-        /** @description The webhook's id as a decimal integer, as Djinn CI sends it (derived from the webhook id, stable). */
+        /** @description The webhook's id. */
         "x-djinn-ci-hook-id": string;
         /** @description `sha256=<hex HMAC-SHA256 of the body>`; absent when the webhook has no secret. */
         "x-djinn-ci-signature"?: string;
@@ -6027,7 +5969,7 @@ export interface operations {
         "webhook-signature"?: string;
         /** @description The event type. */
         "x-djinn-ci-event": string;
-        /** @description The webhook's id as a decimal integer, as Djinn CI sends it (derived from the webhook id, stable). */
+        /** @description The webhook's id. */
         "x-djinn-ci-hook-id": string;
         /** @description `sha256=<hex HMAC-SHA256 of the body>`; absent when the webhook has no secret. */
         "x-djinn-ci-signature"?: string;
@@ -6153,7 +6095,7 @@ export interface operations {
         "webhook-signature"?: string;
         /** @description The event type. */
         "x-djinn-ci-event": string;
-        /** @description The webhook's id as a decimal integer, as Djinn CI sends it (derived from the webhook id, stable). */
+        /** @description The webhook's id. */
         "x-djinn-ci-hook-id": string;
         /** @description `sha256=<hex HMAC-SHA256 of the body>`; absent when the webhook has no secret. */
         "x-djinn-ci-signature"?: string;
@@ -6279,7 +6221,7 @@ export interface operations {
         "webhook-signature"?: string;
         /** @description The event type. */
         "x-djinn-ci-event": string;
-        /** @description The webhook's id as a decimal integer, as Djinn CI sends it (derived from the webhook id, stable). */
+        /** @description The webhook's id. */
         "x-djinn-ci-hook-id": string;
         /** @description `sha256=<hex HMAC-SHA256 of the body>`; absent when the webhook has no secret. */
         "x-djinn-ci-signature"?: string;
