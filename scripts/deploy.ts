@@ -16,7 +16,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { d1DatabaseNames, quietEnv, ROOT } from "./lib/local-dispatcher.ts";
+import { quietEnv, ROOT } from "./lib/local-dispatcher.ts";
 
 const WRANGLER = join(ROOT, "node_modules", ".bin", "wrangler");
 const toml = readFileSync(join(ROOT, "wrangler.toml"), "utf8");
@@ -28,10 +28,7 @@ function tomlValue(key: string): string {
   return m[1];
 }
 
-/** The control database and every shard (docs/shards.md), each migrated from its own migrations_dir. */
-const DATABASES = d1DatabaseNames();
-const DATABASE_LIST = DATABASES.join(", ");
-const applyAll = (databases: string[]) => databases.map((d) => `wrangler d1 migrations apply ${d} --remote`).join(" && ");
+const DATABASE = tomlValue("database_name");
 /** Every dead-letter queue (the main lane's and the slow lane's): consumed only, so wrangler does not provision them. */
 const DEAD_LETTER_QUEUES = [...toml.matchAll(/^dead_letter_queue\s*=\s*"([^"]+)"/gm)].map((m) => m[1]);
 const WORKER = tomlValue("name");
@@ -57,8 +54,8 @@ export const STEPS: Step[] = [
     undo: DEAD_LETTER_QUEUES.map((q) => `wrangler queues delete ${q}`).join("; "),
   },
   {
-    title: `For each D1 database that exists (${DATABASE_LIST}), apply new migrations before the new code runs`,
-    command: applyAll(DATABASES),
+    title: `If D1 database ${DATABASE} exists, apply new migrations before the new code runs`,
+    command: `wrangler d1 migrations apply ${DATABASE} --remote`,
     undo: "migrations only add; restore with `wrangler d1 time-travel restore` if needed",
   },
   {
@@ -67,14 +64,14 @@ export const STEPS: Step[] = [
     undo: "wrangler secret delete <NAME>",
   },
   {
-    title: "Deploy; wrangler creates the D1 databases (control and shards) and the queues we produce to (both lanes) on the first run and uploads the new secrets",
+    title: "Deploy; wrangler creates the D1 database and the queues we produce to (both lanes) on the first run and uploads the new secrets",
     command: "wrangler deploy --secrets-file <temporary file, deleted afterwards>",
-    undo: `wrangler delete ${WORKER}; ${DATABASES.map((d) => `wrangler d1 delete ${d}`).join("; ")}; ${PRODUCED_QUEUES.map((q) => `wrangler queues delete ${q}`).join("; ")}`,
+    undo: `wrangler delete ${WORKER}; wrangler d1 delete ${DATABASE}; ${PRODUCED_QUEUES.map((q) => `wrangler queues delete ${q}`).join("; ")}`,
   },
   {
-    title: "Apply the migrations to each database the deploy just created (the first deploy, or a shard just added)",
-    command: applyAll(DATABASES),
-    undo: DATABASES.map((d) => `wrangler d1 delete ${d}`).join("; "),
+    title: "On the first deploy, apply the migrations to the database just created",
+    command: `wrangler d1 migrations apply ${DATABASE} --remote`,
+    undo: `wrangler d1 delete ${DATABASE}`,
   },
 ];
 
@@ -98,9 +95,9 @@ function step(n: number): void {
   console.log(`\n[${n + 1}/${STEPS.length}] ${STEPS[n].title}`);
 }
 
-function applyMigrations(databases: string[]): void {
+function applyMigrations(): void {
   // CI=true: wrangler applies without asking for confirmation.
-  for (const d of databases) must(wrangler(["d1", "migrations", "apply", d, "--remote"], { env: { CI: "true" } }), `applying migrations to ${d}`);
+  must(wrangler(["d1", "migrations", "apply", DATABASE, "--remote"], { env: { CI: "true" } }), "applying migrations");
 }
 
 function missingSecrets(): string[] {
@@ -131,10 +128,9 @@ function deploy(): void {
   }
 
   step(2);
-  const existing = DATABASES.filter((d) => wrangler(["d1", "info", d], { quiet: true }).status === 0);
-  const created = DATABASES.filter((d) => !existing.includes(d));
-  applyMigrations(existing);
-  if (created.length) console.log(`    not yet: ${created.join(", ")} (created by the deploy, migrated in the last step)`);
+  const databaseExisted = wrangler(["d1", "info", DATABASE], { quiet: true }).status === 0;
+  if (databaseExisted) applyMigrations();
+  else console.log("    not yet: created by the deploy, migrated in the last step");
 
   step(3);
   const generated = Object.fromEntries(missingSecrets().map((name) => [name, (GENERATE[name] ?? GENERATE.ADMIN_TOKEN)()]));
@@ -155,8 +151,8 @@ function deploy(): void {
   }
 
   step(5);
-  applyMigrations(created);
-  if (!created.length) console.log("    done in step 3");
+  if (!databaseExisted) applyMigrations();
+  else console.log("    done in step 3");
 
   if (generated.ADMIN_TOKEN) {
     console.log(`\nAdmin token (shown once; store it now):\n\n    ${generated.ADMIN_TOKEN}\n`);

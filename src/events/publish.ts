@@ -6,7 +6,7 @@
  */
 import { ApiError } from "../errors";
 import type { AppEnv, DeliveryMessage } from "../env";
-import { namespaceEnv, shardDb, type ShardEnv } from "../db/shards";
+import { d1 } from "../db/client";
 import { randomId } from "../ids";
 import { usage } from "../usage";
 import { eventSystemOf } from "./carriage";
@@ -54,8 +54,7 @@ export async function publishEvent(
   input: PublishInput,
   opts: FanOutOptions = {},
 ): Promise<PublishResult> {
-  const senv = await namespaceEnv(env, namespace, "write");
-  const db = shardDb(senv);
+  const db = d1(env);
   const id = input.id ?? randomId("evt");
   const data = JSON.stringify(input.data ?? {});
   const now = Date.now();
@@ -90,7 +89,7 @@ export async function publishEvent(
   ]);
 
   if (inserted.results.length === 0) {
-    const existing = await getEvent(senv, namespace, id);
+    const existing = await getEvent(env, namespace, id);
     if (!existing) throw new ApiError("internal_error", "event vanished during publish");
     if (existing.type !== input.type || JSON.stringify(existing.data) !== data) {
       throw new ApiError("event_id_conflict", `An event with id "${id}" was already published with a different body.`);
@@ -99,7 +98,7 @@ export async function publishEvent(
   }
 
   const deliverySeqs = fanned.results.map((r) => r.seq);
-  const enqueued = enqueueDeliveries(senv, deliverySeqs);
+  const enqueued = enqueueDeliveries(env, deliverySeqs);
   if (opts.background) opts.background(enqueued);
   else await enqueued;
   return {
@@ -111,9 +110,9 @@ export async function publishEvent(
 }
 
 /** One message per delivery, in chunks the queue accepts, sent together. Failures are left to the sweep. */
-export async function enqueueDeliveries(env: ShardEnv, seqs: number[]): Promise<boolean> {
+export async function enqueueDeliveries(env: AppEnv, seqs: number[]): Promise<boolean> {
   const chunks: { body: DeliveryMessage }[][] = [];
-  for (let i = 0; i < seqs.length; i += SEND_BATCH_LIMIT) chunks.push(seqs.slice(i, i + SEND_BATCH_LIMIT).map((d) => ({ body: { d, s: env.shard } })));
+  for (let i = 0; i < seqs.length; i += SEND_BATCH_LIMIT) chunks.push(seqs.slice(i, i + SEND_BATCH_LIMIT).map((d) => ({ body: { d } })));
   const sent = await Promise.all(
     chunks.map(async (chunk) => {
       try {
@@ -130,11 +129,11 @@ export async function enqueueDeliveries(env: ShardEnv, seqs: number[]): Promise<
 }
 
 export async function getEvent(
-  env: ShardEnv,
+  env: AppEnv,
   namespace: string,
   id: string,
 ): Promise<(StoredEvent & { seq: number; deliveries: number }) | null> {
-  const row = await shardDb(env)
+  const row = await d1(env)
     .prepare(
       `SELECT e.seq, e.type, json_object(${storedDataSql("e")}) AS stored, e.created_at,
          (SELECT count(*) FROM deliveries d WHERE d.seq >= e.first_delivery_seq AND d.seq < ${NEXT_EVENT_FIRST_SEQ} AND d.event_seq = e.seq) AS deliveries
