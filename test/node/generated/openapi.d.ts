@@ -4403,7 +4403,7 @@ export interface operations {
         "webhook-signature"?: string;
         /** @description The event type. */
         "x-djinn-ci-event": string;
-        /** @description The webhook's id. */
+        /** @description The webhook's id as a decimal integer, as Djinn CI sends it (derived from the webhook id, stable). */
         "x-djinn-ci-hook-id": string;
         /** @description `sha256=<hex HMAC-SHA256 of the body>`; absent when the webhook has no secret. */
         "x-djinn-ci-signature"?: string;
@@ -4529,7 +4529,7 @@ export interface operations {
         "webhook-signature"?: string;
         /** @description The event type. */
         "x-djinn-ci-event": string;
-        /** @description The webhook's id. */
+        /** @description The webhook's id as a decimal integer, as Djinn CI sends it (derived from the webhook id, stable). */
         "x-djinn-ci-hook-id": string;
         /** @description `sha256=<hex HMAC-SHA256 of the body>`; absent when the webhook has no secret. */
         "x-djinn-ci-signature"?: string;
@@ -4682,7 +4682,7 @@ export interface operations {
         "webhook-signature"?: string;
         /** @description The event type. */
         "x-djinn-ci-event": string;
-        /** @description The webhook's id. */
+        /** @description The webhook's id as a decimal integer, as Djinn CI sends it (derived from the webhook id, stable). */
         "x-djinn-ci-hook-id": string;
         /** @description `sha256=<hex HMAC-SHA256 of the body>`; absent when the webhook has no secret. */
         "x-djinn-ci-signature"?: string;
@@ -4835,7 +4835,7 @@ export interface operations {
         "webhook-signature"?: string;
         /** @description The event type. */
         "x-djinn-ci-event": string;
-        /** @description The webhook's id. */
+        /** @description The webhook's id as a decimal integer, as Djinn CI sends it (derived from the webhook id, stable). */
         "x-djinn-ci-hook-id": string;
         /** @description `sha256=<hex HMAC-SHA256 of the body>`; absent when the webhook has no secret. */
         "x-djinn-ci-signature"?: string;
@@ -4961,7 +4961,7 @@ export interface operations {
         "webhook-signature"?: string;
         /** @description The event type. */
         "x-djinn-ci-event": string;
-        /** @description The webhook's id. */
+        /** @description The webhook's id as a decimal integer, as Djinn CI sends it (derived from the webhook id, stable). */
         "x-djinn-ci-hook-id": string;
         /** @description `sha256=<hex HMAC-SHA256 of the body>`; absent when the webhook has no secret. */
         "x-djinn-ci-signature"?: string;
@@ -5087,7 +5087,7 @@ export interface operations {
         "webhook-signature"?: string;
         /** @description The event type. */
         "x-djinn-ci-event": string;
-        /** @description The webhook's id. */
+        /** @description The webhook's id as a decimal integer, as Djinn CI sends it (derived from the webhook id, stable). */
         "x-djinn-ci-hook-id": string;
         /** @description `sha256=<hex HMAC-SHA256 of the body>`; absent when the webhook has no secret. */
         "x-djinn-ci-signature"?: string;
@@ -5213,7 +5213,7 @@ export interface operations {
         "webhook-signature"?: string;
         /** @description The event type. */
         "x-djinn-ci-event": string;
-        /** @description The webhook's id. */
+        /** @description The webhook's id as a decimal integer, as Djinn CI sends it (derived from the webhook id, stable). */
         "x-djinn-ci-hook-id": string;
         /** @description `sha256=<hex HMAC-SHA256 of the body>`; absent when the webhook has no secret. */
         "x-djinn-ci-signature"?: string;
@@ -5339,7 +5339,7 @@ export interface operations {
         "webhook-signature"?: string;
         /** @description The event type. */
         "x-djinn-ci-event": string;
-        /** @description The webhook's id. */
+        /** @description The webhook's id as a decimal integer, as Djinn CI sends it (derived from the webhook id, stable). */
         "x-djinn-ci-hook-id": string;
         /** @description `sha256=<hex HMAC-SHA256 of the body>`; absent when the webhook has no secret. */
         "x-djinn-ci-signature"?: string;
@@ -5465,7 +5465,7 @@ export interface operations {
         "webhook-signature"?: string;
         /** @description The event type. */
         "x-djinn-ci-event": string;
-        /** @description The webhook's id. */
+        /** @description The webhook's id as a decimal integer, as Djinn CI sends it (derived from the webhook id, stable). */
         "x-djinn-ci-hook-id": string;
         /** @description `sha256=<hex HMAC-SHA256 of the body>`; absent when the webhook has no secret. */
         "x-djinn-ci-signature"?: string;
@@ -5591,7 +5591,7 @@ export interface operations {
         "webhook-signature"?: string;
         /** @description The event type. */
         "x-djinn-ci-event": string;
-        /** @description The webhook's id. */
+        /** @description The webhook's id as a decimal integer, as Djinn CI sends it (derived from the webhook id, stable). */
         "x-djinn-ci-hook-id": string;
         /** @description `sha256=<hex HMAC-SHA256 of the body>`; absent when the webhook has no secret. */
         "x-djinn-ci-signature"?: string;
@@ -5717,7 +5717,7 @@ export interface operations {
         "webhook-signature"?: string;
         /** @description The event type. */
         "x-djinn-ci-event": string;
-        /** @description The webhook's id. */
+        /** @description The webhook's id as a decimal integer, as Djinn CI sends it (derived from the webhook id, stable). */
         "x-djinn-ci-hook-id": string;
         /** @description `sha256=<hex HMAC-SHA256 of the body>`; absent when the webhook has no secret. */
         "x-djinn-ci-signature"?: string;
@@ -5843,7 +5843,7 @@ export interface operations {
         "webhook-signature"?: string;
         /** @description The event type. */
         "x-djinn-ci-event": string;
-        /** @description The webhook's id. */
+        /** @description The webhook's id as a decimal integer, as Djinn CI sends it (derived from the webhook id, stable). */
         "x-djinn-ci-hook-id": string;
         /** @description `sha256=<hex HMAC-SHA256 of the body>`; absent when the webhook has no secret. */
         "x-djinn-ci-signature"?: string;
@@ -5969,7 +5969,7 @@ export interface operations {
         "webhook-signature"?: string;
         /** @description The event type. */
         "x-djinn-ci-event": string;
-        /** @description The webhook's id. */
+        /** @description The webhook's id as a decimal integer, as Djinn CI sends it (derived from the webhook id, stable). */
         "x-djinn-ci-hook-id": string;
         /** @description `sha256=<hex HMAC-SHA256 of the body>`; absent when the webhook has no secret. */
         "x-djinn-ci-signature"?: string;
@@ -6095,7 +6095,7 @@ export interface operations {
         "webhook-signature"?: string;
         /** @description The event type. */
         "x-djinn-ci-event": string;
-        /** @description The webhook's id. */
+        /** @description The webhook's id as a decimal integer, as Djinn CI sends it (derived from the webhook id, stable). */
         "x-djinn-ci-hook-id": string;
         /** @description `sha256=<hex HMAC-SHA256 of the body>`; absent when the webhook has no secret. */
         "x-djinn-ci-signature"?: string;
@@ -6221,7 +6221,7 @@ export interface operations {
         "webhook-signature"?: string;
         /** @description The event type. */
         "x-djinn-ci-event": string;
-        /** @description The webhook's id. */
+        /** @description The webhook's id as a decimal integer, as Djinn CI sends it (derived from the webhook id, stable). */
         "x-djinn-ci-hook-id": string;
         /** @description `sha256=<hex HMAC-SHA256 of the body>`; absent when the webhook has no secret. */
         "x-djinn-ci-signature"?: string;
