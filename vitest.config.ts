@@ -31,7 +31,13 @@ export default defineConfig({
           cloudflareTest(async () => ({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
-              bindings: { TEST_MIGRATIONS: await readD1Migrations("./migrations"), ...TEST_VARS },
+              bindings: {
+                TEST_CONTROL_MIGRATIONS: await readD1Migrations("./migrations/control"),
+                TEST_SHARD_MIGRATIONS: await readD1Migrations("./migrations/shard"),
+                ...TEST_VARS,
+              },
+              // A shard database never migrated: test/shards.test.ts points a namespace's shard at it to make that shard fail.
+              d1Databases: { DB: "ci-webhooks", SHARD_0: "ci-webhooks-shard-0", SHARD_1: "ci-webhooks-shard-1", BROKEN_SHARD: "ci-webhooks-broken-shard" },
               // A test-only Rate Limiting binding with a tiny limit: test/tenant-limits.test.ts puts it in
               // place of the real limiters (wrangler.toml's, kept high so no other test is throttled).
               ratelimits: { TEST_TIGHT_RATE_LIMITER: { namespace_id: "9001", simple: { limit: 3, period: 60 } } },

@@ -16,7 +16,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { quietEnv, ROOT } from "./lib/local-dispatcher.ts";
+import { d1DatabaseNames, quietEnv, ROOT } from "./lib/local-dispatcher.ts";
 
 const WRANGLER = join(ROOT, "node_modules", ".bin", "wrangler");
 const toml = readFileSync(join(ROOT, "wrangler.toml"), "utf8");
@@ -28,7 +28,10 @@ function tomlValue(key: string): string {
   return m[1];
 }
 
-const DATABASE = tomlValue("database_name");
+/** The control database and every shard (docs/shards.md), each migrated from its own migrations_dir. */
+const DATABASES = d1DatabaseNames();
+const DATABASE_LIST = DATABASES.join(", ");
+const applyAll = (databases: string[]) => databases.map((d) => `wrangler d1 migrations apply ${d} --remote`).join(" && ");
 /** Every dead-letter queue (the main lane's and the slow lane's): consumed only, so wrangler does not provision them. */
 const DEAD_LETTER_QUEUES = [...toml.matchAll(/^dead_letter_queue\s*=\s*"([^"]+)"/gm)].map((m) => m[1]);
 const WORKER = tomlValue("name");
@@ -54,8 +57,8 @@ export const STEPS: Step[] = [
     undo: DEAD_LETTER_QUEUES.map((q) => `wrangler queues delete ${q}`).join("; "),
   },
   {
-    title: `If D1 database ${DATABASE} exists, apply new migrations before the new code runs`,
-    command: `wrangler d1 migrations apply ${DATABASE} --remote`,
+    title: `For each D1 database that exists (${DATABASE_LIST}), apply new migrations before the new code runs`,
+    command: applyAll(DATABASES),
     undo: "migrations only add; restore with `wrangler d1 time-travel restore` if needed",
   },
   {
@@ -64,14 +67,14 @@ export const STEPS: Step[] = [
     undo: "wrangler secret delete <NAME>",
   },
   {
-    title: "Deploy; wrangler creates the D1 database and the queues we produce to (both lanes) on the first run and uploads the new secrets",
+    title: "Deploy; wrangler creates the D1 databases (control and shards) and the queues we produce to (both lanes) on the first run and uploads the new secrets",
     command: "wrangler deploy --secrets-file <temporary file, deleted afterwards>",
-    undo: `wrangler delete ${WORKER}; wrangler d1 delete ${DATABASE}; ${PRODUCED_QUEUES.map((q) => `wrangler queues delete ${q}`).join("; ")}`,
+    undo: `wrangler delete ${WORKER}; ${DATABASES.map((d) => `wrangler d1 delete ${d}`).join("; ")}; ${PRODUCED_QUEUES.map((q) => `wrangler queues delete ${q}`).join("; ")}`,
   },
   {
-    title: "On the first deploy, apply the migrations to the database just created",
-    command: `wrangler d1 migrations apply ${DATABASE} --remote`,
-    undo: `wrangler d1 delete ${DATABASE}`,
+    title: "Apply the migrations to each database the deploy just created (the first deploy, or a shard just added)",
+    command: applyAll(DATABASES),
+    undo: DATABASES.map((d) => `wrangler d1 delete ${d}`).join("; "),
   },
 ];
 
@@ -95,9 +98,9 @@ function step(n: number): void {
   console.log(`\n[${n + 1}/${STEPS.length}] ${STEPS[n].title}`);
 }
 
-function applyMigrations(): void {
+function applyMigrations(databases: string[]): void {
   // CI=true: wrangler applies without asking for confirmation.
-  must(wrangler(["d1", "migrations", "apply", DATABASE, "--remote"], { env: { CI: "true" } }), "applying migrations");
+  for (const d of databases) must(wrangler(["d1", "migrations", "apply", d, "--remote"], { env: { CI: "true" } }), `applying migrations to ${d}`);
 }
 
 function missingSecrets(): string[] {
@@ -128,9 +131,10 @@ function deploy(): void {
   }
 
   step(2);
-  const databaseExisted = wrangler(["d1", "info", DATABASE], { quiet: true }).status === 0;
-  if (databaseExisted) applyMigrations();
-  else console.log("    not yet: created by the deploy, migrated in the last step");
+  const existing = DATABASES.filter((d) => wrangler(["d1", "info", d], { quiet: true }).status === 0);
+  const created = DATABASES.filter((d) => !existing.includes(d));
+  applyMigrations(existing);
+  if (created.length) console.log(`    not yet: ${created.join(", ")} (created by the deploy, migrated in the last step)`);
 
   step(3);
   const generated = Object.fromEntries(missingSecrets().map((name) => [name, (GENERATE[name] ?? GENERATE.ADMIN_TOKEN)()]));
@@ -151,8 +155,8 @@ function deploy(): void {
   }
 
   step(5);
-  if (!databaseExisted) applyMigrations();
-  else console.log("    done in step 3");
+  applyMigrations(created);
+  if (!created.length) console.log("    done in step 3");
 
   if (generated.ADMIN_TOKEN) {
     console.log(`\nAdmin token (shown once; store it now):\n\n    ${generated.ADMIN_TOKEN}\n`);

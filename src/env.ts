@@ -9,8 +9,10 @@ export type AppEnv = Env & {
 };
 
 /**
- * Queue message: one per delivery, nothing else (D1 is the record). The one
+ * Queue message: one per delivery, nothing else (D1 is the record). `d` is the
+ * delivery's seq on shard `s` (a D1 binding name; seqs are per shard). A
+ * message without `s`, sent before shards, is for the first shard. The one
  * exception is a recovery's continuation (delivery/recover.ts): `d` is 0 and
- * `recover` carries the cursor, so handlers that only read `d` skip it.
+ * `recover` carries the cursor (on shard `s`), so handlers that only read `d` skip it.
  */
-export type DeliveryMessage = { d: number; recover?: { w: string; until: number; c: number; s: number } };
+export type DeliveryMessage = { d: number; s?: string; recover?: { w: string; until: number; c: number; s: number } };

@@ -3,6 +3,7 @@
  * the main and slow lanes of deliveries and their dead letters), and the minute's housekeeping
  * (scheduled: recovery sweep and retention).
  */
+import { eachShardSettled } from "./db/shards";
 import { adminRoutes } from "./api/admin.routes";
 import { buildApp } from "./api/app";
 import { checkDeployment } from "./api/deployment-check";
@@ -70,6 +71,7 @@ export default {
     // minute the cron fired); the soak fires it with a later time to stand in
     // for the minutes a recovery would otherwise wait.
     const now = controller.scheduledTime;
-    ctx.waitUntil(sweepOverdueDeliveries(env, now).then(() => pruneExpired(env, now)));
+    // Every shard on its own: one failing shard does not stop the others' housekeeping.
+    ctx.waitUntil(eachShardSettled(env, "housekeeping", (senv) => sweepOverdueDeliveries(senv, now).then(() => pruneExpired(senv, now))));
   },
 } satisfies ExportedHandler<AppEnv, DeliveryMessage>;

@@ -11,10 +11,13 @@ import { ATTEMPT_SLOTS } from "../src/db/schema";
 import { parseDeliveryId } from "../src/ids";
 import { api, createWebhook, onlyDeliveryOf, receiverUrl, settledDelivery, uniqueKey } from "./support/api";
 import { attemptTableRows, deliveryRow, hookAt, seedOwed } from "./support/deliveries";
+import { pinNamespace } from "./support/shards";
 
 const ns = "attempt-storage";
 
 async function deliveredTo(path: string) {
+  // On SHARD_0, where attemptTableRows reads by seq (seqs are per shard).
+  await pinNamespace(ns);
   const hook = await createWebhook(ns, { url: receiverUrl(`${path}/${uniqueKey()}`) });
   const pub = await api("POST", `/v1/namespaces/${ns}/events`, { type: "build.finished", data: { id: 1 } });
   expect(pub.status).toBe(202);
@@ -85,7 +88,7 @@ describe("attempt storage", () => {
       attemptRow,
       stateRow: { ...stateRow, first_started_at: T, first_response_body: "late" },
     };
-    await env.DB.batch(recordStatements(env.DB, [late], T));
+    await env.SHARD_0.batch(recordStatements(env.SHARD_0, [late], T));
     expect((await attemptTableRows(seq)).map((r) => r.attempt)).toEqual([1]);
     const row = (await deliveryRow(seq)) as unknown as { attempts: number; first_started_at: number | null };
     expect(row).toMatchObject({ attempts: 2, first_started_at: null });

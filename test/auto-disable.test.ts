@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { api, createWebhook, onlyDeliveryOf, received, receiverUrl, settledDelivery, uniqueKey, waitFor } from "./support/api";
+import { hookDb } from "./support/shards";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -78,7 +79,7 @@ describe("auto-disable", () => {
     const key = uniqueKey();
     const hook = await createWebhook(ns, { url: receiverUrl(`/status/500/${key}`), events: ["build.*"] });
     // As if it had been failing for six days (the default limit is five).
-    await env.DB.prepare("UPDATE webhooks SET failing_since = ?, consecutive_failures = 40 WHERE id = ?")
+    await (await hookDb(hook.id)).prepare("UPDATE webhooks SET failing_since = ?, consecutive_failures = 40 WHERE id = ?")
       .bind(Date.now() - 6 * 86_400_000, hook.id)
       .run();
     await publish(ns, "build.started");
@@ -94,7 +95,7 @@ describe("auto-disable", () => {
   it("a recent failure streak does not disable", async () => {
     const ns = "autodisable-days";
     const hook = await createWebhook(ns, { url: receiverUrl(`/status/500/${uniqueKey()}`), events: ["deploy.*"] });
-    await env.DB.prepare("UPDATE webhooks SET failing_since = ? WHERE id = ?").bind(Date.now() - 4 * 86_400_000, hook.id).run();
+    await (await hookDb(hook.id)).prepare("UPDATE webhooks SET failing_since = ? WHERE id = ?").bind(Date.now() - 4 * 86_400_000, hook.id).run();
     await publish(ns, "deploy.started");
     const d = await onlyDeliveryOf(ns, hook.id);
     await waitFor(() => api("GET", `/v1/namespaces/${ns}/deliveries/${d.id}`), (r) => r.body.attempts.length >= 1);

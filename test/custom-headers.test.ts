@@ -7,6 +7,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api, createWebhook, onlyDeliveryOf, received, receiverUrl, settledDelivery, uniqueKey } from "./support/api";
+import { hookDb } from "./support/shards";
 
 const ns = "headers";
 
@@ -79,7 +80,7 @@ describe("custom headers (issue 15)", () => {
     const key = uniqueKey();
     const hook = await createWebhook(ns, { url: receiverUrl(`/ok/${key}`), events: ["build.started"] });
     const legacy = { "Webhook-Signature": "v1,forged", "Content-Type": "text/plain", "X-Bad": "a\r\nX-Injected: 1", "X-Fine": "kept" };
-    await env.DB.prepare("UPDATE webhooks SET headers = ? WHERE id = ?").bind(JSON.stringify(legacy), hook.id).run();
+    await (await hookDb(hook.id)).prepare("UPDATE webhooks SET headers = ? WHERE id = ?").bind(JSON.stringify(legacy), hook.id).run();
     const ping = await api("POST", `/v1/namespaces/${ns}/webhooks/${hook.id}/ping`);
     expect((await settledDelivery(ns, ping.body.delivery_id)).status).toBe("succeeded");
     const [req] = await received(key);

@@ -10,6 +10,7 @@ import worker from "../src/index";
 import { openSession, sealSession, sessionCookieName, sessionCookieOptions } from "../src/security/session-cookie";
 import { api } from "./support/api";
 import { ORIGIN, rawPage as page, signedIn } from "./support/dashboard";
+import { hookDb } from "./support/shards";
 
 const KEY = "dGVzdC1vbmx5LXNlY3JldHMta2V5LTMyLWJ5dGVzISE=";
 const OTHER_KEY = "b3RoZXIta2V5LW9mLXRoaXJ0eS10d28tYnl0ZXMhISE=";
@@ -215,7 +216,7 @@ describe("dashboard: the circuit breaker", () => {
     const path = `/webhooks/${encodeURIComponent(made.body.id)}`;
     expect(await (await page(path, {}, cookie)).text()).not.toContain("data-circuit");
     const now = Date.now();
-    await env.DB.prepare("UPDATE webhooks SET circuit_state = 'open', circuit_since = ?, circuit_next_probe_at = ?, circuit_failures = 5 WHERE id = ?")
+    await (await hookDb(made.body.id)).prepare("UPDATE webhooks SET circuit_state = 'open', circuit_since = ?, circuit_next_probe_at = ?, circuit_failures = 5 WHERE id = ?")
       .bind(now, now + 600_000, made.body.id)
       .run();
     const html = await (await page(path, {}, cookie)).text();

@@ -2,6 +2,7 @@ import { env } from "cloudflare:test";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { api, createWebhook, onlyDeliveryOf, received, receiverUrl, settledDelivery, uniqueKey, waitFor } from "./support/api";
+import { hookDb } from "./support/shards";
 
 const ns = "delivery";
 
@@ -115,7 +116,7 @@ describe("delivery", () => {
   it("records an attempt that could not be prepared (a secret that no longer unseals) and keeps the schedule", async () => {
     const key = uniqueKey();
     const hook = await createWebhook(ns, { url: receiverUrl(`/ok/${key}`) });
-    await env.DB.prepare("UPDATE webhooks SET secret_sealed = 'v1.AAAAAAAAAAAAAAAA.AAAA' WHERE id = ?").bind(hook.id).run();
+    await (await hookDb(hook.id)).prepare("UPDATE webhooks SET secret_sealed = 'v1.AAAAAAAAAAAAAAAA.AAAA' WHERE id = ?").bind(hook.id).run();
     await api("POST", `/v1/namespaces/${ns}/events`, { type: "build.started", data: {} });
     const delivery = await onlyDeliveryOf(ns, hook.id);
     const detail = await waitFor(

@@ -20,6 +20,9 @@ const MISCONFIGURED: [string, Partial<AppEnv>][] = [
   ["the dev admin token", { ADMIN_TOKEN: "dev-admin-token" }],
   ["an admin token of 31 characters", { ADMIN_TOKEN: "x".repeat(31) }],
   ["no SECRETS_KEY", { SECRETS_KEY: "" }],
+  ["no shard listed", { SHARDS: "" }],
+  ["a shard that is not a D1 binding", { SHARDS: "SHARD_0,SHARD_9" }],
+  ["a closed shard that is not listed", { SHARDS_CLOSED: "SHARD_7" }],
 ];
 
 async function fetchHealth(e: AppEnv) {

@@ -11,6 +11,7 @@ import { formatsCarryingEventType } from "../src/events/carriage";
 import { publishEvent } from "../src/events/publish";
 import { api, createWebhook, received, receiverUrl, uniqueKey, waitFor } from "./support/api";
 import { fixture } from "./support/fixtures";
+import { nsDb } from "./support/shards";
 
 const ns = "carriage";
 
@@ -51,7 +52,7 @@ describe("which format carries which events", () => {
     expect(pp.every((r) => !("x-djinn-ci-event" in r.headers))).toBe(true);
 
     // The decision is stored with the event.
-    const rows = await env.DB.prepare(`SELECT id, system FROM events WHERE namespace = ? AND id IN (?, ?, ?)`)
+    const rows = await (await nsDb(ns)).prepare(`SELECT id, system FROM events WHERE namespace = ? AND id IN (?, ?, ?)`)
       .bind(ns, djinnId, puppetBuildId, jobId)
       .all<{ id: string; system: string }>();
     const systems = Object.fromEntries(rows.results.map((r) => [r.id, r.system]));

@@ -10,16 +10,19 @@ import type { AppEnv, DeliveryMessage } from "../src/env";
 import { config } from "../src/config";
 import { resetUsage, usage } from "../src/usage";
 import { api, createWebhook, received, receiverUrl, uniqueKey, waitFor } from "./support/api";
+import { onShard } from "../src/db/shards";
+import { pinNamespace } from "./support/shards";
 import { attemptRows, batchOf, deliveryRow, hookAt, seedOwed } from "./support/deliveries";
 
-const appEnv = env as unknown as AppEnv;
+// Consumer tests work on SHARD_0 (hookAt places their namespaces there; seqs are per shard).
+const appEnv = onShard(env as unknown as AppEnv, "SHARD_0");
 /** A clock far ahead of the real one: the real consumer never finds these due. */
 const FUTURE = Date.now() + 30 * 86_400_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function setColumns(webhookId: string, columns: Record<string, number | string | null>) {
   const names = Object.keys(columns);
-  await env.DB.prepare(`UPDATE webhooks SET ${names.map((n, i) => `${n} = ?${i + 1}`).join(", ")} WHERE id = ?${names.length + 1}`)
+  await env.SHARD_0.prepare(`UPDATE webhooks SET ${names.map((n, i) => `${n} = ?${i + 1}`).join(", ")} WHERE id = ?${names.length + 1}`)
     .bind(...Object.values(columns), webhookId)
     .run();
 }
@@ -67,6 +70,7 @@ describe("a healthy webhook's first try costs what it did", () => {
 describe("record and ack as each attempt ends", () => {
   it("a healthy delivery in the same batch as a hanging one is recorded and acked before the hanging one times out", async () => {
     const ns = uniqueKey("iso");
+    await pinNamespace(ns);
     const hangKey = uniqueKey();
     const okKey = uniqueKey();
     const hanging = await createWebhook(ns, { url: receiverUrl(`/hang/${hangKey}`) });
@@ -98,14 +102,14 @@ describe("record and ack as each attempt ends", () => {
     expect(result.retryMessages).toEqual([]);
     expect(await deliveryRow(slow.seq)).toMatchObject({ status: "pending", attempts: 0 });
     expect(await attemptRows(slow.seq)).toEqual([]);
-    const marked = await env.DB.prepare("SELECT slow_until FROM webhooks WHERE id = ?").bind(hanging.id).first<{ slow_until: number }>();
+    const marked = await env.SHARD_0.prepare("SELECT slow_until FROM webhooks WHERE id = ?").bind(hanging.id).first<{ slow_until: number }>();
     expect(marked!.slow_until).toBeGreaterThan(Date.now() + 5 * 60_000);
     // The slow lane (the real queue) gives it the webhook's full timeout: attempt 1.
     const sent = await waitFor(() => attemptRows(slow.seq), (a) => a.length >= 1, 20_000);
     expect(sent[0]).toMatchObject({ attempt: 1, error_class: "timeout" });
     expect(sent[0].duration_ms).toBeGreaterThanOrEqual(4_900);
     // Let the slow lane's retries of the hanging receiver end: not this test's business.
-    await env.DB.prepare("UPDATE deliveries SET status = 'failed' WHERE seq = ?").bind(slow.seq).run();
+    await env.SHARD_0.prepare("UPDATE deliveries SET status = 'failed' WHERE seq = ?").bind(slow.seq).run();
   });
 
   it("through the real queues: a hanging receiver does not hold up another namespace's next delivery", { timeout: 30_000 }, async () => {
@@ -119,7 +123,7 @@ describe("record and ack as each attempt ends", () => {
     const [arrived] = await waitFor(() => received(ok.key), (r) => r.length === 1, 15_000, 50);
     // At most the local queue's 1 s batch wait plus the main lane's patience (1.8 s in tests), not the 8 s the receiver may take.
     expect(arrived.at - published).toBeLessThan(4_000);
-    await env.DB.prepare("UPDATE deliveries SET status = 'failed' WHERE webhook_id = ?").bind(hang.hook.id).run();
+    await env.SHARD_0.prepare("UPDATE deliveries SET status = 'failed' WHERE webhook_id = ?").bind(hang.hook.id).run();
   });
 });
 
@@ -138,7 +142,7 @@ describe("the slow lane", () => {
     expect(done).toMatchObject({ status: "succeeded", attempts: 1 });
     expect(await received(key)).toHaveLength(1);
     // And the success ends the webhook's failing streak.
-    const w = await env.DB.prepare("SELECT consecutive_failures, failing_since FROM webhooks WHERE id = ?").bind(hook.id).first();
+    const w = await env.SHARD_0.prepare("SELECT consecutive_failures, failing_since FROM webhooks WHERE id = ?").bind(hook.id).first();
     expect(w).toEqual({ consecutive_failures: 0, failing_since: null });
   });
 
@@ -161,7 +165,7 @@ describe("the slow lane", () => {
     expect(result.retryMessages.map((m) => m.msgId)).toEqual([batch.messages[0].id]);
     expect(await deliveryRow(seq)).toMatchObject({ status: "pending", attempts: 0 });
     expect(await received(key)).toHaveLength(0);
-    await env.DB.prepare("UPDATE deliveries SET status = 'failed' WHERE seq = ?").bind(seq).run();
+    await env.SHARD_0.prepare("UPDATE deliveries SET status = 'failed' WHERE seq = ?").bind(seq).run();
   });
 
   it("a retry goes to the slow lane, not back onto the main lane", async () => {
@@ -183,6 +187,7 @@ describe("the slow lane", () => {
 describe("circuit breaker", () => {
   it("opens after N failures, holds deliveries without attempts, probes, closes on success; owners are told", async () => {
     const ns = uniqueKey("cb");
+    await pinNamespace(ns);
     const watchKey = uniqueKey();
     await createWebhook(ns, { url: receiverUrl(`/ok/${watchKey}`), events: ["webhook.circuit_opened", "webhook.recovered"] });
     const failKey = uniqueKey();
@@ -203,11 +208,11 @@ describe("circuit breaker", () => {
 
     // While it stays open, deliveries wait: at most a probe per cool-down reaches the receiver.
     const before = (await received(failKey)).length;
-    const attemptsBefore = (await env.DB.prepare("SELECT sum(attempts) AS n FROM deliveries WHERE webhook_id = ?").bind(hook.id).first<{ n: number }>())!.n;
+    const attemptsBefore = (await env.SHARD_0.prepare("SELECT sum(attempts) AS n FROM deliveries WHERE webhook_id = ?").bind(hook.id).first<{ n: number }>())!.n;
     await sleep(3_000);
     const probes = (await received(failKey)).length - before;
     expect(probes).toBeLessThanOrEqual(1); // the first cool-down is 2 s, the next ones longer
-    const attemptsAfter = (await env.DB.prepare("SELECT sum(attempts) AS n FROM deliveries WHERE webhook_id = ?").bind(hook.id).first<{ n: number }>())!.n;
+    const attemptsAfter = (await env.SHARD_0.prepare("SELECT sum(attempts) AS n FROM deliveries WHERE webhook_id = ?").bind(hook.id).first<{ n: number }>())!.n;
     expect(attemptsAfter - attemptsBefore).toBe(probes);
     const stats = await api("GET", `/v1/namespaces/${ns}/webhooks/${hook.id}/stats`);
     expect(stats.body.circuit.state).not.toBe("closed");
@@ -245,7 +250,7 @@ describe("flow control", () => {
     const T = FUTURE + 3_000;
     // One attempt already running (claimed, lease ahead, no result yet).
     const running = await seedOwed(ns, hook.id, T);
-    await env.DB.prepare("UPDATE deliveries SET attempts = 1, next_attempt_at = ?, updated_at = ? WHERE seq = ?").bind(T + 62_000, T, running.seq).run();
+    await env.SHARD_0.prepare("UPDATE deliveries SET attempts = 1, next_attempt_at = ?, updated_at = ? WHERE seq = ?").bind(T + 62_000, T, running.seq).run();
     const seqs: number[] = [];
     for (let i = 0; i < 4; i++) seqs.push((await seedOwed(ns, hook.id, T)).seq);
     const outcomes = await processDeliveries(appEnv, seqs, T);

@@ -14,12 +14,15 @@ const HEADER_VALUE = "hdr-value-must-not-be-logged-7f3a";
 const SECRET = "djinn-secret-must-not-be-logged";
 
 beforeAll(async () => {
-  await env.DB.exec(
-    "CREATE TRIGGER fail_boom_insert BEFORE INSERT ON webhooks WHEN NEW.description = 'boom' BEGIN SELECT RAISE(ABORT, 'forced write failure'); END",
-  );
-  await env.DB.exec(
-    "CREATE TRIGGER fail_boom_update BEFORE UPDATE ON webhooks WHEN NEW.description = 'boom' BEGIN SELECT RAISE(ABORT, 'forced write failure'); END",
-  );
+  // On every shard: the namespace may be placed on either.
+  for (const shard of [env.SHARD_0, env.SHARD_1]) {
+    await shard.exec(
+      "CREATE TRIGGER fail_boom_insert BEFORE INSERT ON webhooks WHEN NEW.description = 'boom' BEGIN SELECT RAISE(ABORT, 'forced write failure'); END",
+    );
+    await shard.exec(
+      "CREATE TRIGGER fail_boom_update BEFORE UPDATE ON webhooks WHEN NEW.description = 'boom' BEGIN SELECT RAISE(ABORT, 'forced write failure'); END",
+    );
+  }
 });
 
 afterEach(() => vi.restoreAllMocks());

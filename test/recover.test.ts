@@ -3,6 +3,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { continueRecovery, RECOVER_CHUNK, recoverWebhook } from "../src/delivery/recover";
 import type { AppEnv, DeliveryMessage } from "../src/env";
 import { api, createWebhook, received, receiverUrl, uniqueKey, waitFor } from "./support/api";
+import { nsDb, nsEnv } from "./support/shards";
+import type { ShardEnv } from "../src/db/shards";
 
 const NS = "recover";
 const appEnv = env as unknown as AppEnv;
@@ -97,7 +99,7 @@ describe("recover", () => {
     const fixed = uniqueKey();
     await api("PATCH", `/v1/namespaces/${NS}/webhooks/${c.id}`, { url: receiverUrl(`/ok/${fixed}`) });
     // Bounds shrunk to one chunk of two: two are sent inline, three by the continuation.
-    const enqueued = await recoverWebhook(env, c.id, since, Date.now(), { chunk: 2, inlineChunks: 1 });
+    const enqueued = await recoverWebhook(await nsEnv(NS), c.id, since, Date.now(), { chunk: 2, inlineChunks: 1 });
     expect(enqueued).toBe(5);
     const got = await waitFor(() => received(fixed), (r) => r.length >= 5);
     expect(idsOf(got)).toEqual(["c-0", "c-1", "c-2", "c-3", "c-4"]);
@@ -120,9 +122,10 @@ describe("recover's continuation", () => {
   it("takes one chunk per turn and hands the rest to the back of the queue", async () => {
     const ns = uniqueKey("rr");
     const hook = await createWebhook(ns);
+    const db = await nsDb(ns);
     const T = Date.now() - 60_000;
     // RECOVER_CHUNK + 20 failed deliveries of one webhook, written in one statement.
-    await env.DB.prepare(
+    await db.prepare(
       `INSERT INTO deliveries (event_seq, webhook_id, namespace, event_type, status, attempts, next_attempt_at, enqueued_at, created_at, updated_at)
        WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?4)
        SELECT 0, ?1, ?2, 'build.finished', 'failed', 1, ?3 + i, ?3 + i, ?3 + i, ?3 + i FROM n`,
@@ -132,14 +135,14 @@ describe("recover's continuation", () => {
     // The queue, recorded instead of consumed (these deliveries have no event to send).
     const sent: DeliveryMessage[] = [];
     const recorded = {
-      ...appEnv,
+      ...(await nsEnv(ns)),
       DELIVERIES: {
         send: async (body: DeliveryMessage) => void sent.push(body),
         sendBatch: async (batch: { body: DeliveryMessage }[]) => void sent.push(...batch.map((m) => m.body)),
       },
-    } as unknown as AppEnv;
+    } as unknown as ShardEnv;
     const pending = async () =>
-      (await env.DB.prepare("SELECT count(*) AS n FROM deliveries WHERE webhook_id = ? AND status = 'pending'").bind(hook.id).first<{ n: number }>())!.n;
+      (await db.prepare("SELECT count(*) AS n FROM deliveries WHERE webhook_id = ? AND status = 'pending'").bind(hook.id).first<{ n: number }>())!.n;
 
     await continueRecovery(recorded, { w: hook.id, until: Date.now(), c: T, s: 0 });
     expect(await pending()).toBe(RECOVER_CHUNK);
@@ -151,6 +154,6 @@ describe("recover's continuation", () => {
     await continueRecovery(recorded, continuation[0].recover!);
     expect(await pending()).toBe(RECOVER_CHUNK + 20);
     expect(sent.filter((m) => m.recover)).toHaveLength(0);
-    await env.DB.prepare("UPDATE deliveries SET status = 'failed' WHERE webhook_id = ?").bind(hook.id).run();
+    await db.prepare("UPDATE deliveries SET status = 'failed' WHERE webhook_id = ?").bind(hook.id).run();
   });
 });

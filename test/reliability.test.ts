@@ -16,9 +16,12 @@ import { SWEEP_BATCH, SWEEP_NAMESPACE_CHUNK, sweepOverdueDeliveries } from "../s
 import type { AppEnv } from "../src/env";
 import { publishEvent } from "../src/events/publish";
 import { received, waitFor } from "./support/api";
+import { onShard } from "../src/db/shards";
+import { pinNamespace } from "./support/shards";
 import { attemptRows, batchOf, deliveryRow, hookAt, seedOwed } from "./support/deliveries";
 
-const appEnv = env as unknown as AppEnv;
+// Consumer tests work on SHARD_0 (hookAt places their namespaces there; seqs are per shard).
+const appEnv = onShard(env as unknown as AppEnv, "SHARD_0");
 const MINUTE = 60_000;
 /** A clock far ahead of the real one: the real consumer never finds these due. */
 const FUTURE = Date.now() + 7 * 86_400_000;
@@ -29,7 +32,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The attempt row the consumer writes when attempt `attempt` of a delivery ends (a failed one here). */
 async function recordAttempt(seq: number, attempt: number, at: number) {
-  await env.DB.prepare(
+  await env.SHARD_0.prepare(
     `INSERT INTO attempts (seq, delivery_seq, attempt, trigger, started_at, duration_ms, url, request_headers, response_status)
      VALUES (?1 * 1024 + ?2, ?1, ?2, 'automatic', ?3, 10, 'http://127.0.0.1/', '{}', 500)`,
   )
@@ -112,7 +115,7 @@ describe("atomic acceptance and the recovery sweep", () => {
     const T = FUTURE + 2_000_000;
     const extra = 30;
     // One event, many deliveries (a rowid range), written in one statement.
-    await env.DB.prepare(
+    await env.SHARD_0.prepare(
       `INSERT INTO deliveries (event_seq, webhook_id, namespace, event_type, next_attempt_at, enqueued_at, created_at, updated_at)
        WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?4)
        SELECT 0, ?1, ?2, 'build.finished', ?3, ?3, ?3, ?3 FROM n`,
@@ -120,7 +123,7 @@ describe("atomic acceptance and the recovery sweep", () => {
       .bind(hook.id, ns, T, SWEEP_BATCH + extra)
       .run();
     const count = async (now: number) =>
-      (await env.DB.prepare("SELECT count(*) AS n FROM deliveries WHERE namespace = ? AND enqueued_at = ?").bind(ns, now).first<{ n: number }>())!.n;
+      (await env.SHARD_0.prepare("SELECT count(*) AS n FROM deliveries WHERE namespace = ? AND enqueued_at = ?").bind(ns, now).first<{ n: number }>())!.n;
     const first = T + 2 * MINUTE;
     expect(await sweepOverdueDeliveries(appEnv, first)).toBe(SWEEP_BATCH);
     expect(await count(first)).toBeLessThanOrEqual(SWEEP_BATCH);
@@ -128,7 +131,7 @@ describe("atomic acceptance and the recovery sweep", () => {
     await sweepOverdueDeliveries(appEnv, second);
     expect((await count(first)) + (await count(second))).toBe(SWEEP_BATCH + extra);
     // Settle them so later sweeps in this file are not filled with them.
-    await env.DB.prepare("UPDATE deliveries SET status = 'failed' WHERE namespace = ?").bind(ns).run();
+    await env.SHARD_0.prepare("UPDATE deliveries SET status = 'failed' WHERE namespace = ?").bind(ns).run();
   });
 });
 
@@ -138,11 +141,11 @@ describe("the sweep after a crash, and across namespaces", () => {
     const T = FUTURE + 2_500_000;
     // Claimed at T (lease to T + LEASE_MS), never recorded: its Worker died.
     const dead = await seedOwed(ns, hook.id, T - MINUTE, { attempts: 1, enqueuedAt: T - MINUTE });
-    await env.DB.prepare("UPDATE deliveries SET next_attempt_at = ?, updated_at = ? WHERE seq = ?").bind(T + LEASE_MS, T, dead.seq).run();
+    await env.SHARD_0.prepare("UPDATE deliveries SET next_attempt_at = ?, updated_at = ? WHERE seq = ?").bind(T + LEASE_MS, T, dead.seq).run();
     // Attempt 1 recorded at T, its retry message waits in the queue for 5 minutes.
     const waiting = await seedOwed(ns, hook.id, T - MINUTE, { attempts: 1, enqueuedAt: T - MINUTE });
     await recordAttempt(waiting.seq, 1, T);
-    await env.DB.prepare("UPDATE deliveries SET next_attempt_at = ?, updated_at = ? WHERE seq = ?").bind(T + 5 * MINUTE, T, waiting.seq).run();
+    await env.SHARD_0.prepare("UPDATE deliveries SET next_attempt_at = ?, updated_at = ? WHERE seq = ?").bind(T + 5 * MINUTE, T, waiting.seq).run();
 
     const firstSweep = T + LEASE_MS + 30_000; // the first cron minute after the lease ended
     await sweepOverdueDeliveries(appEnv, firstSweep);
@@ -150,7 +153,7 @@ describe("the sweep after a crash, and across namespaces", () => {
     expect((await deliveryRow(waiting.seq)).enqueued_at).toBe(T - MINUTE);
     await sweepOverdueDeliveries(appEnv, T + 5 * MINUTE + 30_000); // its retry is due but not a minute overdue
     expect((await deliveryRow(waiting.seq)).enqueued_at).toBe(T - MINUTE);
-    await env.DB.prepare("UPDATE deliveries SET status = 'failed' WHERE namespace = ?").bind(ns).run();
+    await env.SHARD_0.prepare("UPDATE deliveries SET status = 'failed' WHERE namespace = ?").bind(ns).run();
   });
 
   it("serves every namespace in one run: a big backlog in one cannot starve a small one in another", async () => {
@@ -158,7 +161,7 @@ describe("the sweep after a crash, and across namespaces", () => {
     const big = await hookAt("/ok");
     const small = await hookAt("/ok");
     const seed = (ns: string, webhookId: string, n: number) =>
-      env.DB.prepare(
+      env.SHARD_0.prepare(
         `INSERT INTO deliveries (event_seq, webhook_id, namespace, event_type, next_attempt_at, enqueued_at, created_at, updated_at)
          WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?4)
          SELECT 0, ?1, ?2, 'build.finished', ?3, ?3, ?3, ?3 FROM n`,
@@ -170,11 +173,11 @@ describe("the sweep after a crash, and across namespaces", () => {
     await seed(small.ns, small.hook.id, 3);
     const now = T + 2 * MINUTE;
     const count = async (ns: string) =>
-      (await env.DB.prepare("SELECT count(*) AS n FROM deliveries WHERE namespace = ? AND enqueued_at = ?").bind(ns, now).first<{ n: number }>())!.n;
+      (await env.SHARD_0.prepare("SELECT count(*) AS n FROM deliveries WHERE namespace = ? AND enqueued_at = ?").bind(ns, now).first<{ n: number }>())!.n;
     expect(await sweepOverdueDeliveries(appEnv, now)).toBe(SWEEP_BATCH);
     expect(await count(small.ns)).toBe(3);
     expect(await count(big.ns)).toBeGreaterThanOrEqual(SWEEP_BATCH - 3 - SWEEP_NAMESPACE_CHUNK * 4);
-    await env.DB.prepare("UPDATE deliveries SET status = 'failed' WHERE namespace IN (?, ?)").bind(big.ns, small.ns).run();
+    await env.SHARD_0.prepare("UPDATE deliveries SET status = 'failed' WHERE namespace IN (?, ?)").bind(big.ns, small.ns).run();
   });
 });
 

@@ -10,30 +10,34 @@ import { describe, expect, it } from "vitest";
 import { ATTEMPT_SLOTS } from "../src/db/schema";
 import { RETENTION_CHUNK, pruneExpired } from "../src/delivery/retention";
 import type { AppEnv } from "../src/env";
+import { onShard } from "../src/db/shards";
+
+/** Rows are written straight to the second shard, where pruneExpired runs (the cron runs it on every shard). */
+const shard = env.SHARD_1;
 
 const DAY = 86_400_000;
 const PER_RUN = RETENTION_CHUNK * 20;
 
 async function count(table: string, where = "1 = 1", ...params: unknown[]): Promise<number> {
-  return (await env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${where}`).bind(...params).first<{ n: number }>())!.n;
+  return (await shard.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${where}`).bind(...params).first<{ n: number }>())!.n;
 }
 
 /** An event with `deliveries` deliveries of `attemptsEach` attempts, written directly (one statement per table). */
 async function seedEvent(id: string, createdAt: number, deliveries: number, attemptsEach: number) {
-  await env.DB.prepare(
+  await shard.prepare(
     `INSERT INTO events (namespace, id, type, data, created_at, first_delivery_seq)
      VALUES ('ret', ?, 'build.finished', '{}', ?, (SELECT coalesce(max(seq), 0) + 1 FROM deliveries))`,
   )
     .bind(id, createdAt)
     .run();
-  await env.DB.prepare(
+  await shard.prepare(
     `INSERT INTO deliveries (event_seq, webhook_id, namespace, event_type, status, attempts, next_attempt_at, enqueued_at, created_at, updated_at)
      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?3)
      SELECT (SELECT seq FROM events WHERE namespace = 'ret' AND id = ?1), 'wh_ret', 'ret', 'build.finished', 'failed', ?4, ?2, ?2, ?2, ?2 FROM n`,
   )
     .bind(id, createdAt, deliveries, attemptsEach)
     .run();
-  await env.DB.prepare(
+  await shard.prepare(
     `INSERT INTO attempts (seq, delivery_seq, attempt, trigger, started_at, duration_ms, url, request_headers, response_status)
      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?3)
      SELECT d.seq * ?4 + n.i, d.seq, n.i, 'automatic', ?2, 5, 'https://example.com/', '{}', 500
@@ -56,14 +60,14 @@ describe("retention", () => {
     expect(await count("attempts")).toBe(21_000 + 6);
 
     const now = base + 40 * DAY; // cutoff = base + 10 days
-    const first = await pruneExpired(env as unknown as AppEnv, now);
+    const first = await pruneExpired(onShard(env as unknown as AppEnv, "SHARD_1"), now);
     // Bounded: the rest waits for the next run, and parents wait for their children.
     expect(first).toEqual({ events: 0, deliveries: 0, attempts: PER_RUN });
     expect(await count("attempts", "delivery_seq NOT IN (SELECT seq FROM deliveries)")).toBe(0);
 
-    const second = await pruneExpired(env as unknown as AppEnv, now);
+    const second = await pruneExpired(onShard(env as unknown as AppEnv, "SHARD_1"), now);
     expect(second).toEqual({ events: 3, deliveries: 21, attempts: 21_000 - PER_RUN });
-    expect(await pruneExpired(env as unknown as AppEnv, now)).toEqual({ events: 0, deliveries: 0, attempts: 0 });
+    expect(await pruneExpired(onShard(env as unknown as AppEnv, "SHARD_1"), now)).toEqual({ events: 0, deliveries: 0, attempts: 0 });
 
     // What is left is exactly the recent event, its deliveries and their attempts.
     expect(await count("events")).toBe(1);
@@ -79,7 +83,7 @@ describe("retention", () => {
     await seedEvent("young", now - 29 * DAY, 3, 2);
     const before = { e: await count("events"), d: await count("deliveries"), a: await count("attempts") };
     expect(before.a).toBeGreaterThanOrEqual(6);
-    const removed = await pruneExpired(env as unknown as AppEnv, now);
+    const removed = await pruneExpired(onShard(env as unknown as AppEnv, "SHARD_1"), now);
     expect(removed).toEqual({ events: 0, deliveries: 0, attempts: 0 });
     expect({ e: await count("events"), d: await count("deliveries"), a: await count("attempts") }).toEqual(before);
   });

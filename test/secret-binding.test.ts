@@ -9,6 +9,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { fromBase64, toBase64 } from "../src/signing/encoding";
 import { api, createWebhook, received, receiverUrl, uniqueKey, waitFor } from "./support/api";
+import { hookDb } from "./support/shards";
 
 const ns = "secret-binding";
 
@@ -27,7 +28,7 @@ async function legacySeal(plaintext: string): Promise<string> {
 }
 
 const sealedOf = async (id: string) =>
-  (await env.DB.prepare("SELECT secret_sealed FROM webhooks WHERE id = ?").bind(id).first<{ secret_sealed: string }>())!.secret_sealed;
+  (await (await hookDb(id)).prepare("SELECT secret_sealed FROM webhooks WHERE id = ?").bind(id).first<{ secret_sealed: string }>())!.secret_sealed;
 
 /** Pings and returns the delivery once its first attempt is on record (a failing one then retries on the schedule). */
 async function ping(hookId: string) {
@@ -49,7 +50,7 @@ describe("sealed secrets bound to their row (issue 15)", () => {
     const keyB = uniqueKey();
     const a = await createWebhook(ns, { format: "djinn", secret: secretA, events: ["build.started"] });
     const b = await createWebhook(ns, { format: "djinn", secret: "secret-of-webhook-b-0123456789", url: receiverUrl(`/ok/${keyB}`), events: ["build.started"] });
-    await env.DB.prepare("UPDATE webhooks SET secret_sealed = ? WHERE id = ?").bind(await sealedOf(a.id), b.id).run();
+    await (await hookDb(b.id)).prepare("UPDATE webhooks SET secret_sealed = ? WHERE id = ?").bind(await sealedOf(a.id), b.id).run();
     const detail = await ping(b.id);
     const sent = await received(keyB);
     // Before the binding, B signed with A's secret.
@@ -63,7 +64,7 @@ describe("sealed secrets bound to their row (issue 15)", () => {
     const secret = "secret-moved-between-columns-0123";
     const key = uniqueKey();
     const hook = await createWebhook(ns, { format: "circleci", secret, url: receiverUrl(`/ok/${key}`), events: ["workflow-completed"] });
-    await env.DB.prepare("UPDATE webhooks SET previous_secret_sealed = secret_sealed, previous_secret_expires_at = ? WHERE id = ?")
+    await (await hookDb(hook.id)).prepare("UPDATE webhooks SET previous_secret_sealed = secret_sealed, previous_secret_expires_at = ? WHERE id = ?")
       .bind(Date.now() + 3_600_000, hook.id)
       .run();
     const detail = await ping(hook.id);
@@ -75,7 +76,7 @@ describe("sealed secrets bound to their row (issue 15)", () => {
     const secret = "legacy-sealed-secret-0123456789";
     const key = uniqueKey();
     const hook = await createWebhook(ns, { format: "djinn", secret: "placeholder-secret-0123456789", url: receiverUrl(`/ok/${key}`), events: ["build.started"] });
-    await env.DB.prepare("UPDATE webhooks SET secret_sealed = ? WHERE id = ?").bind(await legacySeal(secret), hook.id).run();
+    await (await hookDb(hook.id)).prepare("UPDATE webhooks SET secret_sealed = ? WHERE id = ?").bind(await legacySeal(secret), hook.id).run();
     const before = await ping(hook.id);
     expect(firstOk(before)).toBe(false);
     expect(await received(key)).toHaveLength(0);

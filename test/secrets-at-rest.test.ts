@@ -9,6 +9,7 @@ import { resealSecrets } from "../src/security/reseal";
 import { currentSecretOf, previousSecretOf, seal, unseal } from "../src/security/secret-box";
 import { api, type ApiAnswer, createWebhook, received, receiverUrl, settledDelivery, uniqueKey, waitFor } from "./support/api";
 import { fixture } from "./support/fixtures";
+import { hookDb } from "./support/shards";
 
 const ns = "secrets";
 
@@ -83,12 +84,15 @@ describe("secrets at rest", () => {
     const forbidden = [standard.secret, rotated.body.secret, circleSecret, circleRotated.body.secret, patchedSecret, token].flatMap(forms);
     expect(new Set(forbidden).size).toBe(forbidden.length);
 
-    const tables = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all<{ name: string }>();
-    // _cf_* tables are D1's own bookkeeping, closed to queries (SQLITE_AUTH); everything else is ours.
-    const names = tables.results.map((t) => t.name).filter((n) => !n.startsWith("_cf_"));
-    expect(names).toEqual(expect.arrayContaining(["webhooks", "events", "deliveries", "attempts", "tokens"]));
+    // The control database and every shard.
     const dump: Record<string, unknown[]> = {};
-    for (const name of names) dump[name] = (await env.DB.prepare(`SELECT * FROM "${name.replace(/"/g, '""')}"`).all()).results;
+    for (const db of [env.DB, env.SHARD_0, env.SHARD_1]) {
+      const tables = await db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all<{ name: string }>();
+      // _cf_* tables are D1's own bookkeeping, closed to queries (SQLITE_AUTH); everything else is ours.
+      const names = tables.results.map((t) => t.name).filter((n) => !n.startsWith("_cf_"));
+      for (const name of names) dump[name] = [...(dump[name] ?? []), ...(await db.prepare(`SELECT * FROM "${name.replace(/"/g, '""')}"`).all()).results];
+    }
+    expect(Object.keys(dump)).toEqual(expect.arrayContaining(["webhooks", "events", "deliveries", "attempts", "tokens"]));
     // The cycle really wrote: attempts (attempt 1 in its delivery row, later ones in attempts) and sealed secrets are there to be searched.
     const firstAttempts = (dump.deliveries as { first_started_at: number | null }[]).filter((d) => d.first_started_at !== null);
     expect(firstAttempts.length + dump.attempts.length).toBeGreaterThanOrEqual(4);
@@ -128,7 +132,7 @@ describe("SECRETS_KEY rotation", () => {
 
   it("the test Worker's own sealed secrets open with its key", async () => {
     const hook = await createWebhook(ns);
-    const row = await env.DB.prepare("SELECT secret_sealed FROM webhooks WHERE id = ?").bind(hook.id).first<{ secret_sealed: string }>();
+    const row = await (await hookDb(hook.id)).prepare("SELECT secret_sealed FROM webhooks WHERE id = ?").bind(hook.id).first<{ secret_sealed: string }>();
     expect(row?.secret_sealed).not.toContain(hook.secret);
     expect(await unseal(env, row!.secret_sealed, currentSecretOf(hook.id))).toBe(hook.secret);
   });
@@ -140,7 +144,15 @@ describe("SECRETS_KEY rotation", () => {
     const newKey = btoa("N".repeat(32));
     const rotatedEnv = Object.assign({}, env, { SECRETS_KEY: newKey, SECRETS_KEY_PREVIOUS: env.SECRETS_KEY });
     const sealedNow = async () =>
-      (await env.DB.prepare("SELECT id, secret_sealed, previous_secret_sealed FROM webhooks").all<{ id: string; secret_sealed: string | null; previous_secret_sealed: string | null }>()).results;
+      (
+        await Promise.all(
+          [env.SHARD_0, env.SHARD_1].map(
+            async (db) =>
+              (await db.prepare("SELECT id, secret_sealed, previous_secret_sealed FROM webhooks").all<{ id: string; secret_sealed: string | null; previous_secret_sealed: string | null }>())
+                .results,
+          ),
+        )
+      ).flat();
     const before = await sealedNow();
     const plain = new Map<string, string>();
     for (const r of before) {

@@ -1,11 +1,11 @@
 /** Event data stored compressed when large (src/events/stored-data.ts): every reader still sees the JSON. */
-import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { api, createWebhook, onlyDeliveryOf, received, receiverUrl, settledDelivery, uniqueKey } from "./support/api";
+import { nsDb } from "./support/shards";
 
 const ns = "stored-data";
-const storedType = (id: string) =>
-  env.DB.prepare("SELECT typeof(data) AS t, length(data) AS n FROM events WHERE namespace = ? AND id = ?").bind(ns, id).first<{ t: string; n: number }>();
+const storedType = async (id: string) =>
+  (await nsDb(ns)).prepare("SELECT typeof(data) AS t, length(data) AS n FROM events WHERE namespace = ? AND id = ?").bind(ns, id).first<{ t: string; n: number }>();
 
 describe("stored event data", () => {
   it("a large payload is stored deflated, and the receiver, GET event and GET delivery see it unchanged", async () => {

@@ -53,6 +53,7 @@ const ROUTES: Row[] = [
   { method: "GET", route: "/v1/namespaces/:ns/tokens", need: "admin", call: (ns) => ({ path: `/v1/namespaces/${ns}/tokens` }) },
   { method: "DELETE", route: "/v1/namespaces/:ns/tokens/:id", need: "admin", call: async (ns) => ({ path: `/v1/namespaces/${ns}/tokens/${await freshToken()}` }) },
   { method: "GET", route: "/v1/event-types", need: "any", call: () => ({ path: "/v1/event-types" }) },
+  { method: "GET", route: "/v1/admin/shards", need: "admin", call: () => ({ path: "/v1/admin/shards" }) },
   { method: "GET", route: "/v1/admin/usage", need: "admin", call: () => ({ path: "/v1/admin/usage" }) },
   { method: "POST", route: "/v1/admin/usage/reset", need: "admin", call: () => ({ path: "/v1/admin/usage/reset" }) },
   { method: "POST", route: "/v1/admin/secrets/reseal", need: "admin", call: () => ({ path: "/v1/admin/secrets/reseal", body: {} }) },

@@ -6,29 +6,14 @@
  * limiter TEST_TIGHT_RATE_LIMITER (3 a minute, a real miniflare Rate Limiting
  * binding, vitest.config.ts) in place of wrangler.toml's high limits.
  */
-import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { AppEnv } from "../src/env";
-import { app } from "../src/index";
-import { ADMIN, api, createWebhook, receiverUrl, uniqueKey } from "./support/api";
+import { api, createWebhook, receiverUrl, uniqueKey } from "./support/api";
+import { callWithEnv } from "./support/env-call";
 
 const baseEnv = env as unknown as AppEnv;
 
-async function call(appEnv: AppEnv, method: string, path: string, body?: unknown) {
-  const ctx = createExecutionContext();
-  const res = await app.fetch(
-    new Request(`http://dispatcher.test${path}`, {
-      method,
-      headers: { authorization: `Bearer ${ADMIN}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }),
-    appEnv,
-    ctx,
-  );
-  await waitOnExecutionContext(ctx);
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
-}
 
 const hookBody = () => ({ name: uniqueKey("h"), url: receiverUrl(`/ok/${uniqueKey()}`), events: ["*"] });
 
@@ -36,19 +21,19 @@ describe("NAMESPACE_MAX_WEBHOOKS", () => {
   it("refuses one webhook too many with 422 limit_exceeded; another namespace is unaffected", async () => {
     const capped = { ...baseEnv, NAMESPACE_MAX_WEBHOOKS: "2" };
     const [a, b] = [uniqueKey("lima"), uniqueKey("limb")];
-    for (let i = 0; i < 2; i++) expect((await call(capped, "POST", `/v1/namespaces/${a}/webhooks`, hookBody())).status).toBe(201);
-    const third = await call(capped, "POST", `/v1/namespaces/${a}/webhooks`, hookBody());
+    for (let i = 0; i < 2; i++) expect((await callWithEnv(capped, "POST", `/v1/namespaces/${a}/webhooks`, hookBody())).status).toBe(201);
+    const third = await callWithEnv(capped, "POST", `/v1/namespaces/${a}/webhooks`, hookBody());
     expect(third.status).toBe(422);
     expect(third.body.error.code).toBe("limit_exceeded");
     expect(third.body.error.details).toEqual([{ path: "namespace", message: "at most 2 webhooks per namespace" }]);
     expect((await api("GET", `/v1/namespaces/${a}/webhooks`)).body.data).toHaveLength(2);
-    expect((await call(capped, "POST", `/v1/namespaces/${b}/webhooks`, hookBody())).status).toBe(201);
+    expect((await callWithEnv(capped, "POST", `/v1/namespaces/${b}/webhooks`, hookBody())).status).toBe(201);
     // Deleting one makes room again.
     const [first] = (await api("GET", `/v1/namespaces/${a}/webhooks`)).body.data;
     expect((await api("DELETE", `/v1/namespaces/${a}/webhooks/${first.id}`)).status).toBe(204);
-    expect((await call(capped, "POST", `/v1/namespaces/${a}/webhooks`, hookBody())).status).toBe(201);
+    expect((await callWithEnv(capped, "POST", `/v1/namespaces/${a}/webhooks`, hookBody())).status).toBe(201);
     // The default (100) leaves room for a third.
-    expect((await call(baseEnv, "POST", `/v1/namespaces/${a}/webhooks`, hookBody())).status).toBe(201);
+    expect((await callWithEnv(baseEnv, "POST", `/v1/namespaces/${a}/webhooks`, hookBody())).status).toBe(201);
   });
 });
 
@@ -56,7 +41,7 @@ describe("rate limits per namespace", () => {
   it("publishing: the fourth event in a minute is 429 rate_limited with Retry-After; another namespace still publishes", async () => {
     const tight = { ...baseEnv, PUBLISH_RATE_LIMITER: env.TEST_TIGHT_RATE_LIMITER };
     const [a, b] = [uniqueKey("pra"), uniqueKey("prb")];
-    const publish = (ns: string, i: number) => call(tight, "POST", `/v1/namespaces/${ns}/events`, { id: `e${i}`, type: "build.finished", data: { i } });
+    const publish = (ns: string, i: number) => callWithEnv(tight, "POST", `/v1/namespaces/${ns}/events`, { id: `e${i}`, type: "build.finished", data: { i } });
     for (let i = 0; i < 3; i++) expect((await publish(a, i)).status).toBe(202);
     const over = await publish(a, 3);
     expect(over.status).toBe(429);
@@ -68,17 +53,17 @@ describe("rate limits per namespace", () => {
     expect((await publish(b, 0)).status).toBe(202);
     // Owner actions have their own limiter: still allowed in the throttled namespace.
     const hook = await createWebhook(a);
-    expect((await call(tight, "POST", `/v1/namespaces/${a}/webhooks/${hook.id}/rotate-secret`, {})).status).toBe(200);
+    expect((await callWithEnv(tight, "POST", `/v1/namespaces/${a}/webhooks/${hook.id}/rotate-secret`, {})).status).toBe(200);
   });
 
   it("owner actions: ping, send example, redeliver, recover and rotate share one budget per namespace", async () => {
     const tight = { ...baseEnv, OWNER_ACTION_RATE_LIMITER: env.TEST_TIGHT_RATE_LIMITER };
     const [a, b] = [uniqueKey("ora"), uniqueKey("orb")];
     const hook = await createWebhook(a);
-    const ping = await call(tight, "POST", `/v1/namespaces/${a}/webhooks/${hook.id}/ping`);
+    const ping = await callWithEnv(tight, "POST", `/v1/namespaces/${a}/webhooks/${hook.id}/ping`);
     expect(ping.status).toBe(202);
-    expect((await call(tight, "POST", `/v1/namespaces/${a}/webhooks/${hook.id}/rotate-secret`, {})).status).toBe(200);
-    expect((await call(tight, "POST", `/v1/namespaces/${a}/webhooks/${hook.id}/recover`, { since: "2026-01-01T00:00:00Z" })).status).toBe(202);
+    expect((await callWithEnv(tight, "POST", `/v1/namespaces/${a}/webhooks/${hook.id}/rotate-secret`, {})).status).toBe(200);
+    expect((await callWithEnv(tight, "POST", `/v1/namespaces/${a}/webhooks/${hook.id}/recover`, { since: "2026-01-01T00:00:00Z" })).status).toBe(202);
     for (const [method, path, body] of [
       ["POST", `/v1/namespaces/${a}/deliveries/${ping.body.delivery_id}/redeliver`, undefined],
       ["POST", `/v1/namespaces/${a}/webhooks/${hook.id}/ping`, undefined],
@@ -86,16 +71,16 @@ describe("rate limits per namespace", () => {
       ["POST", `/v1/namespaces/${a}/webhooks/${hook.id}/rotate-secret`, {}],
       ["POST", `/v1/namespaces/${a}/webhooks/${hook.id}/recover`, { since: "2026-01-01T00:00:00Z" }],
     ] as const) {
-      const r = await call(tight, method, path, body);
+      const r = await callWithEnv(tight, method, path, body);
       expect(r.status, path).toBe(429);
       expect(r.body.error.code).toBe("rate_limited");
       expect(r.headers.get("retry-after")).toBe("60");
     }
     // Reading and publishing are not owner actions; another namespace's owner actions go on.
-    expect((await call(tight, "GET", `/v1/namespaces/${a}/webhooks/${hook.id}`)).status).toBe(200);
-    expect((await call(tight, "POST", `/v1/namespaces/${a}/events`, { type: "build.finished", data: {} })).status).toBe(202);
+    expect((await callWithEnv(tight, "GET", `/v1/namespaces/${a}/webhooks/${hook.id}`)).status).toBe(200);
+    expect((await callWithEnv(tight, "POST", `/v1/namespaces/${a}/events`, { type: "build.finished", data: {} })).status).toBe(202);
     const other = await createWebhook(b);
-    expect((await call(tight, "POST", `/v1/namespaces/${b}/webhooks/${other.id}/ping`)).status).toBe(202);
+    expect((await callWithEnv(tight, "POST", `/v1/namespaces/${b}/webhooks/${other.id}/ping`)).status).toBe(202);
   });
 });
 

@@ -6,7 +6,7 @@
  * Used by `npm start`, the soak, the benchmark and the browser tests.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { copyFileSync, existsSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -45,12 +45,24 @@ export function ensureDevVars(): void {
   }
 }
 
+/**
+ * Every D1 database wrangler.toml declares (the control database and each
+ * shard), by database_name: migrations go to all of them, each from its own
+ * migrations_dir.
+ */
+export function d1DatabaseNames(): string[] {
+  const toml = readFileSync(join(ROOT, "wrangler.toml"), "utf8");
+  return [...toml.matchAll(/^database_name\s*=\s*"([^"]+)"/gm)].map((m) => m[1]);
+}
+
 export function applyLocalMigrations(persistTo?: string): void {
-  const args = ["d1", "migrations", "apply", "ci-webhooks", "--local", ...(persistTo ? ["--persist-to", persistTo] : [])];
-  const r = spawnSync(WRANGLER, args, { cwd: ROOT, env: { ...quietEnv, CI: "true" }, encoding: "utf8" });
-  if (r.status !== 0) {
-    process.stderr.write(r.stdout + r.stderr);
-    throw new Error("applying local D1 migrations failed");
+  for (const database of d1DatabaseNames()) {
+    const args = ["d1", "migrations", "apply", database, "--local", ...(persistTo ? ["--persist-to", persistTo] : [])];
+    const r = spawnSync(WRANGLER, args, { cwd: ROOT, env: { ...quietEnv, CI: "true" }, encoding: "utf8" });
+    if (r.status !== 0) {
+      process.stderr.write(r.stdout + r.stderr);
+      throw new Error(`applying local D1 migrations to ${database} failed`);
+    }
   }
 }
 

@@ -28,6 +28,8 @@ export function renderError(err: unknown, requestId: string): RenderedError {
   let apiError: ApiError;
   let status: number | undefined;
   const headers: Record<string, string> = {};
+  // drizzle wraps the driver's error (DrizzleQueryError): a failing shard's 503 (db/shards.ts) is its cause.
+  if (!(err instanceof ApiError) && err instanceof Error && err.cause instanceof ApiError) err = err.cause;
   if (err instanceof ApiError) {
     apiError = err;
     Object.assign(headers, err.headers);

@@ -4,8 +4,8 @@
  * resource that does not exist; one lacking the scope gets 403.
  */
 import { bearerAuth } from "hono/bearer-auth";
-import { d1 } from "../db/client";
-import type { TokenScope } from "../db/schema";
+import { controlDb } from "../db/client";
+import type { TokenScope } from "../db/control-schema";
 import { ApiError } from "../errors";
 import { sha256Hex, timingSafeEqual, TOKEN_PREFIX } from "../security/token-check";
 import type { AppContext } from "./context";
@@ -25,14 +25,14 @@ export async function principalFor(env: Env, presented: string, ctx?: Background
   if (await timingSafeEqual(presented, env.ADMIN_TOKEN)) return { kind: "admin" };
   if (presented.startsWith(TOKEN_PREFIX)) {
     const hash = await sha256Hex(presented);
-    const row = await d1(env)
+    const row = await controlDb(env)
       .prepare("SELECT id, namespace, scopes, last_used_at FROM tokens WHERE token_hash = ? AND revoked_at IS NULL")
       .bind(hash)
       .first<{ id: string; namespace: string; scopes: string; last_used_at: number | null }>();
     if (row) {
       const now = Date.now();
       if (!row.last_used_at || now - row.last_used_at > LAST_USED_RESOLUTION_MS) {
-        const touch = d1(env).prepare("UPDATE tokens SET last_used_at = ? WHERE id = ?").bind(now, row.id).run();
+        const touch = controlDb(env).prepare("UPDATE tokens SET last_used_at = ? WHERE id = ?").bind(now, row.id).run();
         if (ctx) ctx.waitUntil(touch.catch(() => {}));
         else await touch;
       }

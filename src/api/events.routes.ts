@@ -1,6 +1,6 @@
+import { namespaceEnv, shardDb } from "../db/shards";
 import { createRoute, z } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
-import { d1 } from "../db/client";
 import { ApiError } from "../errors";
 import { webhookFormats } from "../delivery/formats";
 import { formatsCarryingEventType, systemsOf } from "../events/carriage";
@@ -76,9 +76,10 @@ export const eventRoutes = router
     async (c) => {
       const { ns, id } = c.req.valid("param");
       authorize(c.get("principal"), ns, "webhooks:read");
-      const event = await getEvent(c.env, ns, id);
+      const senv = await namespaceEnv(c.env, ns);
+      const event = await getEvent(senv, ns, id);
       if (!event) throw new ApiError("not_found", "No such event.");
-      const { results } = await d1(c.env)
+      const { results } = await shardDb(senv)
         .prepare(
           `SELECT d.seq, d.webhook_id, d.status, d.attempts FROM events e JOIN deliveries d
              ON d.seq >= e.first_delivery_seq AND d.seq < ${NEXT_EVENT_FIRST_SEQ} AND d.event_seq = e.seq

@@ -1,3 +1,4 @@
+import { namespaceEnv } from "../db/shards";
 import { createRoute } from "@hono/zod-openapi";
 import { isDeliveryCursor, listWebhookDeliveries } from "../delivery/log";
 import { DeliveryListQuery, DeliverySummary } from "../delivery/schemas";
@@ -204,7 +205,7 @@ export const webhookRoutes = newRouter()
       authorize(c.get("principal"), ns, "webhooks:read");
       const { limit, cursor, status } = c.req.valid("query");
       const webhook = await findWebhook(c.env, ns, id);
-      const page = await listWebhookDeliveries(c.env, webhook.id, { limit, status, cursor: decodeCursor(cursor, isDeliveryCursor) });
+      const page = await listWebhookDeliveries(await namespaceEnv(c.env, ns), webhook.id, { limit, status, cursor: decodeCursor(cursor, isDeliveryCursor) });
       return c.json({ data: page.data, next_cursor: page.next ? encodeCursor(page.next) : null }, 200);
     },
   )
@@ -233,7 +234,7 @@ export const webhookRoutes = newRouter()
       const webhook = await findWebhook(c.env, ns, id);
       if (!webhook.active) throw disabled(webhook.disabledReason);
       const since = Date.parse(c.req.valid("json").since);
-      return c.json({ enqueued: await recoverWebhook(c.env, webhook.id, since) }, 202);
+      return c.json({ enqueued: await recoverWebhook(await namespaceEnv(c.env, ns), webhook.id, since) }, 202);
     },
   )
 

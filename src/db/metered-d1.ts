@@ -14,18 +14,25 @@ function record(meta: Meta | undefined, statements = 1): void {
   usage.d1RowsWritten += meta?.rows_written ?? 0;
 }
 
+/** Maps an error the database threw to the one to throw instead (shards: db/shards.ts). */
+export type ErrorMapper = (err: unknown) => unknown;
+const asIs: ErrorMapper = (err) => err;
+
 class MeteredStatement {
-  constructor(readonly inner: D1PreparedStatement) {}
+  constructor(
+    readonly inner: D1PreparedStatement,
+    private readonly mapError: ErrorMapper,
+  ) {}
   bind(...values: unknown[]): MeteredStatement {
-    return new MeteredStatement(this.inner.bind(...values));
+    return new MeteredStatement(this.inner.bind(...values), this.mapError);
   }
   async run<T = Record<string, unknown>>(): Promise<D1Result<T>> {
-    const r = await this.inner.run<T>();
+    const r = await this.inner.run<T>().catch((err) => Promise.reject(this.mapError(err)));
     record(r.meta);
     return r;
   }
   async all<T = Record<string, unknown>>(): Promise<D1Result<T>> {
-    const r = await this.inner.all<T>();
+    const r = await this.inner.all<T>().catch((err) => Promise.reject(this.mapError(err)));
     record(r.meta);
     return r;
   }
@@ -45,11 +52,17 @@ class MeteredStatement {
   }
 }
 
-export function meteredD1(db: D1Database): D1Database {
+export function meteredD1(db: D1Database, mapError: ErrorMapper = asIs): D1Database {
   const wrapped = {
-    prepare: (query: string) => new MeteredStatement(db.prepare(query)),
+    prepare: (query: string) => {
+      try {
+        return new MeteredStatement(db.prepare(query), mapError);
+      } catch (err) {
+        throw mapError(err);
+      }
+    },
     batch: async <T = unknown>(statements: MeteredStatement[]): Promise<D1Result<T>[]> => {
-      const results = await db.batch<T>(statements.map((s) => s.inner));
+      const results = await db.batch<T>(statements.map((s) => s.inner)).catch((err) => Promise.reject(mapError(err)));
       for (const r of results) record(r.meta);
       return results;
     },

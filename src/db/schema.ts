@@ -1,5 +1,6 @@
 /**
- * The one source of truth for tables; `npm run db:generate` writes migrations/.
+ * The shard tables (every shard database has them, for the namespaces placed
+ * on it); the control database's tables are in control-schema.ts. The one source of truth for tables; `npm run db:generate` writes migrations/shard.
  *
  * Cost notes (D1 bills every row written, and every index entry a write
  * touches is another row):
@@ -164,38 +165,7 @@ export const attempts = sqliteTable("attempts", {
   errorMessage: text("error_message"),
 });
 
-export const tokenScopes = ["webhooks:read", "webhooks:write", "events:publish"] as const;
-export type TokenScope = (typeof tokenScopes)[number];
-
-export const tokens = sqliteTable(
-  "tokens",
-  {
-    id: text("id").primaryKey(),
-    namespace: text("namespace").notNull(),
-    name: text("name").notNull(),
-    scopes: text("scopes", { mode: "json" }).$type<TokenScope[]>().notNull(),
-    /** hex SHA-256 of the token; the token itself is never stored. */
-    tokenHash: text("token_hash").notNull(),
-    createdAt: integer("created_at").notNull(),
-    lastUsedAt: integer("last_used_at"),
-    revokedAt: integer("revoked_at"),
-  },
-  (t) => [uniqueIndex("tokens_hash").on(t.tokenHash), index("tokens_namespace").on(t.namespace)],
-);
-
-/**
- * Dashboard sessions ended by sign-out before their expiry (the session itself
- * lives in its sealed cookie). Written only at sign-out, read by primary key on
- * each signed-in dashboard request; rows past `expires_at` are useless and are
- * deleted by the next sign-out (security/session-revocation.ts).
- */
-export const revokedSessions = sqliteTable("revoked_sessions", {
-  sid: text("sid").primaryKey(),
-  expiresAt: integer("expires_at").notNull(),
-});
-
 export type WebhookRow = typeof webhooks.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
 export type DeliveryRow = typeof deliveries.$inferSelect;
 export type AttemptRow = typeof attempts.$inferSelect;
-export type TokenRow = typeof tokens.$inferSelect;

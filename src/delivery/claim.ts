@@ -18,7 +18,7 @@
  * row. Only when something was left does a second, read-only statement say
  * why (the unclaimed rows), for the routing.
  */
-import { d1 } from "../db/client";
+import { shardDb, type ShardEnv } from "../db/shards";
 import type { AppEnv } from "../env";
 import { storedDataSql, unpackData, type StoredData } from "../events/stored-data";
 import { ADVANCE_RATE_SQL, IN_FLIGHT_SQL, RATE_ALLOWED_SQL } from "./flow-control";
@@ -139,13 +139,13 @@ FROM deliveries d LEFT JOIN webhooks w ON w.id = d.webhook_id
 WHERE d.seq IN (SELECT value FROM json_each(?1))`;
 
 export async function claimDeliveries(
-  env: AppEnv,
+  env: ShardEnv,
   seqs: number[],
   now: number,
   lane: Lane,
   defaultTimeoutMs: number,
 ): Promise<{ claimed: Claim[]; unclaimed: Unclaimed[] }> {
-  const db = d1(env);
+  const db = shardDb(env);
   const args = [JSON.stringify(seqs), now, defaultTimeoutMs, LEASE_MARGIN_MS] as const;
   const claim = db.prepare(claimSql(lane)).bind(...args);
   let rows: ClaimedRow[];

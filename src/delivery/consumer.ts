@@ -14,7 +14,7 @@
  * 6. reactions (reactions.ts): listeners given by the Worker.
  */
 import { config } from "../config";
-import { d1 } from "../db/client";
+import { messageShard, shardDb, type ShardEnv } from "../db/shards";
 import type { AppEnv, DeliveryMessage } from "../env";
 import { usage } from "../usage";
 import { circuitOf, CLOSED, type CircuitState } from "./circuit";
@@ -49,12 +49,19 @@ export type ConsumerOptions = ConsumerHooks & {
 
 export async function handleDeliveryBatch(batch: MessageBatch<DeliveryMessage>, env: AppEnv, options: ConsumerOptions = {}): Promise<void> {
   const lane = options.lane ?? laneOf(batch.queue);
-  const bySeq = new Map<number, Message<DeliveryMessage>[]>();
+  // Seqs are per shard: a batch may mix shards, each is claimed on its own.
+  const byShard = new Map<string, { senv: ShardEnv; bySeq: Map<number, Message<DeliveryMessage>[]> }>();
   await Promise.all(
     batch.messages.map(async (message) => {
-      if (!message.body.recover) return void bySeq.set(message.body.d, [...(bySeq.get(message.body.d) ?? []), message]);
+      if (!message.body.recover) {
+        const senv = knownShard(env, message);
+        if (!senv) return;
+        const group = byShard.get(senv.shard) ?? { senv, bySeq: new Map() };
+        byShard.set(senv.shard, group);
+        return void group.bySeq.set(message.body.d, [...(group.bySeq.get(message.body.d) ?? []), message]);
+      }
       try {
-        await continueRecovery(env, message.body.recover);
+        await continueRecovery(messageShard(env, message.body), message.body.recover);
         usage.queueAcks++;
         message.ack();
       } catch (err) {
@@ -64,7 +71,23 @@ export async function handleDeliveryBatch(batch: MessageBatch<DeliveryMessage>, 
       }
     }),
   );
-  if (bySeq.size === 0) return;
+  await Promise.all([...byShard.values()].map(({ senv, bySeq }) => handleShardMessages(senv, bySeq, { ...options, lane })));
+}
+
+/** The message's shard; a shard no longer in SHARDS leaves the message to its retries and the dead-letter queue. */
+function knownShard(env: AppEnv, message: Message<DeliveryMessage>): ShardEnv | null {
+  try {
+    return messageShard(env, message.body);
+  } catch (err) {
+    console.error("delivery message for an unknown shard; retrying it", { shard: message.body.s, error: String(err) });
+    usage.queueRetries++;
+    message.retry({ delaySeconds: ERROR_RETRY_SECONDS });
+    return null;
+  }
+}
+
+async function handleShardMessages(env: ShardEnv, bySeq: Map<number, Message<DeliveryMessage>[]>, options: ConsumerOptions & { lane: Lane }) {
+  const lane = options.lane;
   const handled = new Set<number>();
   // One message carries the delivery on; its duplicates are acked.
   const answer = async (seq: number, outcome: Outcome) => {
@@ -92,7 +115,7 @@ export async function handleDeliveryBatch(batch: MessageBatch<DeliveryMessage>, 
     }
   };
   try {
-    await processDeliveries(env, [...bySeq.keys()], Date.now(), { ...options, lane }, answer);
+    await processDeliveries(env, [...bySeq.keys()], Date.now(), options, answer);
   } catch (err) {
     const left = [...bySeq].filter(([seq]) => !handled.has(seq)).flatMap(([, ms]) => ms);
     console.error("delivery batch failed; retrying its unanswered messages", { count: left.length, error: String(err) });
@@ -103,7 +126,7 @@ export async function handleDeliveryBatch(batch: MessageBatch<DeliveryMessage>, 
   }
 }
 
-export async function processDelivery(env: AppEnv, seq: number, now = Date.now(), options?: ConsumerOptions): Promise<Outcome> {
+export async function processDelivery(env: ShardEnv, seq: number, now = Date.now(), options?: ConsumerOptions): Promise<Outcome> {
   return (await processDeliveries(env, [seq], now, options)).get(seq) ?? { kind: "skipped" };
 }
 
@@ -113,7 +136,7 @@ export async function processDelivery(env: AppEnv, seq: number, now = Date.now()
  * delivery is done) if any delivery's processing threw.
  */
 export async function processDeliveries(
-  env: AppEnv,
+  env: ShardEnv,
   seqs: number[],
   now = Date.now(),
   options: ConsumerOptions = {},
@@ -133,7 +156,7 @@ export async function processDeliveries(
   if (claimed.length === 0) return outcomes;
   await options.afterClaim?.(claimed.map((c) => c.seq));
 
-  const recorder = new Recorder(d1(env), now, claimed.length);
+  const recorder = new Recorder(shardDb(env), now, claimed.length);
   // Each webhook's circuit as this invocation last saw it, so attempts ending one after another fold in order.
   const circuits = new Map<string, CircuitState>();
   const knobs = { threshold: cfg.circuitThreshold, cooldownMs: cfg.circuitCooldownMs, maxCooldownMs: cfg.circuitMaxCooldownMs };

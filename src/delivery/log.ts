@@ -1,5 +1,5 @@
 /** Reading the delivery log: deliveries of a webhook, one delivery with its attempts. */
-import { d1 } from "../db/client";
+import { namespaceEnv, shardDb, type ShardEnv } from "../db/shards";
 import type { DeliveryStatus } from "../db/schema";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
@@ -47,14 +47,14 @@ export const isDeliveryCursor = (v: unknown): v is DeliveryCursor =>
 
 /** Newest first through the index (webhook_id, created_at); the rowid breaks ties. */
 export async function listWebhookDeliveries(
-  env: AppEnv,
+  env: ShardEnv,
   webhookId: string,
   opts: { limit: number; status?: DeliveryStatus; cursor?: DeliveryCursor },
 ) {
   const where = ["d.webhook_id = ?1"];
   if (opts.status) where.push("d.status = ?2");
   if (opts.cursor) where.push("(d.created_at < ?3 OR (d.created_at = ?3 AND d.seq < ?4))");
-  const { results } = await d1(env)
+  const { results } = await shardDb(env)
     .prepare(
       `SELECT ${DELIVERY_COLUMNS} FROM deliveries d WHERE ${where.join(" AND ")}
        ORDER BY d.created_at DESC, d.seq DESC LIMIT ?5`,
@@ -84,7 +84,7 @@ type AttemptRowSql = {
 };
 
 export async function getDelivery(env: AppEnv, namespace: string, seq: number) {
-  const db = d1(env);
+  const db = shardDb(await namespaceEnv(env, namespace));
   const [delivery, attempts] = await db.batch([
     db.prepare(`SELECT ${DELIVERY_COLUMNS}, ${SENT_BODY_COLUMNS} FROM deliveries d WHERE d.seq = ? AND d.namespace = ?`).bind(seq, namespace),
     // Attempt 1 from the delivery row, the rest a rowid range of attempts: no index needed.

@@ -6,12 +6,13 @@
  * throw (the attempt is on record, a thrown error would only make the queue
  * retry a message that has nothing left to do), and if one does, it is logged.
  */
+import type { ShardEnv } from "../db/shards";
 import type { AppEnv } from "../env";
 import type { SettledDelivery } from "./settle";
 
-export type DeliveryListener = (env: AppEnv, settled: SettledDelivery) => Promise<void>;
+export type DeliveryListener = (env: ShardEnv, settled: SettledDelivery) => Promise<void>;
 
-export async function react(env: AppEnv, listeners: readonly DeliveryListener[], settled: SettledDelivery): Promise<void> {
+export async function react(env: ShardEnv, listeners: readonly DeliveryListener[], settled: SettledDelivery): Promise<void> {
   for (const listener of listeners) {
     try {
       await listener(env, settled);

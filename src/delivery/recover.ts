@@ -17,8 +17,8 @@
  * [since, now]. The cursor only moves forward, so a recovered delivery that
  * fails again while the recovery is still running is not picked up twice.
  */
-import { d1 } from "../db/client";
-import type { AppEnv, DeliveryMessage } from "../env";
+import { shardDb, type ShardEnv } from "../db/shards";
+import type { DeliveryMessage } from "../env";
 import { enqueueDeliveries } from "../events/publish";
 import { usage } from "../usage";
 import { MAX_ATTEMPT_NUMBER } from "./redeliver";
@@ -43,7 +43,7 @@ const WINDOW = `webhook_id = ?1 AND created_at >= ?3 AND created_at <= ?2 AND (c
 
 /** Starts a recovery; answers how many deliveries it re-enqueues (the ones left to a queue message counted now). */
 export async function recoverWebhook(
-  env: AppEnv,
+  env: ShardEnv,
   webhookId: string,
   since: number,
   now = Date.now(),
@@ -53,7 +53,7 @@ export async function recoverWebhook(
   const cursor: RecoverCursor = { w: webhookId, until: now, c: since, s: 0 };
   const { done, next } = await recoverChunks(env, cursor, now, bounds);
   if (!next) return done;
-  const left = await d1(env)
+  const left = await shardDb(env)
     .prepare(`SELECT count(*) AS n FROM deliveries INDEXED BY deliveries_webhook_created WHERE ${WINDOW}`)
     .bind(next.w, next.until, next.c, next.s, MAX_ATTEMPT_NUMBER)
     .first<{ n: number }>();
@@ -63,25 +63,25 @@ export async function recoverWebhook(
 }
 
 /** The queue handler of a recovery's continuation message. */
-export async function continueRecovery(env: AppEnv, cursor: RecoverCursor, now = Date.now()): Promise<void> {
+export async function continueRecovery(env: ShardEnv, cursor: RecoverCursor, now = Date.now()): Promise<void> {
   const { next } = await recoverChunks(env, cursor, now, CONTINUATION_BOUNDS);
   if (next) await continueLater(env, next);
 }
 
-async function continueLater(env: AppEnv, cursor: RecoverCursor): Promise<void> {
+async function continueLater(env: ShardEnv, cursor: RecoverCursor): Promise<void> {
   // d = 0 names no delivery, so a handler that only knows `d` skips it harmlessly.
-  const message: DeliveryMessage = { d: 0, recover: cursor };
+  const message: DeliveryMessage = { d: 0, s: env.shard, recover: cursor };
   await env.DELIVERIES.send(message);
   usage.queueMessagesSent++;
 }
 
 async function recoverChunks(
-  env: AppEnv,
+  env: ShardEnv,
   start: RecoverCursor,
   now: number,
   bounds: RecoverBounds,
 ): Promise<{ done: number; next: RecoverCursor | null }> {
-  const db = d1(env);
+  const db = shardDb(env);
   let cursor = start;
   let done = 0;
   for (let i = 0; i < bounds.inlineChunks; i++) {

@@ -20,7 +20,7 @@
  * namespace and taken SWEEP_NAMESPACE_CHUNK per namespace per round, so one
  * namespace's backlog cannot push another's out of the bounded run.
  */
-import { d1 } from "../db/client";
+import { shardDb, type ShardEnv } from "../db/shards";
 import type { AppEnv } from "../env";
 import { enqueueDeliveries } from "../events/publish";
 import { UNRECORDED_CLAIM_SQL } from "./claims";
@@ -47,8 +47,8 @@ WHERE seq IN (
   LIMIT ?4)
 RETURNING seq`;
 
-export async function sweepOverdueDeliveries(env: AppEnv, now = Date.now()): Promise<number> {
-  const { results } = await d1(env)
+export async function sweepOverdueDeliveries(env: ShardEnv, now = Date.now()): Promise<number> {
+  const { results } = await shardDb(env)
     .prepare(SWEEP_SQL)
     .bind(now, now - SWEEP_GRACE_MS, now - SWEEP_RESEND_BACKOFF_MS, SWEEP_BATCH, SWEEP_NAMESPACE_CHUNK)
     .all<{ seq: number }>();

@@ -12,7 +12,7 @@
  * is dropped. What must never happen is a second send while an attempt is in
  * flight, so that case is refused (409 `conflict`): see IN_FLIGHT_SQL.
  */
-import { d1 } from "../db/client";
+import { namespaceEnv, shardDb } from "../db/shards";
 import { ATTEMPT_SLOTS } from "../db/schema";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
@@ -41,7 +41,8 @@ type Target = {
 };
 
 export async function redeliver(env: AppEnv, namespace: string, seq: number, now = Date.now()): Promise<{ delivery_id: string }> {
-  const db = d1(env);
+  const senv = await namespaceEnv(env, namespace);
+  const db = shardDb(senv);
   const target = await db
     .prepare(
       `SELECT d.status, d.attempts, d.webhook_id, w.active AS webhook_active, w.disabled_reason, ${IN_FLIGHT_SQL} AS in_flight
@@ -77,7 +78,7 @@ export async function redeliver(env: AppEnv, namespace: string, seq: number, now
   if (!updated) throw new ApiError("conflict", "The delivery changed while it was being redelivered; try again.");
 
   // If sending fails, the recovery sweep sends the message later.
-  await enqueueDeliveries(env, [seq]);
+  await enqueueDeliveries(senv, [seq]);
   return { delivery_id: deliveryId(seq) };
 }
 

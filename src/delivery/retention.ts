@@ -4,8 +4,8 @@
  * found once, and each delete is a bounded rowid range: a run stays well
  * inside D1's per-invocation limits and the next run continues.
  */
+import { shardDb, type ShardEnv } from "../db/shards";
 import { config } from "../config";
-import { d1 } from "../db/client";
 import { ATTEMPT_SLOTS } from "../db/schema";
 import type { AppEnv } from "../env";
 
@@ -19,8 +19,8 @@ type Bounds = { event_bound: number; delivery_bound: number };
  * and a parent table is touched only once its children are all gone, so a run
  * that stops at its bound never leaves an orphan behind.
  */
-export async function pruneExpired(env: AppEnv, now = Date.now()): Promise<{ events: number; deliveries: number; attempts: number }> {
-  const db = d1(env);
+export async function pruneExpired(env: ShardEnv, now = Date.now()): Promise<{ events: number; deliveries: number; attempts: number }> {
+  const db = shardDb(env);
   const cutoff = now - config(env).retentionDays * 86_400_000;
   // One statement, so an event published meanwhile cannot fall under the
   // bounds: everything older than the first event still kept (or, with none

@@ -28,7 +28,7 @@
  * Deliveries of a deleted webhook (its row is gone) drop out of the
  * namespace-wide list; they stay findable with `webhook_id` and by id.
  */
-import { d1 } from "../db/client";
+import { namespaceEnv, shardDb } from "../db/shards";
 import type { DeliveryStatus } from "../db/schema";
 import type { AppEnv } from "../env";
 import { eventAliases } from "../events/catalog";
@@ -86,7 +86,7 @@ export function searchStatement(namespace: string, q: DeliverySearch): { sql: st
 
 export async function searchDeliveries(env: AppEnv, namespace: string, q: DeliverySearch) {
   const { sql, params } = searchStatement(namespace, q);
-  const { results } = await d1(env)
+  const { results } = await shardDb(await namespaceEnv(env, namespace))
     .prepare(sql)
     .bind(...params)
     .all<Row>();

@@ -6,7 +6,7 @@
  */
 import { ApiError } from "../errors";
 import type { AppEnv, DeliveryMessage } from "../env";
-import { d1 } from "../db/client";
+import { namespaceEnv, shardDb, type ShardEnv } from "../db/shards";
 import { randomId } from "../ids";
 import { usage } from "../usage";
 import { eventSystemOf } from "./carriage";
@@ -54,7 +54,8 @@ export async function publishEvent(
   input: PublishInput,
   opts: FanOutOptions = {},
 ): Promise<PublishResult> {
-  const db = d1(env);
+  const senv = await namespaceEnv(env, namespace, "write");
+  const db = shardDb(senv);
   const id = input.id ?? randomId("evt");
   const data = JSON.stringify(input.data ?? {});
   const now = Date.now();
@@ -89,7 +90,7 @@ export async function publishEvent(
   ]);
 
   if (inserted.results.length === 0) {
-    const existing = await getEvent(env, namespace, id);
+    const existing = await getEvent(senv, namespace, id);
     if (!existing) throw new ApiError("internal_error", "event vanished during publish");
     if (existing.type !== input.type || JSON.stringify(existing.data) !== data) {
       throw new ApiError("event_id_conflict", `An event with id "${id}" was already published with a different body.`);
@@ -98,7 +99,7 @@ export async function publishEvent(
   }
 
   const deliverySeqs = fanned.results.map((r) => r.seq);
-  const enqueued = enqueueDeliveries(env, deliverySeqs);
+  const enqueued = enqueueDeliveries(senv, deliverySeqs);
   if (opts.background) opts.background(enqueued);
   else await enqueued;
   return {
@@ -110,9 +111,9 @@ export async function publishEvent(
 }
 
 /** One message per delivery, in chunks the queue accepts, sent together. Failures are left to the sweep. */
-export async function enqueueDeliveries(env: AppEnv, seqs: number[]): Promise<boolean> {
+export async function enqueueDeliveries(env: ShardEnv, seqs: number[]): Promise<boolean> {
   const chunks: { body: DeliveryMessage }[][] = [];
-  for (let i = 0; i < seqs.length; i += SEND_BATCH_LIMIT) chunks.push(seqs.slice(i, i + SEND_BATCH_LIMIT).map((d) => ({ body: { d } })));
+  for (let i = 0; i < seqs.length; i += SEND_BATCH_LIMIT) chunks.push(seqs.slice(i, i + SEND_BATCH_LIMIT).map((d) => ({ body: { d, s: env.shard } })));
   const sent = await Promise.all(
     chunks.map(async (chunk) => {
       try {
@@ -129,11 +130,11 @@ export async function enqueueDeliveries(env: AppEnv, seqs: number[]): Promise<bo
 }
 
 export async function getEvent(
-  env: AppEnv,
+  env: ShardEnv,
   namespace: string,
   id: string,
 ): Promise<(StoredEvent & { seq: number; deliveries: number }) | null> {
-  const row = await d1(env)
+  const row = await shardDb(env)
     .prepare(
       `SELECT e.seq, e.type, json_object(${storedDataSql("e")}) AS stored, e.created_at,
          (SELECT count(*) FROM deliveries d WHERE d.seq >= e.first_delivery_seq AND d.seq < ${NEXT_EVENT_FIRST_SEQ} AND d.event_seq = e.seq) AS deliveries

@@ -8,7 +8,7 @@
  * (copied from elsewhere, or sealed under a retired key) is left as it is and
  * counted as `unreadable`.
  */
-import { d1 } from "../db/client";
+import { everyShard, shardDb, type ShardEnv } from "../db/shards";
 import type { AppEnv } from "../env";
 import { currentSecretOf, previousSecretOf, seal, sealedUnderCurrentKey, unsealForReseal, type SealPlace } from "./secret-box";
 
@@ -18,8 +18,24 @@ type Row = { id: string; secret_sealed: string | null; previous_secret_sealed: s
 
 export type ResealResult = { checked: number; resealed: number; unreadable: number; next: string | null };
 
+/**
+ * One page on every shard, each from `after`; `next` is the least of the
+ * shards' own: a shard that was further on re-checks a few rows already
+ * resealed (no write then), none is skipped.
+ */
 export async function resealSecrets(env: AppEnv, after: string | undefined): Promise<ResealResult> {
-  const db = d1(env);
+  const pages = await everyShard(env, (senv) => resealShardPage(senv, after));
+  const nexts = pages.map((p) => p.next).filter((n): n is string => n !== null).sort();
+  return {
+    checked: pages.reduce((n, p) => n + p.checked, 0),
+    resealed: pages.reduce((n, p) => n + p.resealed, 0),
+    unreadable: pages.reduce((n, p) => n + p.unreadable, 0),
+    next: nexts[0] ?? null,
+  };
+}
+
+async function resealShardPage(env: ShardEnv, after: string | undefined): Promise<ResealResult> {
+  const db = shardDb(env);
   const { results } = await db
     .prepare("SELECT id, secret_sealed, previous_secret_sealed FROM webhooks WHERE id > ? ORDER BY id LIMIT ?")
     .bind(after ?? "", RESEAL_PAGE + 1)

@@ -8,7 +8,7 @@
  * so the table holds at most the last 8 hours' sign-outs and needs no cron),
  * and one primary-key read per signed-in dashboard request.
  */
-import { d1 } from "../db/client";
+import { controlDb } from "../db/client";
 import type { AppEnv } from "../env";
 import { base64url } from "../signing/encoding";
 
@@ -17,7 +17,7 @@ export function newSessionId(): string {
 }
 
 export async function revokeSession(env: AppEnv, sid: string, expiresAt: number, now = Date.now()): Promise<void> {
-  const db = d1(env);
+  const db = controlDb(env);
   await db.batch([
     db.prepare("INSERT INTO revoked_sessions (sid, expires_at) VALUES (?, ?) ON CONFLICT (sid) DO NOTHING").bind(sid, expiresAt),
     db.prepare("DELETE FROM revoked_sessions WHERE expires_at < ?").bind(now),
@@ -25,5 +25,5 @@ export async function revokeSession(env: AppEnv, sid: string, expiresAt: number,
 }
 
 export async function isRevoked(env: AppEnv, sid: string): Promise<boolean> {
-  return (await d1(env).prepare("SELECT 1 AS hit FROM revoked_sessions WHERE sid = ?").bind(sid).first()) !== null;
+  return (await controlDb(env).prepare("SELECT 1 AS hit FROM revoked_sessions WHERE sid = ?").bind(sid).first()) !== null;
 }

@@ -1,6 +1,6 @@
 /** Request and response schemas of the tokens API (also the OpenAPI document's). */
 import { z } from "@hono/zod-openapi";
-import { tokenScopes } from "../db/schema";
+import { tokenScopes } from "../db/control-schema";
 import { NamespaceParam } from "../webhooks/schemas";
 
 export const TokenParams = NamespaceParam.extend({

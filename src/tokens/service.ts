@@ -4,8 +4,8 @@
  * revoked in place (a revoked token answers 401 from then on, see api/auth.ts).
  */
 import { and, asc, eq, gt, or } from "drizzle-orm";
-import { orm } from "../db/client";
-import { tokens, type TokenRow } from "../db/schema";
+import { controlOrm } from "../db/client";
+import { tokens, type TokenRow } from "../db/control-schema";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { randomId } from "../ids";
@@ -35,7 +35,7 @@ export async function createToken(env: AppEnv, ns: string, input: TokenCreateInp
     tokenHash: await sha256Hex(token),
     createdAt: Date.now(),
   };
-  await orm(env).insert(tokens).values(row);
+  await controlOrm(env).insert(tokens).values(row);
   return { id: row.id, name: row.name, scopes: row.scopes, token, created_at: new Date(row.createdAt).toISOString() };
 }
 
@@ -46,7 +46,7 @@ export const isTokenCursor = (v: unknown): v is TokenCursor =>
 
 /** Oldest first; revoked tokens stay listed (with `revoked_at`) so the admin sees what was cut off. */
 export async function listTokens(env: AppEnv, ns: string, limit: number, after?: TokenCursor): Promise<{ rows: TokenRow[]; next: TokenCursor | null }> {
-  const rows = await orm(env)
+  const rows = await controlOrm(env)
     .select()
     .from(tokens)
     .where(
@@ -64,7 +64,7 @@ export async function listTokens(env: AppEnv, ns: string, limit: number, after?:
 
 /** Revoking twice is harmless: the first `revoked_at` stays. Another namespace's token is 404. */
 export async function revokeToken(env: AppEnv, ns: string, id: string): Promise<void> {
-  const db = orm(env);
+  const db = controlOrm(env);
   const found = await db
     .select({ id: tokens.id, revokedAt: tokens.revokedAt })
     .from(tokens)

@@ -9,8 +9,8 @@
  * 404). Rows read = this webhook's deliveries of the week; nothing written.
  * Percentiles by nearest rank, as in health.ts.
  */
+import { namespaceEnv, shardDb } from "../db/shards";
 import { z } from "@hono/zod-openapi";
-import { d1 } from "../db/client";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 
@@ -55,7 +55,7 @@ export type WebhookActivity = z.infer<typeof WebhookActivitySchema>;
 type HourRow = { h: number; succeeded: number; failed: number; pending: number; p95_ms: number | null };
 
 export async function webhookActivity(env: AppEnv, namespace: string, webhookId: string, now = Date.now()): Promise<WebhookActivity> {
-  const db = d1(env);
+  const db = shardDb(await namespaceEnv(env, namespace));
   // Whole hours, the current one last.
   const start = Math.floor(now / HOUR_MS) * HOUR_MS - (ACTIVITY_HOURS - 1) * HOUR_MS;
   const [hook, rows] = await db.batch([

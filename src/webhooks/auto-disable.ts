@@ -22,8 +22,8 @@
  * and a thrown error would make the queue retry a message that has nothing
  * left to do. Failures are logged.
  */
+import { shardDb, type ShardEnv } from "../db/shards";
 import type { Config } from "../config";
-import { d1 } from "../db/client";
 import { isChatFormat } from "../delivery/chat/chat-format";
 import type { SettledDelivery } from "../delivery/settle";
 import type { AppEnv } from "../env";
@@ -51,7 +51,7 @@ export function disableReason(cfg: Config, settled: SettledDelivery): string | n
   return null;
 }
 
-export async function applyAutoDisable(env: AppEnv, cfg: Config, settled: SettledDelivery): Promise<void> {
+export async function applyAutoDisable(env: ShardEnv, cfg: Config, settled: SettledDelivery): Promise<void> {
   try {
     const reason = disableReason(cfg, settled);
     if (!reason || !settled.attempt) return;
@@ -70,12 +70,12 @@ export async function applyAutoDisable(env: AppEnv, cfg: Config, settled: Settle
  * Answers the webhook if this call disabled it, null if it already was.
  */
 export async function disableWebhook(
-  env: AppEnv,
+  env: ShardEnv,
   webhookId: string,
   reason: string,
   at: number,
 ): Promise<(WebhookRef & { namespace: string }) | null> {
-  const db = d1(env);
+  const db = shardDb(env);
   const [disabled] = await db.batch<WebhookRef & { namespace: string }>([
     db
       .prepare(
@@ -95,14 +95,14 @@ export async function disableWebhook(
 }
 
 /** `delivery.exhausted` for a delivery whose automatic attempts ran out. */
-export async function reportExhaustion(env: AppEnv, settled: SettledDelivery): Promise<void> {
+export async function reportExhaustion(env: ShardEnv, settled: SettledDelivery): Promise<void> {
   const { webhook, attempt } = settled;
   // An answer that disables the webhook (410, a chat 404) is reported as webhook.disabled, not also here.
   if (!webhook || !attempt || answerDisableReason(webhook.format, attempt.status)) return;
   if (settled.status !== "failed" || settled.failureReason !== "attempts_exhausted") return;
   if (isOperationalType(settled.eventType)) return;
   try {
-    const row = await d1(env)
+    const row = await shardDb(env)
       .prepare("SELECT attempts FROM deliveries WHERE seq = ?")
       .bind(settled.seq)
       .first<{ attempts: number }>();

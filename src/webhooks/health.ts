@@ -20,8 +20,8 @@
  * either: status and duration change as a delivery settles, so an index over
  * them would cost extra rows written on every attempt to save cheap reads.
  */
+import { namespaceEnv, shardDb } from "../db/shards";
 import { z } from "@hono/zod-openapi";
-import { d1 } from "../db/client";
 import type { AppEnv } from "../env";
 import { circuitOf, circuitView } from "../delivery/circuit";
 import { ApiError } from "../errors";
@@ -128,7 +128,7 @@ const latest = (...ms: (number | null | undefined)[]) => {
 };
 
 export async function webhookHealth(env: AppEnv, namespace: string, webhookId: string, now = Date.now()): Promise<WebhookHealth> {
-  const db = d1(env);
+  const db = shardDb(await namespaceEnv(env, namespace));
   const since = { "24h": now - HEALTH_WINDOWS["24h"], "7d": now - HEALTH_WINDOWS["7d"] };
   const [hook, windows, lastSuccess] = await db.batch([
     db

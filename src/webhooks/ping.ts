@@ -9,8 +9,8 @@
  * recorded (at most PING_WAIT_MS), then gets its result; otherwise just the
  * delivery id to look up later.
  */
+import { namespaceEnv, shardDb } from "../db/shards";
 import { z } from "@hono/zod-openapi";
-import { d1 } from "../db/client";
 import { deliveryStatuses, type WebhookRow } from "../db/schema";
 import { attemptRecordedSql } from "../delivery/attempt-log";
 import { getDelivery } from "../delivery/log";
@@ -96,7 +96,7 @@ function disabled(reason: string | null): ApiError {
 
 /** Waits for the delivery's first attempt row; null if it does not appear in time. */
 async function firstAttempt(env: AppEnv, namespace: string, seq: number, waitMs: number): Promise<PingResult | null> {
-  const db = d1(env);
+  const db = shardDb(await namespaceEnv(env, namespace));
   const until = Date.now() + waitMs;
   for (;;) {
     const row = await db.prepare(`SELECT 1 AS done FROM deliveries d WHERE d.seq = ? AND ${attemptRecordedSql("1")}`).bind(seq).first<{ done: number }>();

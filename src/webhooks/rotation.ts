@@ -9,8 +9,8 @@
  * Rotating again during a grace period replaces the previous secret with the
  * one that was current: at most two secrets sign at any time.
  */
+import { namespaceEnv, shardOrm } from "../db/shards";
 import { and, eq, isNull } from "drizzle-orm";
-import { orm } from "../db/client";
 import { webhooks, type WebhookRow } from "../db/schema";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
@@ -44,7 +44,7 @@ export async function rotateSecret(env: AppEnv, namespace: string, id: string, i
   // Compare-and-set on the old secret: of two concurrent rotations one wins,
   // the other is told so, and no answered secret is silently dropped.
   const sameSecret = row.secretSealed === null ? isNull(webhooks.secretSealed) : eq(webhooks.secretSealed, row.secretSealed);
-  const written = await orm(env)
+  const written = await shardOrm(await namespaceEnv(env, namespace))
     .update(webhooks)
     .set(patch)
     .where(and(eq(webhooks.id, row.id), sameSecret))

@@ -1,7 +1,7 @@
 /** The webhooks of a namespace: create, read, change, delete. */
+import { namespaceEnv, shardDb, shardOrm } from "../db/shards";
 import { and, asc, eq, gt } from "drizzle-orm";
 import { config } from "../config";
-import { d1, orm } from "../db/client";
 import { webhooks, type WebhookRow } from "../db/schema";
 import type { WebhookFormat } from "../delivery/formats";
 import type { AppEnv } from "../env";
@@ -120,7 +120,7 @@ export async function createWebhook(env: AppEnv, namespace: string, input: Webho
     updatedAt: now,
   };
   try {
-    await orm(env).insert(webhooks).values(row);
+    await shardOrm(await namespaceEnv(env, namespace, "write")).insert(webhooks).values(row);
   } catch (err) {
     if (isUniqueViolation(err)) throw nameTaken(input.name);
     throw err;
@@ -129,13 +129,13 @@ export async function createWebhook(env: AppEnv, namespace: string, input: Webho
 }
 
 export async function findWebhook(env: AppEnv, namespace: string, id: string): Promise<WebhookRow> {
-  const row = await orm(env).query.webhooks.findFirst({ where: and(eq(webhooks.namespace, namespace), eq(webhooks.id, id)) });
+  const row = await shardOrm(await namespaceEnv(env, namespace)).query.webhooks.findFirst({ where: and(eq(webhooks.namespace, namespace), eq(webhooks.id, id)) });
   if (!row) throw new ApiError("not_found", "No such webhook.");
   return row;
 }
 
 export async function listWebhooks(env: AppEnv, namespace: string, limit: number, afterName?: string) {
-  const rows = await orm(env)
+  const rows = await shardOrm(await namespaceEnv(env, namespace))
     .select()
     .from(webhooks)
     .where(and(eq(webhooks.namespace, namespace), afterName === undefined ? undefined : gt(webhooks.name, afterName)))
@@ -176,7 +176,7 @@ export async function updateWebhook(env: AppEnv, namespace: string, id: string, 
     if (input.active) Object.assign(patch, { disabledReason: null, disabledAt: null, failingSince: null, consecutiveFailures: 0, ...CLOSED_CIRCUIT });
   }
   try {
-    await orm(env).update(webhooks).set(patch).where(eq(webhooks.id, row.id));
+    await shardOrm(await namespaceEnv(env, namespace)).update(webhooks).set(patch).where(eq(webhooks.id, row.id));
   } catch (err) {
     if (isUniqueViolation(err)) throw nameTaken(input.name ?? row.name);
     throw err;
@@ -187,7 +187,7 @@ export async function updateWebhook(env: AppEnv, namespace: string, id: string, 
 /** Deletes the webhook; its pending deliveries end as failed (`webhook_deleted`), its history stays. */
 export async function deleteWebhook(env: AppEnv, namespace: string, id: string): Promise<void> {
   const row = await findWebhook(env, namespace, id);
-  const db = d1(env);
+  const db = shardDb(await namespaceEnv(env, namespace));
   const now = Date.now();
   await db.batch([
     db.prepare("DELETE FROM webhooks WHERE id = ?").bind(row.id),

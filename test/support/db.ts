@@ -1,5 +1,6 @@
 /** Direct D1 access for tests: seeding rows with chosen times, query plans, tokens. */
 import { env } from "cloudflare:workers";
+import { nsDb } from "./shards";
 import { sha256Hex, TOKEN_PREFIX } from "../../src/security/token-check";
 
 export type SeedDelivery = {
@@ -11,10 +12,16 @@ export type SeedDelivery = {
   eventType?: string;
 };
 
-/** Inserts deliveries as the fan-out would have, with the given times; returns their seqs. */
+/** Inserts deliveries, each on its namespace's shard, as the fan-out would have, with the given times; returns their seqs (per shard). */
 export async function seedDeliveries(rows: SeedDelivery[]): Promise<number[]> {
-  const stmts = rows.map((r) =>
-    env.DB.prepare(
+  const seqs: number[] = [];
+  for (const r of rows) seqs.push(await seedDelivery(await nsDb(r.namespace), r));
+  return seqs;
+}
+
+async function seedDelivery(db: D1Database, r: SeedDelivery): Promise<number> {
+  const row = await db
+    .prepare(
       `INSERT INTO deliveries (event_seq, webhook_id, namespace, event_type, status, attempts, last_duration_ms,
          next_attempt_at, enqueued_at, created_at, updated_at)
        VALUES (0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
@@ -30,15 +37,14 @@ export async function seedDeliveries(rows: SeedDelivery[]): Promise<number[]> {
       r.createdAt,
       r.createdAt,
       r.createdAt + 1000,
-    ),
-  );
-  const results = await env.DB.batch<{ seq: number }>(stmts);
-  return results.map((res) => res.results[0].seq);
+    )
+    .first<{ seq: number }>();
+  return row!.seq;
 }
 
 /** The `detail` lines of EXPLAIN QUERY PLAN for a statement. */
 export async function queryPlan(sql: string, ...params: unknown[]): Promise<string[]> {
-  const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+  const { results } = await env.SHARD_0.prepare(`EXPLAIN QUERY PLAN ${sql}`)
     .bind(...params)
     .all<{ detail: string }>();
   return results.map((r) => r.detail);

@@ -29,7 +29,17 @@ CREATE TABLE `deliveries` (
 	`manual` integer DEFAULT false NOT NULL,
 	`failure_reason` text,
 	`created_at` integer NOT NULL,
-	`updated_at` integer NOT NULL
+	`updated_at` integer NOT NULL,
+	`first_trigger` text,
+	`first_started_at` integer,
+	`first_duration_ms` integer,
+	`first_url` text,
+	`first_request_headers` text,
+	`first_response_status` integer,
+	`first_response_headers` text,
+	`first_response_body` text,
+	`first_error_class` text,
+	`first_error_message` text
 );
 --> statement-breakpoint
 CREATE INDEX `deliveries_webhook_created` ON `deliveries` (`webhook_id`,`created_at`);--> statement-breakpoint
@@ -40,24 +50,13 @@ CREATE TABLE `events` (
 	`id` text NOT NULL,
 	`type` text NOT NULL,
 	`data` text NOT NULL,
+	`system` text DEFAULT '' NOT NULL,
+	`test` integer DEFAULT false NOT NULL,
 	`first_delivery_seq` integer NOT NULL,
 	`created_at` integer NOT NULL
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `events_namespace_id` ON `events` (`namespace`,`id`);--> statement-breakpoint
-CREATE TABLE `tokens` (
-	`id` text PRIMARY KEY NOT NULL,
-	`namespace` text NOT NULL,
-	`name` text NOT NULL,
-	`scopes` text NOT NULL,
-	`token_hash` text NOT NULL,
-	`created_at` integer NOT NULL,
-	`last_used_at` integer,
-	`revoked_at` integer
-);
---> statement-breakpoint
-CREATE UNIQUE INDEX `tokens_hash` ON `tokens` (`token_hash`);--> statement-breakpoint
-CREATE INDEX `tokens_namespace` ON `tokens` (`namespace`);--> statement-breakpoint
 CREATE TABLE `webhooks` (
 	`id` text PRIMARY KEY NOT NULL,
 	`namespace` text NOT NULL,
@@ -68,6 +67,7 @@ CREATE TABLE `webhooks` (
 	`format` text DEFAULT 'standard' NOT NULL,
 	`active` integer DEFAULT true NOT NULL,
 	`headers` text DEFAULT '{}' NOT NULL,
+	`filter` text,
 	`secret_sealed` text,
 	`secret_hint` text,
 	`previous_secret_sealed` text,
@@ -76,6 +76,15 @@ CREATE TABLE `webhooks` (
 	`disabled_at` integer,
 	`failing_since` integer,
 	`consecutive_failures` integer DEFAULT 0 NOT NULL,
+	`rate_limit` integer,
+	`max_in_flight` integer,
+	`timeout_ms` integer,
+	`circuit_state` text DEFAULT 'closed' NOT NULL,
+	`circuit_since` integer,
+	`circuit_next_probe_at` integer,
+	`circuit_failures` integer DEFAULT 0 NOT NULL,
+	`rate_tat` integer,
+	`slow_until` integer,
 	`last_success_at` integer,
 	`last_failure_at` integer,
 	`created_at` integer NOT NULL,

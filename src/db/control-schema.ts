@@ -1,0 +1,53 @@
+/**
+ * The control database (`DB`): what is global, not per namespace. Tokens,
+ * dashboard sign-outs, and the directory that places each namespace on one
+ * shard (db/shards.ts). `npm run db:generate` writes migrations/control.
+ */
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+export const tokenScopes = ["webhooks:read", "webhooks:write", "events:publish"] as const;
+export type TokenScope = (typeof tokenScopes)[number];
+
+export const tokens = sqliteTable(
+  "tokens",
+  {
+    id: text("id").primaryKey(),
+    namespace: text("namespace").notNull(),
+    name: text("name").notNull(),
+    scopes: text("scopes", { mode: "json" }).$type<TokenScope[]>().notNull(),
+    /** hex SHA-256 of the token; the token itself is never stored. */
+    tokenHash: text("token_hash").notNull(),
+    createdAt: integer("created_at").notNull(),
+    lastUsedAt: integer("last_used_at"),
+    revokedAt: integer("revoked_at"),
+  },
+  (t) => [uniqueIndex("tokens_hash").on(t.tokenHash), index("tokens_namespace").on(t.namespace)],
+);
+
+/**
+ * Dashboard sessions ended by sign-out before their expiry (the session itself
+ * lives in its sealed cookie). Written only at sign-out, read by primary key on
+ * each signed-in dashboard request; rows past `expires_at` are useless and are
+ * deleted by the next sign-out (security/session-revocation.ts).
+ */
+export const revokedSessions = sqliteTable("revoked_sessions", {
+  sid: text("sid").primaryKey(),
+  expiresAt: integer("expires_at").notNull(),
+});
+
+/**
+ * Which shard (a D1 binding name from SHARDS) holds a namespace: written once,
+ * on the namespace's first shard-side write, never moved by the Worker.
+ * WITHOUT ROWID: the primary key is the table, so a placement writes one row,
+ * not a row plus a unique-index entry.
+ */
+export const namespaceShards = sqliteTable(
+  "namespace_shards",
+  {
+    namespace: text("namespace").primaryKey(),
+    shard: text("shard").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+);
+
+export type TokenRow = typeof tokens.$inferSelect;

@@ -1,0 +1,174 @@
+/**
+ * Shards (docs/shards.md): every namespace's webhooks, events, deliveries and
+ * attempts live on one shard, a D1 database named by its binding in SHARDS.
+ * The control database's directory (namespace_shards) says which; a
+ * namespace is placed on its first shard-side write, on the open shard with
+ * the fewest namespaces, and never moves. Shard-side code takes a ShardEnv,
+ * so a query cannot run without its shard having been chosen.
+ */
+import { drizzle } from "drizzle-orm/d1";
+import type { AppEnv, DeliveryMessage } from "../env";
+import { ApiError } from "../errors";
+import { controlDb } from "./client";
+import { meteredD1 } from "./metered-d1";
+import * as schema from "./schema";
+import { isTransientD1Error } from "./transient";
+
+/** The Worker's env with one shard chosen. */
+export type ShardEnv = AppEnv & { readonly shard: string };
+
+const list = (raw: string | undefined) =>
+  (raw ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+/** Every shard binding, in SHARDS order (the first also takes queue messages from before shards). */
+export function shardNames(env: AppEnv): string[] {
+  return list(env.SHARDS);
+}
+
+/** Shards that take new namespaces: listed in SHARDS and not in SHARDS_CLOSED. */
+export function openShards(env: AppEnv): string[] {
+  const closed = new Set(list(env.SHARDS_CLOSED));
+  return shardNames(env).filter((s) => !closed.has(s));
+}
+
+function binding(env: AppEnv, shard: string): D1Database {
+  const db = shardNames(env).includes(shard) ? (env as unknown as Record<string, unknown>)[shard] : undefined;
+  if (!db || typeof (db as D1Database).prepare !== "function") throw new Error(`shard ${shard} is not a D1 binding listed in SHARDS`);
+  return db as D1Database;
+}
+
+/** What is wrong with SHARDS / SHARDS_CLOSED, or null (checked by api/deployment-check.ts). */
+export function shardSettingsProblem(env: AppEnv): string | null {
+  const names = shardNames(env);
+  if (names.length === 0) return "SHARDS lists no shard";
+  const bindings = env as unknown as Record<string, unknown>;
+  const missing = names.filter((s) => typeof (bindings[s] as D1Database | undefined)?.prepare !== "function");
+  if (missing.length) return `SHARDS names ${missing.join(", ")}, not D1 bindings`;
+  const unknown = list(env.SHARDS_CLOSED).filter((s) => !names.includes(s));
+  if (unknown.length) return `SHARDS_CLOSED names ${unknown.join(", ")}, not in SHARDS`;
+  return null;
+}
+
+export function onShard(env: AppEnv, shard: string): ShardEnv {
+  binding(env, shard);
+  return { ...env, shard };
+}
+
+/**
+ * A shard that fails answers 503 `unavailable` for its own namespaces: D1's
+ * retryable errors, and a shard without its tables (added to SHARDS but not
+ * migrated). Any other error is the query's own (a name taken, a bug) and
+ * stays what it was.
+ */
+function shardFailure(shard: string) {
+  return (err: unknown): unknown => {
+    const message = err instanceof Error ? err.message : String(err);
+    if (!isTransientD1Error(err) && !/no such table/i.test(message)) return err;
+    console.error("shard failed", { shard, error: message });
+    return new ApiError("unavailable", "This namespace's database is briefly unavailable. Retry in a few seconds.");
+  };
+}
+
+/** The metered D1 of the chosen shard, for hand-written SQL. */
+export function shardDb(env: ShardEnv): D1Database {
+  return meteredD1(binding(env, env.shard), shardFailure(env.shard));
+}
+
+/** drizzle over the same, for the CRUD paths. */
+export function shardOrm(env: ShardEnv) {
+  return drizzle(shardDb(env), { schema });
+}
+
+/** Placements never change, so an isolate keeps every one it has read. */
+const placed = new Map<string, string>();
+
+async function lookup(env: AppEnv, namespace: string): Promise<string | null> {
+  const known = placed.get(namespace);
+  if (known) return known;
+  const row = await controlDb(env).prepare("SELECT shard FROM namespace_shards WHERE namespace = ?").bind(namespace).first<{ shard: string }>();
+  if (row) placed.set(namespace, row.shard);
+  return row?.shard ?? null;
+}
+
+/**
+ * The namespace's shard. Reading a namespace never placed does not place it:
+ * it has no rows anywhere, so the first shard answers (empty, or 404).
+ * `write` places it first.
+ */
+export async function namespaceEnv(env: AppEnv, namespace: string, mode: "read" | "write" = "read"): Promise<ShardEnv> {
+  const shard = (await lookup(env, namespace)) ?? (mode === "write" ? await place(env, namespace) : shardNames(env)[0]);
+  return onShard(env, shard);
+}
+
+/** Race-safe: the first placement written wins, and everyone reads it back. */
+async function place(env: AppEnv, namespace: string): Promise<string> {
+  const open = openShards(env);
+  if (open.length === 0) throw new ApiError("unavailable", "Every shard is closed to new namespaces (SHARDS_CLOSED).");
+  const db = controlDb(env);
+  const { results } = await db
+    .prepare(`SELECT shard, count(*) AS n FROM namespace_shards WHERE shard IN (${open.map(() => "?").join(", ")}) GROUP BY shard`)
+    .bind(...open)
+    .all<{ shard: string; n: number }>();
+  const count = new Map(results.map((r) => [r.shard, r.n]));
+  const target = open.reduce((best, s) => ((count.get(s) ?? 0) < (count.get(best) ?? 0) ? s : best));
+  const [, read] = await db.batch<{ shard: string }>([
+    db.prepare("INSERT INTO namespace_shards (namespace, shard, created_at) VALUES (?, ?, ?) ON CONFLICT (namespace) DO NOTHING").bind(namespace, target, Date.now()),
+    db.prepare("SELECT shard FROM namespace_shards WHERE namespace = ?").bind(namespace),
+  ]);
+  const shard = read.results[0]?.shard ?? target;
+  placed.set(namespace, shard);
+  return shard;
+}
+
+/** Runs `fn` on every shard at once; throws if any shard's run threw. */
+export async function everyShard<T>(env: AppEnv, fn: (senv: ShardEnv) => Promise<T>): Promise<T[]> {
+  return Promise.all(shardNames(env).map((s) => fn(onShard(env, s))));
+}
+
+/** For housekeeping: every shard is tried, one failing shard is logged and does not stop the others. */
+export async function eachShardSettled<T>(env: AppEnv, what: string, fn: (senv: ShardEnv) => Promise<T>): Promise<(T | null)[]> {
+  return Promise.all(
+    shardNames(env).map(async (s) => {
+      try {
+        return await fn(onShard(env, s));
+      } catch (err) {
+        console.error(`${what} failed on a shard`, { shard: s, error: String(err) });
+        return null;
+      }
+    }),
+  );
+}
+
+/** The shard a queue message is for (see DeliveryMessage). */
+export function messageShard(env: AppEnv, body: DeliveryMessage): ShardEnv {
+  return onShard(env, body.s ?? shardNames(env)[0]);
+}
+
+export type ShardReport = { binding: string; open: boolean; namespaces: number; size_bytes: number | null };
+
+/**
+ * Each shard as an operator sees it: open for placement, namespaces placed
+ * on it (from the directory), and its size from D1's own result metadata
+ * (`meta.size_after` of a one-row read). A shard that does not answer shows
+ * `size_bytes: null` instead of failing the whole list.
+ */
+export async function shardReports(env: AppEnv): Promise<ShardReport[]> {
+  const open = new Set(openShards(env));
+  const { results } = await controlDb(env).prepare("SELECT shard, count(*) AS n FROM namespace_shards GROUP BY shard").all<{ shard: string; n: number }>();
+  const counts = new Map(results.map((r) => [r.shard, r.n]));
+  return Promise.all(
+    shardNames(env).map(async (s) => {
+      let size: number | null = null;
+      try {
+        const r = await binding(env, s).prepare("SELECT 1").run();
+        size = (r.meta as { size_after?: number }).size_after ?? null;
+      } catch (err) {
+        console.error("shard size unavailable", { shard: s, error: String(err) });
+      }
+      return { binding: s, open: open.has(s), namespaces: counts.get(s) ?? 0, size_bytes: size };
+    }),
+  );
+}

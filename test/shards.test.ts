@@ -1,0 +1,177 @@
+/**
+ * Shards (docs/shards.md): namespaces are placed on the open shard with the
+ * fewest namespaces when first written, every path follows the placement,
+ * a closed shard takes no new namespace, and a failing shard costs only its
+ * own namespaces (503) while the other shard's are served. The Worker runs
+ * for real (app.fetch in workerd, local D1 and Queues); a shard is made to
+ * fail by pointing its binding at a D1 database never migrated.
+ * (Its own file: storage is per file, so the directory starts empty.)
+ */
+import { createExecutionContext, createMessageBatch, createScheduledController, env, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { handleDeliveryBatch } from "../src/delivery/consumer";
+import { handleDeadLetters } from "../src/delivery/dead-letter";
+import type { AppEnv, DeliveryMessage } from "../src/env";
+import worker from "../src/index";
+import { api, createWebhook, received, receiverUrl, settledDelivery, uniqueKey, waitFor } from "./support/api";
+import { deliveryRow, seedOwed } from "./support/deliveries";
+import { pinNamespace, shardOf } from "./support/shards";
+import { callWithEnv } from "./support/env-call";
+
+const baseEnv = env as unknown as AppEnv;
+
+
+const placed = async (ns: string) =>
+  (await env.DB.prepare("SELECT shard FROM namespace_shards WHERE namespace = ?").bind(ns).first<{ shard: string }>())?.shard ?? null;
+
+/** A namespace with one webhook on its own receiver key; the webhook create places it. */
+async function namespaceWithHook(prefix: string) {
+  const ns = uniqueKey(prefix);
+  const key = uniqueKey();
+  const hook = await createWebhook(ns, { url: receiverUrl(`/ok/${key}`) });
+  return { ns, key, hook };
+}
+
+describe("shards", () => {
+  const made: { ns: string; key: string; hook: { id: string } }[] = [];
+
+  it("places new namespaces on the shard with the fewest, so they land on both; a read places nothing", async () => {
+    const unplaced = uniqueKey("read");
+    const list = await api("GET", `/v1/namespaces/${unplaced}/webhooks`);
+    expect(list.status).toBe(200);
+    expect(list.body.data).toEqual([]);
+    expect((await api("GET", `/v1/namespaces/${unplaced}/events/evt_none`)).status).toBe(404);
+    expect(await placed(unplaced)).toBeNull();
+
+    for (let i = 0; i < 4; i++) made.push(await namespaceWithHook("sh"));
+    const shards = await Promise.all(made.map((m) => placed(m.ns)));
+    expect(shards.filter((s) => s === "SHARD_0")).toHaveLength(2);
+    expect(shards.filter((s) => s === "SHARD_1")).toHaveLength(2);
+    // The rows are on the namespace's shard and nowhere else.
+    for (const m of made) {
+      const other = (await shardOf(m.ns)) === "SHARD_0" ? env.SHARD_1 : env.SHARD_0;
+      expect(await other.prepare("SELECT 1 FROM webhooks WHERE id = ?").bind(m.hook.id).first()).toBeNull();
+    }
+  });
+
+  it("publishes, delivers and shows deliveries on either shard (queue messages carry their shard)", async () => {
+    const results = await Promise.all(
+      made.map(async (m) => {
+        const pub = await api("POST", `/v1/namespaces/${m.ns}/events`, { type: "build.finished", data: { ns: m.ns } });
+        expect(pub.status).toBe(202);
+        const list = await waitFor(
+          () => api("GET", `/v1/namespaces/${m.ns}/deliveries`),
+          (r) => r.status === 200 && r.body.data.length === 1,
+        );
+        const detail = await settledDelivery(m.ns, list.body.data[0].id);
+        const got = await waitFor(() => received(m.key), (r) => r.length >= 1);
+        return { status: detail.status, body: JSON.parse(got[0].body) };
+      }),
+    );
+    expect(results.map((r) => r.status)).toEqual(["succeeded", "succeeded", "succeeded", "succeeded"]);
+    expect(results.map((r) => r.body.data.ns)).toEqual(made.map((m) => m.ns));
+  });
+
+  it("reports each shard's namespaces and size from D1's metadata", async () => {
+    const res = await api("GET", "/v1/admin/shards");
+    expect(res.status).toBe(200);
+    expect(res.body.shards.map((s: { binding: string }) => s.binding)).toEqual(["SHARD_0", "SHARD_1"]);
+    for (const s of res.body.shards) {
+      expect(s.open).toBe(true);
+      expect(s.namespaces).toBe(2);
+      expect(s.size_bytes).toBeGreaterThan(0);
+    }
+    const closed = await callWithEnv({ ...baseEnv, SHARDS_CLOSED: "SHARD_1" }, "GET", "/v1/admin/shards");
+    expect(closed.body.shards.map((s: { open: boolean }) => s.open)).toEqual([true, false]);
+    expect((await api("GET", "/v1/admin/shards", undefined, "not-admin")).status).toBe(401);
+  });
+
+  it("places no new namespace on a closed shard; its own namespaces keep working", async () => {
+    const closedEnv = { ...baseEnv, SHARDS_CLOSED: "SHARD_0" };
+    // 2 and 2 now: without the close, the next two would go one to each.
+    for (let i = 0; i < 2; i++) {
+      const ns = uniqueKey("closed");
+      expect((await callWithEnv(closedEnv, "POST", `/v1/namespaces/${ns}/webhooks`, { name: "h", url: receiverUrl("/ok/x"), events: ["*"] })).status).toBe(201);
+      expect(await placed(ns)).toBe("SHARD_1");
+    }
+    const old = made[(await Promise.all(made.map((m) => placed(m.ns)))).indexOf("SHARD_0")];
+    expect((await callWithEnv(closedEnv, "GET", `/v1/namespaces/${old.ns}/webhooks/${old.hook.id}`)).status).toBe(200);
+    const everyClosed = await callWithEnv({ ...baseEnv, SHARDS_CLOSED: "SHARD_0,SHARD_1" }, "POST", `/v1/namespaces/${uniqueKey("none")}/webhooks`, {
+      name: "h",
+      url: receiverUrl("/ok/x"),
+      events: ["*"],
+    });
+    expect(everyClosed.status).toBe(503);
+  });
+
+  it("a failing shard answers 503 for its namespaces only; the other shard's are served", async () => {
+    const shards = await Promise.all(made.map((m) => placed(m.ns)));
+    const healthy = made[shards.indexOf("SHARD_0")];
+    const broken = made[shards.indexOf("SHARD_1")];
+    // SHARD_1 pointed at a database without tables: every query on it fails.
+    const failing = { ...baseEnv, SHARD_1: env.BROKEN_SHARD };
+    const bad = await callWithEnv(failing, "GET", `/v1/namespaces/${broken.ns}/webhooks`);
+    expect(bad.status).toBe(503);
+    expect(bad.body.error.code).toBe("unavailable");
+    expect((await callWithEnv(failing, "POST", `/v1/namespaces/${broken.ns}/events`, { type: "build.finished", data: {} })).status).toBe(503);
+    const good = await callWithEnv(failing, "GET", `/v1/namespaces/${healthy.ns}/webhooks`);
+    expect(good.status).toBe(200);
+    expect(good.body.data.map((w: { id: string }) => w.id)).toEqual([healthy.hook.id]);
+    expect((await callWithEnv(failing, "POST", `/v1/namespaces/${healthy.ns}/events`, { type: "build.finished", data: {} })).status).toBe(202);
+    // The shard list still answers, from the directory.
+    const report = await callWithEnv(failing, "GET", "/v1/admin/shards");
+    expect(report.status).toBe(200);
+    expect(report.body.shards[1].namespaces).toBe(4);
+  });
+
+  it("takes a queue message without a shard (sent before shards) as the first shard's", async () => {
+    const ns = uniqueKey("legacy");
+    await pinNamespace(ns, "SHARD_0");
+    const key = uniqueKey();
+    const hook = await createWebhook(ns, { url: receiverUrl(`/ok/${key}`) });
+    const { seq } = await seedOwed(ns, hook.id, Date.now());
+    const batch = createMessageBatch<DeliveryMessage>("ci-webhooks-deliveries-slow", [{ id: "m1", timestamp: new Date(), attempts: 1, body: { d: seq } }]);
+    await handleDeliveryBatch(batch, baseEnv);
+    expect(await received(key)).toHaveLength(1);
+  });
+
+  it("the cron sweeps every shard: a failing first shard does not stop the second's", async () => {
+    const ns = uniqueKey("cron");
+    // On the second shard, with the first one failing: a cron that stopped at the first failure, or swept one shard, misses it.
+    await pinNamespace(ns, "SHARD_1");
+    const key = uniqueKey();
+    const hook = await createWebhook(ns, { url: receiverUrl(`/ok/${key}`) });
+    const T = Date.now() - 5 * 60_000;
+    // Accepted but never enqueued (the Worker died after the write): the sweep owes it a message.
+    const { seq } = await seedOwed(ns, hook.id, T, {}, env.SHARD_1);
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "* * * * *" }), { ...baseEnv, SHARD_0: env.BROKEN_SHARD }, ctx);
+    await waitOnExecutionContext(ctx);
+    expect((await deliveryRow(seq, env.SHARD_1)).enqueued_at).toBeGreaterThan(T);
+    expect(await waitFor(() => received(key), (r) => r.length >= 1)).toHaveLength(1);
+  });
+
+  it("retries a message for a shard no longer listed, and its dead letter is acked, without holding up the batch", async () => {
+    const ns = uniqueKey("gone");
+    await pinNamespace(ns, "SHARD_0");
+    const key = uniqueKey();
+    const hook = await createWebhook(ns, { url: receiverUrl(`/ok/${key}`) });
+    const { seq } = await seedOwed(ns, hook.id, Date.now());
+    const body = (d: number, s: string) => ({ d, s });
+    const batch = createMessageBatch<DeliveryMessage>("ci-webhooks-deliveries-slow", [
+      { id: "gone", timestamp: new Date(), attempts: 1, body: body(1, "SHARD_9") },
+      { id: "here", timestamp: new Date(), attempts: 1, body: body(seq, "SHARD_0") },
+    ]);
+    const ctx = createExecutionContext();
+    await handleDeliveryBatch(batch, baseEnv);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.retryMessages.map((m) => m.msgId)).toEqual(["gone"]);
+    expect(result.explicitAcks).toEqual(["here"]);
+    expect(await received(key)).toHaveLength(1);
+
+    const dead = createMessageBatch<DeliveryMessage>("ci-webhooks-deliveries-dlq", [{ id: "gone", timestamp: new Date(), attempts: 1, body: body(1, "SHARD_9") }]);
+    const dctx = createExecutionContext();
+    await handleDeadLetters(dead, baseEnv);
+    expect((await getQueueResult(dead, dctx)).ackAll).toBe(true);
+  });
+});
