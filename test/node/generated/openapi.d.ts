@@ -125,6 +125,13 @@ export interface paths {
      */
     post: operations["redeliverDelivery"];
   };
+  "/v1/admin/shards": {
+    /**
+     * The D1 shards, their namespaces and sizes
+     * @description Every shard listed in SHARDS: whether it takes new namespaces, how many namespaces are placed on it, and its size in bytes from D1's own result metadata (admin token). See docs/shards.md.
+     */
+    get: operations["listShards"];
+  };
   "/v1/admin/usage": {
     /**
      * Billable usage counted by this isolate since start or reset
@@ -142,7 +149,7 @@ export interface paths {
   "/v1/admin/retention/prune": {
     /**
      * Run one retention pass now
-     * @description What the Cron Trigger runs each minute, bounded the same way. `now` lets the benchmark measure the rows a later prune deletes (a delete is a billed write) without waiting RETENTION_DAYS.
+     * @description What the Cron Trigger runs each minute on every shard, bounded the same way; the counts are summed over shards. `now` lets the benchmark measure the rows a later prune deletes (a delete is a billed write) without waiting RETENTION_DAYS.
      */
     post: operations["pruneRetention"];
   };
@@ -1173,6 +1180,19 @@ export interface components {
     };
     RedeliverAccepted: {
       delivery_id: string;
+    };
+    ShardList: {
+      shards: components["schemas"]["Shard"][];
+    };
+    Shard: {
+      /** @description The shard's D1 binding name (SHARDS in wrangler.toml). */
+      binding: string;
+      /** @description Whether new namespaces may be placed on it (false when listed in SHARDS_CLOSED). */
+      open: boolean;
+      /** @description Namespaces placed on it, from the control database's directory. */
+      namespaces: number;
+      /** @description The database's size in bytes as D1 reports it (`meta.size_after`); null when the shard did not answer. */
+      size_bytes: number | null;
     };
     Usage: {
       workerInvocations: number;
@@ -3892,6 +3912,44 @@ export interface operations {
     };
   };
   /**
+   * The D1 shards, their namespaces and sizes
+   * @description Every shard listed in SHARDS: whether it takes new namespaces, how many namespaces are placed on it, and its size in bytes from D1's own result metadata (admin token). See docs/shards.md.
+   */
+  listShards: {
+    responses: {
+      /** @description The shards, in SHARDS order. */
+      200: {
+        content: {
+          "application/json": components["schemas"]["ShardList"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `unauthorized`. */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `forbidden`. */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `internal_error`, `misconfigured`. */
+      500: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `unavailable`. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /**
    * Billable usage counted by this isolate since start or reset
    * @description D1 figures are D1's own `meta`, summed where the queries run. Used by the benchmark.
    */
@@ -3967,7 +4025,7 @@ export interface operations {
   };
   /**
    * Run one retention pass now
-   * @description What the Cron Trigger runs each minute, bounded the same way. `now` lets the benchmark measure the rows a later prune deletes (a delete is a billed write) without waiting RETENTION_DAYS.
+   * @description What the Cron Trigger runs each minute on every shard, bounded the same way; the counts are summed over shards. `now` lets the benchmark measure the rows a later prune deletes (a delete is a billed write) without waiting RETENTION_DAYS.
    */
   pruneRetention: {
     requestBody: {
