@@ -221,6 +221,13 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
     vars: {
       ADMIN_TOKEN: ADMIN,
       RETRY_SCHEDULE: "1,1,2,2,3",
+      // The circuit's clock is compressed like the retry schedule: a chaos
+      // receiver fails about half its requests, so with production's 30 s
+      // cool-down doubling up to an hour its circuit could rightly keep
+      // deliveries waiting past the 4-minute mark, and the soak would measure
+      // the cool-down instead of recovery from the kill.
+      CIRCUIT_COOLDOWN_SECONDS: "2",
+      CIRCUIT_MAX_COOLDOWN_SECONDS: "10",
       DELIVERY_TIMEOUT_MS: String(TIMEOUT_MS),
       ALLOW_LOOPBACK_TARGETS: "true",
       // The fast-forwarded clock must not make retention delete the run's rows.
