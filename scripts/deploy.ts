@@ -16,7 +16,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { d1DatabaseNames, quietEnv, ROOT } from "./lib/local-dispatcher.ts";
+import { d1Bindings, d1DatabaseNames, quietEnv, ROOT } from "./lib/local-dispatcher.ts";
 
 const WRANGLER = join(ROOT, "node_modules", ".bin", "wrangler");
 const toml = readFileSync(join(ROOT, "wrangler.toml"), "utf8");
@@ -31,7 +31,9 @@ function tomlValue(key: string): string {
 /** The control database and every shard (docs/shards.md), each migrated from its own migrations_dir. */
 const DATABASES = d1DatabaseNames();
 const DATABASE_LIST = DATABASES.join(", ");
-const applyAll = (databases: string[]) => databases.map((d) => `wrangler d1 migrations apply ${d} --remote`).join(" && ");
+/** Migrations go per binding (each its own migrations_dir), to the bindings of the given databases. */
+const bindingsOf = (databases: string[]) => d1Bindings().filter((b) => databases.includes(b.name)).map((b) => b.binding);
+const applyAll = (databases: string[]) => bindingsOf(databases).map((b) => `wrangler d1 migrations apply ${b} --remote`).join(" && ");
 /** Every dead-letter queue (the main lane's and the slow lane's): consumed only, so wrangler does not provision them. */
 const DEAD_LETTER_QUEUES = [...toml.matchAll(/^dead_letter_queue\s*=\s*"([^"]+)"/gm)].map((m) => m[1]);
 const WORKER = tomlValue("name");
@@ -100,7 +102,7 @@ function step(n: number): void {
 
 function applyMigrations(databases: string[]): void {
   // CI=true: wrangler applies without asking for confirmation.
-  for (const d of databases) must(wrangler(["d1", "migrations", "apply", d, "--remote"], { env: { CI: "true" } }), `applying migrations to ${d}`);
+  for (const b of bindingsOf(databases)) must(wrangler(["d1", "migrations", "apply", b, "--remote"], { env: { CI: "true" } }), `applying migrations to ${b}`);
 }
 
 function missingSecrets(): string[] {

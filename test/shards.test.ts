@@ -7,7 +7,7 @@
  * fail by pointing its binding at a D1 database never migrated.
  * (Its own file: storage is per file, so the directory starts empty.)
  */
-import { createExecutionContext, createMessageBatch, createScheduledController, env, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
+import { applyD1Migrations, createExecutionContext, createMessageBatch, createScheduledController, env, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { handleDeliveryBatch } from "../src/delivery/consumer";
 import { handleDeadLetters } from "../src/delivery/dead-letter";
@@ -172,6 +172,64 @@ describe("shards", () => {
     const dead = createMessageBatch<DeliveryMessage>("ci-webhooks-deliveries-dlq", [{ id: "gone", timestamp: new Date(), attempts: 1, body: body(1, "SHARD_9") }]);
     const dctx = createExecutionContext();
     await handleDeadLetters(dead, baseEnv);
-    expect((await getQueueResult(dead, dctx)).ackAll).toBe(true);
+    expect((await getQueueResult(dead, dctx)).explicitAcks).toEqual(["gone"]);
+  });
+
+  it("dead letters: a failing shard retries only its own messages; the other shard's are marked and acked", async () => {
+    const ns = uniqueKey("dlq");
+    await pinNamespace(ns, "SHARD_0");
+    const hook = await createWebhook(ns, { url: receiverUrl(`/ok/${uniqueKey()}`) });
+    const { seq } = await seedOwed(ns, hook.id, Date.now() + 60_000);
+    const dead = createMessageBatch<DeliveryMessage>("ci-webhooks-deliveries-dlq", [
+      { id: "on-broken", timestamp: new Date(), attempts: 1, body: { d: 1, s: "SHARD_1" } },
+      { id: "on-healthy", timestamp: new Date(), attempts: 1, body: { d: seq, s: "SHARD_0" } },
+    ]);
+    const ctx = createExecutionContext();
+    await handleDeadLetters(dead, { ...baseEnv, SHARD_1: env.BROKEN_SHARD });
+    const result = await getQueueResult(dead, ctx);
+    expect(result.retryMessages.map((m) => m.msgId)).toEqual(["on-broken"]);
+    expect(result.explicitAcks).toEqual(["on-healthy"]);
+    expect(await deliveryRow(seq)).toMatchObject({ status: "failed", failure_reason: "dead_lettered" });
+  });
+
+  it("never places a new namespace on a shard whose tables are not there yet (added, not yet migrated)", async () => {
+    // NEW has the fewest namespaces (none), so without the check it would take this one.
+    const withNew = { ...baseEnv, SHARDS: "SHARD_0,SHARD_1,NEW", NEW: env.BROKEN_SHARD } as AppEnv;
+    const ns = uniqueKey("new");
+    const made = await callWithEnv(withNew, "POST", `/v1/namespaces/${ns}/webhooks`, { name: "h", url: receiverUrl("/ok/x"), events: ["*"] });
+    expect(made.status).toBe(201);
+    expect(["SHARD_0", "SHARD_1"]).toContain(await placed(ns));
+  });
+});
+
+describe("upgrading from one database (docs/deploying.md)", () => {
+  it("adopts a namespace that already has rows on a shard but no directory entry, and delivers messages sent before shards", async () => {
+    // The one database from before shards held every table: the control tables (test/apply-migrations.ts) and the shard tables.
+    await applyD1Migrations(env.DB, env.TEST_SHARD_MIGRATIONS);
+    const ns = uniqueKey("upgrade");
+    const key = uniqueKey();
+    // Before: the namespace's webhook is written to that database...
+    const before = { ...baseEnv, SHARDS: "OLD", OLD: env.DB } as AppEnv;
+    const made = await callWithEnv(before, "POST", `/v1/namespaces/${ns}/webhooks`, { name: "h", url: receiverUrl(`/ok/${key}`), events: ["build.finished"] });
+    expect(made.status).toBe(201);
+    // ...and there was no directory then.
+    await env.DB.prepare("DELETE FROM namespace_shards WHERE namespace = ?").bind(ns).run();
+
+    // After: the old database is the first shard. Closed to new namespaces here, to show that adoption is not placement by count.
+    const sent: { body: DeliveryMessage }[] = [];
+    const recording = { send: async (body: DeliveryMessage) => void sent.push({ body }), sendBatch: async (ms: { body: DeliveryMessage }[]) => void sent.push(...ms) };
+    const after = { ...baseEnv, SHARD_0: env.DB, SHARDS_CLOSED: "SHARD_0", DELIVERIES: recording } as unknown as AppEnv;
+    const list = await callWithEnv(after, "GET", `/v1/namespaces/${ns}/webhooks`);
+    expect(list.body.data.map((w: { id: string }) => w.id)).toEqual([made.body.id]);
+    const pub = await callWithEnv(after, "POST", `/v1/namespaces/${ns}/events`, { type: "build.finished", data: {} });
+    expect(pub.status).toBe(202);
+    expect(pub.body.deliveries).toBe(1);
+    expect(await placed(ns)).toBe("SHARD_0");
+    expect(sent.map((m) => m.body.s)).toEqual(["SHARD_0"]);
+
+    // A message queued before the upgrade carries no shard: it is the first shard's, where the old rows are.
+    const batch = createMessageBatch<DeliveryMessage>("ci-webhooks-deliveries-slow", [{ id: "old", timestamp: new Date(), attempts: 1, body: { d: sent[0].body.d } }]);
+    await handleDeliveryBatch(batch, after);
+    expect(await waitFor(() => received(key), (r) => r.length >= 1)).toHaveLength(1);
   });
 });

@@ -46,22 +46,29 @@ export function ensureDevVars(): void {
 }
 
 /**
- * Every D1 database wrangler.toml declares (the control database and each
- * shard), by database_name: migrations go to all of them, each from its own
- * migrations_dir.
+ * Every D1 binding wrangler.toml declares (the control database and each
+ * shard) with its database_name. Migrations are applied per binding, each
+ * from its own migrations_dir, so one database behind two bindings (an
+ * upgraded deployment's old database is both DB and SHARD_0:
+ * docs/deploying.md) gets both sets.
  */
-export function d1DatabaseNames(): string[] {
+export function d1Bindings(): { binding: string; name: string }[] {
   const toml = readFileSync(join(ROOT, "wrangler.toml"), "utf8");
-  return [...toml.matchAll(/^database_name\s*=\s*"([^"]+)"/gm)].map((m) => m[1]);
+  return [...toml.matchAll(/^\[\[d1_databases\]\][^[]*?^binding\s*=\s*"([^"]+)"[^[]*?^database_name\s*=\s*"([^"]+)"/gms)].map((m) => ({ binding: m[1], name: m[2] }));
+}
+
+/** The distinct database names, for what is done per database (create, delete, check). */
+export function d1DatabaseNames(): string[] {
+  return [...new Set(d1Bindings().map((d) => d.name))];
 }
 
 export function applyLocalMigrations(persistTo?: string): void {
-  for (const database of d1DatabaseNames()) {
-    const args = ["d1", "migrations", "apply", database, "--local", ...(persistTo ? ["--persist-to", persistTo] : [])];
+  for (const { binding } of d1Bindings()) {
+    const args = ["d1", "migrations", "apply", binding, "--local", ...(persistTo ? ["--persist-to", persistTo] : [])];
     const r = spawnSync(WRANGLER, args, { cwd: ROOT, env: { ...quietEnv, CI: "true" }, encoding: "utf8" });
     if (r.status !== 0) {
       process.stderr.write(r.stdout + r.stderr);
-      throw new Error(`applying local D1 migrations to ${database} failed`);
+      throw new Error(`applying local D1 migrations to ${binding} failed`);
     }
   }
 }

@@ -87,7 +87,8 @@ const placed = new Map<string, string>();
 
 async function lookup(env: AppEnv, namespace: string): Promise<string | null> {
   const known = placed.get(namespace);
-  if (known) return known;
+  // A shard dropped from SHARDS since it was cached is looked up again.
+  if (known && shardNames(env).includes(known)) return known;
   const row = await controlDb(env).prepare("SELECT shard FROM namespace_shards WHERE namespace = ?").bind(namespace).first<{ shard: string }>();
   if (row) placed.set(namespace, row.shard);
   return row?.shard ?? null;
@@ -103,17 +104,58 @@ export async function namespaceEnv(env: AppEnv, namespace: string, mode: "read" 
   return onShard(env, shard);
 }
 
-/** Race-safe: the first placement written wins, and everyone reads it back. */
+type Survey = { shard: string; ready: boolean; holds: boolean };
+
+/**
+ * What placement asks every shard: does it answer with its tables, and does
+ * it already hold rows of the namespace? The second covers a deployment from
+ * before shards (docs/deploying.md, "Upgrading from one database"): its
+ * namespaces have rows on the first shard but no directory entry. A shard
+ * without its tables (added but not yet migrated) holds nothing and takes
+ * nothing; a shard that does not answer makes placement refuse (503) rather
+ * than risk splitting a namespace it might hold. Two index lookups per shard,
+ * once per namespace.
+ */
+async function survey(env: AppEnv, namespace: string): Promise<Survey[]> {
+  return Promise.all(
+    shardNames(env).map(async (shard) => {
+      try {
+        const row = await binding(env, shard)
+          .prepare("SELECT EXISTS (SELECT 1 FROM webhooks WHERE namespace = ?1) OR EXISTS (SELECT 1 FROM events WHERE namespace = ?1) AS holds")
+          .bind(namespace)
+          .first<{ holds: number }>();
+        return { shard, ready: true, holds: row?.holds === 1 };
+      } catch (err) {
+        if (/no such table/i.test(err instanceof Error ? err.message : String(err))) return { shard, ready: false, holds: false };
+        throw shardFailure(shard)(err);
+      }
+    }),
+  );
+}
+
+/**
+ * Race-safe: the first placement written wins, and everyone reads it back.
+ * A namespace that already has rows on a shard is placed there (even a
+ * closed one); otherwise on the open, migrated shard with the fewest.
+ */
 async function place(env: AppEnv, namespace: string): Promise<string> {
-  const open = openShards(env);
-  if (open.length === 0) throw new ApiError("unavailable", "Every shard is closed to new namespaces (SHARDS_CLOSED).");
+  const shards = await survey(env, namespace);
+  const open = new Set(openShards(env));
+  const candidates = shards.filter((s) => s.ready && open.has(s.shard)).map((s) => s.shard);
+  const holder = shards.find((s) => s.holds)?.shard;
+  if (!holder && candidates.length === 0) {
+    throw new ApiError("unavailable", "No shard is open to new namespaces with its tables in place (SHARDS_CLOSED, or a shard not yet migrated).");
+  }
   const db = controlDb(env);
-  const { results } = await db
-    .prepare(`SELECT shard, count(*) AS n FROM namespace_shards WHERE shard IN (${open.map(() => "?").join(", ")}) GROUP BY shard`)
-    .bind(...open)
-    .all<{ shard: string; n: number }>();
-  const count = new Map(results.map((r) => [r.shard, r.n]));
-  const target = open.reduce((best, s) => ((count.get(s) ?? 0) < (count.get(best) ?? 0) ? s : best));
+  let target = holder;
+  if (!target) {
+    const { results } = await db
+      .prepare(`SELECT shard, count(*) AS n FROM namespace_shards WHERE shard IN (${candidates.map(() => "?").join(", ")}) GROUP BY shard`)
+      .bind(...candidates)
+      .all<{ shard: string; n: number }>();
+    const count = new Map(results.map((r) => [r.shard, r.n]));
+    target = candidates.reduce((best, s) => ((count.get(s) ?? 0) < (count.get(best) ?? 0) ? s : best));
+  }
   const [, read] = await db.batch<{ shard: string }>([
     db.prepare("INSERT INTO namespace_shards (namespace, shard, created_at) VALUES (?, ?, ?) ON CONFLICT (namespace) DO NOTHING").bind(namespace, target, Date.now()),
     db.prepare("SELECT shard FROM namespace_shards WHERE namespace = ?").bind(namespace),

@@ -10,6 +10,7 @@ import { usage } from "../usage";
 export async function handleDeadLetters(batch: MessageBatch<DeliveryMessage>, env: AppEnv): Promise<void> {
   const now = Date.now();
   const byShard = new Map<string, Message<DeliveryMessage>[]>();
+  const answered = new Set<Message<DeliveryMessage>>();
   for (const m of batch.messages) {
     // A shard no longer in SHARDS: nothing to mark; logged, and acked with the rest.
     if (m.body.s && !shardNames(env).includes(m.body.s)) {
@@ -19,18 +20,33 @@ export async function handleDeadLetters(batch: MessageBatch<DeliveryMessage>, en
     const shard = messageShard(env, m.body).shard;
     byShard.set(shard, [...(byShard.get(shard) ?? []), m]);
   }
-  for (const [shard, messages] of byShard) {
-    const db = shardDb(onShard(env, shard));
-    await db.batch(
-      messages.map((m) =>
-        db
-          .prepare(
-          "UPDATE deliveries SET status = 'failed', failure_reason = 'dead_lettered', next_attempt_at = ?, updated_at = ? WHERE seq = ? AND status = 'pending'",
-        )
-          .bind(now, now, m.body.d),
-      ),
-    );
+  // Each shard on its own: one that fails retries only its own messages.
+  await Promise.all(
+    [...byShard].map(async ([shard, messages]) => {
+      try {
+        const db = shardDb(onShard(env, shard));
+        await db.batch(
+          messages.map((m) =>
+            db
+              .prepare(
+                "UPDATE deliveries SET status = 'failed', failure_reason = 'dead_lettered', next_attempt_at = ?, updated_at = ? WHERE seq = ? AND status = 'pending'",
+              )
+              .bind(now, now, m.body.d),
+          ),
+        );
+      } catch (err) {
+        console.error("marking dead-lettered deliveries failed on a shard; retrying its messages", { shard, error: String(err) });
+        for (const m of messages) {
+          usage.queueRetries++;
+          m.retry();
+        }
+        for (const m of messages) answered.add(m);
+      }
+    }),
+  );
+  for (const m of batch.messages) {
+    if (answered.has(m)) continue;
+    usage.queueAcks++;
+    m.ack();
   }
-  usage.queueAcks += batch.messages.length;
-  batch.ackAll();
 }
