@@ -13,6 +13,11 @@ import type { ApiErrorBody } from "./api-client";
 export type WebhookFormValues = {
   name: string;
   url: string;
+  /**
+   * On edit of a webhook whose URL is its credential (Slack, Discord): the URL
+   * masked. The field then starts empty, and left empty keeps the URL.
+   */
+  keptUrl: string;
   description: string;
   format: string;
   active: boolean;
@@ -32,6 +37,7 @@ export const FORM_FIELDS = ["name", "url", "description", "format", "active", "e
 export const emptyWebhookForm: WebhookFormValues = {
   name: "",
   url: "",
+  keptUrl: "",
   description: "",
   format: "standard",
   active: true,
@@ -132,13 +138,18 @@ export const WebhookFormPage: FC<{
           label="Payload URL"
           type="url"
           value={values.url}
-          required
-          placeholder="https://ci.example.com/hooks"
+          required={!values.keptUrl}
+          placeholder={values.keptUrl || "https://ci.example.com/hooks"}
           autocomplete="off"
           spellcheck={false}
           errors={errors.url}
-          hint="Events are POSTed here. HTTPS on a public host."
+          hint={
+            values.keptUrl
+              ? `This URL is the webhook's credential, so it is not shown: leave the field empty to keep ${values.keptUrl}, or enter a new URL.`
+              : "Events are POSTed here. HTTPS on a public host."
+          }
         />
+        {values.keptUrl ? <input type="hidden" name="kept_url" value={values.keptUrl} /> : null}
         <EventCheckboxes
           format={values.format}
           formatName={formatName(values.format)}
