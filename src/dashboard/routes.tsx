@@ -21,7 +21,7 @@ import { webhookFormRoutes } from "./webhook-form-routes";
 import { webhookListRoutes } from "./webhook-list-routes";
 
 /** Every path the dashboard serves (the API under /v1 and /docs have their own headers). */
-const DASHBOARD_PATHS = ["/", "/sign-in", "/sign-out", "/namespace", "/webhooks", "/webhooks/*", "/assets/*"];
+const DASHBOARD_PATHS = ["/", "/sign-in", "/sign-out", "/namespace", "/webhooks", "/webhooks/*", "/deliveries/*", "/assets/*"];
 
 /**
  * The dashboard's pages, a sub-app mounted beside the API. `api` is the app
