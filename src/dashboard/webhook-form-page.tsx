@@ -127,9 +127,9 @@ export const WebhookFormPage: FC<{
             </select>
             <p class="hint" id="format-hint">
               The body and signature headers your receiver expects. Djinn CI, CircleCI and Puppet Pipelines carry only their own
-              system's events; Standard Webhooks, Slack and Discord carry every event. The events offered are the chosen format's.
+              system's events; Standard Webhooks, Slack and Discord carry every event. The events offered below are the chosen
+              format's: changing the format brings the form back with its events, your input kept.
             </p>
-
             <FieldError id="format-error" errors={errors.format} />
           </div>
         </div>
