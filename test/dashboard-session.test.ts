@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import type { AppEnv } from "../src/env";
 import worker from "../src/index";
 import { openSession, sealSession, sessionCookieName, sessionCookieOptions } from "../src/security/session-cookie";
-import { api } from "./support/api";
+import { api, receiverUrl } from "./support/api";
 import { ORIGIN, rawPage as page, signedIn } from "./support/dashboard";
 import { hookDb } from "./support/shards";
 
@@ -173,6 +173,18 @@ describe("dashboard hardening (issue 15)", () => {
     }
     const signedInPage = await signedIn(`dashh${Date.now().toString(36)}`);
     expect((await page("/webhooks", {}, signedInPage.cookie)).headers.get("x-frame-options")).toBe("DENY");
+  });
+
+  it("a delivery's page carries the same headers as the other pages", async () => {
+    const ns = `dashd${Date.now().toString(36)}`;
+    const hook = await api("POST", `/v1/namespaces/${ns}/webhooks`, { name: "framed", url: receiverUrl(`/ok/${ns}`), events: ["*"] });
+    const ping = await api("POST", `/v1/namespaces/${ns}/webhooks/${hook.body.id}/ping`);
+    expect(ping.status).toBe(202);
+    const { cookie } = await signedIn(ns);
+    const res = await page(`/deliveries/${ping.body.delivery_id}`, {}, cookie);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-frame-options")).toBe("DENY");
+    expect(res.headers.get("content-security-policy") ?? "").toContain("frame-ancestors 'none'");
   });
 
   it("sends HSTS outside local development only", async () => {

@@ -4,6 +4,7 @@
  */
 import type { z } from "@hono/zod-openapi";
 import { errorBody } from "../errors";
+import { shownUrl, urlIsSecret } from "../security/url-mask";
 import { validationFailed } from "../api/router";
 import { WebhookCreate, WebhookUpdate } from "../webhooks/schemas";
 import type { ApiErrorBody } from "./api-client";
@@ -23,6 +24,7 @@ export function formValues(form: FormData): WebhookFormValues {
   return {
     name: field(form, "name").trim(),
     url: field(form, "url").trim(),
+    keptUrl: field(form, "kept_url"),
     description: field(form, "description"),
     format: field(form, "format") || "standard",
     active: field(form, "active") === "on",
@@ -43,12 +45,17 @@ function optionalNumber(s: string): number | string | null {
   return Number.isFinite(n) ? n : s;
 }
 
-/** The API body; on edit an empty filter is sent as null, which removes it. */
+/**
+ * The API body; on edit an empty filter is sent as null, which removes it,
+ * and an empty URL field of a webhook whose URL was not shown (keptUrl) sends
+ * no URL, which keeps it.
+ */
 function webhookBody(v: WebhookFormValues, mode: "create" | "edit", filter: Record<string, unknown> | null) {
   const events = [...new Set([...v.events, ...splitPatterns(v.otherEvents)])];
+  const keepUrl = mode === "edit" && v.keptUrl !== "" && v.url === "";
   return {
     name: v.name,
-    url: v.url,
+    ...(keepUrl ? {} : { url: v.url }),
     events,
     format: v.format,
     active: v.active,
@@ -84,9 +91,12 @@ export const updateBody = (v: WebhookFormValues, requestId: string) => formBody(
 
 export function valuesOf(w: Webhook, catalog: EventType[]): WebhookFormValues {
   const known = new Set(["*", ...catalog.map((t) => t.name)]);
+  const secretUrl = urlIsSecret(w.format);
   return {
     name: w.name,
-    url: w.url,
+    // A Slack or Discord URL is the webhook's credential: not put in the page (security/url-mask.ts).
+    url: secretUrl ? "" : w.url,
+    keptUrl: secretUrl ? shownUrl(w.url, w.format) : "",
     description: w.description,
     format: w.format,
     active: w.active,

@@ -4,6 +4,7 @@
  * text field so editing never drops them. Errors are the API's, at their field.
  */
 import type { FC } from "hono/jsx";
+import { EventCheckboxes, typesCarriedBy } from "./event-checkboxes";
 import type { EventType } from "./types";
 import { FilterField } from "./filter-field";
 import { ApiErrorNotice, Csrf, describedBy, FieldError, fieldClass, Layout, TextField, type FieldErrors, type Me } from "./view";
@@ -12,6 +13,11 @@ import type { ApiErrorBody } from "./api-client";
 export type WebhookFormValues = {
   name: string;
   url: string;
+  /**
+   * On edit of a webhook whose URL is its credential (Slack, Discord): the URL
+   * masked. The field then starts empty, and left empty keeps the URL.
+   */
+  keptUrl: string;
   description: string;
   format: string;
   active: boolean;
@@ -31,6 +37,7 @@ export const FORM_FIELDS = ["name", "url", "description", "format", "active", "e
 export const emptyWebhookForm: WebhookFormValues = {
   name: "",
   url: "",
+  keptUrl: "",
   description: "",
   format: "standard",
   active: true,
@@ -50,36 +57,18 @@ const FLOW_FIELDS = [
   { name: "timeout_ms", value: "timeoutMs", label: "Timeout (ms)", min: 1000, max: 15000, hint: "1000 to 15000; empty for the default." },
 ] as const;
 
-const SYSTEM_NAMES: Record<string, string> = {
-  "djinn-ci": "Djinn CI",
-  "puppet-pipelines": "Puppet Pipelines",
-  circleci: "CircleCI",
-  "ci-webhooks": "Dispatcher (operational)",
-};
-const SYSTEM_ORDER = ["djinn-ci", "puppet-pipelines", "circleci", "ci-webhooks"];
-
-export const FORMATS: { value: string; label: string }[] = [
-  { value: "standard", label: "Standard Webhooks (webhook-signature)" },
-  { value: "djinn", label: "Djinn CI (X-Djinn-CI-Signature)" },
-  { value: "circleci", label: "CircleCI (circleci-signature)" },
-  { value: "puppet", label: "Puppet Pipelines (payload as body, webhook-signature)" },
-  { value: "slack", label: "Slack message (incoming webhook; no secret needed)" },
-  { value: "discord", label: "Discord message (channel webhook; no secret needed)" },
+export const FORMATS: { value: string; name: string; label: string }[] = [
+  { value: "standard", name: "Standard Webhooks", label: "Standard Webhooks (webhook-signature)" },
+  { value: "djinn", name: "Djinn CI", label: "Djinn CI (X-Djinn-CI-Signature)" },
+  { value: "circleci", name: "CircleCI", label: "CircleCI (circleci-signature)" },
+  { value: "puppet", name: "Puppet Pipelines", label: "Puppet Pipelines (payload as body, webhook-signature)" },
+  { value: "slack", name: "Slack", label: "Slack message (incoming webhook; no secret needed)" },
+  { value: "discord", name: "Discord", label: "Discord message (channel webhook; no secret needed)" },
 ];
 
-type EventGroup = { system: string; types: EventType[]; shared: EventType[] };
-
-/** One group per system; an event two systems send has its checkbox in its first system and a pointer in the other. */
-function grouped(types: EventType[]): EventGroup[] {
-  const groups = new Map<string, EventGroup>();
-  const group = (system: string) => groups.get(system) ?? groups.set(system, { system, types: [], shared: [] }).get(system)!;
-  for (const t of types) {
-    group(t.system).types.push(t);
-    for (const other of t.also_from) group(other).shared.push(t);
-  }
-  const rank = (s: string) => (SYSTEM_ORDER.includes(s) ? SYSTEM_ORDER.indexOf(s) : SYSTEM_ORDER.length);
-  return [...groups.values()].sort((a, b) => rank(a.system) - rank(b.system));
-}
+/** A format named in a query or form, if it is one of ours. */
+export const knownFormat = (format: string | undefined) => FORMATS.find((f) => f.value === format)?.value;
+const formatName = (format: string) => FORMATS.find((f) => f.value === format)?.name ?? format;
 
 export const WebhookFormPage: FC<{
   me: Me;
@@ -90,8 +79,11 @@ export const WebhookFormPage: FC<{
   eventTypes: EventType[];
   errors: FieldErrors;
   error?: ApiErrorBody;
-}> = ({ me, mode, webhookId, webhookName, values, eventTypes, errors, error }) => {
-  const checked = new Set(values.events);
+  /** Events unticked because the format chosen does not carry them (event-checkboxes.tsx). */
+  dropped?: string[];
+  /** The format was just changed: focus back on it. */
+  formatChanged?: boolean;
+}> = ({ me, mode, webhookId, webhookName, values, eventTypes, errors, error, dropped, formatChanged }) => {
   const action = mode === "create" ? "/webhooks" : `/webhooks/${encodeURIComponent(webhookId ?? "")}`;
   return (
     <Layout title={mode === "create" ? "Create webhook" : `Edit ${webhookName}`} me={me} nav="webhooks">
@@ -126,7 +118,7 @@ export const WebhookFormPage: FC<{
           />
           <div class={fieldClass(errors.format)}>
             <label for="format">Format</label>
-            <select id="format" name="format" aria-describedby={describedBy("format", errors.format, true)}>
+            <select id="format" name="format" autofocus={formatChanged} aria-describedby={describedBy("format", errors.format, true)}>
               {FORMATS.map((f) => (
                 <option value={f.value} selected={values.format === f.value}>
                   {f.label}
@@ -135,7 +127,8 @@ export const WebhookFormPage: FC<{
             </select>
             <p class="hint" id="format-hint">
               The body and signature headers your receiver expects. Djinn CI, CircleCI and Puppet Pipelines carry only their own
-              system's events; Standard Webhooks carries every event.
+              system's events; Standard Webhooks, Slack and Discord carry every event. The events offered below are the chosen
+              format's: changing the format brings the form back with its events, your input kept.
             </p>
             <FieldError id="format-error" errors={errors.format} />
           </div>
@@ -145,55 +138,26 @@ export const WebhookFormPage: FC<{
           label="Payload URL"
           type="url"
           value={values.url}
-          required
-          placeholder="https://ci.example.com/hooks"
+          required={!values.keptUrl}
+          placeholder={values.keptUrl || "https://ci.example.com/hooks"}
           autocomplete="off"
           spellcheck={false}
           errors={errors.url}
-          hint="Events are POSTed here. HTTPS on a public host."
+          hint={
+            values.keptUrl
+              ? `This URL is the webhook's credential, so it is not shown: leave the field empty to keep ${values.keptUrl}, or enter a new URL.`
+              : "Events are POSTed here. HTTPS on a public host."
+          }
         />
-        <fieldset class={fieldClass(errors.events)} aria-describedby={describedBy("events", errors.events, true)}>
-          <legend>Events</legend>
-          <p class="hint" id="events-hint">
-            Choose the events to send, or every event with <code>*</code>.
-          </p>
-          <div class="checks">
-            <div class="group">
-              <label class="check">
-                <input type="checkbox" name="events" value="*" checked={checked.has("*")} />
-                <span>
-                  <code>*</code> All events (every current and future event type)
-                </span>
-              </label>
-            </div>
-            {grouped(eventTypes).map(({ system, types, shared }) => (
-              <div class="group" role="group" aria-label={SYSTEM_NAMES[system] ?? system}>
-                <div class="group-title">{SYSTEM_NAMES[system] ?? system}</div>
-                <div class="opts">
-                  {types.map((t) => (
-                    <label class="check" title={t.description}>
-                      <input type="checkbox" name="events" value={t.name} checked={checked.has(t.name)} />
-                      <code>{t.name}</code>
-                    </label>
-                  ))}
-                </div>
-                {shared.length > 0 && (
-                  <p class="hint">
-                    Also sent by this system:{" "}
-                    {shared.map((t, i) => (
-                      <>
-                        {i > 0 && ", "}
-                        <code>{t.name}</code>
-                      </>
-                    ))}{" "}
-                    (tick them under {SYSTEM_NAMES[shared[0].system] ?? shared[0].system}).
-                  </p>
-                )}
-              </div>
-            ))}
-          </div>
-          <FieldError id="events-error" errors={errors.events} />
-        </fieldset>
+        {values.keptUrl ? <input type="hidden" name="kept_url" value={values.keptUrl} /> : null}
+        <EventCheckboxes
+          format={values.format}
+          formatName={formatName(values.format)}
+          eventTypes={eventTypes}
+          events={values.events}
+          dropped={dropped ?? []}
+          errors={errors.events}
+        />
         <TextField
           name="other_events"
           label="Other event patterns"
@@ -206,7 +170,7 @@ export const WebhookFormPage: FC<{
             </>
           }
         />
-        <FilterField value={values.filter} errors={errors.filter} eventTypes={eventTypes} />
+        <FilterField value={values.filter} errors={errors.filter} eventTypes={typesCarriedBy(values.format, eventTypes)} />
         <div class={fieldClass(errors.description)}>
           <label for="description">Description</label>
           <textarea id="description" name="description" aria-describedby={describedBy("description", errors.description, false)}>
@@ -254,11 +218,17 @@ export const WebhookFormPage: FC<{
           <button type="submit" class="primary">
             {mode === "create" ? "Create webhook" : "Save changes"}
           </button>
+          {/* After the primary button, which stays the one Enter presses. Without script it brings the form back with the
+              chosen format's events, input kept; format-events.js presses it when the format changes. */}
+          <button type="submit" name="show_events" value="1" id="show-events" class="btn">
+            Show the chosen format's events
+          </button>
           <a class="btn" href={mode === "create" ? "/webhooks" : action}>
             Cancel
           </a>
         </div>
       </form>
+      <script src="/assets/format-events.js" defer></script>
     </Layout>
   );
 };

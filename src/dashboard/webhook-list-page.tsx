@@ -1,5 +1,6 @@
 /** The Webhooks tab: every webhook of the namespace with its health. */
 import type { FC } from "hono/jsx";
+import { shownUrl } from "../security/url-mask";
 import { HealthBadge } from "./health-badge";
 import type { Health, Webhook } from "./types";
 import { Badge, Csrf, Layout, ListTable, Notice, Pager, type Me } from "./view";
@@ -71,7 +72,7 @@ export const WebhookListPage: FC<{ me: Me; rows: WebhookRow[]; nextCursor: strin
               {webhook.description ? <div class="muted small">{webhook.description}</div> : null}
             </td>
             <td data-label="URL" class="url">
-              {webhook.url}
+              {shownUrl(webhook.url, webhook.format)}
             </td>
             <td data-label="Format">{webhook.format}</td>
             <td data-label="Events">

@@ -3,6 +3,7 @@
  * rotate), the delete confirmation, and "not found".
  */
 import type { FC } from "hono/jsx";
+import { shownUrl } from "../security/url-mask";
 import type { Webhook } from "./types";
 import { Csrf, Layout, Notice, type Me } from "./view";
 
@@ -61,7 +62,7 @@ export const DeletePage: FC<{ me: Me; webhook: Webhook }> = ({ me, webhook }) =>
           <Csrf token={me.csrf} />
           <h1>Delete webhook {webhook.name}?</h1>
           <p>
-            No more events are sent to <code>{webhook.url}</code>. Deliveries still pending end as failed; past deliveries stay readable until retention removes them.
+            No more events are sent to <code>{shownUrl(webhook.url, webhook.format)}</code>. Deliveries still pending end as failed; past deliveries stay readable until retention removes them.
             This cannot be undone.
           </p>
           <div class="actions">

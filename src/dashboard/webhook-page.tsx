@@ -4,6 +4,7 @@
  * newest first.
  */
 import type { FC } from "hono/jsx";
+import { shownUrl, urlIsSecret } from "../security/url-mask";
 import { ActivityChart } from "./activity-chart";
 import { filterToText } from "./filter-field";
 import { CircuitBadge } from "./circuit-badge";
@@ -181,7 +182,10 @@ export const WebhookPage: FC<{
           <h2 id="settings-title">Settings</h2>
           <dl class="facts">
             <dt>URL</dt>
-            <dd class="mono">{webhook.url}</dd>
+            <dd class="mono">
+              {shownUrl(webhook.url, webhook.format)}
+              {urlIsSecret(webhook.format) ? <div class="small muted">Masked: a {webhook.format} webhook's URL is its credential.</div> : null}
+            </dd>
             <dt>Format</dt>
             <dd>{webhook.format}</dd>
             <dt>Events</dt>

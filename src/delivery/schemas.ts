@@ -24,7 +24,10 @@ export const Attempt = z
     trigger: z.enum(["automatic", "manual"]),
     started_at: z.string(),
     duration_ms: z.number().int(),
-    url: z.string(),
+    url: z.string().openapi({
+      description:
+        "The URL the attempt was sent to. Masked for `slack` and `discord` webhooks, whose URL is their credential (`https://hooks.slack.com/services/…WXYZ`), and once the webhook is deleted.",
+    }),
     request_headers: z.record(z.string(), z.string()),
     response_status: z.number().int().nullable(),
     response_headers: z.record(z.string(), z.string()).nullable(),

@@ -16,8 +16,19 @@ import { deliveryId } from "../ids";
 import { resolveEventType } from "./catalog";
 import { OPERATIONAL_ID_PREFIX } from "./operational-ids";
 import { publishEvent } from "./publish";
+import { shownUrl } from "../security/url-mask";
 
 export type WebhookRef = { id: string; name: string; url: string };
+/** The webhook a notice is about, as its caller knows it: the format decides whether its URL is shown masked. */
+export type NoticeWebhook = WebhookRef & { format: string };
+
+/**
+ * The webhook as the notice names it to the namespace's other webhooks (and
+ * the people reading them): a Slack or Discord URL masked (security/url-mask.ts).
+ */
+function shownRef(w: NoticeWebhook): WebhookRef {
+  return { id: w.id, name: w.name, url: shownUrl(w.url, w.format) };
+}
 
 export function isOperationalType(type: string): boolean {
   return resolveEventType(type)?.operational === true;
@@ -26,7 +37,7 @@ export function isOperationalType(type: string): boolean {
 export async function emitWebhookDisabled(
   env: AppEnv,
   namespace: string,
-  webhook: WebhookRef,
+  webhook: NoticeWebhook,
   reason: string,
   disabledAt: number,
 ): Promise<void> {
@@ -36,14 +47,14 @@ export async function emitWebhookDisabled(
     {
       id: `${OPERATIONAL_ID_PREFIX.disabled}${webhook.id}_${disabledAt}`,
       type: "webhook.disabled",
-      data: { webhook, reason, disabled_at: new Date(disabledAt).toISOString() },
+      data: { webhook: shownRef(webhook), reason, disabled_at: new Date(disabledAt).toISOString() },
     },
     { operational: true, excludeWebhookId: webhook.id },
   );
 }
 
 export type ExhaustedDelivery = {
-  webhook: WebhookRef;
+  webhook: NoticeWebhook;
   deliverySeq: number;
   event: { id: string; type: string };
   attempts: number;
@@ -60,7 +71,7 @@ export async function emitDeliveryExhausted(env: AppEnv, namespace: string, x: E
       id: `${OPERATIONAL_ID_PREFIX.exhausted}${id}`,
       type: "delivery.exhausted",
       data: {
-        webhook: x.webhook,
+        webhook: shownRef(x.webhook),
         delivery_id: id,
         event: x.event,
         attempts: x.attempts,
@@ -73,27 +84,27 @@ export async function emitDeliveryExhausted(env: AppEnv, namespace: string, x: E
 }
 
 /** An operational event about one webhook, never sent to that webhook. */
-function emitAbout(env: AppEnv, namespace: string, webhook: WebhookRef, event: { id: string; type: string; data: Record<string, unknown> }) {
+function emitAbout(env: AppEnv, namespace: string, webhook: NoticeWebhook, event: { id: string; type: string; data: Record<string, unknown> }) {
   return publishEvent(env, namespace, event, { operational: true, excludeWebhookId: webhook.id });
 }
 
 export async function emitCircuitOpened(
   env: AppEnv,
   namespace: string,
-  webhook: WebhookRef,
+  webhook: NoticeWebhook,
   x: { failures: number; openedAt: number; nextProbeAt: number },
 ): Promise<void> {
   await emitAbout(env, namespace, webhook, {
     id: `evt_circuit_opened_${webhook.id}_${x.openedAt}`,
     type: "webhook.circuit_opened",
-    data: { webhook, failures: x.failures, opened_at: new Date(x.openedAt).toISOString(), next_probe_at: new Date(x.nextProbeAt).toISOString() },
+    data: { webhook: shownRef(webhook), failures: x.failures, opened_at: new Date(x.openedAt).toISOString(), next_probe_at: new Date(x.nextProbeAt).toISOString() },
   });
 }
 
-export async function emitRecovered(env: AppEnv, namespace: string, webhook: WebhookRef, x: { recoveredAt: number; openedAt: number | null }): Promise<void> {
+export async function emitRecovered(env: AppEnv, namespace: string, webhook: NoticeWebhook, x: { recoveredAt: number; openedAt: number | null }): Promise<void> {
   await emitAbout(env, namespace, webhook, {
     id: `evt_recovered_${webhook.id}_${x.recoveredAt}`,
     type: "webhook.recovered",
-    data: { webhook, recovered_at: new Date(x.recoveredAt).toISOString(), opened_at: x.openedAt === null ? null : new Date(x.openedAt).toISOString() },
+    data: { webhook: shownRef(webhook), recovered_at: new Date(x.recoveredAt).toISOString(), opened_at: x.openedAt === null ? null : new Date(x.openedAt).toISOString() },
   });
 }

@@ -58,7 +58,7 @@ export async function applyAutoDisable(env: ShardEnv, cfg: Config, settled: Sett
     const at = settled.attempt.startedAt + settled.attempt.durationMs;
     const disabled = await disableWebhook(env, settled.webhook!.id, reason, at);
     if (disabled && !isOperationalType(settled.eventType)) {
-      await emitWebhookDisabled(env, disabled.namespace, { id: disabled.id, name: disabled.name, url: disabled.url }, reason, at);
+      await emitWebhookDisabled(env, disabled.namespace, { id: disabled.id, name: disabled.name, url: disabled.url, format: settled.webhook!.format }, reason, at);
     }
   } catch (err) {
     console.error("auto-disable failed", { delivery: settled.seq, error: String(err) });
@@ -107,7 +107,7 @@ export async function reportExhaustion(env: ShardEnv, settled: SettledDelivery):
       .bind(settled.seq)
       .first<{ attempts: number }>();
     await emitDeliveryExhausted(env, settled.namespace, {
-      webhook: { id: webhook.id, name: webhook.name, url: webhook.url },
+      webhook: { id: webhook.id, name: webhook.name, url: webhook.url, format: webhook.format },
       deliverySeq: settled.seq,
       event: { id: settled.eventId, type: settled.eventType },
       attempts: row?.attempts ?? 0,

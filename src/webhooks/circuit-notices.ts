@@ -11,7 +11,7 @@ import { emitCircuitOpened, emitRecovered, isOperationalType } from "../events/o
 export async function reportCircuitChange(env: AppEnv, settled: SettledDelivery): Promise<void> {
   const { webhook, circuit, attempt } = settled;
   if (!webhook || !circuit?.change || !attempt || isOperationalType(settled.eventType)) return;
-  const ref = { id: webhook.id, name: webhook.name, url: webhook.url };
+  const ref = { id: webhook.id, name: webhook.name, url: webhook.url, format: webhook.format };
   if (circuit.change === "opened") {
     const { since, nextProbeAt, failures } = circuit.state;
     await emitCircuitOpened(env, settled.namespace, ref, { failures, openedAt: since!, nextProbeAt: nextProbeAt! });

@@ -122,6 +122,17 @@ describe.skipIf(!haveChromium)("the Webhooks tab in Chromium", () => {
     await page.getByLabel("Description").fill("Tells the release channel");
     await page.getByRole("checkbox", { name: "build.finished", exact: true }).check();
     await page.getByRole("checkbox", { name: "deploy.finished", exact: true }).check();
+    // Another format offers only its events: the form comes back at once (format-events.js), input kept.
+    const showButton = page.getByRole("button", { name: "Show the chosen format's events" });
+    expect(await showButton.isVisible()).toBe(false);
+    await page.locator("#format").selectOption("djinn");
+    await expect.poll(() => page.getByRole("checkbox", { name: "deploy.finished", exact: true }).count()).toBe(0);
+    expect(await page.getByRole("checkbox", { name: "build.finished", exact: true }).isChecked()).toBe(true);
+    expect(await page.getByLabel("Name", { exact: true }).inputValue()).toBe("deploy-notifier");
+    expect(await page.locator("#events-hint").textContent()).toContain("deploy.finished");
+    await page.locator("#format").selectOption("standard");
+    await expect.poll(() => page.getByRole("checkbox", { name: "deploy.finished", exact: true }).count()).toBe(1);
+    await page.getByRole("checkbox", { name: "deploy.finished", exact: true }).check();
     await page.getByRole("button", { name: "Create webhook" }).click();
     const urlError = page.locator("#url-error");
     await expect.poll(() => urlError.isVisible()).toBe(true);

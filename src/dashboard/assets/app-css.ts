@@ -64,7 +64,8 @@ h3 { font-size: 1rem; margin: 0 0 .5rem; }
 .grid2 { display: grid; grid-template-columns: repeat(auto-fit, minmax(280px, 1fr)); gap: 1rem; }
 .grid3 { display: grid; grid-template-columns: repeat(auto-fit, minmax(180px, 1fr)); gap: 1rem; }
 
-/* Buttons */
+/* Buttons (the hidden attribute wins over their display, for buttons a script shows or hides) */
+[hidden] { display: none !important; }
 .btn, button {
   display: inline-flex; align-items: center; gap: .4rem; justify-content: center;
   font: inherit; font-weight: 600; font-size: .92em; line-height: 1.2;

@@ -1,7 +1,7 @@
 /**
- * The dashboard's only script (/assets/copy.js): "Copy" buttons next to a
- * secret. Everything else works with plain forms; without script the secret
- * stays selectable in its read-only field.
+ * /assets/copy.js: "Copy" buttons next to a secret. Everything else works
+ * with plain forms; without script the secret stays selectable in its
+ * read-only field.
  */
 export const COPY_JS = `
 document.querySelectorAll("[data-copy]").forEach(function (btn) {

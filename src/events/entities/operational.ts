@@ -5,7 +5,11 @@
 import { z } from "@hono/zod-openapi";
 import { int, strictEntity, time } from "./common";
 
-const WebhookRef = strictEntity({ id: z.string(), name: z.string(), url: z.string() });
+const WebhookRef = strictEntity({
+  id: z.string(),
+  name: z.string(),
+  url: z.string().openapi({ description: "The webhook's URL; masked for `slack` and `discord` webhooks, whose URL is their credential (`https://hooks.slack.com/services/…WXYZ`)." }),
+});
 
 export const WebhookDisabled = strictEntity({
   webhook: WebhookRef,

@@ -1164,6 +1164,7 @@ export interface components {
       trigger: "automatic" | "manual";
       started_at: string;
       duration_ms: number;
+      /** @description The URL the attempt was sent to. Masked for `slack` and `discord` webhooks, whose URL is their credential (`https://hooks.slack.com/services/…WXYZ`), and once the webhook is deleted. */
       url: string;
       request_headers: {
         [key: string]: string;

@@ -1,0 +1,21 @@
+/** The dashboard's own CSS and script, served by the Worker (the CSP allows nothing from elsewhere). */
+import { APP_CSS } from "./assets/app-css";
+import { COPY_JS } from "./assets/copy-js";
+import { FORMAT_EVENTS_JS } from "./assets/format-events-js";
+import type { DashRouter } from "./page-response";
+
+const ASSETS: Record<string, { type: string; body: string }> = {
+  "/assets/app.css": { type: "text/css; charset=utf-8", body: APP_CSS },
+  "/assets/copy.js": { type: "text/javascript; charset=utf-8", body: COPY_JS },
+  "/assets/format-events.js": { type: "text/javascript; charset=utf-8", body: FORMAT_EVENTS_JS },
+};
+
+export function assetRoutes(app: DashRouter): void {
+  for (const [path, asset] of Object.entries(ASSETS)) {
+    app.get(path, (c) => {
+      c.header("content-type", asset.type);
+      c.header("cache-control", "public, max-age=300");
+      return c.body(asset.body);
+    });
+  }
+}
