@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { continueRecovery, RECOVER_CHUNK, recoverWebhook } from "../src/delivery/recover";
 import type { AppEnv, DeliveryMessage } from "../src/env";
 import { api, createWebhook, received, receiverUrl, uniqueKey, waitFor } from "./support/api";
-import { nsDb, nsEnv } from "./support/shards";
+import { nsDb, nsEnv, pinNamespace } from "./support/shards";
 import type { ShardEnv } from "../src/db/shards";
 
 const NS = "recover";
@@ -45,6 +45,8 @@ describe("recover", () => {
   const cKey = uniqueKey();
 
   beforeAll(async () => {
+    // On the second shard: the other delivery tests mostly run on the first (placement's tie goes to SHARD_0).
+    await pinNamespace(NS, "SHARD_1");
     a = await createWebhook(NS, { url: receiverUrl(`/status/500/${uniqueKey()}`), events: ["build.*"] });
     b = await createWebhook(NS, { url: receiverUrl(`/status/500/${bKey}`), events: ["build.started"] });
     c = await createWebhook(NS, { url: receiverUrl(`/status/500/${uniqueKey()}`), events: ["deploy.*"] });

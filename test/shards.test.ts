@@ -172,7 +172,7 @@ describe("shards", () => {
     const dead = createMessageBatch<DeliveryMessage>("ci-webhooks-deliveries-dlq", [{ id: "gone", timestamp: new Date(), attempts: 1, body: body(1, "SHARD_9") }]);
     const dctx = createExecutionContext();
     await handleDeadLetters(dead, baseEnv);
-    expect((await getQueueResult(dead, dctx)).explicitAcks).toEqual(["gone"]);
+    expect((await getQueueResult(dead, dctx)).ackAll).toBe(true);
   });
 
   it("dead letters: a failing shard retries only its own messages; the other shard's are marked and acked", async () => {
@@ -199,6 +199,36 @@ describe("shards", () => {
     const made = await callWithEnv(withNew, "POST", `/v1/namespaces/${ns}/webhooks`, { name: "h", url: receiverUrl("/ok/x"), events: ["*"] });
     expect(made.status).toBe(201);
     expect(["SHARD_0", "SHARD_1"]).toContain(await placed(ns));
+  });
+});
+
+describe("housekeeping and the control database across shards", () => {
+  it("the cron's retention prunes every shard", async () => {
+    const seeded = await Promise.all(
+      (["SHARD_0", "SHARD_1"] as const).map(async (shard) => {
+        const ns = uniqueKey(`ret-${shard.toLowerCase().replace("_", "")}`);
+        await pinNamespace(ns, shard);
+        const hook = await createWebhook(ns, { url: receiverUrl("/ok/x") });
+        const db = env[shard];
+        const { seq } = await seedOwed(ns, hook.id, Date.now(), { status: "succeeded", attempts: 1 }, db);
+        return { ns, db, seq };
+      }),
+    );
+    // A firing RETENTION_DAYS + 1 days from now: on each shard, everything this file wrote is past retention.
+    const later = Date.now() + (Number(baseEnv.RETENTION_DAYS) + 1) * 86_400_000;
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ scheduledTime: later, cron: "* * * * *" }), baseEnv, ctx);
+    await waitOnExecutionContext(ctx);
+    for (const { ns, db, seq } of seeded) {
+      expect(await db.prepare("SELECT count(*) AS n FROM events WHERE namespace = ?").bind(ns).first("n")).toBe(0);
+      expect(await db.prepare("SELECT 1 FROM deliveries WHERE seq = ?").bind(seq).first()).toBeNull();
+    }
+  });
+
+  it("a failing control database answers 503, not 500", async () => {
+    const res = await callWithEnv({ ...baseEnv, DB: env.BROKEN_SHARD }, "GET", `/v1/namespaces/${uniqueKey("nodir")}/webhooks`);
+    expect(res.status).toBe(503);
+    expect(res.body.error.code).toBe("unavailable");
   });
 });
 

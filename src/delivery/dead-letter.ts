@@ -44,6 +44,10 @@ export async function handleDeadLetters(batch: MessageBatch<DeliveryMessage>, en
       }
     }),
   );
+  if (answered.size === 0) {
+    usage.queueAcks += batch.messages.length;
+    return batch.ackAll();
+  }
   for (const m of batch.messages) {
     if (answered.has(m)) continue;
     usage.queueAcks++;
