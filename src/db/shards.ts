@@ -12,6 +12,7 @@ import { ApiError } from "../errors";
 import { controlDb } from "./client";
 import { meteredD1 } from "./metered-d1";
 import * as schema from "./schema";
+import { namespacesPerShard, placeNamespace, shardOf } from "./stores/namespace-shards";
 import { isTransientD1Error } from "./transient";
 
 /** The Worker's env with one shard chosen. */
@@ -88,9 +89,9 @@ const placed = new Map<string, string>();
 async function lookup(env: AppEnv, namespace: string): Promise<string | null> {
   const known = placed.get(namespace);
   if (known) return known;
-  const row = await controlDb(env).prepare("SELECT shard FROM namespace_shards WHERE namespace = ?").bind(namespace).first<{ shard: string }>();
-  if (row) placed.set(namespace, row.shard);
-  return row?.shard ?? null;
+  const shard = await shardOf(controlDb(env), namespace);
+  if (shard) placed.set(namespace, shard);
+  return shard;
 }
 
 /**
@@ -108,17 +109,9 @@ async function place(env: AppEnv, namespace: string): Promise<string> {
   const open = openShards(env);
   if (open.length === 0) throw new ApiError("unavailable", "Every shard is closed to new namespaces (SHARDS_CLOSED).");
   const db = controlDb(env);
-  const { results } = await db
-    .prepare(`SELECT shard, count(*) AS n FROM namespace_shards WHERE shard IN (${open.map(() => "?").join(", ")}) GROUP BY shard`)
-    .bind(...open)
-    .all<{ shard: string; n: number }>();
-  const count = new Map(results.map((r) => [r.shard, r.n]));
+  const count = await namespacesPerShard(db, open);
   const target = open.reduce((best, s) => ((count.get(s) ?? 0) < (count.get(best) ?? 0) ? s : best));
-  const [, read] = await db.batch<{ shard: string }>([
-    db.prepare("INSERT INTO namespace_shards (namespace, shard, created_at) VALUES (?, ?, ?) ON CONFLICT (namespace) DO NOTHING").bind(namespace, target, Date.now()),
-    db.prepare("SELECT shard FROM namespace_shards WHERE namespace = ?").bind(namespace),
-  ]);
-  const shard = read.results[0]?.shard ?? target;
+  const shard = (await placeNamespace(db, namespace, target, Date.now())) ?? target;
   placed.set(namespace, shard);
   return shard;
 }
@@ -157,8 +150,7 @@ export type ShardReport = { binding: string; open: boolean; namespaces: number; 
  */
 export async function shardReports(env: AppEnv): Promise<ShardReport[]> {
   const open = new Set(openShards(env));
-  const { results } = await controlDb(env).prepare("SELECT shard, count(*) AS n FROM namespace_shards GROUP BY shard").all<{ shard: string; n: number }>();
-  const counts = new Map(results.map((r) => [r.shard, r.n]));
+  const counts = await namespacesPerShard(controlDb(env));
   return Promise.all(
     shardNames(env).map(async (s) => {
       let size: number | null = null;
