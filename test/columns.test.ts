@@ -14,7 +14,9 @@ const W = columnNames(webhooks, "w");
 
 describe("column names", () => {
   it("gives each column's SQL name by its schema key, with an optional alias", () => {
-    expect(D.nextAttemptAt).toBe("next_attempt_at");
+    // The names are literal types too: a renamed SQL name is a type error where one is spelled out.
+    const name: "next_attempt_at" = D.nextAttemptAt;
+    expect(name).toBe("next_attempt_at");
     expect(D.firstRequestHeaders).toBe("first_request_headers");
     expect(W.secretSealed).toBe("w.secret_sealed");
     expect(columnList(deliveries, ["seq", "eventSeq", "manual"], "d")).toBe("d.seq, d.event_seq, d.manual");

@@ -12,19 +12,24 @@
 import { getTableColumns, getTableName, type Column, type InferSelectModel, type Table } from "drizzle-orm";
 
 /** A table's column keys, as in schema.ts. */
-export type ColumnKey<T extends Table> = keyof InferSelectModel<T> & string;
+export type ColumnKey<T extends Table> = keyof InferSelectModel<T> & keyof T["_"]["columns"] & string;
 
-/** SQL name (optionally `alias.name`) of each column, by its schema.ts key. */
-export type ColumnNames<T extends Table> = { readonly [K in ColumnKey<T>]: string };
+/** The SQL name of column K, as a literal type ("next_attempt_at"). */
+export type SqlName<T extends Table, K extends ColumnKey<T> = ColumnKey<T>> = T["_"]["columns"][K]["_"]["name"];
 
-export function columnNames<T extends Table>(table: T, alias?: string): ColumnNames<T> {
+/** SQL name (or `alias.name`) of each column, by its schema.ts key. */
+export type ColumnNames<T extends Table, P extends string = ""> = { readonly [K in ColumnKey<T>]: `${P}${SqlName<T, K>}` };
+
+export function columnNames<T extends Table>(table: T): ColumnNames<T>;
+export function columnNames<T extends Table, A extends string>(table: T, alias: A): ColumnNames<T, `${A}.`>;
+export function columnNames<T extends Table>(table: T, alias?: string): Record<string, string> {
   const prefix = alias ? `${alias}.` : "";
-  return Object.fromEntries(Object.entries(getTableColumns(table)).map(([key, col]) => [key, prefix + col.name])) as ColumnNames<T>;
+  return Object.fromEntries(Object.entries(getTableColumns(table)).map(([key, col]) => [key, prefix + col.name]));
 }
 
 /** `a, b, c`: the SQL names of these columns, for SELECT and RETURNING lists. */
 export function columnList<T extends Table>(table: T, keys: readonly ColumnKey<T>[], alias?: string): string {
-  const names = columnNames(table, alias);
+  const names: Record<string, string> = alias ? columnNames(table, alias) : columnNames(table);
   return keys.map((k) => names[k]).join(", ");
 }
 
