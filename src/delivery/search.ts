@@ -29,23 +29,13 @@
  * namespace-wide list; they stay findable with `webhook_id` and by id.
  */
 import { namespaceEnv, shardDb } from "../db/shards";
-import type { DeliveryStatus } from "../db/schema";
 import { searchDeliveryRows, searchSql, type DeliveryFilter } from "../db/stores/delivery-reads";
 import type { AppEnv } from "../env";
 import { eventAliases } from "../events/catalog";
 import { page, type DeliveryCursor } from "./log";
 
-export type DeliverySearch = {
-  limit: number;
-  status?: DeliveryStatus;
-  eventType?: string;
-  webhookId?: string;
-  /** ms since epoch, inclusive */
-  since?: number;
-  /** ms since epoch, exclusive */
-  until?: number;
-  cursor?: DeliveryCursor;
-};
+/** The filters as the API takes them (since inclusive, until exclusive, ms since epoch). */
+export type DeliverySearch = DeliveryFilter;
 
 /** The statement and its parameters; exported for the query-plan test. */
 export function searchStatement(namespace: string, q: DeliverySearch): { sql: string; params: unknown[] } {

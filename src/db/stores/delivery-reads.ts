@@ -43,13 +43,15 @@ export async function webhookDeliveries(
   return summaries(results);
 }
 
-/** The search's filters, event type already resolved from its alias. */
+/** The search's filters. The store fetches `limit` rows as given; delivery/search.ts asks for a page + 1 and resolves event-type aliases first. */
 export type DeliveryFilter = {
   limit: number;
   status?: DeliveryStatus;
   eventType?: string;
   webhookId?: string;
+  /** ms since epoch, inclusive */
   since?: number;
+  /** ms since epoch, exclusive */
   until?: number;
   cursor?: DeliveryCursor;
 };
