@@ -1,5 +1,5 @@
 /**
- * What a claim looks like in D1 (the consumer's CLAIM_SQL): the claim adds one
+ * What a claim looks like in D1 (the claim statement, db/stores/deliveries.ts): the claim adds one
  * to `attempts`, sets `next_attempt_at` to the lease's end and `updated_at` to
  * the claim time; the attempt's record (attempt 1 in the delivery row, later
  * ones a row of `attempts`: attempt-log.ts) is written only when the attempt ends. So "the last claimed attempt has no

@@ -7,8 +7,8 @@
 import { SENT_BODY_COLUMNS, type SentBodyColumns } from "../../delivery/sent-body";
 import { attemptRecordedSql } from "../../delivery/attempt-log";
 import type { Unclaimed } from "../../delivery/claim";
-import { decodeRows, type RawRow } from "../columns";
-import { deliveries, type DeliveryRow, type DeliveryStatus } from "../schema";
+import { decodeRows, type RawRow, type SqlName } from "../columns";
+import { deliveries, type DeliveryRow, type DeliveryStatus, type webhooks } from "../schema";
 import { D, E, W } from "./names";
 
 const SUMMARY_KEYS = ["seq", "eventType", "webhookId", "status", "attempts", "lastResponseStatus", "failureReason", "createdAt", "updatedAt", "nextAttemptAt"] as const;
@@ -125,6 +125,9 @@ const UNCLAIMED_SQL = `SELECT d.${D.seq}, d.${D.status}, d.${D.attempts}, d.${D.
   w.${W.circuitState}, w.${W.circuitNextProbeAt}, w.${W.rateLimit}, w.${W.rateTat}, w.${W.maxInFlight}, w.${W.slowUntil}
 FROM deliveries d LEFT JOIN webhooks w ON w.${W.id} = d.${D.webhookId}
 WHERE d.${D.seq} IN (SELECT value FROM json_each(?1))`;
+
+/** Unclaimed (delivery/claim.ts) is keyed by the SQL names this statement selects: a renamed column fails to compile here. */
+const unclaimedKeysAreColumns: Exclude<keyof Unclaimed, "wid"> extends SqlName<typeof deliveries> | SqlName<typeof webhooks> ? true : never = true;
 
 export async function unclaimedRows(db: D1Database, seqs: number[]): Promise<Unclaimed[]> {
   const { results } = await db.prepare(UNCLAIMED_SQL).bind(JSON.stringify(seqs)).all<Unclaimed>();
