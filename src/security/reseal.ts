@@ -15,7 +15,6 @@ import { currentSecretOf, previousSecretOf, seal, sealedUnderCurrentKey, unsealF
 
 export const RESEAL_PAGE = 100;
 
-
 export type ResealResult = { checked: number; resealed: number; unreadable: number; next: string | null };
 
 /**
