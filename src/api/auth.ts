@@ -5,6 +5,7 @@
  */
 import { bearerAuth } from "hono/bearer-auth";
 import { controlDb } from "../db/client";
+import { activeTokenByHash, touchToken } from "../db/stores/tokens";
 import type { TokenScope } from "../db/control-schema";
 import { ApiError } from "../errors";
 import { sha256Hex, timingSafeEqual, TOKEN_PREFIX } from "../security/token-check";
@@ -25,18 +26,15 @@ export async function principalFor(env: Env, presented: string, ctx?: Background
   if (await timingSafeEqual(presented, env.ADMIN_TOKEN)) return { kind: "admin" };
   if (presented.startsWith(TOKEN_PREFIX)) {
     const hash = await sha256Hex(presented);
-    const row = await controlDb(env)
-      .prepare("SELECT id, namespace, scopes, last_used_at FROM tokens WHERE token_hash = ? AND revoked_at IS NULL")
-      .bind(hash)
-      .first<{ id: string; namespace: string; scopes: string; last_used_at: number | null }>();
+    const row = await activeTokenByHash(controlDb(env), hash);
     if (row) {
       const now = Date.now();
-      if (!row.last_used_at || now - row.last_used_at > LAST_USED_RESOLUTION_MS) {
-        const touch = controlDb(env).prepare("UPDATE tokens SET last_used_at = ? WHERE id = ?").bind(now, row.id).run();
+      if (!row.lastUsedAt || now - row.lastUsedAt > LAST_USED_RESOLUTION_MS) {
+        const touch = touchToken(controlDb(env), row.id, now);
         if (ctx) ctx.waitUntil(touch.catch(() => {}));
         else await touch;
       }
-      return { kind: "token", id: row.id, namespace: row.namespace, scopes: JSON.parse(row.scopes) };
+      return { kind: "token", id: row.id, namespace: row.namespace, scopes: row.scopes };
     }
   }
   return null;

@@ -7,7 +7,8 @@ import { formatsCarryingEventType, systemsOf } from "../events/carriage";
 import { exampleFor } from "../events/examples";
 import { eventAliases, eventCatalog } from "../events/catalog";
 import { filterablePaths } from "../events/filter-paths";
-import { getEvent, NEXT_EVENT_FIRST_SEQ, publishEvent } from "../events/publish";
+import { deliveriesOfEvent } from "../db/stores/events";
+import { getEvent, publishEvent } from "../events/publish";
 import { EVENT_BODY_LIMIT, EventAccepted, EventDetail, EventParams, EventPublish } from "../events/schemas";
 import { validateEvent } from "../events/validate";
 import { deliveryId } from "../ids";
@@ -79,17 +80,10 @@ export const eventRoutes = router
       const senv = await namespaceEnv(c.env, ns);
       const event = await getEvent(senv, ns, id);
       if (!event) throw new ApiError("not_found", "No such event.");
-      const { results } = await shardDb(senv)
-        .prepare(
-          `SELECT d.seq, d.webhook_id, d.status, d.attempts FROM events e JOIN deliveries d
-             ON d.seq >= e.first_delivery_seq AND d.seq < ${NEXT_EVENT_FIRST_SEQ} AND d.event_seq = e.seq
-           WHERE e.seq = ? ORDER BY d.seq`,
-        )
-        .bind(event.seq)
-        .all<{ seq: number; webhook_id: string; status: string; attempts: number }>();
+      const results = await deliveriesOfEvent(shardDb(senv), event.seq);
       const { seq: _seq, ...view } = event;
       return c.json(
-        { ...view, delivery_list: results.map((r) => ({ id: deliveryId(r.seq), webhook_id: r.webhook_id, status: r.status, attempts: r.attempts })) },
+        { ...view, delivery_list: results.map((r) => ({ id: deliveryId(r.seq), webhook_id: r.webhookId, status: r.status, attempts: r.attempts })) },
         200,
       );
     },

@@ -12,6 +12,7 @@ import { ApiError } from "../errors";
 import { controlDb } from "./client";
 import { meteredD1 } from "./metered-d1";
 import * as schema from "./schema";
+import { namespacesPerShard, placeNamespace, shardOf } from "./stores/namespace-shards";
 import { isTransientD1Error } from "./transient";
 
 /** The Worker's env with one shard chosen. */
@@ -89,9 +90,9 @@ async function lookup(env: AppEnv, namespace: string): Promise<string | null> {
   const known = placed.get(namespace);
   // A shard dropped from SHARDS since it was cached is looked up again.
   if (known && shardNames(env).includes(known)) return known;
-  const row = await controlDb(env).prepare("SELECT shard FROM namespace_shards WHERE namespace = ?").bind(namespace).first<{ shard: string }>();
-  if (row) placed.set(namespace, row.shard);
-  return row?.shard ?? null;
+  const shard = await shardOf(controlDb(env), namespace);
+  if (shard) placed.set(namespace, shard);
+  return shard;
 }
 
 /**
@@ -120,11 +121,7 @@ async function survey(env: AppEnv, namespace: string): Promise<Survey[]> {
   return Promise.all(
     shardNames(env).map(async (shard) => {
       try {
-        const row = await binding(env, shard)
-          .prepare("SELECT EXISTS (SELECT 1 FROM webhooks WHERE namespace = ?1) OR EXISTS (SELECT 1 FROM events WHERE namespace = ?1) AS holds")
-          .bind(namespace)
-          .first<{ holds: number }>();
-        return { shard, ready: true, holds: row?.holds === 1 };
+        return { shard, ready: true, holds: await holdsNamespace(binding(env, shard), namespace) };
       } catch (err) {
         if (/no such table/i.test(err instanceof Error ? err.message : String(err))) return { shard, ready: false, holds: false };
         throw shardFailure(shard)(err);
@@ -149,18 +146,10 @@ async function place(env: AppEnv, namespace: string): Promise<string> {
   const db = controlDb(env);
   let target = holder;
   if (!target) {
-    const { results } = await db
-      .prepare(`SELECT shard, count(*) AS n FROM namespace_shards WHERE shard IN (${candidates.map(() => "?").join(", ")}) GROUP BY shard`)
-      .bind(...candidates)
-      .all<{ shard: string; n: number }>();
-    const count = new Map(results.map((r) => [r.shard, r.n]));
+    const count = await namespacesPerShard(db, candidates);
     target = candidates.reduce((best, s) => ((count.get(s) ?? 0) < (count.get(best) ?? 0) ? s : best));
   }
-  const [, read] = await db.batch<{ shard: string }>([
-    db.prepare("INSERT INTO namespace_shards (namespace, shard, created_at) VALUES (?, ?, ?) ON CONFLICT (namespace) DO NOTHING").bind(namespace, target, Date.now()),
-    db.prepare("SELECT shard FROM namespace_shards WHERE namespace = ?").bind(namespace),
-  ]);
-  const shard = read.results[0]?.shard ?? target;
+  const shard = (await placeNamespace(db, namespace, target, Date.now())) ?? target;
   placed.set(namespace, shard);
   return shard;
 }
@@ -199,8 +188,7 @@ export type ShardReport = { binding: string; open: boolean; namespaces: number; 
  */
 export async function shardReports(env: AppEnv): Promise<ShardReport[]> {
   const open = new Set(openShards(env));
-  const { results } = await controlDb(env).prepare("SELECT shard, count(*) AS n FROM namespace_shards GROUP BY shard").all<{ shard: string; n: number }>();
-  const counts = new Map(results.map((r) => [r.shard, r.n]));
+  const counts = await namespacesPerShard(controlDb(env));
   return Promise.all(
     shardNames(env).map(async (s) => {
       let size: number | null = null;

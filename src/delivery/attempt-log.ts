@@ -5,9 +5,11 @@
  * `delivery_seq * ATTEMPT_SLOTS + attempt`). Attempt 1 goes to `attempts`
  * only if the claim had already moved on when it was recorded (its lease
  * passed and the sweep claimed attempt 2), so it is never lost. Readers see
- * one list either way (attemptsOf).
+ * one list either way (db/stores/attempts.ts, attemptsOfStatement).
  */
-import { ATTEMPT_SLOTS } from "../db/schema";
+import type { SqlName } from "../db/columns";
+import { ATTEMPT_SLOTS, type attempts, type deliveries } from "../db/schema";
+import { A, D } from "../db/stores/names";
 
 /** Fields of an attempt, as the recorder's JSON rows and the readers' SQL name them. */
 export const ATTEMPT_FIELDS = [
@@ -21,7 +23,10 @@ export const ATTEMPT_FIELDS = [
   "response_body",
   "error_class",
   "error_message",
-] as const;
+] as const satisfies readonly SqlName<typeof attempts>[];
+
+// Each field's attempt-1 twin is a column of deliveries (a rename in schema.ts fails here).
+({}) as `first_${(typeof ATTEMPT_FIELDS)[number]}` satisfies SqlName<typeof deliveries>;
 
 /** The settle UPDATE's SET list for attempt 1 (keys `first_*` of its JSON row; absent for later attempts). */
 export const FIRST_ATTEMPT_SET = ATTEMPT_FIELDS.map((f) => `first_${f} = coalesce(r.value ->> '$.first_${f}', first_${f})`).join(", ");
@@ -32,15 +37,8 @@ export const FIRST_ATTEMPT_SET = ATTEMPT_FIELDS.map((f) => `first_${f} = coalesc
  * The INSERT runs first in the batch, so both see the same claim.
  */
 export const ATTEMPT_ROW_NEEDED_SQL = `(a.value ->> '$.attempt' > 1 OR NOT EXISTS
-  (SELECT 1 FROM deliveries d WHERE d.seq = a.value ->> '$.delivery_seq' AND d.attempts = 1))`;
+  (SELECT 1 FROM deliveries d WHERE d.${D.seq} = a.value ->> '$.delivery_seq' AND d.${D.attempts} = 1))`;
 
 /** SQL condition on the deliveries row aliased `d`: attempt number `n` (an SQL expression) is recorded. */
 export const attemptRecordedSql = (n: string) =>
-  `((${n} = 1 AND d.first_started_at IS NOT NULL) OR EXISTS (SELECT 1 FROM attempts a WHERE a.seq = d.seq * ${ATTEMPT_SLOTS} + ${n}))`;
-
-/** Every attempt of delivery ?1, in order, in the attempts table's column names. */
-export const ATTEMPTS_OF_SQL = `SELECT 1 AS attempt, ${ATTEMPT_FIELDS.map((f) => `first_${f} AS ${f}`).join(", ")}
-  FROM deliveries WHERE seq = ?1 AND first_started_at IS NOT NULL
-  UNION ALL
-  SELECT attempt, ${ATTEMPT_FIELDS.join(", ")} FROM attempts WHERE seq >= ?1 * ${ATTEMPT_SLOTS} AND seq < (?1 + 1) * ${ATTEMPT_SLOTS}
-  ORDER BY attempt`;
+  `((${n} = 1 AND d.${D.firstStartedAt} IS NOT NULL) OR EXISTS (SELECT 1 FROM attempts a WHERE a.${A.seq} = d.${D.seq} * ${ATTEMPT_SLOTS} + ${n}))`;

@@ -4,6 +4,7 @@
  * `pending` forever.
  */
 import { messageShard, onShard, shardDb, shardNames } from "../db/shards";
+import { deadLetterStatement } from "../db/stores/deliveries";
 import type { AppEnv, DeliveryMessage } from "../env";
 import { usage } from "../usage";
 
@@ -25,15 +26,7 @@ export async function handleDeadLetters(batch: MessageBatch<DeliveryMessage>, en
     [...byShard].map(async ([shard, messages]) => {
       try {
         const db = shardDb(onShard(env, shard));
-        await db.batch(
-          messages.map((m) =>
-            db
-              .prepare(
-                "UPDATE deliveries SET status = 'failed', failure_reason = 'dead_lettered', next_attempt_at = ?, updated_at = ? WHERE seq = ? AND status = 'pending'",
-              )
-              .bind(now, now, m.body.d),
-          ),
-        );
+        await db.batch(messages.map((m) => deadLetterStatement(db, m.body.d, now)));
       } catch (err) {
         console.error("marking dead-lettered deliveries failed on a shard; retrying its messages", { shard, error: String(err) });
         for (const m of messages) {

@@ -14,18 +14,15 @@
  * Deliveries held back stay pending and untouched; their message comes back
  * after the wait computed here (deferredDelays).
  */
+import { D, W } from "../db/stores/names";
 
 /** The claim SQL's count of deliveries of candidate `c` the rate allows now (?2 = now), k-th candidate first. */
-export const RATE_ALLOWED_SQL = `(CASE WHEN (?2 + 1000.0 - 1000.0 / c.rate_limit - max(coalesce(c.rate_tat, 0), ?2)) < 0 THEN 0
-  ELSE CAST((?2 + 1000.0 - 1000.0 / c.rate_limit - max(coalesce(c.rate_tat, 0), ?2)) * c.rate_limit / 1000.0 + 1e-9 AS INTEGER) + 1 END)`;
+export const RATE_ALLOWED_SQL = `(CASE WHEN (?2 + 1000.0 - 1000.0 / c.${W.rateLimit} - max(coalesce(c.${W.rateTat}, 0), ?2)) < 0 THEN 0
+  ELSE CAST((?2 + 1000.0 - 1000.0 / c.${W.rateLimit} - max(coalesce(c.${W.rateTat}, 0), ?2)) * c.${W.rateLimit} / 1000.0 + 1e-9 AS INTEGER) + 1 END)`;
 
 /** Deliveries the claim found running (counted against max_in_flight), for candidate `c`. */
 export const IN_FLIGHT_SQL = `(SELECT count(*) FROM deliveries f INDEXED BY deliveries_pending
-  WHERE f.status = 'pending' AND f.webhook_id = c.wid AND f.attempts > 0 AND f.last_duration_ms IS NULL AND f.next_attempt_at > ?2)`;
-
-/** Moves the GCRA clock of each webhook on by the deliveries just claimed: ?1 = [{id, n}], ?2 = now. */
-export const ADVANCE_RATE_SQL = `UPDATE webhooks SET rate_tat = max(coalesce(rate_tat, 0), ?2) + (r.value ->> '$.n') * 1000.0 / rate_limit
-FROM json_each(?1) r WHERE webhooks.id = r.value ->> '$.id' AND webhooks.rate_limit IS NOT NULL`;
+  WHERE f.${D.status} = 'pending' AND f.${D.webhookId} = c.wid AND f.${D.attempts} > 0 AND f.${D.lastDurationMs} IS NULL AND f.${D.nextAttemptAt} > ?2)`;
 
 /** Seconds to wait before a held-back delivery is offered again when the cause is unknown or in-flight. */
 export const IN_FLIGHT_RETRY_SECONDS = 1;

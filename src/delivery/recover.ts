@@ -18,6 +18,7 @@
  * fails again while the recovery is still running is not picked up twice.
  */
 import { shardDb, type ShardEnv } from "../db/shards";
+import { countRecoverable, recoverChunk } from "../db/stores/deliveries";
 import type { DeliveryMessage } from "../env";
 import { enqueueDeliveries } from "../events/publish";
 import { usage } from "../usage";
@@ -37,10 +38,6 @@ const DEFAULT_BOUNDS: RecoverBounds = { chunk: RECOVER_CHUNK, inlineChunks: RECO
 /** A continuation's turn: one chunk, then the cursor goes to the back of the queue. */
 const CONTINUATION_BOUNDS: RecoverBounds = { chunk: RECOVER_CHUNK, inlineChunks: 1 };
 
-/** Failed deliveries of webhook ?1 in the cursor's window, after (?3, ?4). */
-const WINDOW = `webhook_id = ?1 AND created_at >= ?3 AND created_at <= ?2 AND (created_at > ?3 OR seq > ?4)
-  AND status = 'failed' AND attempts < ?5`;
-
 /** Starts a recovery; answers how many deliveries it re-enqueues (the ones left to a queue message counted now). */
 export async function recoverWebhook(
   env: ShardEnv,
@@ -53,13 +50,10 @@ export async function recoverWebhook(
   const cursor: RecoverCursor = { w: webhookId, until: now, c: since, s: 0 };
   const { done, next } = await recoverChunks(env, cursor, now, bounds);
   if (!next) return done;
-  const left = await shardDb(env)
-    .prepare(`SELECT count(*) AS n FROM deliveries INDEXED BY deliveries_webhook_created WHERE ${WINDOW}`)
-    .bind(next.w, next.until, next.c, next.s, MAX_ATTEMPT_NUMBER)
-    .first<{ n: number }>();
-  if (!left?.n) return done;
+  const left = await countRecoverable(shardDb(env), next, MAX_ATTEMPT_NUMBER);
+  if (!left) return done;
   await continueLater(env, next);
-  return done + left.n;
+  return done + left;
 }
 
 /** The queue handler of a recovery's continuation message. */
@@ -85,19 +79,11 @@ async function recoverChunks(
   let cursor = start;
   let done = 0;
   for (let i = 0; i < bounds.inlineChunks; i++) {
-    const { results } = await db
-      .prepare(
-        `UPDATE deliveries SET status = 'pending', manual = 1, failure_reason = NULL,
-           next_attempt_at = ?6, enqueued_at = ?6, updated_at = ?6
-         WHERE seq IN (SELECT seq FROM deliveries INDEXED BY deliveries_webhook_created WHERE ${WINDOW} ORDER BY created_at, seq LIMIT ?7)
-         RETURNING seq, created_at`,
-      )
-      .bind(cursor.w, cursor.until, cursor.c, cursor.s, MAX_ATTEMPT_NUMBER, now, bounds.chunk)
-      .all<{ seq: number; created_at: number }>();
+    const results = await recoverChunk(db, cursor, MAX_ATTEMPT_NUMBER, now, bounds.chunk);
     if (results.length === 0) return { done, next: null };
     // RETURNING has no order: the cursor moves to the largest (created_at, seq) written.
-    const last = results.reduce((a, b) => (b.created_at > a.created_at || (b.created_at === a.created_at && b.seq > a.seq) ? b : a));
-    cursor = { ...cursor, c: last.created_at, s: last.seq };
+    const last = results.reduce((a, b) => (b.createdAt > a.createdAt || (b.createdAt === a.createdAt && b.seq > a.seq) ? b : a));
+    cursor = { ...cursor, c: last.createdAt, s: last.seq };
     done += results.length;
     // If sending fails, the recovery sweep sends these later (they are pending and due).
     await enqueueDeliveries(

@@ -23,7 +23,7 @@
 import { shardDb, type ShardEnv } from "../db/shards";
 import type { AppEnv } from "../env";
 import { enqueueDeliveries } from "../events/publish";
-import { UNRECORDED_CLAIM_SQL } from "./claims";
+import { sweepOverdue } from "../db/stores/deliveries";
 
 export const SWEEP_GRACE_MS = 60_000;
 export const SWEEP_RESEND_BACKOFF_MS = 600_000;
@@ -32,27 +32,14 @@ export const SWEEP_BATCH = 500;
 /** Deliveries per namespace per round of the round-robin. */
 export const SWEEP_NAMESPACE_CHUNK = 50;
 
-// Reads through the partial index deliveries_pending: only the backlog.
-const SWEEP_SQL = `UPDATE deliveries SET enqueued_at = ?1
-WHERE seq IN (
-  SELECT seq FROM (
-    SELECT d.seq, row_number() OVER (PARTITION BY d.namespace ORDER BY d.seq) AS rn
-    FROM deliveries d
-    WHERE d.status = 'pending' AND (
-      (d.next_attempt_at < ?2 AND (d.enqueued_at < ?3 OR (d.attempts = 0 AND d.enqueued_at = d.created_at AND d.enqueued_at < ?2)))
-      OR (d.next_attempt_at <= ?1 AND d.enqueued_at <= d.updated_at AND ${UNRECORDED_CLAIM_SQL})
-    )
-  )
-  ORDER BY (rn - 1) / ?5, seq
-  LIMIT ?4)
-RETURNING seq`;
-
 export async function sweepOverdueDeliveries(env: ShardEnv, now = Date.now()): Promise<number> {
-  const { results } = await shardDb(env)
-    .prepare(SWEEP_SQL)
-    .bind(now, now - SWEEP_GRACE_MS, now - SWEEP_RESEND_BACKOFF_MS, SWEEP_BATCH, SWEEP_NAMESPACE_CHUNK)
-    .all<{ seq: number }>();
-  const seqs = results.map((r) => r.seq);
+  const seqs = await sweepOverdue(shardDb(env), {
+    now,
+    graceBefore: now - SWEEP_GRACE_MS,
+    resendBefore: now - SWEEP_RESEND_BACKOFF_MS,
+    limit: SWEEP_BATCH,
+    namespaceChunk: SWEEP_NAMESPACE_CHUNK,
+  });
   if (seqs.length) await enqueueDeliveries(env, seqs);
   return seqs.length;
 }

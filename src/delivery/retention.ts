@@ -7,12 +7,13 @@
 import { shardDb, type ShardEnv } from "../db/shards";
 import { config } from "../config";
 import { ATTEMPT_SLOTS } from "../db/schema";
+import { deleteAttemptsBelow } from "../db/stores/attempts";
+import { deleteDeliveriesBelow } from "../db/stores/deliveries";
+import { deleteEventsBelow, retentionBounds } from "../db/stores/events";
 import type { AppEnv } from "../env";
 
 export const RETENTION_CHUNK = 1000;
 const MAX_CHUNKS_PER_RUN = 20;
-
-type Bounds = { event_bound: number; delivery_bound: number };
 
 /**
  * Children go before their parents (attempts, then deliveries, then events),
@@ -25,38 +26,23 @@ export async function pruneExpired(env: ShardEnv, now = Date.now()): Promise<{ e
   // One statement, so an event published meanwhile cannot fall under the
   // bounds: everything older than the first event still kept (or, with none
   // kept, every event and delivery that exists right now).
-  const bounds = await db
-    .prepare(
-      `WITH keep AS (SELECT seq, first_delivery_seq FROM events WHERE created_at >= ?1 ORDER BY seq LIMIT 1)
-       SELECT coalesce((SELECT seq FROM keep), (SELECT coalesce(max(seq), 0) + 1 FROM events)) AS event_bound,
-              coalesce((SELECT first_delivery_seq FROM keep), (SELECT coalesce(max(seq), 0) + 1 FROM deliveries)) AS delivery_bound`,
-    )
-    .bind(cutoff)
-    .first<Bounds>();
+  const bounds = await retentionBounds(db, cutoff);
   const removed = { events: 0, deliveries: 0, attempts: 0 };
   if (!bounds) return removed;
 
   /** Deletes in chunks; true when nothing under the bound is left. */
-  const chunked = async (sql: string, params: unknown[], key: keyof typeof removed): Promise<boolean> => {
+  const chunked = async (deleteChunk: (limit: number) => Promise<number>, key: keyof typeof removed): Promise<boolean> => {
     for (let i = 0; i < MAX_CHUNKS_PER_RUN; i++) {
-      const r = await db.prepare(sql).bind(...params, RETENTION_CHUNK).run();
-      removed[key] += r.meta.changes ?? 0;
-      if ((r.meta.changes ?? 0) < RETENTION_CHUNK) return true;
+      const changes = await deleteChunk(RETENTION_CHUNK);
+      removed[key] += changes;
+      if (changes < RETENTION_CHUNK) return true;
     }
     return false;
   };
-  const attemptsDone = await chunked(
-    "DELETE FROM attempts WHERE seq IN (SELECT seq FROM attempts WHERE seq < ? ORDER BY seq LIMIT ?)",
-    [bounds.delivery_bound * ATTEMPT_SLOTS],
-    "attempts",
-  );
+  const attemptsDone = await chunked((limit) => deleteAttemptsBelow(db, bounds.deliveryBound * ATTEMPT_SLOTS, limit), "attempts");
   if (!attemptsDone) return removed;
-  const deliveriesDone = await chunked(
-    "DELETE FROM deliveries WHERE seq IN (SELECT seq FROM deliveries WHERE seq < ? AND event_seq < ? ORDER BY seq LIMIT ?)",
-    [bounds.delivery_bound, bounds.event_bound],
-    "deliveries",
-  );
+  const deliveriesDone = await chunked((limit) => deleteDeliveriesBelow(db, bounds.deliveryBound, bounds.eventBound, limit), "deliveries");
   if (!deliveriesDone) return removed;
-  await chunked("DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE seq < ? ORDER BY seq LIMIT ?)", [bounds.event_bound], "events");
+  await chunked((limit) => deleteEventsBelow(db, bounds.eventBound, limit), "events");
   return removed;
 }

@@ -29,71 +29,27 @@
  * namespace-wide list; they stay findable with `webhook_id` and by id.
  */
 import { namespaceEnv, shardDb } from "../db/shards";
-import type { DeliveryStatus } from "../db/schema";
+import { searchDeliveryRows, searchSql, type DeliveryFilter } from "../db/stores/delivery-reads";
 import type { AppEnv } from "../env";
 import { eventAliases } from "../events/catalog";
-import { DELIVERY_COLUMNS, toSummary, type DeliveryCursor } from "./log";
+import { page, type DeliveryCursor } from "./log";
 
-export type DeliverySearch = {
-  limit: number;
-  status?: DeliveryStatus;
-  eventType?: string;
-  webhookId?: string;
-  /** ms since epoch, inclusive */
-  since?: number;
-  /** ms since epoch, exclusive */
-  until?: number;
-  cursor?: DeliveryCursor;
-};
-
-type Row = Parameters<typeof toSummary>[0];
+/** The filters as the API takes them (since inclusive, until exclusive, ms since epoch). */
+export type DeliverySearch = DeliveryFilter;
 
 /** The statement and its parameters; exported for the query-plan test. */
 export function searchStatement(namespace: string, q: DeliverySearch): { sql: string; params: unknown[] } {
-  const params: unknown[] = [];
-  const p = (v: unknown) => {
-    params.push(v);
-    return `?${params.length}`;
-  };
-  const ns = p(namespace);
-  const limit = p(q.limit + 1);
-  const where = (a: string) => {
-    const w: string[] = [];
-    if (q.since !== undefined) w.push(`${a}.created_at >= ${p(q.since)}`);
-    if (q.until !== undefined) w.push(`${a}.created_at < ${p(q.until)}`);
-    if (q.cursor) {
-      const [createdAt, seq] = q.cursor;
-      // The first term bounds the index range; the second breaks ties on seq.
-      const c = p(createdAt);
-      w.push(`${a}.created_at <= ${c}`, `(${a}.created_at < ${c} OR ${a}.seq < ${p(seq)})`);
-    }
-    if (q.status) w.push(`${a}.status = ${p(q.status)}`);
-    if (q.eventType) w.push(`${a}.event_type = ${p(eventAliases[q.eventType] ?? q.eventType)}`);
-    return w.map((c) => ` AND ${c}`).join("");
-  };
-  const order = (a: string) => `ORDER BY ${a}.created_at DESC, ${a}.seq DESC LIMIT ${limit}`;
-  if (q.webhookId !== undefined) {
-    const wh = p(q.webhookId);
-    return { sql: `SELECT ${DELIVERY_COLUMNS} FROM deliveries d WHERE d.webhook_id = ${wh} AND d.namespace = ${ns}${where("d")} ${order("d")}`, params };
-  }
-  return {
-    sql: `SELECT ${DELIVERY_COLUMNS} FROM webhooks w JOIN deliveries d ON d.seq IN (
-        SELECT d2.seq FROM deliveries d2 WHERE d2.webhook_id = w.id${where("d2")} ${order("d2")}
-      ) WHERE w.namespace = ${ns} ${order("d")}`,
-    params,
-  };
+  return searchSql(namespace, filterOf(q));
 }
 
+/** One more row than the page, to know whether there is a next one; the event type's alias resolved. */
+const filterOf = (q: DeliverySearch): DeliveryFilter => ({
+  ...q,
+  limit: q.limit + 1,
+  eventType: q.eventType === undefined ? undefined : (eventAliases[q.eventType] ?? q.eventType),
+});
+
 export async function searchDeliveries(env: AppEnv, namespace: string, q: DeliverySearch) {
-  const { sql, params } = searchStatement(namespace, q);
-  const { results } = await shardDb(await namespaceEnv(env, namespace))
-    .prepare(sql)
-    .bind(...params)
-    .all<Row>();
-  const page = results.slice(0, q.limit);
-  const last = page[page.length - 1];
-  return {
-    data: page.map(toSummary),
-    next: results.length > q.limit ? ([last.created_at, last.seq] as DeliveryCursor) : null,
-  };
+  const db = shardDb(await namespaceEnv(env, namespace));
+  return page(await searchDeliveryRows(db, namespace, filterOf(q)), q.limit);
 }

@@ -6,13 +6,14 @@
  * current format and name: after a format change it shows what would be sent
  * now, and a deleted webhook's deliveries show none.
  */
+import { D, E, W } from "../db/stores/names";
 import { storedDataSql, unpackData, type StoredData } from "../events/stored-data";
 import { requestBody, webhookFormats, type WebhookFormat } from "./formats";
 
 /** Extra columns over deliveries `d`: the event and the webhook identity, as JSON objects. */
-export const SENT_BODY_COLUMNS = `(SELECT json_object('id', e.id, 'namespace', e.namespace, 'type', e.type, ${storedDataSql("e")}, 'created_at', e.created_at, 'test', e.test)
-     FROM events e WHERE e.seq = d.event_seq) AS sent_event,
-  (SELECT json_object('id', w.id, 'name', w.name, 'format', w.format) FROM webhooks w WHERE w.id = d.webhook_id) AS sent_webhook`;
+export const SENT_BODY_COLUMNS = `(SELECT json_object('id', e.${E.id}, 'namespace', e.${E.namespace}, 'type', e.${E.type}, ${storedDataSql("e")}, 'created_at', e.${E.createdAt}, 'test', e.${E.test})
+     FROM events e WHERE e.${E.seq} = d.${D.eventSeq}) AS sent_event,
+  (SELECT json_object('id', w.${W.id}, 'name', w.${W.name}, 'format', w.${W.format}) FROM webhooks w WHERE w.${W.id} = d.${D.webhookId}) AS sent_webhook`;
 
 export type SentBodyColumns = { sent_event: string | null; sent_webhook: string | null };
 

@@ -9,6 +9,7 @@
  * functions, so an event that matches no filter writes no delivery row.
  */
 import { z } from "@hono/zod-openapi";
+import { W } from "../db/stores/names";
 import { ApiError, type ErrorDetail } from "../errors";
 import { FILTER_PATH_PATTERN, filterablePathsFor } from "./filter-paths";
 
@@ -47,10 +48,10 @@ export const PayloadFilterSchema = z
  */
 export function payloadFilterSql(dataParam: string): string {
   const path = `'$."' || replace(f.key, '.', '"."') || '"'`;
-  return `(w.filter IS NULL OR NOT EXISTS (
-    SELECT 1 FROM json_each(w.filter) f
+  return `(w.${W.filter} IS NULL OR NOT EXISTS (
+    SELECT 1 FROM json_each(w.${W.filter}) f
     WHERE NOT EXISTS (
-      SELECT 1 FROM json_each(w.filter, '$."' || f.key || '"') v
+      SELECT 1 FROM json_each(w.${W.filter}, '$."' || f.key || '"') v
       WHERE CASE v.type
         WHEN 'text' THEN json_type(${dataParam}, ${path}) = 'text'
           AND json_extract(${dataParam}, ${path}) GLOB replace(replace(v.value, '[', '[[]'), '?', '[?]')

@@ -6,14 +6,15 @@
  */
 import { ApiError } from "../errors";
 import type { AppEnv, DeliveryMessage } from "../env";
+import type { RawRow } from "../db/columns";
 import { namespaceEnv, shardDb, type ShardEnv } from "../db/shards";
+import { fannedOutSeqs, fanOutStatement } from "../db/stores/deliveries";
+import { eventById, insertEventStatement } from "../db/stores/events";
 import { randomId } from "../ids";
 import { usage } from "../usage";
 import { eventSystemOf } from "./carriage";
 import { resolveEventType } from "./catalog";
-import { payloadFilterSql } from "./payload-filter";
-import { packData, storedDataSql, unpackData, type StoredData } from "./stored-data";
-import { FORMAT_MATCH_SQL, SUBSCRIPTION_MATCH_SQL } from "./subscription";
+import { packData, unpackData, type StoredData } from "./stored-data";
 
 export type PublishInput = { id?: string; type: string; data: unknown };
 
@@ -42,9 +43,6 @@ export type FanOutOptions = {
   test?: boolean;
 };
 
-/** Upper bound of event `e`'s delivery rowids (see events.first_delivery_seq). */
-export const NEXT_EVENT_FIRST_SEQ = `coalesce((SELECT n.first_delivery_seq FROM events n WHERE n.seq > e.seq ORDER BY n.seq LIMIT 1), 9007199254740991)`;
-
 /** Cloudflare Queues: at most 100 messages per sendBatch. */
 const SEND_BATCH_LIMIT = 100;
 
@@ -64,29 +62,18 @@ export async function publishEvent(
 
   // changes() = 1 holds only when this batch inserted the event: a re-post of
   // the same id (even a concurrent one) fans out nothing.
-  const [inserted, fanned] = await db.batch<{ seq: number }>([
-    db
-      .prepare(
-        `INSERT INTO events (namespace, id, type, data, created_at, system, test, first_delivery_seq)
-         VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM deliveries))
-         ON CONFLICT (namespace, id) DO NOTHING RETURNING seq`,
-      )
-      .bind(namespace, id, input.type, await packData(data), now, system, opts.test ? 1 : 0),
-    db
-      .prepare(
-        `INSERT INTO deliveries (event_seq, webhook_id, namespace, event_type, next_attempt_at, enqueued_at, created_at, updated_at)
-         SELECT (SELECT seq FROM events WHERE namespace = ?3 AND id = ?4), w.id, w.namespace, ?1, ?5, ?5, ?5, ?5
-         FROM webhooks w
-         WHERE changes() = 1 AND w.namespace = ?3 AND w.active = 1
-           AND (?6 IS NULL OR w.id = ?6) AND (?7 IS NULL OR w.id <> ?7)
-           -- A delivery aimed at one webhook (the test ping) needs no subscription.
-           AND (?6 IS NOT NULL OR ${SUBSCRIPTION_MATCH_SQL})
-           AND ${FORMAT_MATCH_SQL}
-           -- Payload filters (payload-filter.ts); the test ping skips them too.
-           AND (?6 IS NOT NULL OR ${payloadFilterSql("?8")})
-         RETURNING seq`,
-      )
-      .bind(input.type, opts.operational ? 1 : 0, namespace, id, now, opts.onlyWebhookId ?? null, opts.excludeWebhookId ?? null, data),
+  const [inserted, fanned] = await db.batch<RawRow>([
+    insertEventStatement(db, { namespace, id, type: input.type, data: await packData(data), createdAt: now, system, test: opts.test ?? false }),
+    fanOutStatement(db, {
+      type: input.type,
+      operational: opts.operational ?? false,
+      namespace,
+      eventId: id,
+      now,
+      onlyWebhookId: opts.onlyWebhookId ?? null,
+      excludeWebhookId: opts.excludeWebhookId ?? null,
+      data,
+    }),
   ]);
 
   if (inserted.results.length === 0) {
@@ -98,7 +85,7 @@ export async function publishEvent(
     return { duplicate: true, event: existing, deliveries: existing.deliveries, deliverySeqs: [] };
   }
 
-  const deliverySeqs = fanned.results.map((r) => r.seq);
+  const deliverySeqs = fannedOutSeqs(fanned.results);
   const enqueued = enqueueDeliveries(senv, deliverySeqs);
   if (opts.background) opts.background(enqueued);
   else await enqueued;
@@ -134,21 +121,14 @@ export async function getEvent(
   namespace: string,
   id: string,
 ): Promise<(StoredEvent & { seq: number; deliveries: number }) | null> {
-  const row = await shardDb(env)
-    .prepare(
-      `SELECT e.seq, e.type, json_object(${storedDataSql("e")}) AS stored, e.created_at,
-         (SELECT count(*) FROM deliveries d WHERE d.seq >= e.first_delivery_seq AND d.seq < ${NEXT_EVENT_FIRST_SEQ} AND d.event_seq = e.seq) AS deliveries
-       FROM events e WHERE e.namespace = ? AND e.id = ?`,
-    )
-    .bind(namespace, id)
-    .first<{ seq: number; type: string; stored: string; created_at: number; deliveries: number }>();
+  const row = await eventById(shardDb(env), namespace, id);
   if (!row) return null;
   return {
     seq: row.seq,
     id,
     type: row.type,
     data: JSON.parse(await unpackData(JSON.parse(row.stored) as StoredData)),
-    created_at: new Date(row.created_at).toISOString(),
+    created_at: new Date(row.createdAt).toISOString(),
     deliveries: row.deliveries,
   };
 }

@@ -6,6 +6,7 @@
  * filter reads the JSON text bound as a parameter at publish, and every
  * reader goes through storedDataSql + unpackData, so no SQL reads data itself.
  */
+import { E } from "../db/stores/names";
 
 /** Below this many bytes deflate saves too little to be worth a BLOB. */
 export const COMPRESS_FROM_BYTES = 256;
@@ -24,7 +25,7 @@ export async function packData(json: string): Promise<string | ArrayBuffer> {
  * holds no BLOB).
  */
 export const storedDataSql = (e: string) =>
-  `'data', CASE WHEN typeof(${e}.data) = 'blob' THEN NULL ELSE ${e}.data END, 'data_z', CASE WHEN typeof(${e}.data) = 'blob' THEN hex(${e}.data) END`;
+  `'data', CASE WHEN typeof(${e}.${E.data}) = 'blob' THEN NULL ELSE ${e}.${E.data} END, 'data_z', CASE WHEN typeof(${e}.${E.data}) = 'blob' THEN hex(${e}.${E.data}) END`;
 
 export type StoredData = { data: string | null; data_z?: string | null };
 

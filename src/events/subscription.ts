@@ -8,6 +8,7 @@
  * Matching runs inside D1 (see publish.ts), so the fan-out is one
  * statement; this module owns that SQL and the validation of patterns.
  */
+import { E, W } from "../db/stores/names";
 import type { WebhookFormat } from "../delivery/formats";
 import { carriedByMessage, EVERY_EVENT_FORMATS, FORMAT_SYSTEM, formatCarries } from "./carriage";
 import { eventAliases, eventCatalog, resolveEventType } from "./catalog";
@@ -17,7 +18,7 @@ import { eventAliases, eventCatalog, resolveEventType } from "./catalog";
  * ?1 = event type and ?2 = 1 when the type is operational, else 0.
  */
 export const SUBSCRIPTION_MATCH_SQL = `EXISTS (
-  SELECT 1 FROM json_each(w.events) p
+  SELECT 1 FROM json_each(w.${W.events}) p
   WHERE p.value = ?1
      OR (?2 = 0 AND (p.value = '*'
          OR (substr(p.value, -2) = '.*' AND substr(?1, 1, length(p.value) - 1) = substr(p.value, 1, length(p.value) - 1)))))`;
@@ -31,8 +32,8 @@ const systemToFormat = Object.entries(FORMAT_SYSTEM)
  * system, as stored on the event row (events.system) at publish. Bound
  * parameters ?3 = namespace and ?4 = event id, as in the fan-out INSERT.
  */
-export const FORMAT_MATCH_SQL = `(w.format IN (${EVERY_EVENT_FORMATS.map((f) => `'${f}'`).join(", ")}) OR w.format =
-  (SELECT CASE e.system ${systemToFormat} END FROM events e WHERE e.namespace = ?3 AND e.id = ?4))`;
+export const FORMAT_MATCH_SQL = `(w.${W.format} IN (${EVERY_EVENT_FORMATS.map((f) => `'${f}'`).join(", ")}) OR w.${W.format} =
+  (SELECT CASE e.${E.system} ${systemToFormat} END FROM events e WHERE e.${E.namespace} = ?3 AND e.${E.id} = ?4))`;
 
 export type PatternProblem = { index: number; pattern: string; kind: "unknown" | "not_carried"; message: string };
 

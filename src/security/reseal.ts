@@ -9,12 +9,11 @@
  * counted as `unreadable`.
  */
 import { everyShard, shardDb, type ShardEnv } from "../db/shards";
+import { resealStatement, sealedSecretsPage } from "../db/stores/webhooks";
 import type { AppEnv } from "../env";
 import { currentSecretOf, previousSecretOf, seal, sealedUnderCurrentKey, unsealForReseal, type SealPlace } from "./secret-box";
 
 export const RESEAL_PAGE = 100;
-
-type Row = { id: string; secret_sealed: string | null; previous_secret_sealed: string | null };
 
 export type ResealResult = { checked: number; resealed: number; unreadable: number; next: string | null };
 
@@ -36,10 +35,7 @@ export async function resealSecrets(env: AppEnv, after: string | undefined): Pro
 
 async function resealShardPage(env: ShardEnv, after: string | undefined): Promise<ResealResult> {
   const db = shardDb(env);
-  const { results } = await db
-    .prepare("SELECT id, secret_sealed, previous_secret_sealed FROM webhooks WHERE id > ? ORDER BY id LIMIT ?")
-    .bind(after ?? "", RESEAL_PAGE + 1)
-    .all<Row>();
+  const results = await sealedSecretsPage(db, after ?? "", RESEAL_PAGE + 1);
   const page = results.slice(0, RESEAL_PAGE);
   let unreadable = 0;
   const again = async (sealed: string | null, place: SealPlace) => {
@@ -53,15 +49,11 @@ async function resealShardPage(env: ShardEnv, after: string | undefined): Promis
   };
   const writes: D1PreparedStatement[] = [];
   for (const row of page) {
-    const current = await again(row.secret_sealed, currentSecretOf(row.id));
-    const previous = await again(row.previous_secret_sealed, previousSecretOf(row.id));
-    if (current === row.secret_sealed && previous === row.previous_secret_sealed) continue;
+    const current = await again(row.secretSealed, currentSecretOf(row.id));
+    const previous = await again(row.previousSecretSealed, previousSecretOf(row.id));
+    if (current === row.secretSealed && previous === row.previousSecretSealed) continue;
     // Conditional on the values read: a rotation in between wins and is left alone.
-    writes.push(
-      db
-        .prepare("UPDATE webhooks SET secret_sealed = ?, previous_secret_sealed = ? WHERE id = ? AND secret_sealed IS ? AND previous_secret_sealed IS ?")
-        .bind(current, previous, row.id, row.secret_sealed, row.previous_secret_sealed),
-    );
+    writes.push(resealStatement(db, row, current, previous));
   }
   if (writes.length) await db.batch(writes);
   return { checked: page.length, resealed: writes.length, unreadable, next: results.length > RESEAL_PAGE ? page[page.length - 1].id : null };

@@ -9,6 +9,7 @@
  * and one primary-key read per signed-in dashboard request.
  */
 import { controlDb } from "../db/client";
+import { isSignedOut, recordSignOut } from "../db/stores/revoked-sessions";
 import type { AppEnv } from "../env";
 import { base64url } from "../signing/encoding";
 
@@ -17,13 +18,9 @@ export function newSessionId(): string {
 }
 
 export async function revokeSession(env: AppEnv, sid: string, expiresAt: number, now = Date.now()): Promise<void> {
-  const db = controlDb(env);
-  await db.batch([
-    db.prepare("INSERT INTO revoked_sessions (sid, expires_at) VALUES (?, ?) ON CONFLICT (sid) DO NOTHING").bind(sid, expiresAt),
-    db.prepare("DELETE FROM revoked_sessions WHERE expires_at < ?").bind(now),
-  ]);
+  await recordSignOut(controlDb(env), sid, expiresAt, now);
 }
 
 export async function isRevoked(env: AppEnv, sid: string): Promise<boolean> {
-  return (await controlDb(env).prepare("SELECT 1 AS hit FROM revoked_sessions WHERE sid = ?").bind(sid).first()) !== null;
+  return isSignedOut(controlDb(env), sid);
 }

@@ -8,6 +8,7 @@
  *   [[ratelimits]]): over the limit, 429 `rate_limited` with Retry-After.
  */
 import { namespaceEnv, shardDb } from "../db/shards";
+import { countInNamespace } from "../db/stores/webhooks";
 import { config } from "../config";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
@@ -36,8 +37,7 @@ export async function enforceRateLimit(env: AppEnv, action: RateLimitedAction, n
  */
 export async function assertRoomForWebhook(env: AppEnv, namespace: string): Promise<void> {
   const max = config(env).namespaceMaxWebhooks;
-  const row = await shardDb(await namespaceEnv(env, namespace)).prepare("SELECT count(*) AS n FROM webhooks WHERE namespace = ?").bind(namespace).first<{ n: number }>();
-  if ((row?.n ?? 0) < max) return;
+  if ((await countInNamespace(shardDb(await namespaceEnv(env, namespace)), namespace)) < max) return;
   throw new ApiError("limit_exceeded", `This namespace already has ${max} webhooks, the most it may have (NAMESPACE_MAX_WEBHOOKS).`, [
     { path: "namespace", message: `at most ${max} webhooks per namespace` },
   ]);

@@ -10,6 +10,8 @@
  * Percentiles by nearest rank, as in health.ts.
  */
 import { namespaceEnv, shardDb } from "../db/shards";
+import { activitySql, activityStatement, type ActivityHourRow } from "../db/stores/delivery-reads";
+import { existsStatement } from "../db/stores/webhooks";
 import { z } from "@hono/zod-openapi";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
@@ -17,23 +19,8 @@ import { ApiError } from "../errors";
 const HOUR_MS = 3_600_000;
 export const ACTIVITY_HOURS = 168;
 
-const ACTIVITY_SQL = `
-WITH w AS MATERIALIZED (
-  SELECT CAST((created_at - ?2) / ${HOUR_MS} AS INTEGER) AS h, status, last_duration_ms AS ms
-  FROM deliveries WHERE webhook_id = ?1 AND created_at >= ?2
-),
-r AS (
-  SELECT h, status, ms,
-    ROW_NUMBER() OVER (PARTITION BY h ORDER BY ms NULLS LAST) AS rn,
-    COUNT(ms) OVER (PARTITION BY h) AS timed
-  FROM w
-)
-SELECT h, SUM(status = 'succeeded') AS succeeded, SUM(status = 'failed') AS failed, SUM(status = 'pending') AS pending,
-  MAX(CASE WHEN rn = (timed * 95 + 99) / 100 THEN ms END) AS p95_ms
-FROM r GROUP BY h ORDER BY h`;
-
 /** For the query-plan test. */
-export const ACTIVITY_QUERY = ACTIVITY_SQL;
+export const ACTIVITY_QUERY = activitySql(HOUR_MS);
 
 const HourSchema = z.object({
   hour: z.string().openapi({ description: "Start of the hour (UTC)." }),
@@ -52,18 +39,14 @@ export const WebhookActivitySchema = z
   .openapi("WebhookActivity");
 
 export type WebhookActivity = z.infer<typeof WebhookActivitySchema>;
-type HourRow = { h: number; succeeded: number; failed: number; pending: number; p95_ms: number | null };
 
 export async function webhookActivity(env: AppEnv, namespace: string, webhookId: string, now = Date.now()): Promise<WebhookActivity> {
   const db = shardDb(await namespaceEnv(env, namespace));
   // Whole hours, the current one last.
   const start = Math.floor(now / HOUR_MS) * HOUR_MS - (ACTIVITY_HOURS - 1) * HOUR_MS;
-  const [hook, rows] = await db.batch([
-    db.prepare("SELECT id FROM webhooks WHERE id = ? AND namespace = ?").bind(webhookId, namespace),
-    db.prepare(ACTIVITY_SQL).bind(webhookId, start),
-  ]);
+  const [hook, rows] = await db.batch([existsStatement(db, webhookId, namespace), activityStatement(db, HOUR_MS, webhookId, start)]);
   if (hook.results.length === 0) throw new ApiError("not_found", "No such webhook.");
-  const byHour = new Map((rows.results as HourRow[]).map((r) => [r.h, r]));
+  const byHour = new Map((rows.results as ActivityHourRow[]).map((r) => [r.h, r]));
   return {
     webhook_id: webhookId,
     since: new Date(start).toISOString(),

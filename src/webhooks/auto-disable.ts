@@ -22,7 +22,11 @@
  * and a thrown error would make the queue retry a message that has nothing
  * left to do. Failures are logged.
  */
+import type { RawRow } from "../db/columns";
 import { shardDb, type ShardEnv } from "../db/shards";
+import { failPendingOfDisabledStatement } from "../db/stores/deliveries";
+import { attemptCount } from "../db/stores/delivery-reads";
+import { disabledWebhook, disableStatement } from "../db/stores/webhooks";
 import type { Config } from "../config";
 import { isChatFormat } from "../delivery/chat/chat-format";
 import type { SettledDelivery } from "../delivery/settle";
@@ -76,22 +80,11 @@ export async function disableWebhook(
   at: number,
 ): Promise<(WebhookRef & { namespace: string }) | null> {
   const db = shardDb(env);
-  const [disabled] = await db.batch<WebhookRef & { namespace: string }>([
-    db
-      .prepare(
-        `UPDATE webhooks SET active = 0, disabled_reason = ?1, disabled_at = ?2, updated_at = ?2
-         WHERE id = ?3 AND active = 1 RETURNING id, namespace, name, url`,
-      )
-      .bind(reason, at, webhookId),
-    db
-      .prepare(
-        `UPDATE deliveries INDEXED BY deliveries_webhook_created
-         SET status = 'failed', failure_reason = ?1, manual = 0, next_attempt_at = ?2, updated_at = ?2
-         WHERE webhook_id = ?3 AND status = 'pending'`,
-      )
-      .bind(reason, at, webhookId),
+  const [disabled] = await db.batch<RawRow>([
+    disableStatement(db, reason, at, webhookId),
+    failPendingOfDisabledStatement(db, reason, at, webhookId),
   ]);
-  return disabled.results[0] ?? null;
+  return disabledWebhook(disabled.results);
 }
 
 /** `delivery.exhausted` for a delivery whose automatic attempts ran out. */
@@ -102,15 +95,12 @@ export async function reportExhaustion(env: ShardEnv, settled: SettledDelivery):
   if (settled.status !== "failed" || settled.failureReason !== "attempts_exhausted") return;
   if (isOperationalType(settled.eventType)) return;
   try {
-    const row = await shardDb(env)
-      .prepare("SELECT attempts FROM deliveries WHERE seq = ?")
-      .bind(settled.seq)
-      .first<{ attempts: number }>();
+    const attempts = await attemptCount(shardDb(env), settled.seq);
     await emitDeliveryExhausted(env, settled.namespace, {
       webhook: { id: webhook.id, name: webhook.name, url: webhook.url, format: webhook.format },
       deliverySeq: settled.seq,
       event: { id: settled.eventId, type: settled.eventType },
-      attempts: row?.attempts ?? 0,
+      attempts,
       lastResponseStatus: attempt.status ?? null,
       reason: settled.failureReason,
     });

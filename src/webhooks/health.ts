@@ -20,7 +20,10 @@
  * either: status and duration change as a delivery settles, so an index over
  * them would cost extra rows written on every attempt to save cheap reads.
  */
+import type { RawRow } from "../db/columns";
 import { namespaceEnv, shardDb } from "../db/shards";
+import { HEALTH_QUERIES, lastSuccessAt, lastSuccessStatement, statsWindowsStatement, type StatsWindowRow } from "../db/stores/delivery-reads";
+import { healthRow, healthStatement } from "../db/stores/webhooks";
 import { z } from "@hono/zod-openapi";
 import type { AppEnv } from "../env";
 import { circuitOf, circuitView } from "../delivery/circuit";
@@ -65,61 +68,7 @@ export const WebhookHealthSchema = z
 export type WindowStats = z.infer<typeof WindowStatsSchema>;
 export type WebhookHealth = z.infer<typeof WebhookHealthSchema>;
 
-type WebhookHealthRow = {
-  consecutive_failures: number;
-  circuit_state: string;
-  circuit_since: number | null;
-  circuit_next_probe_at: number | null;
-  circuit_failures: number;
-  failing_since: number | null;
-  last_success_at: number | null;
-  last_failure_at: number | null;
-};
-
-type WindowRow = {
-  win: HealthWindowName;
-  deliveries: number;
-  succeeded: number;
-  failed: number;
-  pending: number;
-  p50_ms: number | null;
-  p95_ms: number | null;
-  last_failure_at: number | null;
-};
-
-/**
- * Percentiles by nearest rank: the ceil(p/100 * n)-th smallest duration
- * among the deliveries that have one (NULLS LAST keeps untimed ones out of
- * the ranks). `timed * p + 99) / 100` is that ceiling in integer arithmetic.
- */
-const WINDOW_SQL = `
-WITH w AS MATERIALIZED (
-  SELECT status, last_duration_ms AS ms, updated_at, created_at >= ?3 AS recent
-  FROM deliveries WHERE webhook_id = ?1 AND created_at >= ?2
-),
-x AS (
-  SELECT '7d' AS win, status, ms, updated_at FROM w
-  UNION ALL
-  SELECT '24h' AS win, status, ms, updated_at FROM w WHERE recent
-),
-r AS (
-  SELECT win, status, ms, updated_at,
-    ROW_NUMBER() OVER (PARTITION BY win ORDER BY ms NULLS LAST) AS rn,
-    COUNT(ms) OVER (PARTITION BY win) AS timed
-  FROM x
-)
-SELECT win, COUNT(*) AS deliveries,
-  SUM(status = 'succeeded') AS succeeded, SUM(status = 'failed') AS failed, SUM(status = 'pending') AS pending,
-  MAX(CASE WHEN rn = (timed * 50 + 99) / 100 THEN ms END) AS p50_ms,
-  MAX(CASE WHEN rn = (timed * 95 + 99) / 100 THEN ms END) AS p95_ms,
-  MAX(CASE WHEN status = 'failed' THEN updated_at END) AS last_failure_at
-FROM r GROUP BY win`;
-
-const LAST_SUCCESS_SQL = `SELECT updated_at FROM deliveries WHERE webhook_id = ?1 AND status = 'succeeded'
-  ORDER BY created_at DESC LIMIT 1`;
-
-/** The SQL of the stats statements, for the query-plan test. */
-export const HEALTH_QUERIES = { window: WINDOW_SQL, lastSuccess: LAST_SUCCESS_SQL };
+export { HEALTH_QUERIES };
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const latest = (...ms: (number | null | undefined)[]) => {
@@ -130,17 +79,14 @@ const latest = (...ms: (number | null | undefined)[]) => {
 export async function webhookHealth(env: AppEnv, namespace: string, webhookId: string, now = Date.now()): Promise<WebhookHealth> {
   const db = shardDb(await namespaceEnv(env, namespace));
   const since = { "24h": now - HEALTH_WINDOWS["24h"], "7d": now - HEALTH_WINDOWS["7d"] };
-  const [hook, windows, lastSuccess] = await db.batch([
-    db
-      .prepare(`SELECT consecutive_failures, failing_since, last_success_at, last_failure_at,
-          circuit_state, circuit_since, circuit_next_probe_at, circuit_failures FROM webhooks WHERE id = ? AND namespace = ?`)
-      .bind(webhookId, namespace),
-    db.prepare(WINDOW_SQL).bind(webhookId, since["7d"], since["24h"]),
-    db.prepare(LAST_SUCCESS_SQL).bind(webhookId),
+  const [hook, windows, lastSuccess] = await db.batch<RawRow>([
+    healthStatement(db, webhookId, namespace),
+    statsWindowsStatement(db, webhookId, since["7d"], since["24h"]),
+    lastSuccessStatement(db, webhookId),
   ]);
-  const row = (hook.results as WebhookHealthRow[])[0];
+  const row = healthRow(hook.results);
   if (!row) throw new ApiError("not_found", "No such webhook.");
-  const byWindow = new Map((windows.results as WindowRow[]).map((w) => [w.win, w]));
+  const byWindow = new Map((windows.results as StatsWindowRow[]).map((w) => [w.win, w]));
   const view = (name: HealthWindowName): WindowStats => {
     const w = byWindow.get(name);
     const succeeded = w?.succeeded ?? 0;
@@ -156,15 +102,23 @@ export async function webhookHealth(env: AppEnv, namespace: string, webhookId: s
       p95_ms: w?.p95_ms ?? null,
     };
   };
-  const newestSuccess = (lastSuccess.results as { updated_at: number }[])[0]?.updated_at;
+  const newestSuccess = lastSuccessAt(lastSuccess.results);
   return {
     webhook_id: webhookId,
     generated_at: new Date(now).toISOString(),
-    consecutive_failures: row.consecutive_failures,
-    failing_since: iso(row.failing_since),
-    last_success_at: iso(latest(row.last_success_at, newestSuccess)),
-    last_failure_at: iso(latest(row.last_failure_at, byWindow.get("7d")?.last_failure_at)),
-    circuit: circuitView(circuitOf(row), now),
+    consecutive_failures: row.consecutiveFailures,
+    failing_since: iso(row.failingSince),
+    last_success_at: iso(latest(row.lastSuccessAt, newestSuccess)),
+    last_failure_at: iso(latest(row.lastFailureAt, byWindow.get("7d")?.last_failure_at)),
+    circuit: circuitView(
+      circuitOf({
+        circuit_state: row.circuitState,
+        circuit_since: row.circuitSince,
+        circuit_next_probe_at: row.circuitNextProbeAt,
+        circuit_failures: row.circuitFailures,
+      }),
+      now,
+    ),
     windows: { "24h": view("24h"), "7d": view("7d") },
   };
 }

@@ -12,7 +12,7 @@
 import { namespaceEnv, shardDb } from "../db/shards";
 import { z } from "@hono/zod-openapi";
 import { deliveryStatuses, type WebhookRow } from "../db/schema";
-import { attemptRecordedSql } from "../delivery/attempt-log";
+import { firstAttemptRecorded } from "../db/stores/delivery-reads";
 import { getDelivery } from "../delivery/log";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
@@ -99,8 +99,7 @@ async function firstAttempt(env: AppEnv, namespace: string, seq: number, waitMs:
   const db = shardDb(await namespaceEnv(env, namespace));
   const until = Date.now() + waitMs;
   for (;;) {
-    const row = await db.prepare(`SELECT 1 AS done FROM deliveries d WHERE d.seq = ? AND ${attemptRecordedSql("1")}`).bind(seq).first<{ done: number }>();
-    if (row) break;
+    if (await firstAttemptRecorded(db, seq)) break;
     if (Date.now() + POLL_EVERY_MS > until) return null;
     await new Promise((r) => setTimeout(r, POLL_EVERY_MS));
   }

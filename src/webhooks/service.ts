@@ -3,6 +3,8 @@ import { namespaceEnv, shardDb, shardOrm } from "../db/shards";
 import { and, asc, eq, gt } from "drizzle-orm";
 import { config } from "../config";
 import { webhooks, type WebhookRow } from "../db/schema";
+import { failPendingOfDeletedStatement } from "../db/stores/deliveries";
+import { deleteStatement } from "../db/stores/webhooks";
 import type { WebhookFormat } from "../delivery/formats";
 import type { AppEnv } from "../env";
 import { ApiError, type ErrorDetail } from "../errors";
@@ -189,12 +191,5 @@ export async function deleteWebhook(env: AppEnv, namespace: string, id: string):
   const row = await findWebhook(env, namespace, id);
   const db = shardDb(await namespaceEnv(env, namespace));
   const now = Date.now();
-  await db.batch([
-    db.prepare("DELETE FROM webhooks WHERE id = ?").bind(row.id),
-    db
-      .prepare(
-        "UPDATE deliveries SET status = 'failed', failure_reason = 'webhook_deleted', next_attempt_at = ?, updated_at = ? WHERE webhook_id = ? AND status = 'pending'",
-      )
-      .bind(now, now, row.id),
-  ]);
+  await db.batch([deleteStatement(db, row.id), failPendingOfDeletedStatement(db, now, row.id)]);
 }

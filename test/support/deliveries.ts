@@ -1,6 +1,6 @@
 /** Deliveries seeded and read directly in D1 (on SHARD_0: hookAt places its namespace there), and queue batches built by hand, for consumer tests. */
 import { createMessageBatch, env } from "cloudflare:test";
-import { ATTEMPTS_OF_SQL } from "../../src/delivery/attempt-log";
+import { ATTEMPTS_OF_SQL } from "../../src/db/stores/attempts";
 import type { DeliveryMessage } from "../../src/env";
 import { createWebhook, receiverUrl, uniqueKey } from "./api";
 import { pinNamespace } from "./shards";
