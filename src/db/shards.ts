@@ -13,6 +13,7 @@ import { controlDb } from "./client";
 import { meteredD1 } from "./metered-d1";
 import * as schema from "./schema";
 import { namespacesPerShard, placeNamespace, shardOf } from "./stores/namespace-shards";
+import { holdsNamespace } from "./stores/webhooks";
 import { isTransientD1Error } from "./transient";
 
 /** The Worker's env with one shard chosen. */

@@ -19,7 +19,8 @@ describe("deploy --dry-run", () => {
     for (let n = 1; n <= 6; n++) expect(out).toContain(`[${n}/6]`);
     expect(out.match(/undo: /g)).toHaveLength(6);
     expect(out).toContain("wrangler queues create ci-webhooks-deliveries-dlq");
-    expect(out).toContain("wrangler d1 migrations apply ci-webhooks --remote");
+    // Per binding, each from its own migrations_dir: the control database and every shard.
+    for (const binding of ["DB", "SHARD_0", "SHARD_1"]) expect(out).toContain(`wrangler d1 migrations apply ${binding} --remote`);
     expect(out).toContain("--dry-run: exiting now");
     expect(statSync(join(ROOT, ".wrangler/dry-run/index.js")).mtimeMs).toBeGreaterThanOrEqual(started - 1000);
   });
