@@ -34,4 +34,11 @@ describe("url-mask", () => {
     expect(shownUrl(SLACK, "slack")).toBe("https://hooks.slack.com/services/…WXYZ");
     expect(shownUrl("https://ci.example.com/hooks/abc", "standard")).toBe("https://ci.example.com/hooks/abc");
   });
+
+  it("masks a Slack or Discord URL whatever the webhook's format is now (a format switched after the attempt)", () => {
+    expect(shownUrl(SLACK, "standard")).toBe("https://hooks.slack.com/services/…WXYZ");
+    expect(shownUrl(DISCORD, "djinn")).toBe("https://discord.com/api/…tokn");
+    expect(shownUrl(DISCORD.replace("discord.com", "discordapp.com"), "standard")).not.toContain("aBcDeF");
+    expect(shownUrl("https://hooks.slack.com.example.net/x", "standard")).toBe("https://hooks.slack.com.example.net/x");
+  });
 });

@@ -11,9 +11,6 @@ import { newRouter } from "./router";
 import { errorResponses, jsonResponse } from "./openapi-helpers";
 import { decodeCursor, encodeCursor, PageQuery, pageSchema } from "./pagination";
 import { enforceRateLimit } from "../tenants/limits";
-import type { AppEnv } from "../env";
-import { shownUrl } from "../security/url-mask";
-import { findWebhook } from "../webhooks/service";
 
 export const DeliveryParams = z.object({
   ns: z.string().openapi({ param: { name: "ns", in: "path" } }),
@@ -24,22 +21,6 @@ export function deliverySeqOf(id: string): number {
   const seq = parseDeliveryId(id);
   if (seq === null) throw new ApiError("not_found", "No such delivery.");
   return seq;
-}
-
-/**
- * The attempts' URLs as a person may see them: masked where the URL is the
- * webhook's credential (security/url-mask.ts), which the webhook's format
- * says; a deleted webhook's are masked, its format being unknown.
- */
-async function withShownUrls<D extends { webhook_id: string; attempts: { url: string }[] }>(env: AppEnv, ns: string, delivery: D): Promise<D> {
-  const format = await findWebhook(env, ns, delivery.webhook_id).then(
-    (w) => w.format,
-    (err: unknown) => {
-      if (err instanceof ApiError && err.code === "not_found") return null;
-      throw err;
-    },
-  );
-  return { ...delivery, attempts: delivery.attempts.map((a) => ({ ...a, url: shownUrl(a.url, format) })) };
 }
 
 export const deliveryRoutes = newRouter()
@@ -94,7 +75,7 @@ export const deliveryRoutes = newRouter()
     async (c) => {
       const { ns, id } = c.req.valid("param");
       authorize(c.get("principal"), ns, "webhooks:read");
-      return c.json(await withShownUrls(c.env, ns, await getDelivery(c.env, ns, deliverySeqOf(id))), 200);
+      return c.json(await getDelivery(c.env, ns, deliverySeqOf(id)), 200);
     },
   )
 

@@ -8,7 +8,8 @@ import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { deliveryId } from "../ids";
 import type { AttemptView, DeliverySummaryView } from "./schemas";
-import { sentBody } from "./sent-body";
+import { sentBody, sentWebhookFormat } from "./sent-body";
+import { shownUrl } from "../security/url-mask";
 
 export type { DeliveryCursor };
 
@@ -60,6 +61,8 @@ export async function getDelivery(env: AppEnv, namespace: string, seq: number) {
   const row = deliveryWithBody(delivery.results);
   if (!row) throw new ApiError("not_found", "No such delivery.");
   const { attempts: count, ...summary } = toSummary(row);
+  // The webhook's format, from the same read; null for a webhook deleted since (then every URL is masked).
+  const format = sentWebhookFormat(row);
   return {
     ...summary,
     attempt_count: count,
@@ -70,7 +73,8 @@ export async function getDelivery(env: AppEnv, namespace: string, seq: number) {
         trigger: a.trigger,
         started_at: new Date(a.startedAt).toISOString(),
         duration_ms: a.durationMs,
-        url: a.url,
+        // A Slack or Discord URL is its credential: shown masked (security/url-mask.ts).
+        url: shownUrl(a.url, format),
         request_headers: a.requestHeaders,
         response_status: a.responseStatus,
         response_headers: a.responseHeaders,

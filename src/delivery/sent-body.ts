@@ -17,6 +17,11 @@ export const SENT_BODY_COLUMNS = `(SELECT json_object('id', e.${E.id}, 'namespac
 
 export type SentBodyColumns = { sent_event: string | null; sent_webhook: string | null };
 
+/** The delivery's webhook's current format, or null when the webhook is gone. */
+export function sentWebhookFormat(row: SentBodyColumns): string | null {
+  return row.sent_webhook ? (JSON.parse(row.sent_webhook) as { format: string }).format : null;
+}
+
 export async function sentBody(row: SentBodyColumns): Promise<string | null> {
   if (!row.sent_event || !row.sent_webhook) return null;
   const event = JSON.parse(row.sent_event) as { id: string; namespace: string; type: string; created_at: number; test: number } & StoredData;

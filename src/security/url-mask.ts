@@ -47,7 +47,14 @@ export function maskUrl(url: string): string {
   return `${kept}${ELLIPSIS}${tail}`;
 }
 
+/**
+ * Slack's and Discord's incoming-webhook URLs by host and path: an attempt's
+ * URL is masked when it is one of these whatever the webhook's format is now
+ * (a Slack webhook switched to `standard` keeps its old attempts' URLs).
+ */
+const CHAT_WEBHOOK_URL = /^https?:\/\/(hooks\.slack\.com\/|((ptb|canary)\.)?discord(app)?\.com\/api\/webhooks\/)/i;
+
 /** The URL as a person or a notice may see it: masked for a webhook whose URL is a credential, as is otherwise. */
 export function shownUrl(url: string, format: string | null): string {
-  return urlIsSecret(format) ? maskUrl(url) : url;
+  return urlIsSecret(format) || CHAT_WEBHOOK_URL.test(url) ? maskUrl(url) : url;
 }
