@@ -35,15 +35,24 @@ export function storedBytes(persistTo: string): { total: number; byName: Record<
 function storedBytesOf(file: string): Record<string, number> {
   const db = new DatabaseSync(file, { readOnly: true });
   try {
+    // Each day's tables (src/db/generations.ts) count as their template's: `deliveries_g336` as `deliveries`.
     const names = db
-      .prepare(`SELECT name FROM sqlite_schema WHERE tbl_name IN (${GROWING.map(() => "?").join(", ")})`)
+      .prepare(
+        `SELECT name FROM sqlite_schema WHERE type IN ('table', 'index')
+           AND (tbl_name IN (${GROWING.map(() => "?").join(", ")}) OR tbl_name GLOB 'events_g[0-9]*' OR tbl_name GLOB 'deliveries_g[0-9]*')`,
+      )
       .all(...GROWING)
       .map((r) => String(r.name));
     if (names.length === 0) return {};
     const rows = db
       .prepare(`SELECT name, sum(pgsize - unused) AS used FROM dbstat WHERE name IN (${names.map(() => "?").join(", ")}) GROUP BY name`)
       .all(...names);
-    return Object.fromEntries(rows.map((r) => [String(r.name), Number(r.used)]));
+    const out: Record<string, number> = {};
+    for (const r of rows) {
+      const name = String(r.name).replace(/_g[0-9]+$/, "");
+      out[name] = (out[name] ?? 0) + Number(r.used);
+    }
+    return out;
   } finally {
     db.close();
   }

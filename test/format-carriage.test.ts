@@ -52,7 +52,7 @@ describe("which format carries which events", () => {
     expect(pp.every((r) => !("x-djinn-ci-event" in r.headers))).toBe(true);
 
     // The decision is stored with the event.
-    const rows = await (await nsDb(ns)).prepare(`SELECT id, system FROM events WHERE namespace = ? AND id IN (?, ?, ?)`)
+    const rows = await (await nsDb(ns)).prepare(`SELECT id, system FROM all_events WHERE namespace = ? AND id IN (?, ?, ?)`)
       .bind(ns, djinnId, puppetBuildId, jobId)
       .all<{ id: string; system: string }>();
     const systems = Object.fromEntries(rows.results.map((r) => [r.id, r.system]));

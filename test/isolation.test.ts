@@ -12,7 +12,7 @@ import { resetUsage, usage } from "../src/usage";
 import { api, createWebhook, received, receiverUrl, uniqueKey, waitFor } from "./support/api";
 import { onShard } from "../src/db/shards";
 import { pinNamespace } from "./support/shards";
-import { attemptRows, batchOf, deliveryRow, hookAt, seedOwed } from "./support/deliveries";
+import { attemptRows, batchOf, deliveryRow, hookAt, seedOwed, updateDeliveries } from "./support/deliveries";
 
 // Consumer tests work on SHARD_0 (hookAt places their namespaces there; seqs are per shard).
 const appEnv = onShard(env as unknown as AppEnv, "SHARD_0");
@@ -109,7 +109,7 @@ describe("record and ack as each attempt ends", () => {
     expect(sent[0]).toMatchObject({ attempt: 1, error_class: "timeout" });
     expect(sent[0].duration_ms).toBeGreaterThanOrEqual(4_900);
     // Let the slow lane's retries of the hanging receiver end: not this test's business.
-    await env.SHARD_0.prepare("UPDATE deliveries SET status = 'failed' WHERE seq = ?").bind(slow.seq).run();
+    await updateDeliveries(env.SHARD_0, "UPDATE deliveries SET status = 'failed' WHERE seq = ?", slow.seq);
   });
 
   it("through the real queues: a hanging receiver does not hold up another namespace's next delivery", { timeout: 30_000 }, async () => {
@@ -123,7 +123,7 @@ describe("record and ack as each attempt ends", () => {
     const [arrived] = await waitFor(() => received(ok.key), (r) => r.length === 1, 15_000, 50);
     // At most the local queue's 1 s batch wait plus the main lane's patience (1.8 s in tests), not the 8 s the receiver may take.
     expect(arrived.at - published).toBeLessThan(4_000);
-    await env.SHARD_0.prepare("UPDATE deliveries SET status = 'failed' WHERE webhook_id = ?").bind(hang.hook.id).run();
+    await updateDeliveries(env.SHARD_0, "UPDATE deliveries SET status = 'failed' WHERE webhook_id = ?", hang.hook.id);
   });
 });
 
@@ -165,7 +165,7 @@ describe("the slow lane", () => {
     expect(result.retryMessages.map((m) => m.msgId)).toEqual([batch.messages[0].id]);
     expect(await deliveryRow(seq)).toMatchObject({ status: "pending", attempts: 0 });
     expect(await received(key)).toHaveLength(0);
-    await env.SHARD_0.prepare("UPDATE deliveries SET status = 'failed' WHERE seq = ?").bind(seq).run();
+    await updateDeliveries(env.SHARD_0, "UPDATE deliveries SET status = 'failed' WHERE seq = ?", seq);
   });
 
   it("a retry goes to the slow lane, not back onto the main lane", async () => {
@@ -208,11 +208,11 @@ describe("circuit breaker", () => {
 
     // While it stays open, deliveries wait: at most a probe per cool-down reaches the receiver.
     const before = (await received(failKey)).length;
-    const attemptsBefore = (await env.SHARD_0.prepare("SELECT sum(attempts) AS n FROM deliveries WHERE webhook_id = ?").bind(hook.id).first<{ n: number }>())!.n;
+    const attemptsBefore = (await env.SHARD_0.prepare("SELECT sum(attempts) AS n FROM all_deliveries WHERE webhook_id = ?").bind(hook.id).first<{ n: number }>())!.n;
     await sleep(3_000);
     const probes = (await received(failKey)).length - before;
     expect(probes).toBeLessThanOrEqual(1); // the first cool-down is 2 s, the next ones longer
-    const attemptsAfter = (await env.SHARD_0.prepare("SELECT sum(attempts) AS n FROM deliveries WHERE webhook_id = ?").bind(hook.id).first<{ n: number }>())!.n;
+    const attemptsAfter = (await env.SHARD_0.prepare("SELECT sum(attempts) AS n FROM all_deliveries WHERE webhook_id = ?").bind(hook.id).first<{ n: number }>())!.n;
     expect(attemptsAfter - attemptsBefore).toBe(probes);
     const stats = await api("GET", `/v1/namespaces/${ns}/webhooks/${hook.id}/stats`);
     expect(stats.body.circuit.state).not.toBe("closed");
@@ -250,7 +250,7 @@ describe("flow control", () => {
     const T = FUTURE + 3_000;
     // One attempt already running (claimed, lease ahead, no result yet).
     const running = await seedOwed(ns, hook.id, T);
-    await env.SHARD_0.prepare("UPDATE deliveries SET attempts = 1, next_attempt_at = ?, updated_at = ? WHERE seq = ?").bind(T + 62_000, T, running.seq).run();
+    await updateDeliveries(env.SHARD_0, "UPDATE deliveries SET attempts = 1, next_attempt_at = ?, updated_at = ? WHERE seq = ?", T + 62_000, T, running.seq);
     const seqs: number[] = [];
     for (let i = 0; i < 4; i++) seqs.push((await seedOwed(ns, hook.id, T)).seq);
     const outcomes = await processDeliveries(appEnv, seqs, T);

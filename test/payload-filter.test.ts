@@ -16,7 +16,7 @@ function workflow(status: string, branch: string) {
 }
 
 async function deliveryRows(webhookId: string): Promise<number> {
-  const row = await (await hookDb(webhookId)).prepare("SELECT count(*) AS n FROM deliveries WHERE webhook_id = ?").bind(webhookId).first<{ n: number }>();
+  const row = await (await hookDb(webhookId)).prepare("SELECT count(*) AS n FROM all_deliveries WHERE webhook_id = ?").bind(webhookId).first<{ n: number }>();
   return row!.n;
 }
 

@@ -4,6 +4,7 @@ import { continueRecovery, RECOVER_CHUNK, recoverWebhook } from "../src/delivery
 import type { AppEnv, DeliveryMessage } from "../src/env";
 import { api, createWebhook, received, receiverUrl, uniqueKey, waitFor } from "./support/api";
 import { nsDb, nsEnv, pinNamespace } from "./support/shards";
+import { updateDeliveries } from "./support/deliveries";
 import type { ShardEnv } from "../src/db/shards";
 
 const NS = "recover";
@@ -144,7 +145,7 @@ describe("recover's continuation", () => {
       },
     } as unknown as ShardEnv;
     const pending = async () =>
-      (await db.prepare("SELECT count(*) AS n FROM deliveries WHERE webhook_id = ? AND status = 'pending'").bind(hook.id).first<{ n: number }>())!.n;
+      (await db.prepare("SELECT count(*) AS n FROM all_deliveries WHERE webhook_id = ? AND status = 'pending'").bind(hook.id).first<{ n: number }>())!.n;
 
     await continueRecovery(recorded, { w: hook.id, until: Date.now(), c: T, s: 0 });
     expect(await pending()).toBe(RECOVER_CHUNK);
@@ -156,6 +157,6 @@ describe("recover's continuation", () => {
     await continueRecovery(recorded, continuation[0].recover!);
     expect(await pending()).toBe(RECOVER_CHUNK + 20);
     expect(sent.filter((m) => m.recover)).toHaveLength(0);
-    await db.prepare("UPDATE deliveries SET status = 'failed' WHERE webhook_id = ?").bind(hook.id).run();
+    await updateDeliveries(db, "UPDATE deliveries SET status = 'failed' WHERE webhook_id = ?", hook.id);
   });
 });

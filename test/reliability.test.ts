@@ -18,7 +18,7 @@ import { publishEvent } from "../src/events/publish";
 import { received, waitFor } from "./support/api";
 import { onShard } from "../src/db/shards";
 import { pinNamespace } from "./support/shards";
-import { attemptRows, batchOf, deliveryRow, hookAt, seedOwed } from "./support/deliveries";
+import { attemptRows, batchOf, deliveryRow, hookAt, seedOwed, todayTables, updateDeliveries } from "./support/deliveries";
 
 // Consumer tests work on SHARD_0 (hookAt places their namespaces there; seqs are per shard).
 const appEnv = onShard(env as unknown as AppEnv, "SHARD_0");
@@ -115,15 +115,16 @@ describe("atomic acceptance and the recovery sweep", () => {
     const T = FUTURE + 2_000_000;
     const extra = 30;
     // One event, many deliveries (a rowid range), written in one statement.
+    const t = await todayTables();
     await env.SHARD_0.prepare(
-      `INSERT INTO deliveries (event_seq, webhook_id, namespace, event_type, next_attempt_at, enqueued_at, created_at, updated_at)
+      `INSERT INTO ${t.deliveries} (seq, event_seq, webhook_id, namespace, event_type, next_attempt_at, enqueued_at, created_at, updated_at)
        WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?4)
-       SELECT 0, ?1, ?2, 'build.finished', ?3, ?3, ?3, ?3 FROM n`,
+       SELECT (SELECT coalesce(max(seq), ?5) FROM ${t.deliveries}) + i, 0, ?1, ?2, 'build.finished', ?3, ?3, ?3, ?3 FROM n`,
     )
-      .bind(hook.id, ns, T, SWEEP_BATCH + extra)
+      .bind(hook.id, ns, T, SWEEP_BATCH + extra, t.base)
       .run();
     const count = async (now: number) =>
-      (await env.SHARD_0.prepare("SELECT count(*) AS n FROM deliveries WHERE namespace = ? AND enqueued_at = ?").bind(ns, now).first<{ n: number }>())!.n;
+      (await env.SHARD_0.prepare("SELECT count(*) AS n FROM all_deliveries WHERE namespace = ? AND enqueued_at = ?").bind(ns, now).first<{ n: number }>())!.n;
     const first = T + 2 * MINUTE;
     expect(await sweepOverdueDeliveries(appEnv, first)).toBe(SWEEP_BATCH);
     expect(await count(first)).toBeLessThanOrEqual(SWEEP_BATCH);
@@ -131,7 +132,7 @@ describe("atomic acceptance and the recovery sweep", () => {
     await sweepOverdueDeliveries(appEnv, second);
     expect((await count(first)) + (await count(second))).toBe(SWEEP_BATCH + extra);
     // Settle them so later sweeps in this file are not filled with them.
-    await env.SHARD_0.prepare("UPDATE deliveries SET status = 'failed' WHERE namespace = ?").bind(ns).run();
+    await updateDeliveries(env.SHARD_0, "UPDATE deliveries SET status = 'failed' WHERE namespace = ?", ns);
   });
 });
 
@@ -141,11 +142,11 @@ describe("the sweep after a crash, and across namespaces", () => {
     const T = FUTURE + 2_500_000;
     // Claimed at T (lease to T + LEASE_MS), never recorded: its Worker died.
     const dead = await seedOwed(ns, hook.id, T - MINUTE, { attempts: 1, enqueuedAt: T - MINUTE });
-    await env.SHARD_0.prepare("UPDATE deliveries SET next_attempt_at = ?, updated_at = ? WHERE seq = ?").bind(T + LEASE_MS, T, dead.seq).run();
+    await updateDeliveries(env.SHARD_0, "UPDATE deliveries SET next_attempt_at = ?, updated_at = ? WHERE seq = ?", T + LEASE_MS, T, dead.seq);
     // Attempt 1 recorded at T, its retry message waits in the queue for 5 minutes.
     const waiting = await seedOwed(ns, hook.id, T - MINUTE, { attempts: 1, enqueuedAt: T - MINUTE });
     await recordAttempt(waiting.seq, 1, T);
-    await env.SHARD_0.prepare("UPDATE deliveries SET next_attempt_at = ?, updated_at = ? WHERE seq = ?").bind(T + 5 * MINUTE, T, waiting.seq).run();
+    await updateDeliveries(env.SHARD_0, "UPDATE deliveries SET next_attempt_at = ?, updated_at = ? WHERE seq = ?", T + 5 * MINUTE, T, waiting.seq);
 
     const firstSweep = T + LEASE_MS + 30_000; // the first cron minute after the lease ended
     await sweepOverdueDeliveries(appEnv, firstSweep);
@@ -153,31 +154,32 @@ describe("the sweep after a crash, and across namespaces", () => {
     expect((await deliveryRow(waiting.seq)).enqueued_at).toBe(T - MINUTE);
     await sweepOverdueDeliveries(appEnv, T + 5 * MINUTE + 30_000); // its retry is due but not a minute overdue
     expect((await deliveryRow(waiting.seq)).enqueued_at).toBe(T - MINUTE);
-    await env.SHARD_0.prepare("UPDATE deliveries SET status = 'failed' WHERE namespace = ?").bind(ns).run();
+    await updateDeliveries(env.SHARD_0, "UPDATE deliveries SET status = 'failed' WHERE namespace = ?", ns);
   });
 
   it("serves every namespace in one run: a big backlog in one cannot starve a small one in another", async () => {
     const T = FUTURE + 2_700_000;
     const big = await hookAt("/ok");
     const small = await hookAt("/ok");
+    const t = await todayTables();
     const seed = (ns: string, webhookId: string, n: number) =>
       env.SHARD_0.prepare(
-        `INSERT INTO deliveries (event_seq, webhook_id, namespace, event_type, next_attempt_at, enqueued_at, created_at, updated_at)
+        `INSERT INTO ${t.deliveries} (seq, event_seq, webhook_id, namespace, event_type, next_attempt_at, enqueued_at, created_at, updated_at)
          WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?4)
-         SELECT 0, ?1, ?2, 'build.finished', ?3, ?3, ?3, ?3 FROM n`,
+         SELECT (SELECT coalesce(max(seq), ?5) FROM ${t.deliveries}) + i, 0, ?1, ?2, 'build.finished', ?3, ?3, ?3, ?3 FROM n`,
       )
-        .bind(webhookId, ns, T, n)
+        .bind(webhookId, ns, T, n, t.base)
         .run();
     // The big namespace's backlog comes first in seq order and alone exceeds a run.
     await seed(big.ns, big.hook.id, SWEEP_BATCH + 100);
     await seed(small.ns, small.hook.id, 3);
     const now = T + 2 * MINUTE;
     const count = async (ns: string) =>
-      (await env.SHARD_0.prepare("SELECT count(*) AS n FROM deliveries WHERE namespace = ? AND enqueued_at = ?").bind(ns, now).first<{ n: number }>())!.n;
+      (await env.SHARD_0.prepare("SELECT count(*) AS n FROM all_deliveries WHERE namespace = ? AND enqueued_at = ?").bind(ns, now).first<{ n: number }>())!.n;
     expect(await sweepOverdueDeliveries(appEnv, now)).toBe(SWEEP_BATCH);
     expect(await count(small.ns)).toBe(3);
     expect(await count(big.ns)).toBeGreaterThanOrEqual(SWEEP_BATCH - 3 - SWEEP_NAMESPACE_CHUNK * 4);
-    await env.SHARD_0.prepare("UPDATE deliveries SET status = 'failed' WHERE namespace IN (?, ?)").bind(big.ns, small.ns).run();
+    await updateDeliveries(env.SHARD_0, "UPDATE deliveries SET status = 'failed' WHERE namespace IN (?, ?)", big.ns, small.ns);
   });
 });
 

@@ -90,7 +90,11 @@ describe("secrets at rest", () => {
       const tables = await db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all<{ name: string }>();
       // _cf_* tables are D1's own bookkeeping, closed to queries (SQLITE_AUTH); everything else is ours.
       const names = tables.results.map((t) => t.name).filter((n) => !n.startsWith("_cf_"));
-      for (const name of names) dump[name] = [...(dump[name] ?? []), ...(await db.prepare(`SELECT * FROM "${name.replace(/"/g, '""')}"`).all()).results];
+      // A day's events or deliveries (`deliveries_g336`, db/generations.ts) count as their table's.
+      for (const name of names) {
+        const table = name.replace(/_g[0-9]+$/, "");
+        dump[table] = [...(dump[table] ?? []), ...(await db.prepare(`SELECT * FROM "${name.replace(/"/g, '""')}"`).all()).results];
+      }
     }
     expect(Object.keys(dump)).toEqual(expect.arrayContaining(["webhooks", "events", "deliveries", "attempts", "tokens"]));
     // The cycle really wrote: attempts (attempt 1 in its delivery row, later ones in attempts) and sealed secrets are there to be searched.

@@ -220,8 +220,8 @@ describe("housekeeping and the control database across shards", () => {
     await worker.scheduled(createScheduledController({ scheduledTime: later, cron: "* * * * *" }), baseEnv, ctx);
     await waitOnExecutionContext(ctx);
     for (const { ns, db, seq } of seeded) {
-      expect(await db.prepare("SELECT count(*) AS n FROM events WHERE namespace = ?").bind(ns).first("n")).toBe(0);
-      expect(await db.prepare("SELECT 1 FROM deliveries WHERE seq = ?").bind(seq).first()).toBeNull();
+      expect(await db.prepare("SELECT count(*) AS n FROM all_events WHERE namespace = ?").bind(ns).first("n")).toBe(0);
+      expect(await db.prepare("SELECT 1 FROM all_deliveries WHERE seq = ?").bind(seq).first()).toBeNull();
     }
   });
 

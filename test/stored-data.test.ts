@@ -5,7 +5,7 @@ import { nsDb } from "./support/shards";
 
 const ns = "stored-data";
 const storedType = async (id: string) =>
-  (await nsDb(ns)).prepare("SELECT typeof(data) AS t, length(data) AS n FROM events WHERE namespace = ? AND id = ?").bind(ns, id).first<{ t: string; n: number }>();
+  (await nsDb(ns)).prepare("SELECT typeof(data) AS t, length(data) AS n FROM all_events WHERE namespace = ? AND id = ?").bind(ns, id).first<{ t: string; n: number }>();
 
 describe("stored event data", () => {
   it("a large payload is stored deflated, and the receiver, GET event and GET delivery see it unchanged", async () => {

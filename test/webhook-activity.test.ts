@@ -1,9 +1,9 @@
 /** The last 7 days hour by hour: the API answer, its query plan, and the webhook page's SVG chart. */
 import { describe, expect, it } from "vitest";
-import { ACTIVITY_QUERY } from "../src/webhooks/activity";
+import { activityQuery } from "../src/webhooks/activity";
 import { api, createWebhook } from "./support/api";
 import { page } from "./support/dashboard";
-import { deliveryScans, queryPlan, seedDeliveries } from "./support/db";
+import { deliveryScans, planGenerations, queryPlan, seedDeliveries } from "./support/db";
 
 const HOUR = 3_600_000;
 const ns = "activity";
@@ -40,7 +40,7 @@ describe("GET /v1/namespaces/{ns}/webhooks/{id}/stats/hourly", () => {
   });
 
   it("reads deliveries only through the (webhook_id, created_at) index", async () => {
-    const plan = await queryPlan(ACTIVITY_QUERY, "wh_x", 0);
+    const plan = await queryPlan(activityQuery(await planGenerations()), "wh_x", 0);
     expect(plan.some((l) => l.includes("USING INDEX deliveries_webhook_created"))).toBe(true);
     expect(deliveryScans(plan)).toEqual([]);
   });

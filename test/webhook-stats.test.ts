@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { HEALTH_QUERIES } from "../src/webhooks/health";
+import { healthQueries } from "../src/webhooks/health";
 import { api, createWebhook, receiverUrl, settledDelivery, uniqueKey, waitFor } from "./support/api";
-import { deliveryScans, namespaceToken, queryPlan, seedDeliveries } from "./support/db";
+import { deliveryScans, namespaceToken, planGenerations, queryPlan, seedDeliveries } from "./support/db";
 
 const HOUR = 3_600_000;
 
@@ -87,7 +87,8 @@ describe("GET /v1/namespaces/{ns}/webhooks/{id}/stats", () => {
   });
 
   it("reads deliveries only through the (webhook_id, created_at) index", async () => {
-    const plans = [await queryPlan(HEALTH_QUERIES.window, "wh_x", 0, 0), await queryPlan(HEALTH_QUERIES.lastSuccess, "wh_x")];
+    const queries = healthQueries(await planGenerations());
+    const plans = [await queryPlan(queries.window, "wh_x", 0, 0), await queryPlan(queries.lastSuccess, "wh_x")];
     for (const plan of plans) {
       expect(plan.some((l) => l.includes("USING INDEX deliveries_webhook_created"))).toBe(true);
       expect(deliveryScans(plan)).toEqual([]);

@@ -80,8 +80,8 @@ export const eventRoutes = router
       const senv = await namespaceEnv(c.env, ns);
       const event = await getEvent(senv, ns, id);
       if (!event) throw new ApiError("not_found", "No such event.");
-      const results = await deliveriesOfEvent(shardDb(senv), event.seq);
-      const { seq: _seq, ...view } = event;
+      const results = await deliveriesOfEvent(shardDb(senv), ns, id, { firstDeliverySeq: event.firstDeliverySeq, deliveryCount: event.deliveries });
+      const { firstDeliverySeq: _first, ...view } = event;
       return c.json(
         { ...view, delivery_list: results.map((r) => ({ id: deliveryId(r.seq), webhook_id: r.webhookId, status: r.status, attempts: r.attempts })) },
         200,

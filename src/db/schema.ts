@@ -11,8 +11,18 @@
  *   rowid range, and one attempt number can never be written twice.
  * - attempt 1 lives in its delivery row (first_* columns), so a first-try
  *   delivery writes no attempts row and retention deletes none for it.
- * - the pending index is partial: a delivery leaves it when it settles, so it
- *   stays as small as the backlog.
+ * - no index on pending deliveries for the young: the recovery sweep finds a
+ *   delivery younger than its watermark by rowid range (sweep_marks), and
+ *   only one still pending when the watermark passes it is marked `watched`
+ *   and enters the partial index deliveries_watched. A first-try delivery
+ *   settles long before that, so it never pays an index row for it.
+ * - events and deliveries live in one table pair per day (db/generations.ts):
+ *   these two definitions are the template every day's tables are created
+ *   from, and hold the rows written before generations existed. Retention
+ *   drops a whole day (DROP TABLE writes no rows) instead of deleting rows.
+ *   A day's events table is keyed by (namespace, id) WITHOUT ROWID, so its
+ *   rows carry no separate unique index (drizzle cannot say WITHOUT ROWID:
+ *   generations.ts derives it from this template's DDL).
  */
 import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
@@ -71,6 +81,7 @@ export const webhooks = sqliteTable(
 export const events = sqliteTable(
   "events",
   {
+    /** The rowid here (generation 0); on a day's table, keyed by (namespace, id), a plain column: its first delivery's seq. */
     seq: integer("seq").primaryKey(),
     namespace: text("namespace").notNull(),
     id: text("id").notNull(),
@@ -86,12 +97,14 @@ export const events = sqliteTable(
     /** Sent by a test ping or "send example" (marked as a test on the wire), not by a publisher. */
     test: integer("test", { mode: "boolean" }).notNull().default(false),
     /**
-     * The fan-out inserts an event's deliveries in the same transaction, right
-     * after the event, so they are the rowid range from here up to the next
-     * event's first_delivery_seq. No index on deliveries.event_seq is needed.
+     * The fan-out inserts an event's deliveries in the same transaction as
+     * the event, so they are the rowid range [first_delivery_seq,
+     * first_delivery_seq + delivery_count). No index on deliveries.event_seq
+     * or event_id is needed.
      */
     firstDeliverySeq: integer("first_delivery_seq").notNull(),
     createdAt: integer("created_at").notNull(),
+    deliveryCount: integer("delivery_count").notNull().default(0),
   },
   (t) => [uniqueIndex("events_namespace_id").on(t.namespace, t.id)],
 );
@@ -103,7 +116,10 @@ export const deliveries = sqliteTable(
   "deliveries",
   {
     seq: integer("seq").primaryKey(),
+    /** Generation 0 only: its event's rowid. A day's events have no rowid (db/generations.ts); event_id names the event. */
     eventSeq: integer("event_seq").notNull(),
+    /** Its event is (namespace, event_id). */
+    eventId: text("event_id").notNull().default(""),
     webhookId: text("webhook_id").notNull(),
     namespace: text("namespace").notNull(),
     eventType: text("event_type").notNull(),
@@ -138,12 +154,23 @@ export const deliveries = sqliteTable(
     firstResponseBody: text("first_response_body"),
     firstErrorClass: text("first_error_class"),
     firstErrorMessage: text("first_error_message"),
+    /** Still pending when the sweep's watermark passed it (delivery/recovery-sweep.ts): in deliveries_watched until it settles. */
+    watched: integer("watched", { mode: "boolean" }).notNull().default(false),
   },
   (t) => [
     index("deliveries_webhook_created").on(t.webhookId, t.createdAt),
-    index("deliveries_pending").on(t.seq).where(sql`status = 'pending'`),
+    index("deliveries_watched").on(t.seq).where(sql`status = 'pending' AND watched = 1`),
   ],
 );
+
+/**
+ * The recovery sweep's watermark, one row per shard database (id 1): every
+ * delivery with a seq at or below `seq` that is still pending is `watched`.
+ */
+export const sweepMarks = sqliteTable("sweep_marks", {
+  id: integer("id").primaryKey(),
+  seq: integer("seq").notNull(),
+});
 
 /** Room for this many attempts (automatic and manual) per delivery. */
 export const ATTEMPT_SLOTS = 1024;
@@ -169,3 +196,4 @@ export type WebhookRow = typeof webhooks.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
 export type DeliveryRow = typeof deliveries.$inferSelect;
 export type AttemptRow = typeof attempts.$inferSelect;
+export type SweepMarkRow = typeof sweepMarks.$inferSelect;

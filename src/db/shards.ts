@@ -13,6 +13,7 @@ import { controlDb } from "./client";
 import { meteredD1 } from "./metered-d1";
 import * as schema from "./schema";
 import { namespacesPerShard, placeNamespace, shardOf } from "./stores/namespace-shards";
+import { isMissingGeneration } from "./generations";
 import { holdsNamespace } from "./stores/webhooks";
 import { isTransientD1Error } from "./transient";
 
@@ -63,11 +64,13 @@ export function onShard(env: AppEnv, shard: string): ShardEnv {
  * A shard that fails answers 503 `unavailable` for its own namespaces: D1's
  * retryable errors, and a shard without its tables (added to SHARDS but not
  * migrated). Any other error is the query's own (a name taken, a bug) and
- * stays what it was.
+ * stays what it was; so does a missing day's table, which the caller
+ * creates or knows to be dropped (db/generations.ts).
  */
 function shardFailure(shard: string) {
   return (err: unknown): unknown => {
     const message = err instanceof Error ? err.message : String(err);
+    if (isMissingGeneration(err)) return err;
     if (!isTransientD1Error(err) && !/no such table/i.test(message)) return err;
     console.error("shard failed", { shard, error: message });
     return new ApiError("unavailable", "This namespace's database is briefly unavailable. Retry in a few seconds.");

@@ -8,6 +8,7 @@
  * one list either way (db/stores/attempts.ts, attemptsOfStatement).
  */
 import type { SqlName } from "../db/columns";
+import { DELIVERIES_T } from "../db/generations";
 import { ATTEMPT_SLOTS, type attempts, type deliveries } from "../db/schema";
 import { A, D } from "../db/stores/names";
 
@@ -37,7 +38,7 @@ export const FIRST_ATTEMPT_SET = ATTEMPT_FIELDS.map((f) => `first_${f} = coalesc
  * The INSERT runs first in the batch, so both see the same claim.
  */
 export const ATTEMPT_ROW_NEEDED_SQL = `(a.value ->> '$.attempt' > 1 OR NOT EXISTS
-  (SELECT 1 FROM deliveries d WHERE d.${D.seq} = a.value ->> '$.delivery_seq' AND d.${D.attempts} = 1))`;
+  (SELECT 1 FROM ${DELIVERIES_T} d WHERE d.${D.seq} = a.value ->> '$.delivery_seq' AND d.${D.attempts} = 1))`;
 
 /** SQL condition on the deliveries row aliased `d`: attempt number `n` (an SQL expression) is recorded. */
 export const attemptRecordedSql = (n: string) =>

@@ -18,6 +18,7 @@
  * row. Only when something was left does a second, read-only statement say
  * why (the unclaimed rows), for the routing.
  */
+import { byGeneration, unlessDayMissing } from "../db/generations";
 import { shardDb, type ShardEnv } from "../db/shards";
 import type { AppEnv } from "../env";
 import type { RawRow } from "../db/columns";
@@ -91,14 +92,15 @@ export async function claimDeliveries(
 ): Promise<{ claimed: Claim[]; unclaimed: Unclaimed[] }> {
   const db = shardDb(env);
   const args: ClaimArgs = [JSON.stringify(seqs), now, defaultTimeoutMs, LEASE_MARGIN_MS];
-  const claim = claimStatement(db, lane, args);
-  let rows: RawRow[];
-  if (lane === "slow") {
-    const [, claimed] = await db.batch<RawRow>([reserveProbesStatement(db, args), claim]);
-    rows = claimed.results;
-  } else {
-    rows = (await claim.all<RawRow>()).results;
-  }
+  // One claim per day among the batch's deliveries (db/generations.ts); almost always one.
+  const days = byGeneration(seqs, (s) => s);
+  const claimOf = ([g, list]: [number, number[]]) => claimStatement(db, g, lane, [JSON.stringify(list), now, defaultTimeoutMs, LEASE_MARGIN_MS]);
+  const run = async (claims: D1PreparedStatement[]) =>
+    (await db.batch<RawRow>(lane === "slow" ? [reserveProbesStatement(db, args), ...claims] : claims)).slice(lane === "slow" ? 1 : 0).flatMap((r) => r.results);
+  // A day retention dropped holds nothing to claim: claim the other days alone.
+  const rows =
+    (await unlessDayMissing(run(days.map(claimOf)), null)) ??
+    (await Promise.all(days.map((day) => unlessDayMissing(run([claimOf(day)]), [])))).flat();
   const claimed = await Promise.all(claimedRows(rows).map(decode));
   const rated = new Map<string, number>();
   for (const c of claimed) if (c.webhook?.rate_limit) rated.set(c.webhook.id, (rated.get(c.webhook.id) ?? 0) + 1);

@@ -3,6 +3,7 @@
  * delivery as `failed` (if nothing else settled it), so no delivery stays
  * `pending` forever.
  */
+import { unlessDayMissing } from "../db/generations";
 import { messageShard, onShard, shardDb, shardNames } from "../db/shards";
 import { deadLetterStatement } from "../db/stores/deliveries";
 import type { AppEnv, DeliveryMessage } from "../env";
@@ -26,7 +27,9 @@ export async function handleDeadLetters(batch: MessageBatch<DeliveryMessage>, en
     [...byShard].map(async ([shard, messages]) => {
       try {
         const db = shardDb(onShard(env, shard));
-        await db.batch(messages.map((m) => deadLetterStatement(db, m.body.d, now)));
+        const marks = messages.map((m) => deadLetterStatement(db, m.body.d, now));
+        // A delivery whose day retention dropped has nothing left to mark: mark the others one by one.
+        if ((await unlessDayMissing(db.batch(marks), null)) === null) await Promise.all(marks.map((mark) => unlessDayMissing(mark.run(), null)));
       } catch (err) {
         console.error("marking dead-lettered deliveries failed on a shard; retrying its messages", { shard, error: String(err) });
         for (const m of messages) {

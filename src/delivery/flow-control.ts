@@ -14,15 +14,28 @@
  * Deliveries held back stay pending and untouched; their message comes back
  * after the wait computed here (deferredDelays).
  */
-import { D, W } from "../db/stores/names";
+import { ALL_DELIVERIES } from "../db/generations";
+import { D, SM, W } from "../db/stores/names";
 
 /** The claim SQL's count of deliveries of candidate `c` the rate allows now (?2 = now), k-th candidate first. */
 export const RATE_ALLOWED_SQL = `(CASE WHEN (?2 + 1000.0 - 1000.0 / c.${W.rateLimit} - max(coalesce(c.${W.rateTat}, 0), ?2)) < 0 THEN 0
   ELSE CAST((?2 + 1000.0 - 1000.0 / c.${W.rateLimit} - max(coalesce(c.${W.rateTat}, 0), ?2)) * c.${W.rateLimit} / 1000.0 + 1e-9 AS INTEGER) + 1 END)`;
 
-/** Deliveries the claim found running (counted against max_in_flight), for candidate `c`. */
-export const IN_FLIGHT_SQL = `(SELECT count(*) FROM deliveries f INDEXED BY deliveries_pending
-  WHERE f.${D.status} = 'pending' AND f.${D.webhookId} = c.wid AND f.${D.attempts} > 0 AND f.${D.lastDurationMs} IS NULL AND f.${D.nextAttemptAt} > ?2)`;
+/** Delivery `f` has an attempt running (?2 = now). */
+const RUNNING = `f.${D.attempts} > 0 AND f.${D.lastDurationMs} IS NULL AND f.${D.nextAttemptAt} > ?2`;
+
+/**
+ * Deliveries the claim found running (counted against max_in_flight), for
+ * candidate `c`, on every day: a pending delivery is either watched (through
+ * deliveries_watched) or above the sweep's watermark (a rowid range), never
+ * both. `+` keeps the planner off the per-webhook index, which would read
+ * every delivery the webhook ever had.
+ */
+export const IN_FLIGHT_SQL = `((SELECT count(*) FROM ${ALL_DELIVERIES} f
+    WHERE f.${D.status} = 'pending' AND f.${D.watched} = 1 AND +f.${D.webhookId} = c.wid AND ${RUNNING})
+  + (SELECT count(*) FROM ${ALL_DELIVERIES} f
+    WHERE f.${D.seq} > coalesce((SELECT ${SM.seq} FROM sweep_marks WHERE ${SM.id} = 1), 0) AND f.${D.watched} = 0
+      AND f.${D.status} = 'pending' AND +f.${D.webhookId} = c.wid AND ${RUNNING}))`;
 
 /** Seconds to wait before a held-back delivery is offered again when the cause is unknown or in-flight. */
 export const IN_FLIGHT_RETRY_SECONDS = 1;

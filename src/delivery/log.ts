@@ -1,4 +1,5 @@
 /** Reading the delivery log: deliveries of a webhook, one delivery with its attempts. */
+import { listGenerations, unlessDayMissing } from "../db/generations";
 import { namespaceEnv, shardDb, type ShardEnv } from "../db/shards";
 import type { DeliveryStatus } from "../db/schema";
 import type { RawRow } from "../db/columns";
@@ -48,18 +49,23 @@ export async function listWebhookDeliveries(
   webhookId: string,
   opts: { limit: number; status?: DeliveryStatus; cursor?: DeliveryCursor },
 ) {
-  return page(await webhookDeliveries(shardDb(env), webhookId, { ...opts, limit: opts.limit + 1 }), opts.limit);
+  const db = shardDb(env);
+  return page(await webhookDeliveries(db, await listGenerations(db), webhookId, { ...opts, limit: opts.limit + 1 }), opts.limit);
 }
 
 export async function getDelivery(env: AppEnv, namespace: string, seq: number) {
   const db = shardDb(await namespaceEnv(env, namespace));
-  const [delivery, attempts] = await db.batch<RawRow>([
-    deliveryStatement(db, namespace, seq),
-    // Attempt 1 from the delivery row, the rest a rowid range of attempts: no index needed.
-    attemptsOfStatement(db, seq),
-  ]);
-  const row = deliveryWithBody(delivery.results);
-  if (!row) throw new ApiError("not_found", "No such delivery.");
+  const read = await unlessDayMissing(
+    db.batch<RawRow>([
+      deliveryStatement(db, namespace, seq),
+      // Attempt 1 from the delivery row, the rest a rowid range of attempts: no index needed.
+      attemptsOfStatement(db, seq),
+    ]),
+    null,
+  );
+  const [delivery, attempts] = read ?? [];
+  const row = delivery ? deliveryWithBody(delivery.results) : null;
+  if (!row || !attempts) throw new ApiError("not_found", "No such delivery.");
   const { attempts: count, ...summary } = toSummary(row);
   // The webhook's format, from the same read; null for a webhook deleted since (then every URL is masked).
   const format = sentWebhookFormat(row);

@@ -8,8 +8,8 @@
  * multi-row UPDATEs of deliveries, and one UPDATE per webhook whose health or
  * circuit changed (a healthy webhook costs no writes).
  */
-import { recordAttemptsStatement } from "../db/stores/attempts";
-import { endWithoutAttemptStatement, releaseClaimsStatement, settleStatement } from "../db/stores/deliveries";
+import { recordAttemptsStatements } from "../db/stores/attempts";
+import { endWithoutAttemptStatements, releaseClaimsStatements, settleStatements } from "../db/stores/deliveries";
 import { recordFailuresStatement, recordRecoveryStatement, slowUntilStatement } from "../db/stores/webhooks";
 import { circuitOf, type CircuitState } from "./circuit";
 import type { Settlement } from "./settle";
@@ -74,11 +74,11 @@ export function recordStatements(db: D1Database, settlements: Settlement[], now:
   const handed = settlements.filter((s) => s.handedToSlowLane);
   const slowUntil = new Map(handed.map((s) => [s.settled.webhook?.id ?? "", s.handedToSlowLane!.until]));
   return [
-    attemptRows.length ? recordAttemptsStatement(db, JSON.stringify(attemptRows)) : null,
-    settledRows.length ? settleStatement(db, JSON.stringify(settledRows), true) : null,
-    pendingRows.length ? settleStatement(db, JSON.stringify(pendingRows), false) : null,
-    ended.length ? endWithoutAttemptStatement(db, JSON.stringify(ended), now) : null,
-    handed.length ? releaseClaimsStatement(db, JSON.stringify(handed.map((s) => ({ seq: s.settled.seq, attempt: s.handedToSlowLane!.attempt }))), now) : null,
+    ...recordAttemptsStatements(db, attemptRows),
+    ...settleStatements(db, settledRows, true),
+    ...settleStatements(db, pendingRows, false),
+    ...endWithoutAttemptStatements(db, ended, now),
+    ...releaseClaimsStatements(db, handed.map((s) => ({ seq: s.settled.seq, attempt: s.handedToSlowLane!.attempt })), now),
     slowUntil.size ? slowUntilStatement(db, JSON.stringify([...slowUntil].map(([id, until]) => ({ id, until })))) : null,
     ...webhookHealthUpdates(db, settlements),
   ].filter((st): st is D1PreparedStatement => st !== null);

@@ -17,6 +17,7 @@
  * [since, now]. The cursor only moves forward, so a recovered delivery that
  * fails again while the recovery is still running is not picked up twice.
  */
+import { listGenerations } from "../db/generations";
 import { shardDb, type ShardEnv } from "../db/shards";
 import { countRecoverable, recoverChunk } from "../db/stores/deliveries";
 import type { DeliveryMessage } from "../env";
@@ -50,7 +51,8 @@ export async function recoverWebhook(
   const cursor: RecoverCursor = { w: webhookId, until: now, c: since, s: 0 };
   const { done, next } = await recoverChunks(env, cursor, now, bounds);
   if (!next) return done;
-  const left = await countRecoverable(shardDb(env), next, MAX_ATTEMPT_NUMBER);
+  const db = shardDb(env);
+  const left = await countRecoverable(db, await listGenerations(db), next, MAX_ATTEMPT_NUMBER);
   if (!left) return done;
   await continueLater(env, next);
   return done + left;
@@ -76,10 +78,11 @@ async function recoverChunks(
   bounds: RecoverBounds,
 ): Promise<{ done: number; next: RecoverCursor | null }> {
   const db = shardDb(env);
+  const gens = await listGenerations(db);
   let cursor = start;
   let done = 0;
   for (let i = 0; i < bounds.inlineChunks; i++) {
-    const results = await recoverChunk(db, cursor, MAX_ATTEMPT_NUMBER, now, bounds.chunk);
+    const results = await recoverChunk(db, gens, cursor, MAX_ATTEMPT_NUMBER, now, bounds.chunk);
     if (results.length === 0) return { done, next: null };
     // RETURNING has no order: the cursor moves to the largest (created_at, seq) written.
     const last = results.reduce((a, b) => (b.createdAt > a.createdAt || (b.createdAt === a.createdAt && b.seq > a.seq) ? b : a));

@@ -19,11 +19,19 @@
  * Round-robin across namespaces: candidates are numbered within their
  * namespace and taken SWEEP_NAMESPACE_CHUNK per namespace per round, so one
  * namespace's backlog cannot push another's out of the bounded run.
+ *
+ * Where it looks, without an index every delivery pays for: first it moves
+ * its watermark over the deliveries older than SWEEP_GRACE_MS, marking those
+ * still pending `watched` (they enter the partial index deliveries_watched;
+ * a first-try delivery has settled long before). Then the candidates are
+ * the watched ones and those above the watermark (a rowid range of the last
+ * minute or so).
  */
 import { shardDb, type ShardEnv } from "../db/shards";
 import type { AppEnv } from "../env";
 import { enqueueDeliveries } from "../events/publish";
-import { sweepOverdue } from "../db/stores/deliveries";
+import { listGenerations } from "../db/generations";
+import { advanceWatermark, sweepOverdue, sweepWatermark } from "../db/stores/deliveries";
 
 export const SWEEP_GRACE_MS = 60_000;
 export const SWEEP_RESEND_BACKOFF_MS = 600_000;
@@ -33,7 +41,10 @@ export const SWEEP_BATCH = 500;
 export const SWEEP_NAMESPACE_CHUNK = 50;
 
 export async function sweepOverdueDeliveries(env: ShardEnv, now = Date.now()): Promise<number> {
-  const seqs = await sweepOverdue(shardDb(env), {
+  const db = shardDb(env);
+  await advanceWatermark(db, await listGenerations(db), await sweepWatermark(db), now - SWEEP_GRACE_MS);
+  const seqs = await sweepOverdue(db, {
+    mark: await sweepWatermark(db),
     now,
     graceBefore: now - SWEEP_GRACE_MS,
     resendBefore: now - SWEEP_RESEND_BACKOFF_MS,

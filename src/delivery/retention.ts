@@ -1,37 +1,41 @@
 /**
- * Retention (Cron Trigger): deletes events, deliveries and attempts older than
- * RETENTION_DAYS. Rowids grow with time, so "older than" is a rowid bound
- * found once, and each delete is a bounded rowid range: a run stays well
- * inside D1's per-invocation limits and the next run continues.
+ * Retention (Cron Trigger): events, deliveries and attempts older than
+ * RETENTION_DAYS go.
+ *
+ * - A day's events and deliveries (db/generations.ts) go together, with DROP
+ *   TABLE, once the whole day is older than the cutoff: no row is written
+ *   for them. A day is therefore kept up to one day past RETENTION_DAYS.
+ *   Its attempts rows (attempt 2 on of retried deliveries) are deleted
+ *   first, a rowid range per day.
+ * - Generation 0, rows from before generations, goes row by row as it always
+ *   did: rowids grow with time, so "older than" is a rowid bound found once,
+ *   and each delete is a bounded rowid range.
+ *
+ * Every delete is bounded (RETENTION_CHUNK x MAX_CHUNKS_PER_RUN rows per
+ * table per run), so a run stays inside D1's per-invocation limits and the
+ * next run continues; children go before their parents, so a run that stops
+ * at its bound never leaves an orphan behind.
  */
-import { shardDb, type ShardEnv } from "../db/shards";
 import { config } from "../config";
+import { dropGeneration, firstSeq, generationEnd, listGenerations } from "../db/generations";
 import { ATTEMPT_SLOTS } from "../db/schema";
-import { deleteAttemptsBelow } from "../db/stores/attempts";
-import { deleteDeliveriesBelow } from "../db/stores/deliveries";
+import { shardDb, type ShardEnv } from "../db/shards";
+import { deleteAttemptsBetween } from "../db/stores/attempts";
+import { deleteDeliveriesBelow, generationSize } from "../db/stores/deliveries";
 import { deleteEventsBelow, retentionBounds } from "../db/stores/events";
-import type { AppEnv } from "../env";
 
 export const RETENTION_CHUNK = 1000;
 const MAX_CHUNKS_PER_RUN = 20;
 
-/**
- * Children go before their parents (attempts, then deliveries, then events),
- * and a parent table is touched only once its children are all gone, so a run
- * that stops at its bound never leaves an orphan behind.
- */
-export async function pruneExpired(env: ShardEnv, now = Date.now()): Promise<{ events: number; deliveries: number; attempts: number }> {
+export type Pruned = { events: number; deliveries: number; attempts: number };
+
+export async function pruneExpired(env: ShardEnv, now = Date.now()): Promise<Pruned> {
   const db = shardDb(env);
   const cutoff = now - config(env).retentionDays * 86_400_000;
-  // One statement, so an event published meanwhile cannot fall under the
-  // bounds: everything older than the first event still kept (or, with none
-  // kept, every event and delivery that exists right now).
-  const bounds = await retentionBounds(db, cutoff);
-  const removed = { events: 0, deliveries: 0, attempts: 0 };
-  if (!bounds) return removed;
+  const removed: Pruned = { events: 0, deliveries: 0, attempts: 0 };
 
-  /** Deletes in chunks; true when nothing under the bound is left. */
-  const chunked = async (deleteChunk: (limit: number) => Promise<number>, key: keyof typeof removed): Promise<boolean> => {
+  /** Deletes in chunks; true when nothing is left. */
+  const chunked = async (deleteChunk: (limit: number) => Promise<number>, key: keyof Pruned): Promise<boolean> => {
     for (let i = 0; i < MAX_CHUNKS_PER_RUN; i++) {
       const changes = await deleteChunk(RETENTION_CHUNK);
       removed[key] += changes;
@@ -39,7 +43,24 @@ export async function pruneExpired(env: ShardEnv, now = Date.now()): Promise<{ e
     }
     return false;
   };
-  const attemptsDone = await chunked((limit) => deleteAttemptsBelow(db, bounds.deliveryBound * ATTEMPT_SLOTS, limit), "attempts");
+
+  // Whole days, oldest first.
+  const expired = (await listGenerations(db)).filter((g) => g > 0 && generationEnd(g) <= cutoff).reverse();
+  for (const g of expired) {
+    const attemptsDone = await chunked((limit) => deleteAttemptsBetween(db, firstSeq(g) * ATTEMPT_SLOTS, firstSeq(g + 1) * ATTEMPT_SLOTS, limit), "attempts");
+    if (!attemptsDone) return removed;
+    const size = await generationSize(db, g);
+    await dropGeneration(db, g);
+    removed.events += size.events;
+    removed.deliveries += size.deliveries;
+  }
+
+  // Generation 0. One statement, so an event published meanwhile cannot fall
+  // under the bounds: everything older than the first event still kept (or,
+  // with none kept, every event and delivery that exists right now).
+  const bounds = await retentionBounds(db, cutoff);
+  if (!bounds) return removed;
+  const attemptsDone = await chunked((limit) => deleteAttemptsBetween(db, 0, bounds.deliveryBound * ATTEMPT_SLOTS, limit), "attempts");
   if (!attemptsDone) return removed;
   const deliveriesDone = await chunked((limit) => deleteDeliveriesBelow(db, bounds.deliveryBound, bounds.eventBound, limit), "deliveries");
   if (!deliveriesDone) return removed;

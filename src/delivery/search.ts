@@ -28,6 +28,7 @@
  * Deliveries of a deleted webhook (its row is gone) drop out of the
  * namespace-wide list; they stay findable with `webhook_id` and by id.
  */
+import { listGenerations } from "../db/generations";
 import { namespaceEnv, shardDb } from "../db/shards";
 import { searchDeliveryRows, searchSql, type DeliveryFilter } from "../db/stores/delivery-reads";
 import type { AppEnv } from "../env";
@@ -37,9 +38,9 @@ import { page, type DeliveryCursor } from "./log";
 /** The filters as the API takes them (since inclusive, until exclusive, ms since epoch). */
 export type DeliverySearch = DeliveryFilter;
 
-/** The statement and its parameters; exported for the query-plan test. */
-export function searchStatement(namespace: string, q: DeliverySearch): { sql: string; params: unknown[] } {
-  return searchSql(namespace, filterOf(q));
+/** The statement over generations `gens` and its parameters; exported for the query-plan test. */
+export function searchStatement(gens: readonly number[], namespace: string, q: DeliverySearch): { sql: string; params: unknown[] } {
+  return searchSql(gens, namespace, filterOf(q));
 }
 
 /** One more row than the page, to know whether there is a next one; the event type's alias resolved. */
@@ -51,5 +52,5 @@ const filterOf = (q: DeliverySearch): DeliveryFilter => ({
 
 export async function searchDeliveries(env: AppEnv, namespace: string, q: DeliverySearch) {
   const db = shardDb(await namespaceEnv(env, namespace));
-  return page(await searchDeliveryRows(db, namespace, filterOf(q)), q.limit);
+  return page(await searchDeliveryRows(db, await listGenerations(db), namespace, filterOf(q)), q.limit);
 }

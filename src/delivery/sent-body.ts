@@ -6,13 +6,14 @@
  * current format and name: after a format change it shows what would be sent
  * now, and a deleted webhook's deliveries show none.
  */
+import { EVENTS_T } from "../db/generations";
 import { D, E, W } from "../db/stores/names";
 import { storedDataSql, unpackData, type StoredData } from "../events/stored-data";
 import { requestBody, webhookFormats, type WebhookFormat } from "./formats";
 
-/** Extra columns over deliveries `d`: the event and the webhook identity, as JSON objects. */
+/** Extra columns over deliveries `d` of one generation (EVENTS_T its events table): the event and the webhook identity, as JSON objects. */
 export const SENT_BODY_COLUMNS = `(SELECT json_object('id', e.${E.id}, 'namespace', e.${E.namespace}, 'type', e.${E.type}, ${storedDataSql("e")}, 'created_at', e.${E.createdAt}, 'test', e.${E.test})
-     FROM events e WHERE e.${E.seq} = d.${D.eventSeq}) AS sent_event,
+     FROM ${EVENTS_T} e WHERE e.${E.namespace} = d.${D.namespace} AND e.${E.id} = d.${D.eventId}) AS sent_event,
   (SELECT json_object('id', w.${W.id}, 'name', w.${W.name}, 'format', w.${W.format}) FROM webhooks w WHERE w.${W.id} = d.${D.webhookId}) AS sent_webhook`;
 
 export type SentBodyColumns = { sent_event: string | null; sent_webhook: string | null };

@@ -5,7 +5,7 @@
  * and `puppet` carry their own system's. Where two systems share a name
  * (build.started / build.finished), the payload's shape decides the system,
  * once, at publish; the event row stores it and the fan-out matches it in SQL
- * (subscription.ts, FORMAT_MATCH_SQL).
+ * (subscription.ts, formatMatchSql).
  */
 import type { WebhookFormat } from "../delivery/formats";
 import { eventCatalog, type EventSystem, type EventTypeDef, resolveEventType } from "./catalog";

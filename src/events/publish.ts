@@ -8,6 +8,7 @@ import { ApiError } from "../errors";
 import type { AppEnv, DeliveryMessage } from "../env";
 import type { RawRow } from "../db/columns";
 import { namespaceEnv, shardDb, type ShardEnv } from "../db/shards";
+import { generationAt, inGeneration } from "../db/generations";
 import { fannedOutSeqs, fanOutStatement } from "../db/stores/deliveries";
 import { eventById, insertEventStatement } from "../db/stores/events";
 import { randomId } from "../ids";
@@ -60,21 +61,28 @@ export async function publishEvent(
   const def = resolveEventType(input.type);
   const system = def ? eventSystemOf(def, input.data) : "";
 
-  // changes() = 1 holds only when this batch inserted the event: a re-post of
-  // the same id (even a concurrent one) fans out nothing.
-  const [inserted, fanned] = await db.batch<RawRow>([
-    insertEventStatement(db, { namespace, id, type: input.type, data: await packData(data), createdAt: now, system, test: opts.test ?? false }),
-    fanOutStatement(db, {
-      type: input.type,
-      operational: opts.operational ?? false,
-      namespace,
-      eventId: id,
-      now,
-      onlyWebhookId: opts.onlyWebhookId ?? null,
-      excludeWebhookId: opts.excludeWebhookId ?? null,
-      data,
-    }),
-  ]);
+  // One transaction: the deliveries, then the event that counts them. Both
+  // write only if the id is new on every day, so a re-post of the same id
+  // (even a concurrent one) fans out nothing. Both go to the day's tables
+  // (db/generations.ts), created by the day's first publish.
+  const g = generationAt(now);
+  const packed = await packData(data);
+  const [fanned, inserted] = await inGeneration(db, g, () =>
+    db.batch<RawRow>([
+      fanOutStatement(db, g, {
+        type: input.type,
+        operational: opts.operational ?? false,
+        namespace,
+        eventId: id,
+        system,
+        now,
+        onlyWebhookId: opts.onlyWebhookId ?? null,
+        excludeWebhookId: opts.excludeWebhookId ?? null,
+        data,
+      }),
+      insertEventStatement(db, g, { namespace, id, type: input.type, data: packed, createdAt: now, system, test: opts.test ?? false }),
+    ]),
+  );
 
   if (inserted.results.length === 0) {
     const existing = await getEvent(senv, namespace, id);
@@ -120,15 +128,15 @@ export async function getEvent(
   env: ShardEnv,
   namespace: string,
   id: string,
-): Promise<(StoredEvent & { seq: number; deliveries: number }) | null> {
+): Promise<(StoredEvent & { firstDeliverySeq: number; deliveries: number }) | null> {
   const row = await eventById(shardDb(env), namespace, id);
   if (!row) return null;
   return {
-    seq: row.seq,
+    firstDeliverySeq: row.firstDeliverySeq,
     id,
     type: row.type,
     data: JSON.parse(await unpackData(JSON.parse(row.stored) as StoredData)),
     created_at: new Date(row.createdAt).toISOString(),
-    deliveries: row.deliveries,
+    deliveries: row.deliveryCount,
   };
 }

@@ -8,7 +8,7 @@
  * Matching runs inside D1 (see publish.ts), so the fan-out is one
  * statement; this module owns that SQL and the validation of patterns.
  */
-import { E, W } from "../db/stores/names";
+import { W } from "../db/stores/names";
 import type { WebhookFormat } from "../delivery/formats";
 import { carriedByMessage, EVERY_EVENT_FORMATS, FORMAT_SYSTEM, formatCarries } from "./carriage";
 import { eventAliases, eventCatalog, resolveEventType } from "./catalog";
@@ -29,11 +29,10 @@ const systemToFormat = Object.entries(FORMAT_SYSTEM)
 
 /**
  * SQL condition over a webhooks row `w`: its format carries the event's
- * system, as stored on the event row (events.system) at publish. Bound
- * parameters ?3 = namespace and ?4 = event id, as in the fan-out INSERT.
+ * system (events.system, decided at publish), bound as `systemParam`.
  */
-export const FORMAT_MATCH_SQL = `(w.${W.format} IN (${EVERY_EVENT_FORMATS.map((f) => `'${f}'`).join(", ")}) OR w.${W.format} =
-  (SELECT CASE e.${E.system} ${systemToFormat} END FROM events e WHERE e.${E.namespace} = ?3 AND e.${E.id} = ?4))`;
+export const formatMatchSql = (systemParam: string) =>
+  `(w.${W.format} IN (${EVERY_EVENT_FORMATS.map((f) => `'${f}'`).join(", ")}) OR w.${W.format} = (CASE ${systemParam} ${systemToFormat} END))`;
 
 export type PatternProblem = { index: number; pattern: string; kind: "unknown" | "not_carried"; message: string };
 

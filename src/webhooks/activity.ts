@@ -9,6 +9,7 @@
  * 404). Rows read = this webhook's deliveries of the week; nothing written.
  * Percentiles by nearest rank, as in health.ts.
  */
+import { generationsSince, listGenerations } from "../db/generations";
 import { namespaceEnv, shardDb } from "../db/shards";
 import { activitySql, activityStatement, type ActivityHourRow } from "../db/stores/delivery-reads";
 import { existsStatement } from "../db/stores/webhooks";
@@ -19,8 +20,8 @@ import { ApiError } from "../errors";
 const HOUR_MS = 3_600_000;
 export const ACTIVITY_HOURS = 168;
 
-/** For the query-plan test. */
-export const ACTIVITY_QUERY = activitySql(HOUR_MS);
+/** For the query-plan test: the statement over generations `gens`. */
+export const activityQuery = (gens: readonly number[]) => activitySql(gens, HOUR_MS);
 
 const HourSchema = z.object({
   hour: z.string().openapi({ description: "Start of the hour (UTC)." }),
@@ -44,7 +45,8 @@ export async function webhookActivity(env: AppEnv, namespace: string, webhookId:
   const db = shardDb(await namespaceEnv(env, namespace));
   // Whole hours, the current one last.
   const start = Math.floor(now / HOUR_MS) * HOUR_MS - (ACTIVITY_HOURS - 1) * HOUR_MS;
-  const [hook, rows] = await db.batch([existsStatement(db, webhookId, namespace), activityStatement(db, HOUR_MS, webhookId, start)]);
+  const gens = generationsSince(await listGenerations(db), start);
+  const [hook, rows] = await db.batch([existsStatement(db, webhookId, namespace), activityStatement(db, gens, HOUR_MS, webhookId, start)]);
   if (hook.results.length === 0) throw new ApiError("not_found", "No such webhook.");
   const byHour = new Map((rows.results as ActivityHourRow[]).map((r) => [r.h, r]));
   return {

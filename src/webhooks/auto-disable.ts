@@ -24,7 +24,8 @@
  */
 import type { RawRow } from "../db/columns";
 import { shardDb, type ShardEnv } from "../db/shards";
-import { failPendingOfDisabledStatement } from "../db/stores/deliveries";
+import { listGenerations } from "../db/generations";
+import { failPendingOfDisabledStatements } from "../db/stores/deliveries";
 import { attemptCount } from "../db/stores/delivery-reads";
 import { disabledWebhook, disableStatement } from "../db/stores/webhooks";
 import type { Config } from "../config";
@@ -82,7 +83,7 @@ export async function disableWebhook(
   const db = shardDb(env);
   const [disabled] = await db.batch<RawRow>([
     disableStatement(db, reason, at, webhookId),
-    failPendingOfDisabledStatement(db, reason, at, webhookId),
+    ...failPendingOfDisabledStatements(db, await listGenerations(db), reason, at, webhookId),
   ]);
   return disabledWebhook(disabled.results);
 }

@@ -21,8 +21,9 @@
  * them would cost extra rows written on every attempt to save cheap reads.
  */
 import type { RawRow } from "../db/columns";
+import { generationsSince, listGenerations } from "../db/generations";
 import { namespaceEnv, shardDb } from "../db/shards";
-import { HEALTH_QUERIES, lastSuccessAt, lastSuccessStatement, statsWindowsStatement, type StatsWindowRow } from "../db/stores/delivery-reads";
+import { healthQueries, lastSuccessAt, lastSuccessStatement, statsWindowsStatement, type StatsWindowRow } from "../db/stores/delivery-reads";
 import { healthRow, healthStatement } from "../db/stores/webhooks";
 import { z } from "@hono/zod-openapi";
 import type { AppEnv } from "../env";
@@ -68,7 +69,7 @@ export const WebhookHealthSchema = z
 export type WindowStats = z.infer<typeof WindowStatsSchema>;
 export type WebhookHealth = z.infer<typeof WebhookHealthSchema>;
 
-export { HEALTH_QUERIES };
+export { healthQueries };
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const latest = (...ms: (number | null | undefined)[]) => {
@@ -79,10 +80,11 @@ const latest = (...ms: (number | null | undefined)[]) => {
 export async function webhookHealth(env: AppEnv, namespace: string, webhookId: string, now = Date.now()): Promise<WebhookHealth> {
   const db = shardDb(await namespaceEnv(env, namespace));
   const since = { "24h": now - HEALTH_WINDOWS["24h"], "7d": now - HEALTH_WINDOWS["7d"] };
+  const gens = await listGenerations(db);
   const [hook, windows, lastSuccess] = await db.batch<RawRow>([
     healthStatement(db, webhookId, namespace),
-    statsWindowsStatement(db, webhookId, since["7d"], since["24h"]),
-    lastSuccessStatement(db, webhookId),
+    statsWindowsStatement(db, generationsSince(gens, since["7d"]), webhookId, since["7d"], since["24h"]),
+    lastSuccessStatement(db, gens, webhookId),
   ]);
   const row = healthRow(hook.results);
   if (!row) throw new ApiError("not_found", "No such webhook.");

@@ -1,5 +1,6 @@
 /** Direct D1 access for tests: seeding rows with chosen times, query plans, tokens. */
 import { env } from "cloudflare:workers";
+import { createGeneration, generationAt, listGenerations } from "../../src/db/generations";
 import { nsDb } from "./shards";
 import { sha256Hex, TOKEN_PREFIX } from "../../src/security/token-check";
 
@@ -50,8 +51,14 @@ export async function queryPlan(sql: string, ...params: unknown[]): Promise<stri
   return results.map((r) => r.detail);
 }
 
-/** Plan lines that read the deliveries table without an index (a full scan). */
-export const deliveryScans = (plan: string[]) => plan.filter((l) => /\bSCAN (deliveries|d|d2)\b/.test(l) && !/USING (COVERING )?INDEX|INTEGER PRIMARY KEY/.test(l));
+/** Plan lines that read a deliveries table without an index (a full scan). */
+export const deliveryScans = (plan: string[]) => plan.filter((l) => /\bSCAN (deliveries(_g\d+)?|d|d2)\b/.test(l) && !/USING (COVERING )?INDEX|INTEGER PRIMARY KEY/.test(l));
+
+/** The generations of the shard queryPlan reads, today's created if missing: plans then cover a day's table and the template. */
+export async function planGenerations(): Promise<number[]> {
+  await createGeneration(env.SHARD_0, generationAt(Date.now()));
+  return listGenerations(env.SHARD_0);
+}
 
 /** A namespace token with the given scopes, written as token creation would. */
 export async function namespaceToken(namespace: string, scopes: string[]): Promise<string> {

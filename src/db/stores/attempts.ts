@@ -6,6 +6,7 @@
  */
 import { ATTEMPT_FIELDS, ATTEMPT_ROW_NEEDED_SQL } from "../../delivery/attempt-log";
 import { decodeRows, type RawRow } from "../columns";
+import { DELIVERIES_T as DT, forGeneration, generationOfSeq, perGeneration } from "../generations";
 import { ATTEMPT_SLOTS, attempts, type AttemptRow } from "../schema";
 import { A, D } from "./names";
 
@@ -18,14 +19,14 @@ SELECT a.value ->> '$.seq', a.value ->> '$.delivery_seq', a.value ->> '$.attempt
   a.value ->> '$.error_class', a.value ->> '$.error_message'
 FROM json_each(?1) a WHERE ${ATTEMPT_ROW_NEEDED_SQL}`;
 
-/** ?1 = the recorder's attempt rows (settle.ts attemptRow), as a JSON array. */
-export function recordAttemptsStatement(db: D1Database, rowsJson: string): D1PreparedStatement {
-  return db.prepare(RECORD_ATTEMPTS_SQL).bind(rowsJson);
+/** The recorder's attempt rows (settle.ts attemptRow): one INSERT per generation of their deliveries. */
+export function recordAttemptsStatements(db: D1Database, rows: readonly Record<string, unknown>[]): D1PreparedStatement[] {
+  return perGeneration(rows, (r) => r.delivery_seq as number, (g, list) => db.prepare(forGeneration(RECORD_ATTEMPTS_SQL, g)).bind(JSON.stringify(list)));
 }
 
 /** Every attempt of delivery ?1, in order, in the attempts table's column names. */
 export const ATTEMPTS_OF_SQL = `SELECT 1 AS ${A.attempt}, ${ATTEMPT_FIELDS.map((f) => `first_${f} AS ${f}`).join(", ")}
-  FROM deliveries WHERE ${D.seq} = ?1 AND ${D.firstStartedAt} IS NOT NULL
+  FROM ${DT} WHERE ${D.seq} = ?1 AND ${D.firstStartedAt} IS NOT NULL
   UNION ALL
   SELECT ${A.attempt}, ${ATTEMPT_FIELDS.join(", ")} FROM attempts WHERE ${A.seq} >= ?1 * ${ATTEMPT_SLOTS} AND ${A.seq} < (?1 + 1) * ${ATTEMPT_SLOTS}
   ORDER BY ${A.attempt}`;
@@ -48,13 +49,16 @@ export type LoggedAttempt = Pick<AttemptRow, (typeof LOGGED_KEYS)[number]>;
 
 /** The attempt log of one delivery (to batch with the delivery's own read); decode with loggedAttempts. */
 export function attemptsOfStatement(db: D1Database, deliverySeq: number): D1PreparedStatement {
-  return db.prepare(ATTEMPTS_OF_SQL).bind(deliverySeq);
+  return db.prepare(forGeneration(ATTEMPTS_OF_SQL, generationOfSeq(deliverySeq))).bind(deliverySeq);
 }
 
 export const loggedAttempts = (rows: RawRow[]): LoggedAttempt[] => decodeRows(attempts, LOGGED_KEYS, rows);
 
-/** Retention: deletes up to `limit` attempts with rowid below `bound`; answers how many. */
-export async function deleteAttemptsBelow(db: D1Database, bound: number, limit: number): Promise<number> {
-  const r = await db.prepare(`DELETE FROM attempts WHERE ${A.seq} IN (SELECT ${A.seq} FROM attempts WHERE ${A.seq} < ? ORDER BY ${A.seq} LIMIT ?)`).bind(bound, limit).run();
+/** Retention: deletes up to `limit` attempts with rowid in [from, below); answers how many. */
+export async function deleteAttemptsBetween(db: D1Database, from: number, below: number, limit: number): Promise<number> {
+  const r = await db
+    .prepare(`DELETE FROM attempts WHERE ${A.seq} IN (SELECT ${A.seq} FROM attempts WHERE ${A.seq} >= ? AND ${A.seq} < ? ORDER BY ${A.seq} LIMIT ?)`)
+    .bind(from, below, limit)
+    .run();
   return r.meta.changes ?? 0;
 }

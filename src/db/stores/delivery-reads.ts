@@ -3,20 +3,25 @@
  * webhook's list, one delivery, the namespace-wide search), a webhook's
  * stats and activity, and the consumer's look at deliveries its claim left.
  * Why these statements need no new index: delivery/search.ts, webhooks/health.ts.
+ * A read over time takes the generations that exist (db/generations.ts,
+ * listGenerations) and reads each day's table with its own ORDER BY and
+ * LIMIT, so no read sorts more than a page per day.
  */
 import { SENT_BODY_COLUMNS, type SentBodyColumns } from "../../delivery/sent-body";
 import { attemptRecordedSql } from "../../delivery/attempt-log";
 import type { Unclaimed } from "../../delivery/claim";
 import { decodeRows, type RawRow, type SqlName } from "../columns";
+import { DELIVERIES_T as DT, deliveriesTable, forGeneration, generationAt, generationEnd, generationOfSeq, perGeneration, unionAll, unlessDayMissing } from "../generations";
 import { deliveries, type DeliveryRow, type DeliveryStatus, type webhooks } from "../schema";
-import { D, E, W } from "./names";
+import { D, W } from "./names";
 
 const SUMMARY_KEYS = ["seq", "eventType", "webhookId", "status", "attempts", "lastResponseStatus", "failureReason", "createdAt", "updatedAt", "nextAttemptAt"] as const;
 
 /** A delivery as the log lists it, with its event's id (null once the event is gone). */
 export type DeliverySummaryRow = Pick<DeliveryRow, (typeof SUMMARY_KEYS)[number]> & { eventId: string | null };
 
-const DELIVERY_COLUMNS = `d.${D.seq}, (SELECT e.${E.id} FROM events e WHERE e.${E.seq} = d.${D.eventSeq}) AS event_id, d.${D.eventType}, d.${D.webhookId},
+/** Over deliveries `d` of one generation. */
+const DELIVERY_COLUMNS = `d.${D.seq}, nullif(d.${D.eventId}, '') AS event_id, d.${D.eventType}, d.${D.webhookId},
   d.${D.status}, d.${D.attempts}, d.${D.lastResponseStatus}, d.${D.failureReason}, d.${D.createdAt}, d.${D.updatedAt}, d.${D.nextAttemptAt}`;
 
 const summaries = (rows: RawRow[]): DeliverySummaryRow[] =>
@@ -24,20 +29,26 @@ const summaries = (rows: RawRow[]): DeliverySummaryRow[] =>
 
 export type DeliveryCursor = [createdAt: number, seq: number];
 
-/** Up to `limit` deliveries of a webhook, newest first through the index (webhook_id, created_at); the rowid breaks ties. */
+/** Newest first, the rowid breaking ties: in one day's arm (alias d) and over the union of arms. */
+const NEWEST_FIRST = `ORDER BY d.${D.createdAt} DESC, d.${D.seq} DESC`;
+const NEWEST_FIRST_UNION = `ORDER BY ${D.createdAt} DESC, ${D.seq} DESC`;
+
+/** Generations that can hold rows created before the cursor's: none that starts after it. */
+const beforeCursor = (gens: readonly number[], cursor: DeliveryCursor | undefined) => (cursor ? gens.filter((g) => g === 0 || generationEnd(g - 1) <= cursor[0]) : gens);
+
+/** Up to `limit` deliveries of a webhook, newest first through each day's index (webhook_id, created_at); the rowid breaks ties. */
 export async function webhookDeliveries(
   db: D1Database,
+  gens: readonly number[],
   webhookId: string,
   opts: { limit: number; status?: DeliveryStatus; cursor?: DeliveryCursor },
 ): Promise<DeliverySummaryRow[]> {
   const where = [`d.${D.webhookId} = ?1`];
   if (opts.status) where.push(`d.${D.status} = ?2`);
   if (opts.cursor) where.push(`(d.${D.createdAt} < ?3 OR (d.${D.createdAt} = ?3 AND d.${D.seq} < ?4))`);
+  const arm = (g: number) => forGeneration(`SELECT ${DELIVERY_COLUMNS} FROM ${DT} d WHERE ${where.join(" AND ")} ${NEWEST_FIRST} LIMIT ?5`, g);
   const { results } = await db
-    .prepare(
-      `SELECT ${DELIVERY_COLUMNS} FROM deliveries d WHERE ${where.join(" AND ")}
-       ORDER BY d.${D.createdAt} DESC, d.${D.seq} DESC LIMIT ?5`,
-    )
+    .prepare(`${unionAll(beforeCursor(gens, opts.cursor), arm)} ${NEWEST_FIRST_UNION} LIMIT ?5`)
     .bind(webhookId, opts.status ?? null, opts.cursor?.[0] ?? null, opts.cursor?.[1] ?? null, opts.limit)
     .all<RawRow>();
   return summaries(results);
@@ -56,8 +67,8 @@ export type DeliveryFilter = {
   cursor?: DeliveryCursor;
 };
 
-/** The namespace-wide search (see delivery/search.ts for its plan); `limit` rows at most. */
-export function searchSql(namespace: string, q: DeliveryFilter): { sql: string; params: unknown[] } {
+/** The namespace-wide search over generations `gens` (see delivery/search.ts for its plan); `limit` rows at most. */
+export function searchSql(gens: readonly number[], namespace: string, q: DeliveryFilter): { sql: string; params: unknown[] } {
   const params: unknown[] = [];
   const p = (v: unknown) => {
     params.push(v);
@@ -80,20 +91,29 @@ export function searchSql(namespace: string, q: DeliveryFilter): { sql: string; 
     return w.map((c) => ` AND ${c}`).join("");
   };
   const order = (a: string) => `ORDER BY ${a}.${D.createdAt} DESC, ${a}.${D.seq} DESC LIMIT ${limit}`;
+  // One day's arm; every arm binds the same parameters.
+  let arm: (g: number) => string;
+  const inDays = q.since === undefined ? gens : gens.filter((g) => g === 0 || g >= generationAt(q.since!));
+  const days = beforeCursor(inDays, q.cursor);
   if (q.webhookId !== undefined) {
     const wh = p(q.webhookId);
-    return { sql: `SELECT ${DELIVERY_COLUMNS} FROM deliveries d WHERE d.${D.webhookId} = ${wh} AND d.${D.namespace} = ${ns}${where("d")} ${order("d")}`, params };
-  }
-  return {
-    sql: `SELECT ${DELIVERY_COLUMNS} FROM webhooks w JOIN deliveries d ON d.${D.seq} IN (
-        SELECT d2.${D.seq} FROM deliveries d2 WHERE d2.${D.webhookId} = w.${W.id}${where("d2")} ${order("d2")}
+    const whereD = where("d");
+    arm = (g) => forGeneration(`SELECT ${DELIVERY_COLUMNS} FROM ${DT} d WHERE d.${D.webhookId} = ${wh} AND d.${D.namespace} = ${ns}${whereD} ${order("d")}`, g);
+  } else {
+    const whereD2 = where("d2");
+    arm = (g) =>
+      forGeneration(
+        `SELECT ${DELIVERY_COLUMNS} FROM webhooks w JOIN ${DT} d ON d.${D.seq} IN (
+        SELECT d2.${D.seq} FROM ${DT} d2 WHERE d2.${D.webhookId} = w.${W.id}${whereD2} ${order("d2")}
       ) WHERE w.${W.namespace} = ${ns} ${order("d")}`,
-    params,
-  };
+        g,
+      );
+  }
+  return { sql: `${unionAll(days, arm)} ${NEWEST_FIRST_UNION} LIMIT ${limit}`, params };
 }
 
-export async function searchDeliveryRows(db: D1Database, namespace: string, q: DeliveryFilter): Promise<DeliverySummaryRow[]> {
-  const { sql, params } = searchSql(namespace, q);
+export async function searchDeliveryRows(db: D1Database, gens: readonly number[], namespace: string, q: DeliveryFilter): Promise<DeliverySummaryRow[]> {
+  const { sql, params } = searchSql(gens, namespace, q);
   const { results } = await db
     .prepare(sql)
     .bind(...params)
@@ -103,7 +123,9 @@ export async function searchDeliveryRows(db: D1Database, namespace: string, q: D
 
 /** One delivery of the namespace with what rebuilds its sent body (to batch with its attempts). */
 export function deliveryStatement(db: D1Database, namespace: string, seq: number): D1PreparedStatement {
-  return db.prepare(`SELECT ${DELIVERY_COLUMNS}, ${SENT_BODY_COLUMNS} FROM deliveries d WHERE d.${D.seq} = ? AND d.${D.namespace} = ?`).bind(seq, namespace);
+  return db
+    .prepare(forGeneration(`SELECT ${DELIVERY_COLUMNS}, ${SENT_BODY_COLUMNS} FROM ${DT} d WHERE d.${D.seq} = ? AND d.${D.namespace} = ?`, generationOfSeq(seq)))
+    .bind(seq, namespace);
 }
 
 export const deliveryWithBody = (rows: RawRow[]): (DeliverySummaryRow & SentBodyColumns) | null =>
@@ -111,27 +133,29 @@ export const deliveryWithBody = (rows: RawRow[]): (DeliverySummaryRow & SentBody
 
 /** The attempts count of a delivery (0 when it is gone). */
 export async function attemptCount(db: D1Database, seq: number): Promise<number> {
-  const row = await db.prepare(`SELECT ${D.attempts} FROM deliveries WHERE ${D.seq} = ?`).bind(seq).first<RawRow>();
+  const row = await unlessDayMissing(db.prepare(`SELECT ${D.attempts} FROM ${deliveriesTable(generationOfSeq(seq))} WHERE ${D.seq} = ?`).bind(seq).first<RawRow>(), null);
   return row ? decodeRows(deliveries, ["attempts"], [row])[0].attempts : 0;
 }
 
 /** Whether the delivery's first attempt is on record (the test ping waits for it). */
 export async function firstAttemptRecorded(db: D1Database, seq: number): Promise<boolean> {
-  return (await db.prepare(`SELECT 1 AS done FROM deliveries d WHERE d.${D.seq} = ? AND ${attemptRecordedSql("1")}`).bind(seq).first()) !== null;
+  return (await unlessDayMissing(db.prepare(`SELECT 1 AS done FROM ${deliveriesTable(generationOfSeq(seq))} d WHERE d.${D.seq} = ? AND ${attemptRecordedSql("1")}`).bind(seq).first(), null)) !== null;
 }
 
 /** The deliveries of a batch the claim left, with what the routing needs to know why (delivery/routing.ts). */
 const UNCLAIMED_SQL = `SELECT d.${D.seq}, d.${D.status}, d.${D.attempts}, d.${D.manual}, d.${D.nextAttemptAt}, w.${W.id} AS wid, w.${W.consecutiveFailures},
   w.${W.circuitState}, w.${W.circuitNextProbeAt}, w.${W.rateLimit}, w.${W.rateTat}, w.${W.maxInFlight}, w.${W.slowUntil}
-FROM deliveries d LEFT JOIN webhooks w ON w.${W.id} = d.${D.webhookId}
+FROM ${DT} d LEFT JOIN webhooks w ON w.${W.id} = d.${D.webhookId}
 WHERE d.${D.seq} IN (SELECT value FROM json_each(?1))`;
 
 /** Unclaimed (delivery/claim.ts) is keyed by the SQL names this statement selects: a renamed column fails to compile here. */
 const unclaimedKeysAreColumns: Exclude<keyof Unclaimed, "wid"> extends SqlName<typeof deliveries> | SqlName<typeof webhooks> ? true : never = true;
 
 export async function unclaimedRows(db: D1Database, seqs: number[]): Promise<Unclaimed[]> {
-  const { results } = await db.prepare(UNCLAIMED_SQL).bind(JSON.stringify(seqs)).all<Unclaimed>();
-  return results;
+  const reads = perGeneration(seqs, (s) => s, (g, list) => db.prepare(forGeneration(UNCLAIMED_SQL, g)).bind(JSON.stringify(list)));
+  // A dropped day's deliveries are simply not there.
+  const found = await Promise.all(reads.map((read) => unlessDayMissing(read.all<Unclaimed>().then((r) => r.results), [])));
+  return found.flat();
 }
 
 /**
@@ -141,10 +165,9 @@ export async function unclaimedRows(db: D1Database, seqs: number[]): Promise<Unc
  * (NULLS LAST keeps untimed ones out of the ranks). `timed * p + 99) / 100`
  * is that ceiling in integer arithmetic.
  */
-const WINDOW_SQL = `
+const windowSql = (gens: readonly number[]) => `
 WITH w AS MATERIALIZED (
-  SELECT ${D.status}, ${D.lastDurationMs} AS ms, ${D.updatedAt}, ${D.createdAt} >= ?3 AS recent
-  FROM deliveries WHERE ${D.webhookId} = ?1 AND ${D.createdAt} >= ?2
+  ${unionAll(gens, (g) => `SELECT ${D.status}, ${D.lastDurationMs} AS ms, ${D.updatedAt}, ${D.createdAt} >= ?3 AS recent FROM ${deliveriesTable(g)} WHERE ${D.webhookId} = ?1 AND ${D.createdAt} >= ?2`)}
 ),
 x AS (
   SELECT '7d' AS win, ${D.status}, ms, ${D.updatedAt} FROM w
@@ -164,11 +187,12 @@ SELECT win, COUNT(*) AS deliveries,
   MAX(CASE WHEN ${D.status} = 'failed' THEN ${D.updatedAt} END) AS last_failure_at
 FROM r GROUP BY win`;
 
-const LAST_SUCCESS_SQL = `SELECT ${D.updatedAt} FROM deliveries WHERE ${D.webhookId} = ?1 AND ${D.status} = 'succeeded'
+const lastSuccessSql = (gens: readonly number[]) =>
+  `${unionAll(gens, (g) => `SELECT ${D.updatedAt}, ${D.createdAt} FROM ${deliveriesTable(g)} WHERE ${D.webhookId} = ?1 AND ${D.status} = 'succeeded' ORDER BY ${D.createdAt} DESC LIMIT 1`)}
   ORDER BY ${D.createdAt} DESC LIMIT 1`;
 
-/** The SQL of the stats statements, for the query-plan test. */
-export const HEALTH_QUERIES = { window: WINDOW_SQL, lastSuccess: LAST_SUCCESS_SQL };
+/** The SQL of the stats statements over generations `gens` (the window's, for `window`), for the query-plan test. */
+export const healthQueries = (gens: readonly number[]) => ({ window: windowSql(gens), lastSuccess: lastSuccessSql(gens) });
 
 export type StatsWindowRow = {
   win: "24h" | "7d";
@@ -181,22 +205,22 @@ export type StatsWindowRow = {
   last_failure_at: number | null;
 };
 
-export function statsWindowsStatement(db: D1Database, webhookId: string, since7d: number, since24h: number): D1PreparedStatement {
-  return db.prepare(WINDOW_SQL).bind(webhookId, since7d, since24h);
+/** `gens`: the generations since since7d. */
+export function statsWindowsStatement(db: D1Database, gens: readonly number[], webhookId: string, since7d: number, since24h: number): D1PreparedStatement {
+  return db.prepare(windowSql(gens)).bind(webhookId, since7d, since24h);
 }
 
-export function lastSuccessStatement(db: D1Database, webhookId: string): D1PreparedStatement {
-  return db.prepare(LAST_SUCCESS_SQL).bind(webhookId);
+export function lastSuccessStatement(db: D1Database, gens: readonly number[], webhookId: string): D1PreparedStatement {
+  return db.prepare(lastSuccessSql(gens)).bind(webhookId);
 }
 
 /** The newest success's updated_at from lastSuccessStatement's rows. */
 export const lastSuccessAt = (rows: RawRow[]): number | undefined => decodeRows(deliveries, ["updatedAt"], rows)[0]?.updatedAt;
 
 /** A webhook's deliveries per hour since ?2 (webhooks/activity.ts), by outcome, with each hour's p95 (as in WINDOW_SQL). */
-export const activitySql = (hourMs: number) => `
+export const activitySql = (gens: readonly number[], hourMs: number) => `
 WITH w AS MATERIALIZED (
-  SELECT CAST((${D.createdAt} - ?2) / ${hourMs} AS INTEGER) AS h, ${D.status}, ${D.lastDurationMs} AS ms
-  FROM deliveries WHERE ${D.webhookId} = ?1 AND ${D.createdAt} >= ?2
+  ${unionAll(gens, (g) => `SELECT CAST((${D.createdAt} - ?2) / ${hourMs} AS INTEGER) AS h, ${D.status}, ${D.lastDurationMs} AS ms FROM ${deliveriesTable(g)} WHERE ${D.webhookId} = ?1 AND ${D.createdAt} >= ?2`)}
 ),
 r AS (
   SELECT h, ${D.status}, ms,
@@ -208,8 +232,9 @@ SELECT h, SUM(${D.status} = 'succeeded') AS succeeded, SUM(${D.status} = 'failed
   MAX(CASE WHEN rn = (timed * 95 + 99) / 100 THEN ms END) AS p95_ms
 FROM r GROUP BY h ORDER BY h`;
 
-export function activityStatement(db: D1Database, hourMs: number, webhookId: string, start: number): D1PreparedStatement {
-  return db.prepare(activitySql(hourMs)).bind(webhookId, start);
+/** `gens`: the generations since `start`. */
+export function activityStatement(db: D1Database, gens: readonly number[], hourMs: number, webhookId: string, start: number): D1PreparedStatement {
+  return db.prepare(activitySql(gens, hourMs)).bind(webhookId, start);
 }
 
 export type ActivityHourRow = { h: number; succeeded: number; failed: number; pending: number; p95_ms: number | null };

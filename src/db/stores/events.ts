@@ -1,64 +1,78 @@
 /**
  * events: an event's INSERT (batched with its fan-out, db/stores/deliveries.ts),
- * the reads of one event with its deliveries, and retention's bounds and deletes.
- * An event's deliveries are the rowid range from its first_delivery_seq to
- * the next event's (schema.ts), so no index on deliveries.event_seq is needed.
+ * the reads of one event with its deliveries, and retention's bounds and deletes
+ * of generation 0. An event's deliveries are a rowid range of its day's
+ * deliveries table (schema.ts), so no index on deliveries.event_id is needed.
  */
 import { storedDataSql } from "../../events/stored-data";
 import { decodeRow, decodeRows, type RawRow } from "../columns";
+import { ALL_EVENTS, DELIVERIES_T as DT, EVENTS_T as ET, firstSeq, forGeneration, generationOfSeq } from "../generations";
 import { deliveries, events, type DeliveryRow, type EventRow } from "../schema";
 import { D, E } from "./names";
-
-/** Upper bound of event `e`'s delivery rowids (see events.first_delivery_seq). */
-const NEXT_EVENT_FIRST_SEQ = `coalesce((SELECT n.${E.firstDeliverySeq} FROM events n WHERE n.${E.seq} > e.${E.seq} ORDER BY n.${E.seq} LIMIT 1), 9007199254740991)`;
 
 export type NewEvent = Pick<EventRow, "namespace" | "id" | "type" | "createdAt" | "system" | "test"> & { data: string | ArrayBuffer };
 
 /**
- * Inserts the event unless its id was published before (RETURNING nothing
- * then); its first_delivery_seq is the next delivery rowid, which the
- * fan-out batched after it takes.
+ * Inserts the event into generation g, batched right after its fan-out
+ * (db/stores/deliveries.ts), unless its id was published before, on any day
+ * (RETURNING nothing then). The fan-out's deliveries are the last
+ * changes() rows of the day's table: its first_delivery_seq and
+ * delivery_count. On a day's table (WITHOUT ROWID, db/generations.ts) the
+ * event's `seq` is that first delivery's seq too.
  */
-export function insertEventStatement(db: D1Database, e: NewEvent): D1PreparedStatement {
+export function insertEventStatement(db: D1Database, g: number, e: NewEvent): D1PreparedStatement {
   return db
     .prepare(
-      `INSERT INTO events (${E.namespace}, ${E.id}, ${E.type}, ${E.data}, ${E.createdAt}, ${E.system}, ${E.test}, ${E.firstDeliverySeq})
-         VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(${D.seq}), 0) + 1 FROM deliveries))
-         ON CONFLICT (${E.namespace}, ${E.id}) DO NOTHING RETURNING ${E.seq}`,
+      forGeneration(
+        `INSERT INTO ${ET} (${E.seq}, ${E.namespace}, ${E.id}, ${E.type}, ${E.data}, ${E.createdAt}, ${E.system}, ${E.test}, ${E.firstDeliverySeq}, ${E.deliveryCount})
+         SELECT f.first, ?1, ?2, ?3, ?4, ?5, ?6, ?7, f.first, f.n
+         FROM (SELECT (SELECT coalesce(max(${D.seq}), ?8) FROM ${DT}) - changes() + 1 AS first, changes() AS n) f
+         WHERE NOT EXISTS (SELECT 1 FROM ${ALL_EVENTS} WHERE ${E.namespace} = ?1 AND ${E.id} = ?2)
+         RETURNING ${E.seq}`,
+        g,
+      ),
     )
-    .bind(e.namespace, e.id, e.type, e.data, e.createdAt, e.system, e.test ? 1 : 0);
+    .bind(e.namespace, e.id, e.type, e.data, e.createdAt, e.system, e.test ? 1 : 0, firstSeq(g));
 }
 
-/** One event by id, its data as a storedDataSql JSON object (`stored`), and its delivery count. */
-export type EventWithCount = Pick<EventRow, "seq" | "type" | "createdAt"> & { stored: string; deliveries: number };
+/** One event by id, its data as a storedDataSql JSON object (`stored`), and where its deliveries are. */
+export type EventWithCount = Pick<EventRow, "type" | "createdAt" | "firstDeliverySeq" | "deliveryCount"> & { stored: string };
 
+/** Found on any day through the view, by each day's key (namespace, id). */
 export async function eventById(db: D1Database, namespace: string, id: string): Promise<EventWithCount | null> {
   const row = await db
     .prepare(
-      `SELECT e.${E.seq}, e.${E.type}, json_object(${storedDataSql("e")}) AS stored, e.${E.createdAt},
-         (SELECT count(*) FROM deliveries d WHERE d.${D.seq} >= e.${E.firstDeliverySeq} AND d.${D.seq} < ${NEXT_EVENT_FIRST_SEQ} AND d.${D.eventSeq} = e.${E.seq}) AS deliveries
-       FROM events e WHERE e.${E.namespace} = ? AND e.${E.id} = ?`,
+      `SELECT e.${E.type}, json_object(${storedDataSql("e")}) AS stored, e.${E.createdAt}, e.${E.firstDeliverySeq}, e.${E.deliveryCount}
+       FROM ${ALL_EVENTS} e WHERE e.${E.namespace} = ? AND e.${E.id} = ?`,
     )
     .bind(namespace, id)
     .first<RawRow>();
-  const event = decodeRow(events, ["seq", "type", "createdAt"], row);
-  return event && row ? { ...event, stored: row.stored as string, deliveries: row.deliveries as number } : null;
+  const event = decodeRow(events, ["type", "createdAt", "firstDeliverySeq", "deliveryCount"], row);
+  return event && row ? { ...event, stored: row.stored as string } : null;
 }
 
-/** The deliveries of event `seq`, in order. */
-export async function deliveriesOfEvent(db: D1Database, seq: number): Promise<Pick<DeliveryRow, "seq" | "webhookId" | "status" | "attempts">[]> {
+/** The deliveries of event (namespace, id), in order: a rowid range of its day's deliveries. */
+export async function deliveriesOfEvent(
+  db: D1Database,
+  namespace: string,
+  id: string,
+  event: Pick<EventRow, "firstDeliverySeq" | "deliveryCount">,
+): Promise<Pick<DeliveryRow, "seq" | "webhookId" | "status" | "attempts">[]> {
+  if (event.deliveryCount === 0) return [];
   const { results } = await db
     .prepare(
-      `SELECT d.${D.seq}, d.${D.webhookId}, d.${D.status}, d.${D.attempts} FROM events e JOIN deliveries d
-             ON d.${D.seq} >= e.${E.firstDeliverySeq} AND d.${D.seq} < ${NEXT_EVENT_FIRST_SEQ} AND d.${D.eventSeq} = e.${E.seq}
-           WHERE e.${E.seq} = ? ORDER BY d.${D.seq}`,
+      forGeneration(
+        `SELECT d.${D.seq}, d.${D.webhookId}, d.${D.status}, d.${D.attempts} FROM ${DT} d
+         WHERE d.${D.seq} >= ?1 AND d.${D.seq} < ?1 + ?2 AND d.${D.namespace} = ?3 AND d.${D.eventId} = ?4 ORDER BY d.${D.seq}`,
+        generationOfSeq(event.firstDeliverySeq),
+      ),
     )
-    .bind(seq)
+    .bind(event.firstDeliverySeq, event.deliveryCount, namespace, id)
     .all<RawRow>();
   return decodeRows(deliveries, ["seq", "webhookId", "status", "attempts"], results);
 }
 
-/** Retention's rowid bounds: everything below them is older than the cutoff (delivery/retention.ts). */
+/** Retention's rowid bounds in generation 0: everything below them is older than the cutoff (delivery/retention.ts). */
 export type RetentionBounds = { eventBound: number; deliveryBound: number };
 
 export async function retentionBounds(db: D1Database, cutoff: number): Promise<RetentionBounds | null> {

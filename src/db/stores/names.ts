@@ -4,12 +4,13 @@
  */
 import { columnNames } from "../columns";
 import { namespaceShards, revokedSessions, tokens } from "../control-schema";
-import { attempts, deliveries, events, webhooks } from "../schema";
+import { attempts, deliveries, events, sweepMarks, webhooks } from "../schema";
 
 export const W = columnNames(webhooks);
 export const E = columnNames(events);
 export const D = columnNames(deliveries);
 export const A = columnNames(attempts);
+export const SM = columnNames(sweepMarks);
 export const T = columnNames(tokens);
 export const RS = columnNames(revokedSessions);
 export const NS = columnNames(namespaceShards);

@@ -7,6 +7,7 @@
 import type { CircuitState } from "../../delivery/circuit";
 import { decodeRow, decodeRows, type RawRow } from "../columns";
 import { webhooks, type WebhookRow } from "../schema";
+import { ALL_DELIVERIES, ALL_EVENTS } from "../generations";
 import { D, E, W } from "./names";
 import type { ClaimArgs } from "./deliveries";
 
@@ -18,7 +19,7 @@ import type { ClaimArgs } from "./deliveries";
  */
 const RESERVE_PROBES_SQL = `UPDATE webhooks SET ${W.circuitState} = 'half_open', ${W.circuitNextProbeAt} = ?2 + coalesce(webhooks.${W.timeoutMs}, ?3) + ?4
 WHERE ${W.circuitState} != 'closed' AND ${W.circuitNextProbeAt} <= ?2
-  AND ${W.id} IN (SELECT ${D.webhookId} FROM deliveries WHERE ${D.seq} IN (SELECT value FROM json_each(?1))
+  AND ${W.id} IN (SELECT ${D.webhookId} FROM ${ALL_DELIVERIES} WHERE ${D.seq} IN (SELECT value FROM json_each(?1))
     AND ${D.status} = 'pending' AND ${D.nextAttemptAt} <= ?2 AND ${D.manual} = 0)`;
 
 export function reserveProbesStatement(db: D1Database, args: ClaimArgs): D1PreparedStatement {
@@ -152,7 +153,7 @@ export function resealStatement(db: D1Database, read: SealedSecrets, current: st
  */
 export async function holdsNamespace(db: D1Database, namespace: string): Promise<boolean> {
   const row = await db
-    .prepare(`SELECT EXISTS (SELECT 1 FROM webhooks WHERE ${W.namespace} = ?1) OR EXISTS (SELECT 1 FROM events WHERE ${E.namespace} = ?1) AS holds`)
+    .prepare(`SELECT EXISTS (SELECT 1 FROM webhooks WHERE ${W.namespace} = ?1) OR EXISTS (SELECT 1 FROM ${ALL_EVENTS} WHERE ${E.namespace} = ?1) AS holds`)
     .bind(namespace)
     .first<{ holds: number }>();
   return row?.holds === 1;
