@@ -70,7 +70,7 @@ export type ScenarioResult = {
   bytes_stored_per_delivery: number;
   /** How many such deliveries one 10 GB D1 database (a shard) holds: 10 GB ÷ bytes_stored_per_delivery. */
   deliveries_per_10gb_shard: number;
-  /** ... and so, with 30 days' retention, the average rate one shard sustains. */
+  /** ... and so, with 30 days' retention, the average rate one shard sustains (31 days stored: retention drops whole days, docs/storage.md). */
   deliveries_per_second_per_10gb_shard_30_days: number;
   d1_queries_per_delivery: number;
   d1_queries_per_delivery_hot_path: number;
@@ -344,7 +344,7 @@ async function runScenario(
     rows_read_per_delivery_hot_path: r3(per(hot.d1RowsRead)),
     bytes_stored_per_delivery: Math.round(bytesPerDelivery),
     deliveries_per_10gb_shard: Math.round(SHARD_BYTES / bytesPerDelivery),
-    deliveries_per_second_per_10gb_shard_30_days: r1(SHARD_BYTES / bytesPerDelivery / (30 * 86_400)),
+    deliveries_per_second_per_10gb_shard_30_days: r1(SHARD_BYTES / bytesPerDelivery / (31 * 86_400)),
     d1_queries_per_delivery: r3(per(hot.d1Queries + retention.d1Queries)),
     d1_queries_per_delivery_hot_path: r3(per(hot.d1Queries)),
     queue_messages_sent_per_delivery: r3(per(hot.queueMessagesSent)),

@@ -19,7 +19,7 @@ export function figureLines(name: string, s: ScenarioResult): string[] {
     `  rows_read_per_delivery              ${s.rows_read_per_delivery}  (hot path ${s.rows_read_per_delivery_hot_path})`,
     `  rows_written_per_delivery           ${s.rows_written_per_delivery}  (hot path ${s.rows_written_per_delivery_hot_path} + retention ${s.rows_written_per_delivery_retention})`,
     `  bytes_stored_per_delivery           ${s.bytes_stored_per_delivery ?? "n/a"}  (dbstat: events, deliveries, attempts and their indexes)`,
-    `  deliveries_per_10gb_shard           ${s.deliveries_per_10gb_shard ?? "n/a"}  (at 30 days' retention: ${s.deliveries_per_second_per_10gb_shard_30_days ?? "n/a"} deliveries/s on average)`,
+    `  deliveries_per_10gb_shard           ${s.deliveries_per_10gb_shard ?? "n/a"}  (at 30 days' retention, 31 days stored: ${s.deliveries_per_second_per_10gb_shard_30_days ?? "n/a"} deliveries/s on average)`,
     `  queue_messages_sent_per_delivery    ${s.queue_messages_sent_per_delivery}`,
     `  queue_operations_per_delivery       ${s.queue_operations_per_delivery}`,
     `  worker_invocations_per_delivery     ${s.worker_invocations_per_delivery}`,

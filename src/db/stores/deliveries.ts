@@ -89,8 +89,8 @@ export function claimedRows(rows: RawRow[]): ClaimedRow[] {
 /**
  * New delivery states from the recorder's JSON rows, one statement per kind.
  * A delivery that stays pending keeps `status` out of the SET list: assigning
- * it, even unchanged, re-inserts the partial pending-index entry (a billed
- * row; bench/README.md measures it).
+ * it, even unchanged, re-inserts a watched delivery's entry in the partial
+ * index deliveries_watched (a billed row).
  */
 const settleSql = (withStatus: boolean) => `UPDATE ${DT} SET ${withStatus ? `${D.status} = r.value ->> '$.status', ` : ""}
   ${D.lastResponseStatus} = r.value ->> '$.response_status', ${D.lastDurationMs} = r.value ->> '$.duration_ms',
