@@ -74,9 +74,21 @@ describe("a shard from before generations", () => {
     expect(sent).toEqual([{ d: 2, s: "LEGACY" }]);
     expect(await db.prepare("SELECT watched FROM deliveries WHERE seq = 2").first("watched")).toBe(1);
 
+    // The Worker from before keeps writing until its replacement is deployed: its rows get their event's id, count and watch.
+    await db.batch([
+      db.prepare(`INSERT INTO events (namespace, id, type, data, created_at, first_delivery_seq) VALUES (?, 'evt_late', 'build.finished', '{}', ?, 3)`).bind(ns, at),
+      db.prepare(
+        `INSERT INTO deliveries (event_seq, webhook_id, namespace, event_type, status, attempts, next_attempt_at, enqueued_at, created_at, updated_at)
+         VALUES ((SELECT seq FROM events WHERE namespace = ?2 AND id = 'evt_late'), ?1, ?2, 'build.finished', 'pending', 0, ?3, ?3, ?3, ?3)`,
+      ).bind(made.body.id, ns, at),
+    ]);
+    expect((await getEvent(shard, ns, "evt_late"))?.deliveries).toBe(1);
+    expect(await db.prepare("SELECT event_id || ':' || watched AS v FROM deliveries WHERE seq = 3").first("v")).toBe("evt_late:1");
+    expect((await getDelivery(appEnv, ns, 3)).event_id).toBe("evt_late");
+
     // Retention deletes generation 0's rows one by one, as before.
     const removed = await pruneExpired(shard, Date.now() + 31 * DAY);
-    expect(removed).toMatchObject({ events: 2, deliveries: 2 });
+    expect(removed).toMatchObject({ events: 3, deliveries: 3 });
     expect(await db.prepare("SELECT count(*) AS n FROM deliveries").first("n")).toBe(0);
   });
 });

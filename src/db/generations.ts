@@ -223,6 +223,19 @@ export async function unlessDayMissing<T>(read: Promise<T>, absent: T): Promise<
   }
 }
 
+/**
+ * `run` over the days that exist, and once more with a fresh list if a day
+ * it named was dropped meanwhile (retention drops the oldest, once a day).
+ */
+export async function withGenerations<T>(db: D1Database, run: (gens: number[]) => Promise<T>): Promise<T> {
+  try {
+    return await run(await listGenerations(db));
+  } catch (err) {
+    if (!isMissingGeneration(err)) throw err;
+    return run(await listGenerations(db));
+  }
+}
+
 /** Runs `write` on generation g, creating its tables first if the write finds them missing. */
 export async function inGeneration<T>(db: D1Database, g: number, write: () => Promise<T>): Promise<T> {
   try {

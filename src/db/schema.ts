@@ -22,7 +22,9 @@
  *   drops a whole day (DROP TABLE writes no rows) instead of deleting rows.
  *   A day's events table is keyed by (namespace, id) WITHOUT ROWID, so its
  *   rows carry no separate unique index (drizzle cannot say WITHOUT ROWID:
- *   generations.ts derives it from this template's DDL).
+ *   generations.ts derives it from this template's DDL). A migration that
+ *   adds a column here must add it to every day's table too: the views
+ *   union them column by column (docs/storage.md).
  */
 import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";

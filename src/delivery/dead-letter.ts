@@ -5,7 +5,7 @@
  */
 import { unlessDayMissing } from "../db/generations";
 import { messageShard, onShard, shardDb, shardNames } from "../db/shards";
-import { deadLetterStatement } from "../db/stores/deliveries";
+import { deadLetterStatement } from "../db/stores/delivery-recovery";
 import type { AppEnv, DeliveryMessage } from "../env";
 import { usage } from "../usage";
 

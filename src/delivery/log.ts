@@ -1,5 +1,5 @@
 /** Reading the delivery log: deliveries of a webhook, one delivery with its attempts. */
-import { listGenerations, unlessDayMissing } from "../db/generations";
+import { unlessDayMissing, withGenerations } from "../db/generations";
 import { namespaceEnv, shardDb, type ShardEnv } from "../db/shards";
 import type { DeliveryStatus } from "../db/schema";
 import type { RawRow } from "../db/columns";
@@ -50,7 +50,7 @@ export async function listWebhookDeliveries(
   opts: { limit: number; status?: DeliveryStatus; cursor?: DeliveryCursor },
 ) {
   const db = shardDb(env);
-  return page(await webhookDeliveries(db, await listGenerations(db), webhookId, { ...opts, limit: opts.limit + 1 }), opts.limit);
+  return page(await withGenerations(db, (gens) => webhookDeliveries(db, gens, webhookId, { ...opts, limit: opts.limit + 1 })), opts.limit);
 }
 
 export async function getDelivery(env: AppEnv, namespace: string, seq: number) {

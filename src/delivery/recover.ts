@@ -17,9 +17,9 @@
  * [since, now]. The cursor only moves forward, so a recovered delivery that
  * fails again while the recovery is still running is not picked up twice.
  */
-import { listGenerations } from "../db/generations";
+import { withGenerations } from "../db/generations";
 import { shardDb, type ShardEnv } from "../db/shards";
-import { countRecoverable, recoverChunk } from "../db/stores/deliveries";
+import { countRecoverable, recoverChunk } from "../db/stores/delivery-recovery";
 import type { DeliveryMessage } from "../env";
 import { enqueueDeliveries } from "../events/publish";
 import { usage } from "../usage";
@@ -52,7 +52,7 @@ export async function recoverWebhook(
   const { done, next } = await recoverChunks(env, cursor, now, bounds);
   if (!next) return done;
   const db = shardDb(env);
-  const left = await countRecoverable(db, await listGenerations(db), next, MAX_ATTEMPT_NUMBER);
+  const left = await withGenerations(db, (gens) => countRecoverable(db, gens, next, MAX_ATTEMPT_NUMBER));
   if (!left) return done;
   await continueLater(env, next);
   return done + left;
@@ -78,11 +78,11 @@ async function recoverChunks(
   bounds: RecoverBounds,
 ): Promise<{ done: number; next: RecoverCursor | null }> {
   const db = shardDb(env);
-  const gens = await listGenerations(db);
   let cursor = start;
   let done = 0;
   for (let i = 0; i < bounds.inlineChunks; i++) {
-    const results = await recoverChunk(db, gens, cursor, MAX_ATTEMPT_NUMBER, now, bounds.chunk);
+    const at = cursor;
+    const results = await withGenerations(db, (gens) => recoverChunk(db, gens, at, MAX_ATTEMPT_NUMBER, now, bounds.chunk));
     if (results.length === 0) return { done, next: null };
     // RETURNING has no order: the cursor moves to the largest (created_at, seq) written.
     const last = results.reduce((a, b) => (b.createdAt > a.createdAt || (b.createdAt === a.createdAt && b.seq > a.seq) ? b : a));

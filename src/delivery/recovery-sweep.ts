@@ -30,8 +30,8 @@
 import { shardDb, type ShardEnv } from "../db/shards";
 import type { AppEnv } from "../env";
 import { enqueueDeliveries } from "../events/publish";
-import { listGenerations } from "../db/generations";
-import { advanceWatermark, sweepOverdue, sweepWatermark } from "../db/stores/deliveries";
+import { withGenerations } from "../db/generations";
+import { advanceWatermark, sweepOverdue, sweepWatermark } from "../db/stores/delivery-recovery";
 
 export const SWEEP_GRACE_MS = 60_000;
 export const SWEEP_RESEND_BACKOFF_MS = 600_000;
@@ -42,9 +42,10 @@ export const SWEEP_NAMESPACE_CHUNK = 50;
 
 export async function sweepOverdueDeliveries(env: ShardEnv, now = Date.now()): Promise<number> {
   const db = shardDb(env);
-  await advanceWatermark(db, await listGenerations(db), await sweepWatermark(db), now - SWEEP_GRACE_MS);
+  const from = await sweepWatermark(db);
+  const mark = await withGenerations(db, (gens) => advanceWatermark(db, gens, from, now - SWEEP_GRACE_MS));
   const seqs = await sweepOverdue(db, {
-    mark: await sweepWatermark(db),
+    mark,
     now,
     graceBefore: now - SWEEP_GRACE_MS,
     resendBefore: now - SWEEP_RESEND_BACKOFF_MS,

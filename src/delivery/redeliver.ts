@@ -18,7 +18,7 @@ import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { enqueueDeliveries } from "../events/publish";
 import { deliveryId } from "../ids";
-import { markRedelivered, redeliverTarget } from "../db/stores/deliveries";
+import { markRedelivered, redeliverTarget } from "../db/stores/delivery-recovery";
 
 /** The last attempt number must stay inside the delivery's rowid range of attempts. */
 export const MAX_ATTEMPT_NUMBER = ATTEMPT_SLOTS - 1;

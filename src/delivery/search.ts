@@ -28,7 +28,7 @@
  * Deliveries of a deleted webhook (its row is gone) drop out of the
  * namespace-wide list; they stay findable with `webhook_id` and by id.
  */
-import { listGenerations } from "../db/generations";
+import { withGenerations } from "../db/generations";
 import { namespaceEnv, shardDb } from "../db/shards";
 import { searchDeliveryRows, searchSql, type DeliveryFilter } from "../db/stores/delivery-reads";
 import type { AppEnv } from "../env";
@@ -52,5 +52,5 @@ const filterOf = (q: DeliverySearch): DeliveryFilter => ({
 
 export async function searchDeliveries(env: AppEnv, namespace: string, q: DeliverySearch) {
   const db = shardDb(await namespaceEnv(env, namespace));
-  return page(await searchDeliveryRows(db, await listGenerations(db), namespace, filterOf(q)), q.limit);
+  return page(await withGenerations(db, (gens) => searchDeliveryRows(db, gens, namespace, filterOf(q))), q.limit);
 }

@@ -9,7 +9,7 @@
  * 404). Rows read = this webhook's deliveries of the week; nothing written.
  * Percentiles by nearest rank, as in health.ts.
  */
-import { generationsSince, listGenerations } from "../db/generations";
+import { generationsSince, withGenerations } from "../db/generations";
 import { namespaceEnv, shardDb } from "../db/shards";
 import { activitySql, activityStatement, type ActivityHourRow } from "../db/stores/delivery-reads";
 import { existsStatement } from "../db/stores/webhooks";
@@ -45,8 +45,9 @@ export async function webhookActivity(env: AppEnv, namespace: string, webhookId:
   const db = shardDb(await namespaceEnv(env, namespace));
   // Whole hours, the current one last.
   const start = Math.floor(now / HOUR_MS) * HOUR_MS - (ACTIVITY_HOURS - 1) * HOUR_MS;
-  const gens = generationsSince(await listGenerations(db), start);
-  const [hook, rows] = await db.batch([existsStatement(db, webhookId, namespace), activityStatement(db, gens, HOUR_MS, webhookId, start)]);
+  const [hook, rows] = await withGenerations(db, (gens) =>
+    db.batch([existsStatement(db, webhookId, namespace), activityStatement(db, generationsSince(gens, start), HOUR_MS, webhookId, start)]),
+  );
   if (hook.results.length === 0) throw new ApiError("not_found", "No such webhook.");
   const byHour = new Map((rows.results as ActivityHourRow[]).map((r) => [r.h, r]));
   return {

@@ -24,8 +24,8 @@
  */
 import type { RawRow } from "../db/columns";
 import { shardDb, type ShardEnv } from "../db/shards";
-import { listGenerations } from "../db/generations";
-import { failPendingOfDisabledStatements } from "../db/stores/deliveries";
+import { withGenerations } from "../db/generations";
+import { failPendingOfDisabledStatements } from "../db/stores/delivery-recovery";
 import { attemptCount } from "../db/stores/delivery-reads";
 import { disabledWebhook, disableStatement } from "../db/stores/webhooks";
 import type { Config } from "../config";
@@ -81,10 +81,9 @@ export async function disableWebhook(
   at: number,
 ): Promise<(WebhookRef & { namespace: string }) | null> {
   const db = shardDb(env);
-  const [disabled] = await db.batch<RawRow>([
-    disableStatement(db, reason, at, webhookId),
-    ...failPendingOfDisabledStatements(db, await listGenerations(db), reason, at, webhookId),
-  ]);
+  const [disabled] = await withGenerations(db, (gens) =>
+    db.batch<RawRow>([disableStatement(db, reason, at, webhookId), ...failPendingOfDisabledStatements(db, gens, reason, at, webhookId)]),
+  );
   return disabledWebhook(disabled.results);
 }
 

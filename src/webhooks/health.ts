@@ -21,7 +21,7 @@
  * them would cost extra rows written on every attempt to save cheap reads.
  */
 import type { RawRow } from "../db/columns";
-import { generationsSince, listGenerations } from "../db/generations";
+import { generationsSince, withGenerations } from "../db/generations";
 import { namespaceEnv, shardDb } from "../db/shards";
 import { healthQueries, lastSuccessAt, lastSuccessStatement, statsWindowsStatement, type StatsWindowRow } from "../db/stores/delivery-reads";
 import { healthRow, healthStatement } from "../db/stores/webhooks";
@@ -80,12 +80,13 @@ const latest = (...ms: (number | null | undefined)[]) => {
 export async function webhookHealth(env: AppEnv, namespace: string, webhookId: string, now = Date.now()): Promise<WebhookHealth> {
   const db = shardDb(await namespaceEnv(env, namespace));
   const since = { "24h": now - HEALTH_WINDOWS["24h"], "7d": now - HEALTH_WINDOWS["7d"] };
-  const gens = await listGenerations(db);
-  const [hook, windows, lastSuccess] = await db.batch<RawRow>([
-    healthStatement(db, webhookId, namespace),
-    statsWindowsStatement(db, generationsSince(gens, since["7d"]), webhookId, since["7d"], since["24h"]),
-    lastSuccessStatement(db, gens, webhookId),
-  ]);
+  const [hook, windows, lastSuccess] = await withGenerations(db, (gens) =>
+    db.batch<RawRow>([
+      healthStatement(db, webhookId, namespace),
+      statsWindowsStatement(db, generationsSince(gens, since["7d"]), webhookId, since["7d"], since["24h"]),
+      lastSuccessStatement(db, gens, webhookId),
+    ]),
+  );
   const row = healthRow(hook.results);
   if (!row) throw new ApiError("not_found", "No such webhook.");
   const byWindow = new Map((windows.results as StatsWindowRow[]).map((w) => [w.win, w]));

@@ -3,8 +3,8 @@ import { namespaceEnv, shardDb, shardOrm } from "../db/shards";
 import { and, asc, eq, gt } from "drizzle-orm";
 import { config } from "../config";
 import { webhooks, type WebhookRow } from "../db/schema";
-import { listGenerations } from "../db/generations";
-import { failPendingOfDeletedStatements } from "../db/stores/deliveries";
+import { withGenerations } from "../db/generations";
+import { failPendingOfDeletedStatements } from "../db/stores/delivery-recovery";
 import { deleteStatement } from "../db/stores/webhooks";
 import type { WebhookFormat } from "../delivery/formats";
 import type { AppEnv } from "../env";
@@ -192,5 +192,5 @@ export async function deleteWebhook(env: AppEnv, namespace: string, id: string):
   const row = await findWebhook(env, namespace, id);
   const db = shardDb(await namespaceEnv(env, namespace));
   const now = Date.now();
-  await db.batch([deleteStatement(db, row.id), ...failPendingOfDeletedStatements(db, await listGenerations(db), now, row.id)]);
+  await withGenerations(db, (gens) => db.batch([deleteStatement(db, row.id), ...failPendingOfDeletedStatements(db, gens, now, row.id)]));
 }
