@@ -25,6 +25,8 @@
  *   same transaction, guarded so that two changes of the day list cannot
  *   interleave.
  */
+import { E } from "./stores/names";
+
 export const GENERATION_MS = 86_400_000;
 const GENERATIONS_EPOCH_MS = Date.UTC(2026, 0, 1);
 /** 2^28 deliveries per shard per day: far above what one 10 GB database holds, and seq * ATTEMPT_SLOTS stays a safe integer for 89 years. */
@@ -145,7 +147,7 @@ const TEMPLATE_DDL_SQL = `SELECT type, name, tbl_name, sql FROM sqlite_master
 
 const IDENT = "[`\"\\[]?([A-Za-z0-9_]+)[`\"\\]]?";
 
-const EVENTS_ROWID_KEY = /([`"]?seq[`"]?\s+integer)\s+PRIMARY KEY/i;
+const EVENTS_ROWID_KEY = new RegExp(`([\`"]?${E.seq}[\`"]?\\s+integer)\\s+PRIMARY KEY`, "i");
 
 /**
  * Generation g's copy of a template table's or index's DDL, or null for one
@@ -161,7 +163,7 @@ export function generationDdl(sql: string, g: number, table: string): string | n
     const copy = sql.replace(createTable, (_m, t: string) => `CREATE TABLE IF NOT EXISTS \`${name(t)}\``);
     if (table !== "events") return copy;
     if (!EVENTS_ROWID_KEY.test(copy) || !copy.trimEnd().endsWith(")")) throw new Error(`unexpected events DDL: ${sql.slice(0, 80)}`);
-    return `${copy.replace(EVENTS_ROWID_KEY, "$1").trimEnd().slice(0, -1)}, PRIMARY KEY (\`namespace\`, \`id\`)) WITHOUT ROWID`;
+    return `${copy.replace(EVENTS_ROWID_KEY, "$1").trimEnd().slice(0, -1)}, PRIMARY KEY (\`${E.namespace}\`, \`${E.id}\`)) WITHOUT ROWID`;
   }
   if (table === "events") return null;
   const createIndex = new RegExp(`^CREATE (UNIQUE )?INDEX\\s+${IDENT}\\s+ON\\s+${IDENT}`, "i");
@@ -171,9 +173,10 @@ export function generationDdl(sql: string, g: number, table: string): string | n
   throw new Error(`unexpected template DDL: ${sql.slice(0, 60)}`);
 }
 
-const ATTEMPTS = 4;
+/** How often a change of the day list is tried when other Workers keep changing it first. */
+const CHANGE_TRIES = 4;
 
-/** Changes the day list in one guarded transaction: `extra` statements run after the views name `next`. */
+/** Changes the day list in one guarded transaction: the `extra` statements, then the views redefined over the days `next` answers. */
 async function changeGenerations(db: D1Database, next: (current: number[]) => number[] | null, extra: (current: number[]) => D1PreparedStatement[]): Promise<void> {
   for (let i = 0; ; i++) {
     const current = await listGenerations(db);
@@ -184,7 +187,7 @@ async function changeGenerations(db: D1Database, next: (current: number[]) => nu
       return;
     } catch (err) {
       // Another Worker changed the list since it was read: read it again.
-      if (i + 1 >= ATTEMPTS || !/overflow/i.test(String(err))) throw err;
+      if (i + 1 >= CHANGE_TRIES || !/overflow/i.test(String(err))) throw err;
     }
   }
 }
