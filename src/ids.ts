@@ -4,7 +4,7 @@
  */
 const ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
-export function randomId(prefix: "wh" | "evt" | "tok", length = 22): string {
+export function randomId(prefix: "wh" | "evt" | "tok" | "pl", length = 22): string {
   const bytes = crypto.getRandomValues(new Uint8Array(length));
   let out = "";
   for (const b of bytes) out += ALPHABET[b % 62];

@@ -10,6 +10,7 @@ import { checkDeployment } from "./api/deployment-check";
 import { deliveryRoutes } from "./api/deliveries.routes";
 import { eventRoutes } from "./api/events.routes";
 import { healthRoutes } from "./api/health.routes";
+import { portalRoutes } from "./api/portal.routes";
 import { referenceRoutes } from "./api/reference.routes";
 import { newRouter } from "./api/router";
 import { secretsKeyRoutes } from "./api/secrets-key.routes";
@@ -43,6 +44,7 @@ export const app = root
   .route("/", deliveryRoutes)
   .route("/", adminRoutes)
   .route("/", tokenRoutes)
+  .route("/", portalRoutes)
   .route("/", secretsKeyRoutes)
   .route("/", referenceRoutes(root))
   .route("/", dashboardRoutes(root));

@@ -1,5 +1,7 @@
 /**
- * Who is calling: the admin (Worker secret ADMIN_TOKEN) or a namespace token.
+ * Who is calling: the admin (Worker secret ADMIN_TOKEN), a namespace token,
+ * or a portal session (the dashboard's in-process calls for a session a
+ * portal link started: portal/sessions.ts).
  * A namespace token reaching into another namespace gets 404, exactly like a
  * resource that does not exist; one lacking the scope gets 403.
  */
@@ -8,10 +10,17 @@ import { controlDb } from "../db/client";
 import { activeTokenByHash, touchToken } from "../db/stores/tokens";
 import type { TokenScope } from "../db/control-schema";
 import { ApiError } from "../errors";
+import { checkAllowedEvents } from "../portal/event-scope";
+import { portalScopes, portalSession } from "../portal/sessions";
+import { PORTAL_SESSION_PREFIX } from "../security/portal-token";
 import { sha256Hex, timingSafeEqual, TOKEN_PREFIX } from "../security/token-check";
 import type { AppContext } from "./context";
 
-export type Principal = { kind: "admin" } | { kind: "token"; id: string; namespace: string; scopes: TokenScope[] };
+export type Principal =
+  | { kind: "admin" }
+  | { kind: "token"; id: string; namespace: string; scopes: TokenScope[] }
+  /** `eventTypes`: what its webhooks may subscribe to (null = any). */
+  | { kind: "portal"; id: string; namespace: string; scopes: TokenScope[]; eventTypes: string[] | null };
 
 /** last_used_at is refreshed at most this often, to keep reads from writing. */
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -24,6 +33,10 @@ const NOT_VALID = "The token is not valid.";
 /** Whose token this is: the admin, a namespace token, or nobody (null). */
 export async function principalFor(env: Env, presented: string, ctx?: Background): Promise<Principal | null> {
   if (await timingSafeEqual(presented, env.ADMIN_TOKEN)) return { kind: "admin" };
+  if (presented.startsWith(PORTAL_SESSION_PREFIX)) {
+    const s = await portalSession(env, presented);
+    return s ? { kind: "portal", id: s.id, namespace: s.namespace, scopes: portalScopes(s.readOnly), eventTypes: s.eventTypes } : null;
+  }
   if (presented.startsWith(TOKEN_PREFIX)) {
     const hash = await sha256Hex(presented);
     const row = await activeTokenByHash(controlDb(env), hash);
@@ -79,4 +92,9 @@ export function authorize(principal: Principal, ns: string | null, scope: TokenS
   if (scope === "admin" || !principal.scopes.includes(scope)) {
     throw new ApiError("forbidden", scope === "admin" ? "Only the admin token may do this." : `This token lacks the ${scope} scope.`);
   }
+}
+
+/** A portal session subscribes webhooks only to its link's `event_types` (422 otherwise); anyone else is not limited here. */
+export function authorizeEvents(principal: Principal, events: readonly string[] | undefined): void {
+  if (principal.kind === "portal") checkAllowedEvents(principal.eventTypes, events);
 }

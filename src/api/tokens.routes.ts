@@ -20,7 +20,7 @@ export const tokenRoutes = newRouter()
       summary: "Create a namespace token",
       description:
         "Admin only. The answer carries `token` once; only its SHA-256 is stored, so it cannot be shown again. " +
-        "Scopes: `webhooks:read`, `webhooks:write`, `events:publish`.",
+        "Scopes: `webhooks:read`, `webhooks:write`, `events:publish`, `portal:create` (portal links, docs/portal.md).",
       request: { params: NamespaceParam, body: jsonBody(TokenCreate) },
       responses: {
         201: jsonResponse(CreatedToken, "Created; `token` is shown only here."),

@@ -20,7 +20,7 @@ import { enforceRateLimit } from "../tenants/limits";
 import { rotateSecret } from "../webhooks/rotation";
 import { ExampleRequest, pingWebhook, PingQuery, PingQueued, PingResult, sendExample } from "../webhooks/ping";
 import { createWebhook, deleteWebhook, findWebhook, listWebhooks, toView, updateWebhook } from "../webhooks/service";
-import { authorize } from "./auth";
+import { authorize, authorizeEvents } from "./auth";
 import { newRouter } from "./router";
 import { errorResponses, JSON_BODY_ERRORS, jsonBody, jsonResponse } from "./openapi-helpers";
 import { decodeCursor, encodeCursor, PageQuery, pageSchema } from "./pagination";
@@ -47,6 +47,7 @@ export const webhookRoutes = newRouter()
     async (c) => {
       const { ns } = c.req.valid("param");
       authorize(c.get("principal"), ns, "webhooks:write");
+      authorizeEvents(c.get("principal"), c.req.valid("json").events);
       return c.json(await createWebhook(c.env, ns, c.req.valid("json")), 201);
     },
   )
@@ -108,6 +109,7 @@ export const webhookRoutes = newRouter()
     async (c) => {
       const { ns, id } = c.req.valid("param");
       authorize(c.get("principal"), ns, "webhooks:write");
+      authorizeEvents(c.get("principal"), c.req.valid("json").events);
       return c.json(await updateWebhook(c.env, ns, id, c.req.valid("json")), 200);
     },
   )

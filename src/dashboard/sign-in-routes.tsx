@@ -53,6 +53,8 @@ export function signInRoutes(app: DashRouter, { action }: Guards, api: ApiApp): 
     try {
       // The API's own authentication, only to learn whose token this is.
       const principal = await authenticate(c.env, `Bearer ${token}`);
+      // A portal session's bearer never leaves its sealed cookie; it is no sign-in token.
+      if (principal.kind === "portal") throw new ApiError("unauthorized", "not a sign-in token");
       admin = principal.kind === "admin";
       if (principal.kind === "token" && !namespace) namespace = principal.namespace;
     } catch (err) {

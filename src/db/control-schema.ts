@@ -1,11 +1,11 @@
 /**
  * The control database (`DB`): what is global, not per namespace. Tokens,
- * dashboard sign-outs, and the directory that places each namespace on one
+ * dashboard sign-outs, portal links, and the directory that places each namespace on one
  * shard (db/shards.ts). `npm run db:generate` writes migrations/control.
  */
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
-export const tokenScopes = ["webhooks:read", "webhooks:write", "events:publish"] as const;
+export const tokenScopes = ["webhooks:read", "webhooks:write", "events:publish", "portal:create"] as const;
 export type TokenScope = (typeof tokenScopes)[number];
 
 export const tokens = sqliteTable(
@@ -35,6 +35,37 @@ export const revokedSessions = sqliteTable("revoked_sessions", {
   expiresAt: integer("expires_at").notNull(),
 });
 
+/** A portal link's branding, validated before it is stored (portal/schemas.ts); shown as data, never markup. */
+export type PortalBranding = { name?: string; logo_url?: string; accent_color?: string };
+
+/**
+ * One-time portal links (portal/links.ts) and the session each one started.
+ * Only hashes are stored: of the link's secret and of the session's. Opening
+ * a link is one conditional UPDATE (used_at still null, not expired), so two
+ * concurrent opens cannot both win. Read by primary key only; rows past
+ * `purge_after` (the link's expiry, then the session's) are deleted by the
+ * next link created, so no index and no cron.
+ */
+export const portalLinks = sqliteTable("portal_links", {
+  id: text("id").primaryKey(),
+  namespace: text("namespace").notNull(),
+  /** hex SHA-256 of the link's secret. */
+  tokenHash: text("token_hash").notNull(),
+  readOnly: integer("read_only", { mode: "boolean" }).notNull(),
+  /** Patterns the session may subscribe webhooks to; null = any. */
+  eventTypes: text("event_types", { mode: "json" }).$type<string[]>(),
+  branding: text("branding", { mode: "json" }).$type<PortalBranding>(),
+  /** Origins allowed to frame the session's pages; empty = none (framing refused). */
+  embedOrigins: text("embed_origins", { mode: "json" }).$type<string[]>().notNull(),
+  createdAt: integer("created_at").notNull(),
+  expiresAt: integer("expires_at").notNull(),
+  usedAt: integer("used_at"),
+  /** hex SHA-256 of the session's secret, set when the link is opened. */
+  sessionHash: text("session_hash"),
+  sessionExpiresAt: integer("session_expires_at"),
+  purgeAfter: integer("purge_after").notNull(),
+});
+
 /**
  * Which shard (a D1 binding name from SHARDS) holds a namespace: written once,
  * on the namespace's first shard-side write, never moved by the Worker.
@@ -51,3 +82,4 @@ export const namespaceShards = sqliteTable(
 );
 
 export type TokenRow = typeof tokens.$inferSelect;
+export type PortalLinkRow = typeof portalLinks.$inferSelect;

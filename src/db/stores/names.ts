@@ -3,7 +3,7 @@
  * the stores' statements: `${D.nextAttemptAt}`, `d.${D.seq}`.
  */
 import { columnNames } from "../columns";
-import { namespaceShards, revokedSessions, tokens } from "../control-schema";
+import { namespaceShards, portalLinks, revokedSessions, tokens } from "../control-schema";
 import { attempts, deliveries, events, sweepMarks, webhooks } from "../schema";
 
 export const W = columnNames(webhooks);
@@ -14,3 +14,4 @@ export const SM = columnNames(sweepMarks);
 export const T = columnNames(tokens);
 export const RS = columnNames(revokedSessions);
 export const NS = columnNames(namespaceShards);
+export const PL = columnNames(portalLinks);

@@ -1,0 +1,15 @@
+CREATE TABLE `portal_links` (
+	`id` text PRIMARY KEY NOT NULL,
+	`namespace` text NOT NULL,
+	`token_hash` text NOT NULL,
+	`read_only` integer NOT NULL,
+	`event_types` text,
+	`branding` text,
+	`embed_origins` text NOT NULL,
+	`created_at` integer NOT NULL,
+	`expires_at` integer NOT NULL,
+	`used_at` integer,
+	`session_hash` text,
+	`session_expires_at` integer,
+	`purge_after` integer NOT NULL
+);
