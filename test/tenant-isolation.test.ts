@@ -9,7 +9,7 @@ import { api, createWebhook, onlyDeliveryOf, receiverUrl, uniqueKey } from "./su
 
 const A = "iso-a";
 const B = "iso-b";
-const SCOPES = ["webhooks:read", "webhooks:write", "events:publish"] as const;
+const SCOPES = ["webhooks:read", "webhooks:write", "events:publish", "portal:create"] as const;
 type Scope = (typeof SCOPES)[number];
 type Need = Scope | "admin" | "any";
 
@@ -52,6 +52,7 @@ const ROUTES: Row[] = [
   { method: "POST", route: "/v1/namespaces/:ns/tokens", need: "admin", call: (ns) => ({ path: `/v1/namespaces/${ns}/tokens`, body: { name: "t", scopes: ["webhooks:read"] } }) },
   { method: "GET", route: "/v1/namespaces/:ns/tokens", need: "admin", call: (ns) => ({ path: `/v1/namespaces/${ns}/tokens` }) },
   { method: "DELETE", route: "/v1/namespaces/:ns/tokens/:id", need: "admin", call: async (ns) => ({ path: `/v1/namespaces/${ns}/tokens/${await freshToken()}` }) },
+  { method: "POST", route: "/v1/namespaces/:ns/portal-links", need: "portal:create", call: (ns) => ({ path: `/v1/namespaces/${ns}/portal-links`, body: {} }) },
   { method: "GET", route: "/v1/event-types", need: "any", call: () => ({ path: "/v1/event-types" }) },
   { method: "GET", route: "/v1/admin/shards", need: "admin", call: () => ({ path: "/v1/admin/shards" }) },
   { method: "GET", route: "/v1/admin/usage", need: "admin", call: () => ({ path: "/v1/admin/usage" }) },

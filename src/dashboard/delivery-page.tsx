@@ -2,7 +2,7 @@
 import type { FC } from "hono/jsx";
 import type { Attempt, DeliveryDetail } from "./types";
 import type { ApiErrorBody } from "./api-client";
-import { ApiErrorNotice, AttemptError, Badge, Csrf, DeliveryStatusBadge, excerpt, HttpStatus, LastResponse, Layout, Notice, when, type Me } from "./view";
+import { ApiErrorNotice, AttemptError, Badge, canChange, Csrf, DeliveryStatusBadge, excerpt, HttpStatus, LastResponse, Layout, Notice, when, type Me } from "./view";
 
 const Headers: FC<{ title: string; headers: Record<string, string> | null }> = ({ title, headers }) =>
   headers && Object.keys(headers).length ? (
@@ -77,12 +77,14 @@ export const DeliveryPage: FC<{ me: Me; delivery: DeliveryDetail; webhookName: s
             <DeliveryStatusBadge status={d.status} /> <span class="mono small">{d.id}</span>
           </p>
         </div>
-        <form method="post" action={`/deliveries/${encodeURIComponent(d.id)}/redeliver`}>
-          <Csrf token={me.csrf} />
-          <button type="submit" class="primary">
-            Redeliver
-          </button>
-        </form>
+        {canChange(me) ? (
+          <form method="post" action={`/deliveries/${encodeURIComponent(d.id)}/redeliver`}>
+            <Csrf token={me.csrf} />
+            <button type="submit" class="primary">
+              Redeliver
+            </button>
+          </form>
+        ) : null}
       </div>
       {notice ? <Notice tone="ok">{notice}</Notice> : null}
       {error ? <ApiErrorNotice error={error} title="Could not redeliver" /> : null}

@@ -53,14 +53,16 @@ function grouped(types: EventType[], format: string): EventGroup[] {
   return [...groups.values()].filter((g) => g.types.length > 0).sort((a, b) => rank(a.system) - rank(b.system));
 }
 
-export const EventCheckboxes: FC<{ format: string; formatName: string; eventTypes: EventType[]; events: string[]; dropped: string[]; errors?: string[] }> = ({
-  format,
-  formatName,
-  eventTypes,
-  events,
-  dropped,
-  errors,
-}) => {
+export const EventCheckboxes: FC<{
+  format: string;
+  formatName: string;
+  eventTypes: EventType[];
+  events: string[];
+  dropped: string[];
+  errors?: string[];
+  /** Offer `*` (not to a portal session whose link allows less). */
+  allowAll?: boolean;
+}> = ({ format, formatName, eventTypes, events, dropped, errors, allowAll = true }) => {
   const checked = new Set(events);
   return (
     <fieldset id="events" class={fieldClass(errors)} aria-describedby={describedBy("events", errors, true)}>
@@ -82,14 +84,16 @@ export const EventCheckboxes: FC<{ format: string; formatName: string; eventType
         )}
       </p>
       <div class="checks" data-format={format}>
-        <div class="group">
-          <label class="check">
-            <input type="checkbox" name="events" value="*" checked={checked.has("*")} />
-            <span>
-              <code>*</code> All events (every current and future event type this format carries)
-            </span>
-          </label>
-        </div>
+        {allowAll ? (
+          <div class="group">
+            <label class="check">
+              <input type="checkbox" name="events" value="*" checked={checked.has("*")} />
+              <span>
+                <code>*</code> All events (every current and future event type this format carries)
+              </span>
+            </label>
+          </div>
+        ) : null}
         {grouped(eventTypes, format).map(({ system, types, shared }) => (
           <div class="group" role="group" aria-label={systemName(system)}>
             <div class="group-title">{systemName(system)}</div>

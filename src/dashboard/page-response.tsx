@@ -35,7 +35,12 @@ export function html(c: Ctx, page: JSX.Element, status = 200): Response {
   return c.html(`<!doctype html>${page.toString()}`, status as 200);
 }
 
-export const meOf = (d: Dash): Me => ({ namespace: d.session.namespace, admin: d.session.admin === true, csrf: d.csrf });
+export const meOf = (d: Dash): Me => ({
+  namespace: d.session.namespace,
+  admin: d.session.admin === true,
+  csrf: d.csrf,
+  ...(d.portal ? { portal: { readOnly: d.portal.readOnly, branding: d.portal.branding } } : {}),
+});
 
 export function signedOut(c: Ctx): Response {
   clearSession(c);

@@ -14,6 +14,7 @@ import { assetRoutes } from "./asset-routes";
 import { deliveryRoutes } from "./delivery-routes";
 import type { ApiApp } from "./page-response";
 import { dashboardHeaders } from "./security-headers";
+import { portalRoutes } from "./portal-routes";
 import { guards } from "./session";
 import { signInRoutes } from "./sign-in-routes";
 import { webhookDetailRoutes } from "./webhook-detail-routes";
@@ -21,7 +22,7 @@ import { webhookFormRoutes } from "./webhook-form-routes";
 import { webhookListRoutes } from "./webhook-list-routes";
 
 /** Every path the dashboard serves (the API under /v1 and /docs have their own headers). */
-const DASHBOARD_PATHS = ["/", "/sign-in", "/sign-out", "/namespace", "/webhooks", "/webhooks/*", "/deliveries/*", "/assets/*"];
+const DASHBOARD_PATHS = ["/", "/sign-in", "/sign-out", "/namespace", "/webhooks", "/webhooks/*", "/deliveries/*", "/assets/*", "/portal/*"];
 
 /**
  * The dashboard's pages, a sub-app mounted beside the API. `api` is the app
@@ -35,6 +36,7 @@ export function dashboardRoutes(api: ApiApp): OpenAPIHono<AppContext> {
   // Before the routes, so it wraps every dashboard answer.
   for (const path of DASHBOARD_PATHS) app.use(path, dashboardHeaders);
   assetRoutes(app);
+  portalRoutes(app);
   signInRoutes(app, g, api);
   webhookListRoutes(app, g);
   // The form's /webhooks/new before the detail's /webhooks/:id.

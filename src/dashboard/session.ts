@@ -11,6 +11,13 @@
  *
  * A signed-in session carries a random `sid`; sign-out revokes it on the
  * server, so a copied cookie stops working too (session-revocation.ts).
+ *
+ * A portal session (docs/portal.md) is checked on the server on every
+ * request too (its link's row: portal/sessions.ts); read-only, it may POST
+ * nothing. Embedded in another site's iframe its cookie is SameSite=None, so
+ * there the Origin check and the CSRF field are what stop a forged form:
+ * Sec-Fetch-Site is `same-origin` only for a form of our own page, framed or
+ * not, and the CSRF token is in our pages alone.
  */
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
@@ -21,6 +28,7 @@ import {
   ANONYMOUS_TTL_MS,
   newCsrfToken,
   openSession,
+  portalCookieOptions,
   sealSession,
   sessionCookieName,
   sessionCookieOptions,
@@ -29,13 +37,14 @@ import {
 import { isRevoked, revokeSession } from "../security/session-revocation";
 import { timingSafeEqual } from "../security/token-check";
 import type { AppContext } from "../api/context";
+import { portalSession, type PortalSession } from "../portal/sessions";
 import { apiClient, type ApiClient } from "./api-client";
 
 export type DashContext = Context<AppContext>;
 export type FormData = Record<string, string | string[]>;
 
-/** What a signed-in handler gets. */
-export type Dash = { c: DashContext; session: Session & { token: string; namespace: string }; api: ApiClient; csrf: string };
+/** What a signed-in handler gets; `portal` for a session a portal link started. */
+export type Dash = { c: DashContext; session: Session & { token: string; namespace: string }; api: ApiClient; csrf: string; portal: PortalSession | null };
 
 type FetchingApp = Parameters<typeof apiClient>[0];
 
@@ -56,14 +65,21 @@ export async function endSession(c: DashContext, session: Session | null): Promi
   clearSession(c);
 }
 
-export async function writeSession(c: DashContext, session: Session): Promise<void> {
-  const maxAge = Math.max(1, Math.floor((session.exp - Date.now()) / 1000));
-  setCookie(c, sessionCookieName(development(c)), await sealSession(c.env.SECRETS_KEY, session), sessionCookieOptions(development(c), maxAge));
+function cookieOptions(c: DashContext, session: Pick<Session, "portal">, maxAge: number) {
+  const dev = development(c);
+  return session.portal ? portalCookieOptions(dev, session.portal.embedded, maxAge) : sessionCookieOptions(dev, maxAge);
 }
 
-export function clearSession(c: DashContext): void {
+export async function writeSession(c: DashContext, session: Session): Promise<void> {
+  const maxAge = Math.max(1, Math.floor((session.exp - Date.now()) / 1000));
+  setCookie(c, sessionCookieName(development(c)), await sealSession(c.env.SECRETS_KEY, session), cookieOptions(c, session, maxAge));
+}
+
+/** Deletes the cookie with the attributes it was set with (a partitioned cookie is deleted in its partition only). */
+export function clearSession(c: DashContext, session: Pick<Session, "portal"> = {}): void {
   const dev = development(c);
-  deleteCookie(c, sessionCookieName(dev), { path: "/", secure: !dev });
+  const { maxAge: _unused, ...attributes } = cookieOptions(c, session, 0);
+  deleteCookie(c, sessionCookieName(dev), attributes);
 }
 
 /** The current session, or a new anonymous one (for the sign-in form's CSRF token). */
@@ -137,25 +153,55 @@ function signedInSession(s: Session | null): (Session & { token: string; namespa
   return s && s.token && s.namespace ? (s as Session & { token: string; namespace: string }) : null;
 }
 
+/** A portal session that has ended (expired, signed out): a plain page, never the operator's sign-in. */
+function portalEnded(c: DashContext, session: Session): Response {
+  clearSession(c, session);
+  c.header("cache-control", "no-store");
+  return c.text("This portal session has ended. Open the portal again from the page that linked here.", 401);
+}
+
+function readOnlyRefusal(c: DashContext): Response {
+  return c.text("This portal is read-only: nothing can be changed here.", 403);
+}
+
+/**
+ * The signed-in handler's context, or the answer for a session that cannot
+ * have one. A portal session is checked against its link's row, and its
+ * settings are put on the context for the page and its headers.
+ */
+async function dashFor(app: FetchingApp, c: DashContext): Promise<Dash | Response> {
+  const session = signedInSession(await readSession(c));
+  if (!session) return c.redirect("/sign-in", 303);
+  let portal: PortalSession | null = null;
+  if (session.portal) {
+    portal = await portalSession(c.env, session.token);
+    if (!portal) return portalEnded(c, session);
+    c.set("portal", portal);
+  }
+  return { c, session, api: apiFor(app, c, session.token), csrf: session.csrf, portal };
+}
+
 /** Handler wrappers bound to the app whose API the dashboard calls. */
 export function guards(app: FetchingApp) {
-  /** A GET page for a signed-in user. */
-  function page(handler: (d: Dash) => Promise<Response> | Response) {
+  /** A GET page for a signed-in user; `changes`: a page whose only use is a change (a form), refused to a read-only portal. */
+  function page(handler: (d: Dash) => Promise<Response> | Response, opts: { changes?: boolean } = {}) {
     return async function dashboardPage(c: DashContext): Promise<Response> {
-      const session = signedInSession(await readSession(c));
-      if (!session) return c.redirect("/sign-in", 303);
-      return handler({ c, session, api: apiFor(app, c, session.token), csrf: session.csrf });
+      const d = await dashFor(app, c);
+      if (d instanceof Response) return d;
+      if (opts.changes && d.portal?.readOnly) return readOnlyRefusal(c);
+      return handler(d);
     };
   }
 
-  /** A form POST of a signed-in user: Origin and CSRF checked first. */
+  /** A form POST of a signed-in user: read-only refused, then Origin and CSRF checked, before anything else. */
   function action(handler: (d: Dash, form: FormData) => Promise<Response> | Response) {
     return async function dashboardAction(c: DashContext): Promise<Response> {
-      const session = signedInSession(await readSession(c));
-      if (!session) return c.redirect("/sign-in", 303);
-      const form = await checkedForm(c, session);
+      const d = await dashFor(app, c);
+      if (d instanceof Response) return d;
+      if (d.portal?.readOnly) return readOnlyRefusal(c);
+      const form = await checkedForm(c, d.session);
       if (form instanceof Response) return form;
-      return handler({ c, session, api: apiFor(app, c, session.token), csrf: session.csrf }, form);
+      return handler(d, form);
     };
   }
   return { page, action };

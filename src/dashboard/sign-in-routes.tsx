@@ -8,7 +8,10 @@ import { ApiError } from "../errors";
 import { newCsrfToken, SESSION_TTL_MS } from "../security/session-cookie";
 import { newSessionId } from "../security/session-revocation";
 import { result, seg } from "./api-client";
-import { notice, html, type ApiApp, type Ctx, type DashRouter, type Guards } from "./page-response";
+import { notice, html, notFoundPage, type ApiApp, type Ctx, type DashRouter, type Guards } from "./page-response";
+import { endPortal, portalSession } from "../portal/sessions";
+import { clearSession } from "./session";
+import type { Session } from "../security/session-cookie";
 import { apiFor, checkedForm, endSession, field, readSession, sessionOrAnonymous, writeSession } from "./session";
 import { SignInPage } from "./sign-in-page";
 import { listPage } from "./webhook-list-routes";
@@ -31,6 +34,21 @@ async function checkAccess(app: ApiApp, c: Ctx, token: string, namespace: string
   if (r.status === 404) return { namespace: [`This token has no access to namespace "${namespace}".`] };
   if (r.status === 422) return { namespace: r.error.details?.map((d) => d.message) ?? [r.error.message] };
   return { token: [r.error.message] };
+}
+
+/**
+ * A portal session's sign-out: it ends on the server, and the page saying so
+ * may still be framed by the portal's embed origins (it is shown in their iframe).
+ */
+async function portalSignOut(c: Ctx, bearer: string, s: Session): Promise<Response> {
+  const portal = await portalSession(c.env, bearer);
+  if (portal) {
+    await endPortal(c.env, portal.id);
+    c.set("portal", { ...portal, branding: null });
+  }
+  clearSession(c, s);
+  c.header("cache-control", "no-store");
+  return c.text("You are signed out of the portal. Open it again from the page that linked here.", 200);
 }
 
 export function signInRoutes(app: DashRouter, { action }: Guards, api: ApiApp): void {
@@ -77,6 +95,7 @@ export function signInRoutes(app: DashRouter, { action }: Guards, api: ApiApp): 
       const form = await checkedForm(c, s);
       if (form instanceof Response) return form;
     }
+    if (s?.portal && s.token) return portalSignOut(c, s.token, s);
     await endSession(c, s);
     return c.redirect("/sign-in?notice=signed-out", 303);
   });
@@ -84,6 +103,8 @@ export function signInRoutes(app: DashRouter, { action }: Guards, api: ApiApp): 
   app.post(
     "/namespace",
     action(async (d, form) => {
+      // The admin's switch: a portal session is one namespace's only, and admin pages do not exist for it.
+      if (d.portal) return notFoundPage(d, { code: "not_found", message: "No such page." });
       if (!d.session.admin) return d.c.redirect("/webhooks", 303);
       const namespace = field(form, "namespace").trim();
       const refused = namespace ? await checkAccess(api, d.c, d.session.token, namespace) : { namespace: ["Name a namespace."] };

@@ -4,10 +4,16 @@
  * escaped by JSX, nothing is inserted as raw HTML but the doctype.
  */
 import type { Child, FC, JSX, PropsWithChildren } from "hono/jsx";
+import type { PortalBranding } from "../db/control-schema";
+import { accentHref, Brand } from "./branding";
 import type { ApiErrorBody } from "./api-client";
 import type { Attempt } from "./types";
 
-export type Me = { namespace: string; admin: boolean; csrf: string };
+/** The signed-in user; `portal` for a session a portal link started (docs/portal.md). */
+export type Me = { namespace: string; admin: boolean; csrf: string; portal?: { readOnly: boolean; branding: PortalBranding | null } };
+
+/** Whether the pages offer changes (forms, action buttons): not to a read-only portal session. */
+export const canChange = (me: Me) => !me.portal?.readOnly;
 
 export const Csrf: FC<{ token: string }> = ({ token }) => <input type="hidden" name="_csrf" value={token} />;
 
@@ -24,8 +30,9 @@ export const Layout: FC<PropsWithChildren<{ title: string; me?: Me; nav?: "webho
       <meta name="viewport" content="width=device-width, initial-scale=1" />
       <meta name="color-scheme" content="light dark" />
       {refreshSeconds ? <meta http-equiv="refresh" content={String(refreshSeconds)} /> : null}
-      <title>{`${title} · ci-webhooks`}</title>
+      <title>{`${title} · ${me?.portal?.branding?.name ?? "ci-webhooks"}`}</title>
       <link rel="stylesheet" href="/assets/app.css" />
+      {accentHref(me?.portal?.branding?.accent_color) ? <link rel="stylesheet" href={accentHref(me?.portal?.branding?.accent_color) ?? ""} /> : null}
     </head>
     <body>
       <a class="skip" href="#main">
@@ -33,12 +40,7 @@ export const Layout: FC<PropsWithChildren<{ title: string; me?: Me; nav?: "webho
       </a>
       <header class="topbar">
         <div class="inner">
-          <a class="brand" href="/">
-            <span class="logo" aria-hidden="true">
-              ⇄
-            </span>
-            ci-webhooks
-          </a>
+          <Brand branding={me?.portal?.branding} />
           {me ? (
             <nav aria-label="Main">
               <a href="/webhooks" aria-current={nav === "webhooks" ? "page" : undefined}>
@@ -51,6 +53,7 @@ export const Layout: FC<PropsWithChildren<{ title: string; me?: Me; nav?: "webho
               <span>
                 Namespace <strong class="mono">{me.namespace}</strong>
                 {me.admin ? " (admin)" : ""}
+                {me.portal?.readOnly ? " (read-only)" : ""}
               </span>
               <form method="post" action="/sign-out">
                 <Csrf token={me.csrf} />
@@ -65,7 +68,7 @@ export const Layout: FC<PropsWithChildren<{ title: string; me?: Me; nav?: "webho
       <main id="main" tabindex={-1}>
         {children}
       </main>
-      <footer class="site">ci-webhooks · signed webhooks for CI/CD events</footer>
+      <footer class="site">{me?.portal ? "Webhooks powered by ci-webhooks" : "ci-webhooks · signed webhooks for CI/CD events"}</footer>
       <script src="/assets/copy.js" defer></script>
     </body>
   </html>

@@ -59,7 +59,7 @@ export function webhookDetailRoutes(app: DashRouter, { page, action }: Guards): 
       const hook = await loadWebhook(d, d.c.req.param("id") ?? "");
       if (hook instanceof Response) return hook;
       return html(d.c, <DeletePage me={meOf(d)} webhook={hook} />);
-    }),
+    }, { changes: true }),
   );
 
   app.post(

@@ -83,7 +83,9 @@ export const WebhookFormPage: FC<{
   dropped?: string[];
   /** The format was just changed: focus back on it. */
   formatChanged?: boolean;
-}> = ({ me, mode, webhookId, webhookName, values, eventTypes, errors, error, dropped, formatChanged }) => {
+  /** A portal session's allowance (its link's event_types); null or absent: any event. */
+  allowedPatterns?: string[] | null;
+}> = ({ me, mode, webhookId, webhookName, values, eventTypes, errors, error, dropped, formatChanged, allowedPatterns }) => {
   const action = mode === "create" ? "/webhooks" : `/webhooks/${encodeURIComponent(webhookId ?? "")}`;
   return (
     <Layout title={mode === "create" ? "Create webhook" : `Edit ${webhookName}`} me={me} nav="webhooks">
@@ -157,6 +159,7 @@ export const WebhookFormPage: FC<{
           events={values.events}
           dropped={dropped ?? []}
           errors={errors.events}
+          allowAll={!allowedPatterns || allowedPatterns.includes("*")}
         />
         <TextField
           name="other_events"
@@ -165,9 +168,22 @@ export const WebhookFormPage: FC<{
           placeholder="build.*, deploy.*"
           spellcheck={false}
           hint={
-            <>
-              Optional, comma-separated: wildcard patterns such as <code>build.*</code>.
-            </>
+            allowedPatterns ? (
+              <>
+                Optional, comma-separated, within what this portal allows:{" "}
+                {allowedPatterns.map((p, i) => (
+                  <>
+                    {i > 0 && ", "}
+                    <code>{p}</code>
+                  </>
+                ))}
+                .
+              </>
+            ) : (
+              <>
+                Optional, comma-separated: wildcard patterns such as <code>build.*</code>.
+              </>
+            )
           }
         />
         <FilterField value={values.filter} errors={errors.filter} eventTypes={typesCarriedBy(values.format, eventTypes)} />

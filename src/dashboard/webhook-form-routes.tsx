@@ -8,6 +8,7 @@
  */
 import { result, seg, type ApiErrorBody } from "./api-client";
 import { eventTypes, hookOf, hooks, idParam, nsParam } from "./api-paths";
+import { coveredBy } from "../portal/event-scope";
 import { html, meOf, notFoundPage, signedOut, type DashRouter, type Guards } from "./page-response";
 import { eventsForFormat } from "./event-checkboxes";
 import { field, type Dash } from "./session";
@@ -27,9 +28,17 @@ export async function loadWebhook(d: Dash, id: string): Promise<Webhook | Respon
 
 type FormPageOpts = { hook?: Webhook; errors?: FieldErrors; error?: ApiErrorBody; status?: number; formatChanged?: boolean };
 
+/** The catalog, narrowed for a portal session to the events its link allows (the API refuses the others). */
+async function offeredTypes(d: Dash) {
+  const all = await eventTypes(d.api);
+  const allowed = d.portal?.eventTypes;
+  return allowed ? all.filter((t) => coveredBy(t.name, allowed)) : all;
+}
+
 /** The form, offering the events its format carries; ticked ones it does not carry are unticked and named. */
 async function formPage(d: Dash, mode: "create" | "edit", values: WebhookFormValues, opts: FormPageOpts = {}): Promise<Response> {
-  const catalog = await eventTypes(d.api);
+  const catalog = await offeredTypes(d);
+  const allowed = d.portal?.eventTypes ?? null;
   const { kept, dropped } = eventsForFormat(values.events, values.format, catalog);
   return html(
     d.c,
@@ -44,6 +53,7 @@ async function formPage(d: Dash, mode: "create" | "edit", values: WebhookFormVal
       error={opts.error}
       dropped={dropped}
       formatChanged={opts.formatChanged}
+      allowedPatterns={allowed}
     />,
     opts.status,
   );
@@ -61,7 +71,7 @@ const queryFormat = (d: Dash) => knownFormat(d.c.req.query("format"));
 export function webhookFormRoutes(app: DashRouter, { page, action }: Guards): void {
   app.get(
     "/webhooks/new",
-    page((d) => formPage(d, "create", { ...emptyWebhookForm, format: queryFormat(d) ?? emptyWebhookForm.format })),
+    page((d) => formPage(d, "create", { ...emptyWebhookForm, format: queryFormat(d) ?? emptyWebhookForm.format }), { changes: true }),
   );
 
   app.post(
@@ -82,9 +92,9 @@ export function webhookFormRoutes(app: DashRouter, { page, action }: Guards): vo
     page(async (d) => {
       const hook = await loadWebhook(d, d.c.req.param("id") ?? "");
       if (hook instanceof Response) return hook;
-      const values = valuesOf(hook, await eventTypes(d.api));
+      const values = valuesOf(hook, await offeredTypes(d));
       return formPage(d, "edit", { ...values, format: queryFormat(d) ?? values.format }, { hook });
-    }),
+    }, { changes: true }),
   );
 
   app.post(

@@ -3,7 +3,7 @@ import type { FC } from "hono/jsx";
 import { shownUrl } from "../security/url-mask";
 import { HealthBadge } from "./health-badge";
 import type { Health, Webhook } from "./types";
-import { Badge, Csrf, Layout, ListTable, Notice, Pager, type Me } from "./view";
+import { Badge, canChange, Csrf, Layout, ListTable, Notice, Pager, type Me } from "./view";
 
 export type WebhookRow = { webhook: Webhook; health: Health | null };
 
@@ -33,9 +33,11 @@ export const WebhookListPage: FC<{ me: Me; rows: WebhookRow[]; nextCursor: strin
         <h1>Webhooks</h1>
         <p class="sub">Each webhook receives the events it subscribes to, signed with its secret.</p>
       </div>
-      <a class="btn primary" href="/webhooks/new">
-        <span aria-hidden="true">+</span> Create webhook
-      </a>
+      {canChange(me) ? (
+        <a class="btn primary" href="/webhooks/new">
+          <span aria-hidden="true">+</span> Create webhook
+        </a>
+      ) : null}
     </div>
     {notice ? <Notice tone="ok">{notice}</Notice> : null}
     {error ? (
@@ -56,10 +58,14 @@ export const WebhookListPage: FC<{ me: Me; rows: WebhookRow[]; nextCursor: strin
     {rows.length === 0 && isFirstPage ? (
       <div class="panel empty">
         <h2>No webhooks yet</h2>
-        <p>Create a webhook to send this namespace's CI events to a URL of yours.</p>
-        <a class="btn primary" href="/webhooks/new">
-          Create webhook
-        </a>
+        {canChange(me) ? (
+          <>
+            <p>Create a webhook to send this namespace's CI events to a URL of yours.</p>
+            <a class="btn primary" href="/webhooks/new">
+              Create webhook
+            </a>
+          </>
+        ) : null}
       </div>
     ) : (
       <ListTable caption={`Webhooks of ${me.namespace}`} columns={["Name", "URL", "Format", "Events", "Active", "Health"]}>

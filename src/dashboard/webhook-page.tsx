@@ -11,7 +11,7 @@ import { CircuitBadge } from "./circuit-badge";
 import { HealthBadge } from "./health-badge";
 import type { Activity, DeliveryDetail, DeliverySummary, Health, Webhook } from "./types";
 import { ActiveBadge } from "./webhook-list-page";
-import { ApiErrorNotice, AttemptError, Csrf, DeliveryStatusBadge, excerpt, HttpStatus, LastResponse, Layout, ListTable, Notice, Pager, percent, plural, when, type Me } from "./view";
+import { ApiErrorNotice, AttemptError, canChange, Csrf, DeliveryStatusBadge, excerpt, HttpStatus, LastResponse, Layout, ListTable, Notice, Pager, percent, plural, when, type Me } from "./view";
 import type { ApiErrorBody } from "./api-client";
 
 export type PingResult = { delivery: DeliveryDetail } | { error: ApiErrorBody } | null;
@@ -121,36 +121,38 @@ export const WebhookPage: FC<{
             <ActiveBadge webhook={webhook} /> <HealthBadge webhook={webhook} health={health} /> <CircuitBadge webhook={webhook} />
           </p>
         </div>
-        <div class="actions">
-          <form method="post" action={`${base}/ping`}>
-            <Csrf token={me.csrf} />
-            <button type="submit" class="primary">
-              Test Ping Event
-            </button>
-          </form>
-          {exampleTypes.length ? (
-            <form method="post" action={`${base}/example`} class="inline-form">
+        {canChange(me) ? (
+          <div class="actions">
+            <form method="post" action={`${base}/ping`}>
               <Csrf token={me.csrf} />
-              <label for="example-type">Example of</label>{" "}
-              <select id="example-type" name="type">
-                {exampleTypes.map((t) => (
-                  <option value={t}>{t}</option>
-                ))}
-              </select>{" "}
-              <button type="submit">Send example</button>
+              <button type="submit" class="primary">
+                Test Ping Event
+              </button>
             </form>
-          ) : null}
-          <a class="btn" href={`${base}/edit`}>
-            Edit
-          </a>
-          <form method="post" action={`${base}/rotate-secret`}>
-            <Csrf token={me.csrf} />
-            <button type="submit">Rotate secret</button>
-          </form>
-          <a class="btn danger" href={`${base}/delete`}>
-            Delete
-          </a>
-        </div>
+            {exampleTypes.length ? (
+              <form method="post" action={`${base}/example`} class="inline-form">
+                <Csrf token={me.csrf} />
+                <label for="example-type">Example of</label>{" "}
+                <select id="example-type" name="type">
+                  {exampleTypes.map((t) => (
+                    <option value={t}>{t}</option>
+                  ))}
+                </select>{" "}
+                <button type="submit">Send example</button>
+              </form>
+            ) : null}
+            <a class="btn" href={`${base}/edit`}>
+              Edit
+            </a>
+            <form method="post" action={`${base}/rotate-secret`}>
+              <Csrf token={me.csrf} />
+              <button type="submit">Rotate secret</button>
+            </form>
+            <a class="btn danger" href={`${base}/delete`}>
+              Delete
+            </a>
+          </div>
+        ) : null}
       </div>
       {notice ? <Notice tone="ok">{notice}</Notice> : null}
       {error ? <ApiErrorNotice error={error} /> : null}
@@ -160,20 +162,24 @@ export const WebhookPage: FC<{
             {webhook.disabled_reason}
             {webhook.disabled_at ? <> (since {when(webhook.disabled_at)})</> : null}. No events are sent to it until it is enabled again.
           </p>
-          <form method="post" action={`${base}/enable`}>
-            <Csrf token={me.csrf} />
-            <button type="submit" class="primary">
-              Re-enable webhook
-            </button>
-          </form>
+          {canChange(me) ? (
+            <form method="post" action={`${base}/enable`}>
+              <Csrf token={me.csrf} />
+              <button type="submit" class="primary">
+                Re-enable webhook
+              </button>
+            </form>
+          ) : null}
         </Notice>
       ) : !webhook.active ? (
         <Notice tone="warn" title="This webhook is inactive">
           <p>No events are sent to it.</p>
-          <form method="post" action={`${base}/enable`}>
-            <Csrf token={me.csrf} />
-            <button type="submit">Activate webhook</button>
-          </form>
+          {canChange(me) ? (
+            <form method="post" action={`${base}/enable`}>
+              <Csrf token={me.csrf} />
+              <button type="submit">Activate webhook</button>
+            </form>
+          ) : null}
         </Notice>
       ) : null}
       <PingPanel ping={ping} />
@@ -252,7 +258,7 @@ export const WebhookPage: FC<{
           </form>
         </div>
         {deliveries.length === 0 ? (
-          <div class="panel empty">{status ? `No ${status} deliveries.` : "No deliveries yet. Press Test Ping Event to send one."}</div>
+          <div class="panel empty">{status ? `No ${status} deliveries.` : canChange(me) ? "No deliveries yet. Press Test Ping Event to send one." : "No deliveries yet."}</div>
         ) : (
           <ListTable columns={["Status", "Event", "Attempts", "Last response", "Created", <span class="skip">Details</span>]}>
             {deliveries.map((d) => (

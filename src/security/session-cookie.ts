@@ -23,6 +23,12 @@ export type Session = {
   admin?: boolean;
   /** Random id of a signed-in session: sign-out revokes it on the server (session-revocation.ts). */
   sid?: string;
+  /**
+   * A session a portal link started (portal/links.ts): `token` is then its
+   * portal bearer, and `embedded` says the link allows framing, which needs
+   * the third-party cookie attributes (portalCookieOptions).
+   */
+  portal?: { embedded: boolean };
   /** Per-session CSRF token, carried in a hidden field of every form. */
   csrf: string;
   /** Expiry, ms since the epoch. */
@@ -101,4 +107,21 @@ export function sessionCookieName(development: boolean): string {
 
 export function sessionCookieOptions(development: boolean, maxAgeSeconds: number) {
   return { httpOnly: true, secure: !development, sameSite: "Strict" as const, path: "/", maxAge: maxAgeSeconds };
+}
+
+/**
+ * A portal session's cookie. Embedded (the link lists embed_origins), it is
+ * sent inside another site's iframe only as `SameSite=None; Secure;
+ * Partitioned` (CHIPS): the browser keeps it in a jar of that top-level
+ * site's own, so it is never sent when another site frames or links to us.
+ * Secure even in local development: Chromium treats http://127.0.0.1 and
+ * localhost as secure contexts. Not embedded, it is `Lax`: a portal link
+ * arrives from another site (an e-mail, the platform's page), and a Strict
+ * cookie would be withheld on the redirect that follows the link. Forms stay
+ * protected by the Origin and CSRF-token checks either way (dashboard/session.ts).
+ */
+export function portalCookieOptions(development: boolean, embedded: boolean, maxAgeSeconds: number) {
+  return embedded
+    ? { httpOnly: true, secure: true, sameSite: "None" as const, partitioned: true, path: "/", maxAge: maxAgeSeconds }
+    : { httpOnly: true, secure: !development, sameSite: "Lax" as const, path: "/", maxAge: maxAgeSeconds };
 }

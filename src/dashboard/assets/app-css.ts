@@ -40,6 +40,7 @@ code, pre, .mono { font-family: var(--mono); font-size: .88em; }
 .topbar .inner { max-width: 1100px; margin: 0 auto; padding: .6rem 1rem; display: flex; align-items: center; gap: 1rem; flex-wrap: wrap; }
 .brand { font-weight: 700; color: var(--text); text-decoration: none; display: flex; align-items: center; gap: .5rem; }
 .brand .logo { display: inline-grid; place-items: center; width: 28px; height: 28px; border-radius: 7px; background: var(--accent); color: var(--accent-text); font-size: 14px; }
+.brand .brand-logo { width: 28px; height: 28px; border-radius: 7px; object-fit: contain; }
 .topbar nav { display: flex; gap: .25rem; }
 .topbar nav a { padding: .35rem .7rem; border-radius: 6px; color: var(--muted); text-decoration: none; font-weight: 500; }
 .topbar nav a[aria-current="page"] { background: var(--accent-soft); color: var(--accent); }

@@ -1,0 +1,44 @@
+/**
+ * Opening a portal link (docs/portal.md): the link is spent in one
+ * conditional write (portal/links.ts), its session written to the cookie,
+ * and the browser sent to the namespace's webhooks. A link unknown, used or
+ * expired gets a plain page, 410, and no cookie.
+ */
+import { newCsrfToken } from "../security/session-cookie";
+import { newSessionId } from "../security/session-revocation";
+import { openPortalLink, PORTAL_PATH } from "../portal/links";
+import { accentRoutes } from "./branding";
+import { html, type DashRouter } from "./page-response";
+import { writeSession } from "./session";
+import { Layout } from "./view";
+
+const LinkExpiredPage = () => (
+  <Layout title="Link expired">
+    <div class="narrow">
+      <h1>Link expired</h1>
+      <p>This portal link has already been used or has expired. Links work once, for a few minutes.</p>
+      <p class="muted">Go back to the page that sent you here to get a new one.</p>
+    </div>
+  </Layout>
+);
+
+export function portalRoutes(app: DashRouter): void {
+  accentRoutes(app);
+
+  app.get(`${PORTAL_PATH}/:token`, async (c) => {
+    const opened = await openPortalLink(c.env, c.req.param("token") ?? "");
+    if (!opened) return html(c, <LinkExpiredPage />, 410);
+    const { row, bearer, expiresAt } = opened;
+    await writeSession(c, {
+      token: bearer,
+      namespace: row.namespace,
+      admin: false,
+      sid: newSessionId(),
+      csrf: newCsrfToken(),
+      exp: expiresAt,
+      portal: { embedded: row.embedOrigins.length > 0 },
+    });
+    c.header("cache-control", "no-store");
+    return c.redirect("/webhooks", 303);
+  });
+}
