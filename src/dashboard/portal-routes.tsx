@@ -7,6 +7,7 @@
 import { newCsrfToken } from "../security/session-cookie";
 import { newSessionId } from "../security/session-revocation";
 import { openPortalLink, PORTAL_PATH } from "../portal/links";
+import { toPortalSession } from "../portal/sessions";
 import { accentRoutes } from "./branding";
 import { html, type DashRouter } from "./page-response";
 import { writeSession } from "./session";
@@ -38,6 +39,8 @@ export function portalRoutes(app: DashRouter): void {
       exp: expiresAt,
       portal: { embedded: row.embedOrigins.length > 0 },
     });
+    // The opening already belongs to the session: framed by its embed origins, like its pages.
+    c.set("portal", toPortalSession(row, expiresAt));
     c.header("cache-control", "no-store");
     return c.redirect("/webhooks", 303);
   });

@@ -5,7 +5,7 @@
  */
 import { controlDb } from "../db/client";
 import type { PortalBranding, TokenScope } from "../db/control-schema";
-import { endPortalSession, portalSessionById } from "../db/stores/portal-links";
+import { endPortalSession, portalSessionById, type PortalSessionRow } from "../db/stores/portal-links";
 import type { AppEnv } from "../env";
 import { parseSessionBearer, portalSecretMatches } from "../security/portal-token";
 
@@ -29,6 +29,10 @@ export async function portalSession(env: AppEnv, bearer: string, now = Date.now(
   const row = await portalSessionById(controlDb(env), parsed.id);
   if (!row || row.sessionExpiresAt === null || row.sessionExpiresAt <= now) return null;
   if (!(await portalSecretMatches(parsed.secret, row.sessionHash))) return null;
+  return toPortalSession(row, row.sessionExpiresAt);
+}
+
+export function toPortalSession(row: PortalSessionRow, expiresAt: number): PortalSession {
   return {
     id: row.id,
     namespace: row.namespace,
@@ -36,7 +40,7 @@ export async function portalSession(env: AppEnv, bearer: string, now = Date.now(
     eventTypes: row.eventTypes,
     branding: row.branding,
     embedOrigins: row.embedOrigins,
-    expiresAt: row.sessionExpiresAt,
+    expiresAt,
   };
 }
 
