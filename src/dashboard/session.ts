@@ -55,6 +55,8 @@ function development(c: DashContext): boolean {
 export async function readSession(c: DashContext): Promise<Session | null> {
   const session = await openSession(c.env.SECRETS_KEY, getCookie(c, sessionCookieName(development(c))));
   if (!session?.token) return session;
+  // A portal session is checked against its link's row instead, by the guards (dashFor) and sign-out.
+  if (session.portal) return session;
   // Signed in: only with an id that sign-out has not revoked (cookies from before ids existed sign in again).
   return session.sid && !(await isRevoked(c.env, session.sid)) ? session : null;
 }
