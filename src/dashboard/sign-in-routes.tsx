@@ -9,9 +9,7 @@ import { newCsrfToken, SESSION_TTL_MS } from "../security/session-cookie";
 import { newSessionId } from "../security/session-revocation";
 import { result, seg } from "./api-client";
 import { notice, html, notFoundPage, type ApiApp, type Ctx, type DashRouter, type Guards } from "./page-response";
-import { endPortal, portalSession } from "../portal/sessions";
-import { clearSession } from "./session";
-import type { Session } from "../security/session-cookie";
+import { portalSignOut } from "./portal-routes";
 import { apiFor, checkedForm, endSession, field, readSession, sessionOrAnonymous, writeSession } from "./session";
 import { SignInPage } from "./sign-in-page";
 import { listPage } from "./webhook-list-routes";
@@ -34,21 +32,6 @@ async function checkAccess(app: ApiApp, c: Ctx, token: string, namespace: string
   if (r.status === 404) return { namespace: [`This token has no access to namespace "${namespace}".`] };
   if (r.status === 422) return { namespace: r.error.details?.map((d) => d.message) ?? [r.error.message] };
   return { token: [r.error.message] };
-}
-
-/**
- * A portal session's sign-out: it ends on the server, and the page saying so
- * may still be framed by the portal's embed origins (it is shown in their iframe).
- */
-async function portalSignOut(c: Ctx, bearer: string, s: Session): Promise<Response> {
-  const portal = await portalSession(c.env, bearer);
-  if (portal) {
-    await endPortal(c.env, portal.id);
-    c.set("portal", { ...portal, branding: null });
-  }
-  clearSession(c, s);
-  c.header("cache-control", "no-store");
-  return c.text("You are signed out of the portal. Open it again from the page that linked here.", 200);
 }
 
 export function signInRoutes(app: DashRouter, { action }: Guards, api: ApiApp): void {
