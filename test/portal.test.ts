@@ -94,6 +94,18 @@ describe("POST /v1/namespaces/{ns}/portal-links", () => {
     }
   });
 
+  it("deletes spent rows as new links are made: links never opened past their expiry, sessions past theirs", async () => {
+    const ns = uniq("plpurge");
+    const stale = await newLink(ns);
+    const ended = await newLink(ns);
+    await open(ended);
+    const idOf = (url: string) => /\/portal\/(pl_[^.]+)\./.exec(url)?.[1];
+    await env.DB.prepare("UPDATE portal_links SET purge_after = ? WHERE id IN (?, ?)").bind(Date.now() - 1, idOf(stale), idOf(ended)).run();
+    const live = await newLink(ns);
+    const ids = (await env.DB.prepare("SELECT id FROM portal_links WHERE namespace = ?").bind(ns).all<{ id: string }>()).results.map((r) => r.id);
+    expect(ids).toEqual([idOf(live)]);
+  });
+
   it("is in the OpenAPI document, with examples", async () => {
     const doc = (await api("GET", "/openapi.json", undefined, null)).body;
     const op = doc.paths["/v1/namespaces/{ns}/portal-links"].post;
@@ -251,6 +263,9 @@ describe("embedding", () => {
     expect(setCookie).toMatch(/Secure/);
     expect(setCookie).toMatch(/SameSite=None/);
     expect(setCookie).toMatch(/Partitioned/);
+    // The session lasts 12 hours from the opening.
+    expect(Number(/Max-Age=(\d+)/.exec(setCookie)?.[1])).toBeGreaterThan(12 * 3600 - 60);
+    expect(Number(/Max-Age=(\d+)/.exec(setCookie)?.[1])).toBeLessThanOrEqual(12 * 3600);
     const hook = await createWebhook(ns);
     for (const path of ["/webhooks", `/webhooks/${hook.id}`, "/webhooks/new"]) {
       const res = await rawPage(path, {}, cookie);
