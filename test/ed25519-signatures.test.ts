@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { api, createWebhook, received, receiverSecret, receiverUrl, uniqueKey, waitFor } from "./support/api";
+import { page, postForm } from "./support/dashboard";
 import { hookDb } from "./support/shards";
 
 const NS = "ed25519";
@@ -120,5 +121,33 @@ describe("ed25519 signatures (v1a)", () => {
     const back = await api("PATCH", `/v1/namespaces/${NS}/webhooks/${hmac.id}`, { signature_scheme: "hmac-sha256", secret });
     expect(back.status).toBe(200);
     expect(back.body).toMatchObject({ signature_scheme: "hmac-sha256", public_key: null, secret_hint: secret.slice(-4) });
+  });
+
+  it("dashboard: the create form chooses the scheme for a standard webhook; the page shows it and the public key", async () => {
+    const form = await (await page("/webhooks/new", NS)).text();
+    expect(form).toContain('<select id="signature_scheme" name="signature_scheme"');
+    expect(await (await page("/webhooks/new?format=djinn", NS)).text()).not.toContain('name="signature_scheme"');
+
+    const name = `dash-${uniqueKey()}`;
+    const created = await postForm("/webhooks", NS, [
+      ["name", name],
+      ["url", receiverUrl(`/ok/${uniqueKey()}`)],
+      ["format", "standard"],
+      ["events", "build.started"],
+      ["active", "on"],
+      ["signature_scheme", "ed25519"],
+    ]);
+    expect(created.status).toBe(201);
+    const hook = (await api("GET", `/v1/namespaces/${NS}/webhooks?limit=200`)).body.data.find((w: { name: string }) => w.name === name);
+    expect(hook.signature_scheme).toBe("ed25519");
+    const createdPage = await created.text();
+    expect(createdPage).toContain(`value="${hook.public_key}"`);
+    expect(createdPage).not.toContain("whsk_");
+
+    const shown = await (await page(`/webhooks/${hook.id}`, NS)).text();
+    expect(shown).toContain('<dd id="signature-scheme">Ed25519 (v1a)</dd>');
+    expect(shown).toContain(`<code class="mono" id="public-key">${hook.public_key}</code>`);
+    const hmac = await createWebhook(NS, { events: ["build.started"] });
+    expect(await (await page(`/webhooks/${hmac.id}`, NS)).text()).toContain('<dd id="signature-scheme">HMAC-SHA256</dd>');
   });
 });
