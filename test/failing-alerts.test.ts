@@ -9,6 +9,9 @@ import { describe, expect, it } from "vitest";
 import { api, createWebhook, received, receiverUrl, uniqueKey, waitFor } from "./support/api";
 import { page } from "./support/dashboard";
 import { hookDb } from "./support/shards";
+import type { Config } from "../src/config";
+import type { SettledDelivery } from "../src/delivery/settle";
+import { failingAlertDue } from "../src/webhooks/failing-alerts";
 
 const DAY = 86_400_000;
 const AUTO_DISABLE_MS = 5 * DAY;
@@ -142,5 +145,43 @@ describe("webhook.failing", () => {
     expect(pub.status).toBe(422);
     const reserved = await api("POST", `/v1/namespaces/${ns}/events`, { id: `evt_failing_${hook.id}_1_50`, type: "build.started", data: {} });
     expect(reserved.status).toBe(422);
+  });
+});
+
+describe("failingAlertDue (when an attempt is due to alert)", () => {
+  const cfg = { autoDisableMs: 100_000 } as Config;
+  const T0 = 1_700_000_000_000;
+  /** A failed attempt that ends `elapsed` ms into a run that began at T0. */
+  const failed = (elapsed: number, alerted: number | null, over: Partial<SettledDelivery> = {}) =>
+    ({
+      seq: 1,
+      namespace: "n",
+      eventType: "build.started",
+      eventId: "e",
+      status: "pending",
+      webhook: { id: "wh_1", active: 1, failing_since: T0, failing_alert_percent: alerted },
+      attempt: { startedAt: T0 + elapsed - 10, durationMs: 10, status: 500 },
+      ...over,
+    }) as unknown as SettledDelivery;
+  const percent = (s: SettledDelivery) => failingAlertDue(cfg, s)?.percent ?? null;
+
+  it("reaches each threshold once, folds a skipped one into the higher, and leaves 100 % to auto-disable", () => {
+    expect(percent(failed(49_999, null))).toBeNull();
+    expect(failingAlertDue(cfg, failed(50_000, null))).toEqual({ percent: 50, failingSince: T0, disablesAt: T0 + 100_000 });
+    expect(percent(failed(69_999, 50))).toBeNull();
+    expect(percent(failed(70_000, 50))).toBe(70);
+    expect(percent(failed(95_000, 50))).toBe(90);
+    expect(percent(failed(95_000, 90))).toBeNull();
+    expect(percent(failed(100_000, 70))).toBeNull();
+  });
+
+  it("never for a success, an inactive webhook, or a webhook not yet failing", () => {
+    expect(percent(failed(60_000, null, { status: "succeeded" }))).toBeNull();
+    const inactive = failed(60_000, null);
+    inactive.webhook!.active = 0;
+    expect(percent(inactive)).toBeNull();
+    const fresh = failed(60_000, null);
+    fresh.webhook!.failing_since = null;
+    expect(percent(fresh)).toBeNull();
   });
 });

@@ -41,14 +41,25 @@ export function failingAlertDue(cfg: Config, settled: SettledDelivery): FailingA
   return { percent, failingSince: webhook.failing_since, disablesAt: webhook.failing_since + cfg.autoDisableMs };
 }
 
+/**
+ * Alerts this isolate has just sent: the other failed deliveries of the same
+ * batch were claimed with the same (stale) threshold, and need not each ask
+ * publish to find the event already stored. Bounded; losing it costs only that.
+ */
+const recentlySent = new Set<string>();
+
 export async function alertFailing(env: ShardEnv, cfg: Config, settled: SettledDelivery): Promise<void> {
   const due = failingAlertDue(cfg, settled);
   if (!due || isOperationalType(settled.eventType)) return;
   const webhook = settled.webhook!;
+  const key = `${webhook.id}_${due.failingSince}_${due.percent}`;
+  if (recentlySent.has(key)) return;
   try {
     // The event first: if writing the threshold fails, the next failure sends it again under the same id (a no-op).
     await emitWebhookFailing(env, settled.namespace, { id: webhook.id, name: webhook.name, url: webhook.url, format: webhook.format }, due);
     await markFailingAlert(shardDb(env), webhook.id, due.failingSince, due.percent);
+    if (recentlySent.size > 1000) recentlySent.clear();
+    recentlySent.add(key);
   } catch (err) {
     console.error("webhook.failing notice failed", { delivery: settled.seq, error: String(err) });
   }
