@@ -12,6 +12,8 @@ import { hookDb } from "./support/shards";
 import type { Config } from "../src/config";
 import type { SettledDelivery } from "../src/delivery/settle";
 import { failingAlertDue } from "../src/webhooks/failing-alerts";
+import { summarize } from "../src/delivery/chat/summary";
+import failingExample from "../src/events/examples/webhook.failing.json";
 
 const DAY = 86_400_000;
 const AUTO_DISABLE_MS = 5 * DAY;
@@ -183,5 +185,14 @@ describe("failingAlertDue (when an attempt is due to alert)", () => {
     const fresh = failed(60_000, null);
     fresh.webhook!.failing_since = null;
     expect(percent(fresh)).toBeNull();
+  });
+});
+
+describe("webhook.failing in a chat message", () => {
+  it("names the webhook, how far it is, and when it will be disabled", () => {
+    const m = summarize("webhook.failing", failingExample, "2021-06-04T00:00:00Z");
+    expect(m.headline).toBe("Webhook deploy-notifier has been failing (50 % of the way to being disabled)");
+    expect(m.tone).toBe("failure");
+    expect(m.facts).toEqual(expect.arrayContaining([{ name: "Disabled at", value: "2021-06-06T12:00:00.000Z" }, { name: "Failing since", value: "2021-06-01T12:00:00.000Z" }]));
   });
 });
