@@ -13,7 +13,10 @@ import { eventCatalog, type EventTypeDef } from "../events/catalog";
 type Json = Record<string, unknown>;
 
 const TAG_DESCRIPTIONS: Record<WebhookFormat, string> = {
-  standard: "What a `standard` webhook receives: `{type, timestamp, data}`, signed per Standard Webhooks.",
+  standard:
+    "What a `standard` webhook receives: `{type, timestamp, data}`, signed per Standard Webhooks: `v1` (HMAC-SHA256 with the secret) by default, " +
+    "`v1a` (Ed25519) when the webhook has `signature_scheme: ed25519`. Its `public_key` (`whpk_` + base64 of the raw 32-byte Ed25519 public key, " +
+    "shown in every webhook answer and on the dashboard) verifies `v1a` signatures alone; no secret is shared (docs/formats.md has a node:crypto snippet).",
   djinn: "What a `djinn` webhook receives: the payload itself, as Djinn CI sends it (`X-Djinn-CI-Signature`).",
   circleci: "What a `circleci` webhook receives: CircleCI's envelope around the payload (`circleci-signature`).",
   puppet: "What a `puppet` webhook receives: the payload itself, as Puppet Pipelines sends it, signed per Standard Webhooks.",
@@ -39,13 +42,17 @@ const header = (name: string, description: string, required = true, example?: st
 });
 
 /** Standard Webhooks headers: every format sends them over the same bytes. */
-function standardHeaders(signatureRequired: boolean) {
+function standardHeaders(signatureRequired: boolean, ed25519 = false) {
   return [
     header("webhook-id", "The event id: the same on every retry, so a receiver can drop duplicates.", true, "evt_2x7Kq9"),
     header("webhook-timestamp", "Unix seconds when this attempt was signed; refuse old ones to stop replays.", true, "1764633600"),
     header(
       "webhook-signature",
-      "Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates.",
+      "Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates." +
+        (ed25519
+          ? " With `signature_scheme: ed25519`: `v1a,<base64 of the 64-byte Ed25519 signature>` over the same string instead, verified with the webhook's " +
+            "`public_key` (`whpk_<base64 of the raw 32-byte key>`); two `v1a` entries while its key pair rotates."
+          : ""),
       signatureRequired,
       "v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=",
     ),
@@ -69,7 +76,7 @@ function formatHeaders(format: WebhookFormat) {
     ];
   }
   // Chat webhooks have no secret unless one is given: then no webhook-signature.
-  return standardHeaders(format !== "slack" && format !== "discord");
+  return standardHeaders(format !== "slack" && format !== "discord", format === "standard");
 }
 
 function bodySchema(format: WebhookFormat, type: string, dataRef: Json): Json {

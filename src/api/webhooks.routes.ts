@@ -249,7 +249,8 @@ export const webhookRoutes = newRouter()
       summary: "Rotate the signing secret",
       description:
         "Answers the new secret, once. For `grace_seconds` (default 24 h) the previous secret keeps signing too: " +
-        "`standard` and `puppet` send both signatures; `djinn` and `circleci`, whose receivers take one, keep signing with the old one until the grace period ends.",
+        "`standard` and `puppet` send both signatures; `djinn` and `circleci`, whose receivers take one, keep signing with the old one until the grace period ends. " +
+        "An `ed25519` webhook gets a new key pair instead (no `secret` may be given; the answer's `public_key` is the new one) and sends both `v1a` signatures during the grace period.",
       request: { params: WebhookParams, body: { ...jsonBody(RotateSecret), required: false } },
       responses: {
         200: jsonResponse(RotatedWebhook, "The webhook and its new secret (shown only here)."),

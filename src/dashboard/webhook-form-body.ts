@@ -31,6 +31,7 @@ export function formValues(form: FormData): WebhookFormValues {
     events: fields(form, "events"),
     otherEvents: field(form, "other_events"),
     secret: field(form, "secret").trim(),
+    signatureScheme: field(form, "signature_scheme") || "hmac-sha256",
     filter: field(form, "filter"),
     rateLimit: field(form, "rate_limit").trim(),
     maxInFlight: field(form, "max_in_flight").trim(),
@@ -64,6 +65,7 @@ function webhookBody(v: WebhookFormValues, mode: "create" | "edit", filter: Reco
     max_in_flight: optionalNumber(v.maxInFlight),
     timeout_ms: optionalNumber(v.timeoutMs),
     ...(mode === "create" && v.secret ? { secret: v.secret } : {}),
+    ...(mode === "create" && v.format === "standard" ? { signature_scheme: v.signatureScheme } : {}),
     ...(mode === "edit" || filter ? { filter } : {}),
   };
 }
@@ -103,6 +105,7 @@ export function valuesOf(w: Webhook, catalog: EventType[]): WebhookFormValues {
     events: w.events.filter((e) => known.has(e)),
     otherEvents: w.events.filter((e) => !known.has(e)).join(", "),
     secret: "",
+    signatureScheme: w.signature_scheme,
     filter: filterToText(w.filter),
     rateLimit: w.rate_limit === null ? "" : String(w.rate_limit),
     maxInFlight: w.max_in_flight === null ? "" : String(w.max_in_flight),

@@ -24,6 +24,8 @@ export type WebhookFormValues = {
   events: string[];
   otherEvents: string;
   secret: string;
+  /** `hmac-sha256` or `ed25519` (create, standard format only). */
+  signatureScheme: string;
   /** The payload filter as `path = value` lines (filter-field.tsx). */
   filter: string;
   /** Flow control, as typed (empty = unset). */
@@ -32,7 +34,7 @@ export type WebhookFormValues = {
   timeoutMs: string;
 };
 
-export const FORM_FIELDS = ["name", "url", "description", "format", "active", "events", "secret", "filter", "rate_limit", "max_in_flight", "timeout_ms"] as const;
+export const FORM_FIELDS = ["name", "url", "description", "format", "active", "events", "secret", "signature_scheme", "filter", "rate_limit", "max_in_flight", "timeout_ms"] as const;
 
 export const emptyWebhookForm: WebhookFormValues = {
   name: "",
@@ -44,6 +46,7 @@ export const emptyWebhookForm: WebhookFormValues = {
   events: [],
   otherEvents: "",
   secret: "",
+  signatureScheme: "hmac-sha256",
   filter: "",
   rateLimit: "",
   maxInFlight: "",
@@ -194,6 +197,23 @@ export const WebhookFormPage: FC<{
           </textarea>
           <FieldError id="description-error" errors={errors.description} />
         </div>
+        {mode === "create" && values.format === "standard" ? (
+          <div class={fieldClass(errors.signature_scheme)}>
+            <label for="signature_scheme">Signature</label>
+            <select id="signature_scheme" name="signature_scheme" aria-describedby={describedBy("signature_scheme", errors.signature_scheme, true)}>
+              <option value="hmac-sha256" selected={values.signatureScheme !== "ed25519"}>
+                HMAC-SHA256 (v1, shared secret)
+              </option>
+              <option value="ed25519" selected={values.signatureScheme === "ed25519"}>
+                Ed25519 (v1a, public key)
+              </option>
+            </select>
+            <p class="hint" id="signature_scheme-hint">
+              Ed25519: receivers verify with a public key shown on the webhook's page; no secret is shared (leave Secret empty).
+            </p>
+            <FieldError id="signature_scheme-error" errors={errors.signature_scheme} />
+          </div>
+        ) : null}
         {mode === "create" ? (
           <TextField
             name="secret"

@@ -21,8 +21,8 @@ export const SecretPage: FC<{ me: Me; webhook: Webhook; secret: string | null; c
         <a href="/webhooks">Webhooks</a> / <a href={base}>{webhook.name}</a>
       </div>
       <div class="narrow wide">
-        <Notice tone="ok" title={created ? `Webhook ${webhook.name} created` : `New secret for ${webhook.name}`}>
-          <p>{created ? "Events matching its subscription are now sent to its URL." : "Deliveries are now signed with the new secret."}</p>
+        <Notice tone="ok" title={created ? `Webhook ${webhook.name} created` : `New ${webhook.public_key ? "key pair" : "secret"} for ${webhook.name}`}>
+          <p>{created ? "Events matching its subscription are now sent to its URL." : `Deliveries are now signed with the new ${webhook.public_key ? "key" : "secret"}.`}</p>
         </Notice>
         {secret ? (
           <section class="panel" aria-labelledby="secret-title">
@@ -38,6 +38,18 @@ export const SecretPage: FC<{ me: Me; webhook: Webhook; secret: string | null; c
               <p>Store it now. It cannot be shown again; if it is lost, rotate the secret to get a new one.</p>
             </Notice>
             {previousExpires ? <p class="small muted">The previous secret keeps signing too until {previousExpires.replace("T", " ").replace(/\.\d+Z$/, " UTC")}, so receivers can switch without missing events.</p> : null}
+          </section>
+        ) : webhook.public_key ? (
+          <section class="panel" aria-labelledby="secret-title">
+            <h2 id="secret-title">Ed25519 public key</h2>
+            <label for="secret-value">Give this public key to your receiver: it verifies the v1a signatures with it alone. The private key never leaves the dispatcher.</label>
+            <div class="secret-box">
+              <input id="secret-value" type="text" readonly value={webhook.public_key} spellcheck={false} autocomplete="off" />
+              <button type="button" data-copy="secret-value" hidden>
+                Copy
+              </button>
+            </div>
+            {previousExpires ? <p class="small muted">The previous key keeps signing too until {previousExpires.replace("T", " ").replace(/\.\d+Z$/, " UTC")}, so receivers can switch without missing events.</p> : null}
           </section>
         ) : (
           <p class="muted">This webhook has no secret: its deliveries are not signed.</p>

@@ -6,7 +6,9 @@
 import type { FC } from "hono/jsx";
 import { shownUrl, urlIsSecret } from "../security/url-mask";
 import { ActivityChart } from "./activity-chart";
+import { FailingNotice } from "./failing-notice";
 import { filterToText } from "./filter-field";
+import { SigningFacts } from "./signing-facts";
 import { CircuitBadge } from "./circuit-badge";
 import { HealthBadge } from "./health-badge";
 import type { Activity, DeliveryDetail, DeliverySummary, Health, Webhook } from "./types";
@@ -182,6 +184,7 @@ export const WebhookPage: FC<{
           ) : null}
         </Notice>
       ) : null}
+      <FailingNotice webhook={webhook} health={health} />
       <PingPanel ping={ping} />
       <div class="grid2">
         <section class="panel" aria-labelledby="settings-title">
@@ -200,8 +203,7 @@ export const WebhookPage: FC<{
                 <span class="chip">{e}</span>
               ))}
             </dd>
-            <dt>Secret</dt>
-            <dd>{webhook.secret_hint ? <span class="mono">…{webhook.secret_hint}</span> : <span class="muted">none (unsigned)</span>}</dd>
+            <SigningFacts webhook={webhook} />
             {webhook.headers.length ? (
               <>
                 <dt>Extra headers</dt>

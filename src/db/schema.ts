@@ -51,10 +51,19 @@ export const webhooks = sqliteTable(
     secretHint: text("secret_hint"),
     previousSecretSealed: text("previous_secret_sealed"),
     previousSecretExpiresAt: integer("previous_secret_expires_at"),
+    /**
+     * How a `standard` webhook signs: `hmac-sha256` (Standard Webhooks `v1`, the
+     * secret above) or `ed25519` (`v1a`: secret_sealed then holds the private
+     * key, `whsk_...`, and public_key its public half, `whpk_...`).
+     */
+    signatureScheme: text("signature_scheme", { enum: ["hmac-sha256", "ed25519"] }).notNull().default("hmac-sha256"),
+    publicKey: text("public_key"),
     disabledReason: text("disabled_reason"),
     disabledAt: integer("disabled_at"),
     /** Start of the current unbroken run of failed attempts (auto-disable). */
     failingSince: integer("failing_since"),
+    /** The highest `webhook.failing` threshold (50, 70, 90 %) already sent for this streak; null when none. */
+    failingAlertPercent: integer("failing_alert_percent"),
     consecutiveFailures: integer("consecutive_failures").notNull().default(0),
     rateLimit: integer("rate_limit"),
     maxInFlight: integer("max_in_flight"),

@@ -26,7 +26,7 @@ import { claimedRows, claimStatement, type ClaimArgs, type ClaimedRow } from "..
 import { unclaimedRows } from "../db/stores/delivery-reads";
 import { unpackData, type StoredData } from "../events/stored-data";
 import { advanceRate, reserveProbesStatement } from "../db/stores/webhooks";
-import type { WebhookFormat } from "./formats";
+import type { SignatureScheme, WebhookFormat } from "./formats";
 import type { Lane } from "./lanes";
 
 /** Extra time past the HTTP timeout before a claimed attempt counts as abandoned. */
@@ -42,7 +42,9 @@ export type ClaimedWebhook = {
   secret_sealed: string | null;
   previous_secret_sealed: string | null;
   previous_secret_expires_at: number | null;
+  signature_scheme: SignatureScheme;
   failing_since: number | null;
+  failing_alert_percent: number | null;
   consecutive_failures: number;
   timeout_ms: number | null;
   rate_limit: number | null;

@@ -5,6 +5,7 @@
  * Webhooks'. Every format also carries the Standard Webhooks headers over the
  * same bytes, so any receiver can add replay protection.
  */
+import { ed25519Signature } from "../signing/ed25519";
 import { hexBodySignature, standardSignature } from "../signing/signer";
 import { chatBody, isChatFormat } from "./chat/chat-format";
 import { circleEventId, circleWebhookId } from "./circleci-ids";
@@ -33,10 +34,15 @@ export type OutgoingEvent = {
   test?: boolean;
 };
 
+export const signatureSchemes = ["hmac-sha256", "ed25519"] as const;
+export type SignatureScheme = (typeof signatureSchemes)[number];
+
 export type SigningSecrets = {
   current: string | null;
   /** The secret being rotated out, while its grace period lasts. */
   previous: string | null;
+  /** `ed25519` (a `standard` webhook only): both secrets are `whsk_` private keys, signing `v1a`. */
+  scheme?: SignatureScheme;
 };
 
 export type WebhookIdentity = { id: string; name: string };
@@ -90,7 +96,8 @@ export async function buildRequest(
     (s): s is string => s !== null,
   );
   if (signers.length) {
-    headers["webhook-signature"] = (await Promise.all(signers.map((s) => standardSignature(s, event.id, timestampSeconds, body)))).join(" ");
+    const sign = secrets.scheme === "ed25519" && format === "standard" ? ed25519Signature : standardSignature;
+    headers["webhook-signature"] = (await Promise.all(signers.map((s) => sign(s, event.id, timestampSeconds, body)))).join(" ");
   }
   if (event.test && (format === "djinn" || format === "puppet")) headers[TEST_HEADER] = "true";
 

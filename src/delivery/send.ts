@@ -44,6 +44,7 @@ async function send(env: AppEnv, cfg: Config, claim: SendableClaim, now: number,
       webhook.previous_secret_sealed && (webhook.previous_secret_expires_at ?? 0) > now
         ? await unseal(env, webhook.previous_secret_sealed, previousSecretOf(webhook.id))
         : null,
+    scheme: webhook.signature_scheme,
   };
   // Rows stored before the custom-header checks may hold forged or broken ones: never sent.
   const custom = sendableCustomHeaders(storedCustomHeaders(webhook.headers));

@@ -20,7 +20,7 @@ import {
   DjinnSshKeysEvent,
   DjinnVariablesEvent,
 } from "./entities/djinn";
-import { DeliveryExhausted, WebhookCircuitOpened, WebhookDisabled, WebhookRecovered } from "./entities/operational";
+import { DeliveryExhausted, WebhookCircuitOpened, WebhookDisabled, WebhookFailing, WebhookRecovered } from "./entities/operational";
 import { isPuppetBuild, PuppetBuild, PuppetDeploy } from "./entities/puppet";
 
 export type EventSystem = "djinn-ci" | "puppet-pipelines" | "circleci" | "ci-webhooks";
@@ -89,6 +89,13 @@ export const eventCatalog: EventTypeDef[] = [
     system: "ci-webhooks",
     description: "A webhook of the namespace was disabled.",
     schema: WebhookDisabled,
+    operational: true,
+  },
+  {
+    name: "webhook.failing",
+    system: "ci-webhooks",
+    description: "A webhook has been failing for 50, 70 or 90 % of AUTO_DISABLE_DAYS (once each per failing run): it will be disabled unless a delivery succeeds.",
+    schema: WebhookFailing,
     operational: true,
   },
   {

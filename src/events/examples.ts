@@ -28,6 +28,7 @@ import sshKeys from "./examples/ssh_keys.json";
 import variables from "./examples/variables.json";
 import webhookCircuitOpened from "./examples/webhook.circuit_opened.json";
 import webhookDisabled from "./examples/webhook.disabled.json";
+import webhookFailing from "./examples/webhook.failing.json";
 import webhookRecovered from "./examples/webhook.recovered.json";
 import workflowCompleted from "./examples/workflow-completed.json";
 
@@ -61,6 +62,7 @@ export const examplePayloads: Record<string, ExamplePayload> = {
   "variables": variables,
   "webhook.circuit_opened": webhookCircuitOpened,
   "webhook.disabled": webhookDisabled,
+  "webhook.failing": webhookFailing,
   "webhook.recovered": webhookRecovered,
   "workflow-completed": workflowCompleted,
 };

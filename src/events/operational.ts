@@ -108,3 +108,19 @@ export async function emitRecovered(env: AppEnv, namespace: string, webhook: Not
     data: { webhook: shownRef(webhook), recovered_at: new Date(x.recoveredAt).toISOString(), opened_at: x.openedAt === null ? null : new Date(x.openedAt).toISOString() },
   });
 }
+
+export type FailingAlert = { percent: number; failingSince: number; disablesAt: number };
+
+/** `webhook.failing`; its id names the run and the threshold, so the same alert is stored once however often it is made. */
+export async function emitWebhookFailing(env: AppEnv, namespace: string, webhook: NoticeWebhook, x: FailingAlert): Promise<void> {
+  await emitAbout(env, namespace, webhook, {
+    id: `${OPERATIONAL_ID_PREFIX.failing}${webhook.id}_${x.failingSince}_${x.percent}`,
+    type: "webhook.failing",
+    data: {
+      webhook: shownRef(webhook),
+      percent: x.percent,
+      failing_since: new Date(x.failingSince).toISOString(),
+      disables_at: new Date(x.disablesAt).toISOString(),
+    },
+  });
+}

@@ -26,6 +26,7 @@ import { namespaceEnv, shardDb } from "../db/shards";
 import { healthQueries, lastSuccessAt, lastSuccessStatement, statsWindowsStatement, type StatsWindowRow } from "../db/stores/delivery-reads";
 import { healthRow, healthStatement } from "../db/stores/webhooks";
 import { z } from "@hono/zod-openapi";
+import { config } from "../config";
 import type { AppEnv } from "../env";
 import { circuitOf, circuitView } from "../delivery/circuit";
 import { ApiError } from "../errors";
@@ -59,6 +60,15 @@ export const WebhookHealthSchema = z
     generated_at: z.string(),
     consecutive_failures: z.number().int().openapi({ description: "Failed attempts in a row since the last success." }),
     failing_since: z.string().nullable().openapi({ description: "Start of the current unbroken run of failures." }),
+    disables_at: z
+      .string()
+      .nullable()
+      .openapi({ description: "When the current run of failures disables the webhook unless a delivery succeeds first (failing_since + AUTO_DISABLE_DAYS); null when not failing." }),
+    failing_alert_percent: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "The last `webhook.failing` alert sent for the current run (50, 70 or 90 % of AUTO_DISABLE_DAYS); null when none.", example: 70 }),
     last_success_at: z.string().nullable(),
     last_failure_at: z.string().nullable(),
     circuit: CircuitSchema,
@@ -111,6 +121,8 @@ export async function webhookHealth(env: AppEnv, namespace: string, webhookId: s
     generated_at: new Date(now).toISOString(),
     consecutive_failures: row.consecutiveFailures,
     failing_since: iso(row.failingSince),
+    disables_at: row.failingSince === null ? null : iso(row.failingSince + config(env).autoDisableMs),
+    failing_alert_percent: row.failingAlertPercent,
     last_success_at: iso(latest(row.lastSuccessAt, newestSuccess)),
     last_failure_at: iso(latest(row.lastFailureAt, byWindow.get("7d")?.last_failure_at)),
     circuit: circuitView(

@@ -8,6 +8,10 @@
  *
  * Rotating again during a grace period replaces the previous secret with the
  * one that was current: at most two secrets sign at any time.
+ *
+ * An ed25519 webhook rotates its key pair the same way: the new private key
+ * signs, the old one too during the grace period (two `v1a,` entries), and
+ * the answer's `public_key` is the new one.
  */
 import { namespaceEnv, shardOrm } from "../db/shards";
 import { and, eq, isNull } from "drizzle-orm";
@@ -16,16 +20,15 @@ import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { currentSecretOf, previousSecretOf, seal, unseal } from "../security/secret-box";
 import { DEFAULT_GRACE_SECONDS, type RotateSecretInput } from "./schemas";
-import { generateSecret, secretHint, secretProblem } from "./secrets";
+import { generateSecret } from "./secrets";
+import { newSigningKey } from "./signing-keys";
 import { findWebhook, toView } from "./service";
 
 export async function rotateSecret(env: AppEnv, namespace: string, id: string, input: RotateSecretInput, now = Date.now()) {
   const row = await findWebhook(env, namespace, id);
-  const secret = input.secret ?? generateSecret();
-  const problem = secretProblem(row.format, secret);
-  if (problem) {
-    throw new ApiError("validation_failed", `The secret does not suit the ${row.format} format.`, [{ path: "secret", message: problem }]);
-  }
+  // hmac-sha256: the given secret or a generated one; ed25519: a new key pair (no secret may be given).
+  const key = await newSigningKey(row.format, row.signatureScheme, row.signatureScheme === "ed25519" ? input.secret : (input.secret ?? generateSecret()));
+  if (key.stored === null) throw new Error("a rotation always makes a key");
   const grace = input.grace_seconds ?? DEFAULT_GRACE_SECONDS;
   // A webhook that had no secret (djinn) has nothing to keep signing with.
   const keepPrevious = grace > 0 && row.secretSealed !== null;
@@ -35,8 +38,9 @@ export async function rotateSecret(env: AppEnv, namespace: string, id: string, i
       ? await seal(env.SECRETS_KEY, await unseal(env, row.secretSealed, currentSecretOf(row.id)), previousSecretOf(row.id))
       : null;
   const patch = {
-    secretSealed: await seal(env.SECRETS_KEY, secret, currentSecretOf(row.id)),
-    secretHint: secretHint(secret),
+    secretSealed: await seal(env.SECRETS_KEY, key.stored, currentSecretOf(row.id)),
+    secretHint: key.hint,
+    publicKey: key.publicKey,
     previousSecretSealed: previousSealed,
     previousSecretExpiresAt: keepPrevious ? now + grace * 1000 : null,
     updatedAt: now,
@@ -52,7 +56,7 @@ export async function rotateSecret(env: AppEnv, namespace: string, id: string, i
   if (written.length === 0) throw new ApiError("conflict", "The secret was changed at the same time by another request; try again.");
   return {
     ...toView({ ...row, ...patch }),
-    secret,
+    secret: key.shown,
     previous_secret_expires_at: patch.previousSecretExpiresAt === null ? null : new Date(patch.previousSecretExpiresAt).toISOString(),
   };
 }

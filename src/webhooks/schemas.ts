@@ -1,6 +1,6 @@
 /** Request and response schemas of the webhooks API (also the OpenAPI document's). */
 import { z } from "@hono/zod-openapi";
-import { webhookFormats } from "../delivery/formats";
+import { signatureSchemes, webhookFormats } from "../delivery/formats";
 import { PayloadFilterSchema } from "../events/payload-filter";
 import { headerNameProblem, headerValueProblem } from "../security/custom-headers";
 import { CircuitSchema } from "./circuit-view";
@@ -41,6 +41,11 @@ const flowField = (min: number, max: number, description: string, example: numbe
   z.number().int().min(min).max(max).nullable().openapi({ description, example });
 const rateLimit = flowField(1, 1000, "At most this many deliveries per second to this webhook (1 to 1000); null for no limit.", 10);
 const maxInFlight = flowField(1, 100, "At most this many requests to this webhook at once (1 to 100); null for no limit.", 5);
+const signatureScheme = z.enum(signatureSchemes).openapi({
+  description:
+    "How a `standard` webhook signs: `hmac-sha256` (Standard Webhooks `v1`, with the secret) or `ed25519` (`v1a`: receivers verify with `public_key` alone; no secret is given or shown). Other formats take only `hmac-sha256`.",
+  example: "ed25519",
+});
 const timeoutMs = flowField(1000, 15000, "HTTP timeout of one attempt in ms (1000 to 15000); null for the default DELIVERY_TIMEOUT_MS.", 5000);
 
 export const WebhookCreate = z
@@ -49,6 +54,7 @@ export const WebhookCreate = z
     url,
     events,
     format: z.enum(webhookFormats).default("standard"),
+    signature_scheme: signatureScheme.default("hmac-sha256"),
     active: z.boolean().default(true),
     description: z.string().max(1000).default(""),
     secret: z
@@ -74,6 +80,9 @@ export const WebhookUpdate = z
     url: url.optional(),
     events: events.optional(),
     format: z.enum(webhookFormats).optional(),
+    signature_scheme: signatureScheme
+      .optional()
+      .openapi({ description: "Changing it makes a new key (no grace period: use rotate-secret for that); a change to ed25519 answers `public_key`." }),
     active: z.boolean().optional(),
     description: z.string().max(1000).optional(),
     secret: z.string().nullable().optional(),
@@ -102,7 +111,15 @@ export const Webhook = z
     rate_limit: z.number().int().nullable().openapi({ description: "Deliveries per second at most; null when unset." }),
     max_in_flight: z.number().int().nullable().openapi({ description: "Requests at once at most; null when unset." }),
     timeout_ms: z.number().int().nullable().openapi({ description: "HTTP timeout in ms; null means DELIVERY_TIMEOUT_MS." }),
-    secret_hint: z.string().nullable(),
+    secret_hint: z.string().nullable().openapi({ description: "Last 4 characters of the HMAC secret; null when unsigned or ed25519." }),
+    signature_scheme: z.enum(signatureSchemes),
+    public_key: z
+      .string()
+      .nullable()
+      .openapi({
+        description: "For `ed25519`: `whpk_` + base64 of the raw 32-byte Ed25519 public key that verifies the `v1a` signatures (docs/formats.md); null otherwise.",
+        example: "whpk_11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=",
+      }),
     disabled_reason: z.string().nullable(),
     disabled_at: z.string().nullable(),
     circuit: CircuitSchema,
@@ -112,7 +129,7 @@ export const Webhook = z
   .openapi("Webhook");
 
 export const WebhookWithSecret = Webhook.extend({
-  secret: z.string().nullable().openapi({ description: "Shown only in this answer." }),
+  secret: z.string().nullable().openapi({ description: "Shown only in this answer; null without one, and for ed25519 (the private key is never shown)." }),
 }).openapi("WebhookWithSecret");
 
 export type WebhookCreateInput = z.infer<typeof WebhookCreate>;
@@ -140,7 +157,7 @@ export const RotateSecret = z
   .openapi("RotateSecret");
 
 export const RotatedWebhook = WebhookWithSecret.extend({
-  secret: z.string().openapi({ description: "The new secret, shown only in this answer." }),
+  secret: z.string().nullable().openapi({ description: "The new secret, shown only in this answer; null for ed25519 (the new `public_key` is in this answer)." }),
   previous_secret_expires_at: z
     .string()
     .nullable()

@@ -14,7 +14,8 @@ import { normalizePatterns } from "../events/subscription";
 import { randomId } from "../ids";
 import { checkTargetUrl } from "../security/ssrf-guard";
 import { currentSecretOf, seal, unseal } from "../security/secret-box";
-import { defaultSecret, secretHint, secretProblem } from "./secrets";
+import { secretHint } from "./secrets";
+import { checkScheme, checkSecret, newSigningKey } from "./signing-keys";
 import { assertRoomForWebhook } from "../tenants/limits";
 import { CLOSED_CIRCUIT, webhookCircuit } from "./circuit-view";
 import type { WebhookCreateInput, WebhookUpdateInput, WebhookView } from "./schemas";
@@ -38,6 +39,8 @@ export function toView(row: WebhookRow): WebhookView {
     max_in_flight: row.maxInFlight,
     timeout_ms: row.timeoutMs,
     secret_hint: row.secretHint,
+    signature_scheme: row.signatureScheme,
+    public_key: row.publicKey,
     disabled_reason: row.disabledReason,
     disabled_at: iso(row.disabledAt),
     circuit: webhookCircuit(row),
@@ -68,11 +71,6 @@ function checkEvents(patterns: string[], format: WebhookFormat): string[] {
   return r.patterns;
 }
 
-function checkSecret(format: WebhookFormat, secret: string | null): void {
-  const problem = secretProblem(format, secret);
-  if (problem) throw new ApiError("validation_failed", `The secret does not suit the ${format} format.`, [{ path: "secret", message: problem }]);
-}
-
 function isUniqueViolation(err: unknown): boolean {
   return /UNIQUE constraint failed/i.test(String(err instanceof Error ? err.message + String(err.cause ?? "") : err));
 }
@@ -88,8 +86,7 @@ export async function createWebhook(env: AppEnv, namespace: string, input: Webho
   const events = checkEvents(input.events, input.format);
   const filter = input.filter ?? null;
   checkFilterPaths(filter, events);
-  const secret = input.secret === undefined ? defaultSecret(input.format) : input.secret;
-  checkSecret(input.format, secret);
+  const key = await newSigningKey(input.format, input.signature_scheme, input.secret);
   const now = Date.now();
   const id = randomId("wh");
   const row: WebhookRow = {
@@ -103,13 +100,16 @@ export async function createWebhook(env: AppEnv, namespace: string, input: Webho
     active: input.active,
     headers: input.headers ?? {},
     filter,
-    secretSealed: secret === null ? null : await seal(env.SECRETS_KEY, secret, currentSecretOf(id)),
-    secretHint: secret === null ? null : secretHint(secret),
+    secretSealed: key.stored === null ? null : await seal(env.SECRETS_KEY, key.stored, currentSecretOf(id)),
+    secretHint: key.hint,
     previousSecretSealed: null,
     previousSecretExpiresAt: null,
+    signatureScheme: input.signature_scheme,
+    publicKey: key.publicKey,
     disabledReason: null,
     disabledAt: null,
     failingSince: null,
+    failingAlertPercent: null,
     consecutiveFailures: 0,
     rateLimit: input.rate_limit ?? null,
     maxInFlight: input.max_in_flight ?? null,
@@ -128,7 +128,7 @@ export async function createWebhook(env: AppEnv, namespace: string, input: Webho
     if (isUniqueViolation(err)) throw nameTaken(input.name);
     throw err;
   }
-  return { ...toView(row), secret };
+  return { ...toView(row), secret: key.shown };
 }
 
 export async function findWebhook(env: AppEnv, namespace: string, id: string): Promise<WebhookRow> {
@@ -166,17 +166,37 @@ export async function updateWebhook(env: AppEnv, namespace: string, id: string, 
   if (input.max_in_flight !== undefined) patch.maxInFlight = input.max_in_flight;
   if (input.timeout_ms !== undefined) patch.timeoutMs = input.timeout_ms;
   const format = input.format ?? row.format;
-  if (input.secret !== undefined) {
+  const scheme = input.signature_scheme ?? row.signatureScheme;
+  checkScheme(format, scheme);
+  if (scheme !== row.signatureScheme) {
+    // A new scheme is a new key at once, not a rotation: the previous key (of the other scheme) stops signing.
+    if (scheme === "hmac-sha256" && input.secret === undefined) {
+      throw new ApiError("validation_failed", "Give the new HMAC secret with the change to hmac-sha256.", [{ path: "secret", message: "required when changing to hmac-sha256" }]);
+    }
+    const key = await newSigningKey(format, scheme, input.secret);
+    Object.assign(patch, {
+      signatureScheme: scheme,
+      secretSealed: key.stored === null ? null : await seal(env.SECRETS_KEY, key.stored, currentSecretOf(row.id)),
+      secretHint: key.hint,
+      publicKey: key.publicKey,
+      previousSecretSealed: null,
+      previousSecretExpiresAt: null,
+    } satisfies Partial<WebhookRow>);
+  } else if (input.secret !== undefined && scheme === "ed25519") {
+    throw new ApiError("validation_failed", "An ed25519 webhook's key pair is generated: give no secret (rotate-secret makes a new one).", [
+      { path: "secret", message: "not accepted with signature_scheme ed25519" },
+    ]);
+  } else if (input.secret !== undefined) {
     checkSecret(format, input.secret);
     patch.secretSealed = input.secret === null ? null : await seal(env.SECRETS_KEY, input.secret, currentSecretOf(row.id));
     patch.secretHint = input.secret === null ? null : secretHint(input.secret);
-  } else if (input.format !== undefined && input.format !== row.format) {
+  } else if (input.format !== undefined && input.format !== row.format && scheme === "hmac-sha256") {
     // The stored secret must still suit the new format.
     checkSecret(format, row.secretSealed === null ? null : await unseal(env, row.secretSealed, currentSecretOf(row.id)));
   }
   if (input.active !== undefined) {
     patch.active = input.active;
-    if (input.active) Object.assign(patch, { disabledReason: null, disabledAt: null, failingSince: null, consecutiveFailures: 0, ...CLOSED_CIRCUIT });
+    if (input.active) Object.assign(patch, { disabledReason: null, disabledAt: null, failingSince: null, failingAlertPercent: null, consecutiveFailures: 0, ...CLOSED_CIRCUIT });
   }
   try {
     await shardOrm(await namespaceEnv(env, namespace)).update(webhooks).set(patch).where(eq(webhooks.id, row.id));

@@ -17,9 +17,13 @@
  *   /rules/<set>/<key>        200 if every receiver of the rule set accepts
  *                             (receiver-rules.ts), else 400 with the reasons;
  *                             the secret is set by POST /__secret/<key>
+ *   /ed25519/<key>            200 if the `v1a` signatures verify with every
+ *                             public key (`whpk_...`, space-separated) set by
+ *                             POST /__secret/<key> (ed25519-verify.ts, node:crypto), else 400
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { verifyV1a } from "./ed25519-verify.ts";
 import { judge } from "./receiver-rules.ts";
 
 export type RecordedRequest = { method: string; path: string; headers: Record<string, string>; body: string; at: number };
@@ -104,6 +108,11 @@ export async function startReceiver(port = 0): Promise<Receiver> {
       case "rules": {
         const refusals = await judge(parts[1] ?? "", { headers, body }, secrets.get(key) ?? "");
         return refusals.length ? reply(400, refusals.join("; ")) : reply(200, "accepted");
+      }
+      case "ed25519": {
+        const keys = (secrets.get(key) ?? "").split(" ").filter(Boolean);
+        const refused = keys.length ? keys.filter((k) => !verifyV1a(k, headers, body)) : ["no public key set"];
+        return refused.length ? reply(400, `not verified by ${refused.join(" ")}`) : reply(200, "verified");
       }
       case "slow":
         setTimeout(() => reply(200, "thanks"), Number(parts[1]));

@@ -44,7 +44,12 @@ export function slowUntilStatement(db: D1Database, untilJson: string): D1Prepare
 const CIRCUIT_SET = `${W.circuitState} = ?, ${W.circuitSince} = ?, ${W.circuitNextProbeAt} = ?, ${W.circuitFailures} = ?`;
 const circuitArgs = (c: CircuitState) => [c.state, c.since, c.nextProbeAt, c.failures];
 
-/** A success ends the webhook's failure streak (`lastFailure`: a failure of the same flush, older than the success). */
+/**
+ * A success ends the webhook's failure streak (`lastFailure`: a failure of the
+ * same flush, older than the success), and with it the `webhook.failing`
+ * alerts sent for it (webhooks/failing-alerts.ts): in the same statement, so
+ * the success path writes nothing more.
+ */
 export function recordRecoveryStatement(
   db: D1Database,
   webhookId: string,
@@ -54,7 +59,7 @@ export function recordRecoveryStatement(
 ): D1PreparedStatement {
   return db
     .prepare(
-      `UPDATE webhooks SET ${W.consecutiveFailures} = 0, ${W.failingSince} = NULL, ${W.lastSuccessAt} = ?, ${W.lastFailureAt} = coalesce(?, ${W.lastFailureAt}), ${CIRCUIT_SET} WHERE ${W.id} = ?`,
+      `UPDATE webhooks SET ${W.consecutiveFailures} = 0, ${W.failingSince} = NULL, ${W.failingAlertPercent} = NULL, ${W.lastSuccessAt} = ?, ${W.lastFailureAt} = coalesce(?, ${W.lastFailureAt}), ${CIRCUIT_SET} WHERE ${W.id} = ?`,
     )
     .bind(lastSuccess, lastFailure, ...circuitArgs(circuit), webhookId);
 }
@@ -73,6 +78,22 @@ export function recordFailuresStatement(
       `UPDATE webhooks SET ${W.consecutiveFailures} = ${W.consecutiveFailures} + ?, ${W.failingSince} = coalesce(${W.failingSince}, ?), ${W.lastFailureAt} = ?, ${CIRCUIT_SET} WHERE ${W.id} = ?`,
     )
     .bind(failures, firstFailure, lastFailure, ...circuitArgs(circuit), webhookId);
+}
+
+/**
+ * Records that `webhook.failing` was sent at `percent` for the streak that began
+ * at `failingSince` (webhooks/failing-alerts.ts): only while that streak lasts
+ * and only upwards, so a late or repeated alert never lowers it. Written only
+ * when a threshold is crossed.
+ */
+export async function markFailingAlert(db: D1Database, webhookId: string, failingSince: number, percent: number): Promise<void> {
+  await db
+    .prepare(
+      `UPDATE webhooks SET ${W.failingAlertPercent} = ?1
+         WHERE ${W.id} = ?2 AND ${W.failingSince} = ?3 AND coalesce(${W.failingAlertPercent}, 0) < ?1`,
+    )
+    .bind(percent, webhookId, failingSince)
+    .run();
 }
 
 /** Disables an active webhook (auto-disable), batched with failing its pending deliveries; RETURNING the webhook if this disabled it. */
@@ -106,6 +127,7 @@ export function existsStatement(db: D1Database, webhookId: string, namespace: st
 const HEALTH_KEYS = [
   "consecutiveFailures",
   "failingSince",
+  "failingAlertPercent",
   "lastSuccessAt",
   "lastFailureAt",
   "circuitState",
@@ -119,7 +141,7 @@ export type WebhookHealthRow = Pick<WebhookRow, (typeof HEALTH_KEYS)[number]>;
 /** The webhook's health record if it is the namespace's (batched with its stats, db/stores/delivery-reads.ts). */
 export function healthStatement(db: D1Database, webhookId: string, namespace: string): D1PreparedStatement {
   return db
-    .prepare(`SELECT ${W.consecutiveFailures}, ${W.failingSince}, ${W.lastSuccessAt}, ${W.lastFailureAt},
+    .prepare(`SELECT ${W.consecutiveFailures}, ${W.failingSince}, ${W.failingAlertPercent}, ${W.lastSuccessAt}, ${W.lastFailureAt},
           ${W.circuitState}, ${W.circuitSince}, ${W.circuitNextProbeAt}, ${W.circuitFailures} FROM webhooks WHERE ${W.id} = ? AND ${W.namespace} = ?`)
     .bind(webhookId, namespace);
 }

@@ -182,6 +182,15 @@ const operational: Reader = (d, type) => {
   };
 };
 
+const failingNotice: Reader = (d) => ({
+  headline: `Webhook ${str(d, "webhook.name") ?? "a webhook"} has been failing (${str(d, "percent") ?? "?"} % of the way to being disabled)`,
+  project: null,
+  status: "failing",
+  tone: "failure",
+  url: null,
+  facts: facts(["Failing since", str(d, "failing_since")], ["Disabled at", str(d, "disables_at")], ["Receiver", str(d, "webhook.url")]),
+});
+
 /** The resource of a Djinn CI event (`cron`, `object`, ..., the namespace or the build). */
 const RESOURCE_KEYS = ["build", "cron", "image", "object", "variable", "key", "namespace"];
 
@@ -216,6 +225,7 @@ function readerFor(type: string, data: unknown): Reader {
   if (type === "workflow-completed" || type === "job-completed") return circleci;
   if (type === "deploy.started" || type === "deploy.finished") return puppetDeploy;
   if (type === "webhook.disabled" || type === "delivery.exhausted") return operational;
+  if (type === "webhook.failing") return failingNotice;
   if (type === "build.started" || type === "build.finished") return isPuppetBuild(data) ? puppetBuild : djinnBuild;
   if (type === "build.submitted" || type === "build.pinned" || type === "build.unpinned") return djinnBuild;
   return generic;

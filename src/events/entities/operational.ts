@@ -17,6 +17,14 @@ export const WebhookDisabled = strictEntity({
   disabled_at: time().optional(),
 });
 
+export const WebhookFailing = strictEntity({
+  webhook: WebhookRef,
+  /** The share of AUTO_DISABLE_DAYS the failures have lasted: 50, 70 or 90. */
+  percent: int().openapi({ description: "How far towards auto-disable, in percent of AUTO_DISABLE_DAYS: 50, 70 or 90.", example: 50 }),
+  failing_since: time().openapi({ description: "Start of the unbroken run of failures." }),
+  disables_at: time().openapi({ description: "When the run, unless a delivery succeeds first, disables the webhook (at its first failed attempt from then on)." }),
+});
+
 export const DeliveryExhausted = strictEntity({
   webhook: WebhookRef,
   delivery_id: z.string().optional(),

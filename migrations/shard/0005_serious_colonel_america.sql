@@ -1,0 +1,3 @@
+ALTER TABLE `webhooks` ADD `signature_scheme` text DEFAULT 'hmac-sha256' NOT NULL;--> statement-breakpoint
+ALTER TABLE `webhooks` ADD `public_key` text;--> statement-breakpoint
+ALTER TABLE `webhooks` ADD `failing_alert_percent` integer;
