@@ -10,7 +10,7 @@ import { api } from "./support/api";
 const ns = "reserved-ids";
 
 describe("reserved event ids (issue 15)", () => {
-  it.each(["evt_exhausted_dlv_1", "evt_exhausted_dlv_zz", "evt_disabled_wh_abc_1767225600000"])("refuses a publisher's id %s with 422 at `id`", async (id) => {
+  it.each(["evt_exhausted_dlv_1", "evt_exhausted_dlv_zz", "evt_disabled_wh_abc_1767225600000", "evt_circuit_opened_wh_abc_1767225600000", "evt_recovered_wh_abc_1767225600000"])("refuses a publisher's id %s with 422 at `id`", async (id) => {
     const res = await api("POST", `/v1/namespaces/${ns}/events`, { id, type: "build.started", data: {} });
     expect(res.status).toBe(422);
     expect(res.body.error.code).toBe("validation_failed");

@@ -95,7 +95,7 @@ export async function emitCircuitOpened(
   x: { failures: number; openedAt: number; nextProbeAt: number },
 ): Promise<void> {
   await emitAbout(env, namespace, webhook, {
-    id: `evt_circuit_opened_${webhook.id}_${x.openedAt}`,
+    id: `${OPERATIONAL_ID_PREFIX.circuitOpened}${webhook.id}_${x.openedAt}`,
     type: "webhook.circuit_opened",
     data: { webhook: shownRef(webhook), failures: x.failures, opened_at: new Date(x.openedAt).toISOString(), next_probe_at: new Date(x.nextProbeAt).toISOString() },
   });
@@ -103,7 +103,7 @@ export async function emitCircuitOpened(
 
 export async function emitRecovered(env: AppEnv, namespace: string, webhook: NoticeWebhook, x: { recoveredAt: number; openedAt: number | null }): Promise<void> {
   await emitAbout(env, namespace, webhook, {
-    id: `evt_recovered_${webhook.id}_${x.recoveredAt}`,
+    id: `${OPERATIONAL_ID_PREFIX.recovered}${webhook.id}_${x.recoveredAt}`,
     type: "webhook.recovered",
     data: { webhook: shownRef(webhook), recovered_at: new Date(x.recoveredAt).toISOString(), opened_at: x.openedAt === null ? null : new Date(x.openedAt).toISOString() },
   });
