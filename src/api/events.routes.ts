@@ -58,7 +58,8 @@ export const eventRoutes = router
       // 202 once the event and its deliveries are durable in D1; the queue
       // messages follow in the background (the sweep covers a lost send).
       const result = await publishEvent(c.env, ns, { id: body.id, ...event }, { background: (work) => c.executionCtx.waitUntil(work) });
-      return c.json({ ...result.event, deliveries: result.deliveries }, result.duplicate ? 200 : 202);
+      const { id, type, data, created_at } = result.event;
+      return c.json({ id, type, data, created_at, deliveries: result.deliveries }, result.duplicate ? 200 : 202);
     },
   )
 
