@@ -6,9 +6,11 @@ import { headerNameProblem, headerValueProblem } from "../security/custom-header
 import { CircuitSchema } from "./circuit-view";
 
 export const NAMESPACE_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+/** NAMESPACE_PATTERN in words, for the error a person reads. */
+export const NAMESPACE_RULE = "use 1 to 64 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit";
 
 export const NamespaceParam = z.object({
-  ns: z.string().regex(NAMESPACE_PATTERN).openapi({ param: { name: "ns", in: "path" }, example: "acme" }),
+  ns: z.string().regex(NAMESPACE_PATTERN, NAMESPACE_RULE).openapi({ param: { name: "ns", in: "path" }, example: "acme" }),
 });
 
 export const WebhookParams = NamespaceParam.extend({
