@@ -21,7 +21,14 @@ const name = z
   .string()
   .regex(/^[A-Za-z0-9_-]{1,100}$/, "use 1 to 100 letters, digits, - or _ (no spaces)")
   .openapi({ example: "deploy-notifier" });
-const url = z.string().min(1).max(2048).openapi({ example: "https://hooks.example.com/ci" });
+const url = z
+  .string()
+  .min(1)
+  .max(2048)
+  .openapi({
+    example: "https://hooks.example.com/ci",
+    description: "Where deliveries are POSTed: http(s) on a public host name. Private, loopback and link-local addresses are refused; a deployed Worker cannot reach bare IP addresses at all.",
+  });
 const events = z
   .array(z.string().min(1).max(100))
   .min(1, "subscribe to at least one event")
