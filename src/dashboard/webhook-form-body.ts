@@ -90,6 +90,10 @@ function formBody<S extends z.ZodType>(schema: S, v: WebhookFormValues, mode: "c
   const reported = new Set(details.map((d) => d.path.split(".")[0]));
   for (const d of laterChecks(body, guard)) if (!reported.has(d.path.split(".")[0])) details.push(d);
   if (checked.success && details.length === 0) return { ok: true, body: checked.data };
+  // In the form's order (the schema's keys), so the summary reads top to bottom like the fields.
+  const order = Object.keys(WebhookCreate.shape);
+  const rank = (d: ErrorDetail) => (order.indexOf(d.path.split(".")[0]) + order.length + 1) % (order.length + 1);
+  details.sort((a, b) => rank(a) - rank(b));
   const err = new ApiError("validation_failed", "The request is not valid.", details);
   return { ok: false, status: err.status, error: errorBody(err, requestId).error };
 }

@@ -261,7 +261,7 @@ export const WebhookPage: FC<{
         {deliveries.length === 0 ? (
           <div class="panel empty">{status ? `No ${status} deliveries.` : "No deliveries yet. Press Test Ping Event to send one."}</div>
         ) : (
-          <ListTable columns={["Status", "Event", "Attempts", "Last response", "Created", <span class="skip">Details</span>]}>
+          <ListTable columns={["Status", "Event", "Attempts", "Last response", "Created", "Updated", <span class="skip">Details</span>]}>
             {deliveries.map((d) => (
               <tr>
                 <td data-label="Status">
@@ -277,6 +277,7 @@ export const WebhookPage: FC<{
                   <LastResponse attempts={d.attempts} status={d.last_response_status} />
                 </td>
                 <td data-label="Created">{exactly(d.created_at)}</td>
+                <td data-label="Updated">{exactly(d.updated_at)}</td>
                 <td data-label="">
                   <a href={`/deliveries/${encodeURIComponent(d.id)}`} aria-label={`Delivery ${d.id}`}>
                     View
