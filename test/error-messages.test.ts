@@ -39,5 +39,8 @@ describe("error messages", () => {
     const res = await api("POST", `/v1/namespaces/${uniqueKey("err")}/events`, { type: "build.finished" });
     expect(res.status).toBe(422);
     expect(res.body.error.details).toEqual([{ path: "data", message: expect.stringMatching(/^required: .*GET \/v1\/event-types/) }]);
+    const nullData = await api("POST", `/v1/namespaces/${uniqueKey("err")}/events`, { type: "build.finished", data: null });
+    expect(nullData.status).toBe(422);
+    expect(nullData.body.error.details).toEqual([{ path: "data", message: expect.stringMatching(/expected object, received null/) }]);
   });
 });
