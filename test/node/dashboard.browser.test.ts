@@ -305,6 +305,14 @@ describe.skipIf(!haveChromium)("the Webhooks tab in Chromium", () => {
     await shot(phoneHook.page, "webhook-page-phone");
     await phoneHook.page.locator('section[aria-labelledby="deliveries-title"]').screenshot({ path: join(SHOTS, "deliveries-phone.png") });
     await phoneHook.context.close();
+    // In between (a tablet, a narrow window) the row wraps, each line still in line.
+    for (const width of [820, 600]) {
+      const mid = await newPage(width, 900);
+      await mid.context.addCookies(await context.cookies());
+      await mid.page.goto(`/webhooks/${flaky.json.id}`);
+      await expectActionsInLine(mid.page);
+      await mid.context.close();
+    }
     await api("DELETE", `/v1/namespaces/${ns}/webhooks/${flaky.json.id}`);
 
     // The list: name, URL, format, events, active, health.
