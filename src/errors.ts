@@ -79,9 +79,19 @@ export function errorBody(err: ApiError, requestId: string) {
  * Turns zod issues into `details`, paths joined with dots. An unknown field
  * (strict bodies) gets one detail per key, at the key's own path.
  */
-export function zodDetails(issues: readonly { path: PropertyKey[]; message: string; keys?: string[] }[], prefix = ""): ErrorDetail[] {
+export function zodDetails(issues: readonly { code?: string; path: PropertyKey[]; message: string; keys?: string[] }[], prefix = ""): ErrorDetail[] {
   const join = (path: PropertyKey[]) => [prefix, ...path.map(String)].filter((p) => p !== "").join(".");
   return issues.flatMap((i) =>
-    i.keys?.length ? i.keys.map((k) => ({ path: join([...i.path, k]), message: `unknown field "${k}"` })) : [{ path: join(i.path), message: i.message }],
+    i.keys?.length ? i.keys.map((k) => ({ path: join([...i.path, k]), message: `unknown field "${k}"` })) : [{ path: join(i.path), message: issueMessage(i) }],
   );
+}
+
+/**
+ * A field that is missing says "required" rather than zod's "Invalid input:
+ * expected string, received undefined". zod v4 drops the issue's input
+ * unless asked to report it, so its message is what tells a missing value
+ * from a wrong one.
+ */
+function issueMessage(i: { code?: string; message: string }): string {
+  return i.code === "invalid_type" && /received undefined$/.test(i.message) ? "required" : i.message;
 }

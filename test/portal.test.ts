@@ -195,7 +195,7 @@ describe("opening a portal link", () => {
     for (const action of ["/ping", "/edit", "/delete", "/rotate-secret", "/example", "/enable"]) expect(page).not.toContain(`/webhooks/${hook.id}${action}`);
     const delivery = await (await rawPage(`/deliveries/${ping.body.delivery_id}`, {}, cookie)).text();
     expect(delivery).not.toContain("/redeliver");
-    for (const path of ["/webhooks/new", `/webhooks/${hook.id}/edit`, `/webhooks/${hook.id}/delete`]) expect((await rawPage(path, {}, cookie)).status, path).toBe(403);
+    for (const path of ["/webhooks/new", `/webhooks/${hook.id}/edit`, `/webhooks/${hook.id}/delete`, `/webhooks/${hook.id}/rotate-secret`]) expect((await rawPage(path, {}, cookie)).status, path).toBe(403);
     // The sign-out form's token: the one a page of this session carries.
     const csrf = await csrfOf(cookie);
     expect(csrf).not.toBe("");

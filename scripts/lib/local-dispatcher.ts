@@ -26,6 +26,10 @@ export type DispatcherOptions = {
   cronClock?: () => number;
   /** Print wrangler's output. */
   verbose?: boolean;
+  /** Each line of wrangler's output (instead of printing it); with `verbose`, `npm start` filters it. */
+  onOutput?: (line: string) => void;
+  /** Told what was done before wrangler starts (the migrations applied, per database). */
+  log?: (line: string) => void;
 };
 
 export type LocalDispatcher = { url: string; child: ChildProcess; stop(signal?: NodeJS.Signals): Promise<void>; fireCron(): Promise<void> };
@@ -62,15 +66,18 @@ export function d1DatabaseNames(): string[] {
   return [...new Set(d1Bindings().map((d) => d.name))];
 }
 
-export function applyLocalMigrations(persistTo?: string): void {
-  for (const { binding } of d1Bindings()) {
+/** Applies each binding's migrations; answers how many each one got (0: it was up to date). */
+export function applyLocalMigrations(persistTo?: string): { binding: string; applied: number }[] {
+  return d1Bindings().map(({ binding }) => {
     const args = ["d1", "migrations", "apply", binding, "--local", ...(persistTo ? ["--persist-to", persistTo] : [])];
     const r = spawnSync(WRANGLER, args, { cwd: ROOT, env: { ...quietEnv, CI: "true" }, encoding: "utf8" });
     if (r.status !== 0) {
       process.stderr.write(r.stdout + r.stderr);
       throw new Error(`applying local D1 migrations to ${binding} failed`);
     }
-  }
+    // wrangler lists what it applied as table rows marked ✅ ("No migrations to apply!" otherwise).
+    return { binding, applied: (r.stdout.match(/│ \S+\.sql\s+│ ✅/g) ?? []).length };
+  });
 }
 
 async function waitUntilUp(url: string, child: ChildProcess, timeoutMs = 90_000): Promise<void> {
@@ -103,7 +110,10 @@ export function freePort(): Promise<number> {
 
 export async function startDispatcher(opts: DispatcherOptions = {}): Promise<LocalDispatcher> {
   ensureDevVars();
-  applyLocalMigrations(opts.persistTo);
+  const migrated = applyLocalMigrations(opts.persistTo);
+  opts.log?.(
+    `D1 migrations applied locally: ${migrated.map((m) => `${m.binding} ${m.applied ? `(${m.applied} new)` : "(up to date)"}`).join(", ")}${opts.persistTo ? ` in ${opts.persistTo}` : ""}`,
+  );
   const port = opts.port ?? 8787;
   const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--test-scheduled", "--show-interactive-dev-session=false"];
   args.push("--inspector-port", String(await freePort()));
@@ -112,12 +122,20 @@ export async function startDispatcher(opts: DispatcherOptions = {}): Promise<Loc
   const child = spawn(WRANGLER, args, {
     cwd: ROOT,
     env: quietEnv,
-    stdio: opts.verbose ? ["ignore", "inherit", "inherit"] : ["ignore", "pipe", "pipe"],
+    stdio: opts.verbose && !opts.onOutput ? ["ignore", "inherit", "inherit"] : ["ignore", "pipe", "pipe"],
     detached: process.platform !== "win32",
   });
   let output = "";
-  child.stdout?.on("data", (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
-  child.stderr?.on("data", (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
+  const lines = { stdout: "", stderr: "" };
+  const take = (stream: "stdout" | "stderr") => (d: Buffer) => {
+    output = (output + d.toString()).slice(-20_000);
+    if (!opts.onOutput) return;
+    const parts = (lines[stream] + d.toString()).split("\n");
+    lines[stream] = parts.pop() ?? "";
+    for (const line of parts) opts.onOutput(line);
+  };
+  child.stdout?.on("data", take("stdout"));
+  child.stderr?.on("data", take("stderr"));
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitUntilUp(url, child);

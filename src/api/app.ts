@@ -10,6 +10,7 @@ import { ApiError, codeForStatus, errorBody } from "../errors";
 import { loggableError } from "../security/log-safe";
 import type { AppContext } from "./context";
 import { requireAuth } from "./auth";
+import { checkJsonSyntax } from "./json-syntax";
 import { limitRequestBodies } from "./body-limit";
 import { checkDeployment } from "./deployment-check";
 import { newRouter } from "./router";
@@ -94,6 +95,7 @@ export function buildApp() {
   });
   app.use("*", limitRequestBodies);
   app.use("/v1/*", requireAuth);
+  app.use("/v1/*", checkJsonSyntax);
   app.onError(async (err, c) => {
     const { status, body, headers } = renderError(await withPlainTextMessage(err), c.get("requestId") ?? "unknown");
     return c.json(body, status as 400, headers);

@@ -2,7 +2,7 @@
 import type { FC } from "hono/jsx";
 import type { Attempt, DeliveryDetail } from "./types";
 import type { ApiErrorBody } from "./api-client";
-import { ApiErrorNotice, AttemptError, Badge, canChange, Csrf, DeliveryStatusBadge, excerpt, HttpStatus, LastResponse, Layout, Notice, when, type Me } from "./view";
+import { ApiErrorNotice, AttemptError, Badge, canChange, Csrf, DeliveryStatusBadge, excerpt, exactly, HttpStatus, LastResponse, Layout, Notice, when, type Me } from "./view";
 
 const Headers: FC<{ title: string; headers: Record<string, string> | null }> = ({ title, headers }) =>
   headers && Object.keys(headers).length ? (
@@ -32,7 +32,7 @@ const AttemptCard: FC<{ a: Attempt }> = ({ a }) => (
       {a.trigger === "manual" ? <Badge tone="idle" label="Manual" /> : <Badge tone="idle" label="Automatic" />}
       <HttpStatus status={a.response_status} />
       <span class="muted small">
-        {a.duration_ms} ms · {when(a.started_at)}
+        {a.duration_ms} ms · {exactly(a.started_at)}
       </span>
     </header>
     <div class="body">
@@ -113,9 +113,9 @@ export const DeliveryPage: FC<{ me: Me; delivery: DeliveryDetail; webhookName: s
             </>
           ) : null}
           <dt>Created</dt>
-          <dd>{when(d.created_at)}</dd>
+          <dd>{exactly(d.created_at)}</dd>
           <dt>Updated</dt>
-          <dd>{when(d.updated_at)}</dd>
+          <dd>{exactly(d.updated_at)}</dd>
         </dl>
       </section>
       <section class="panel" aria-labelledby="body-title">

@@ -33,6 +33,7 @@ export const Layout: FC<PropsWithChildren<{ title: string; me?: Me; nav?: "webho
       <title>{`${title} · ${me?.portal?.branding?.name ?? "ci-webhooks"}`}</title>
       <link rel="stylesheet" href="/assets/app.css" />
       {accentHref(me?.portal?.branding?.accent_color) ? <link rel="stylesheet" href={accentHref(me?.portal?.branding?.accent_color) ?? ""} /> : null}
+      <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml" />
     </head>
     <body>
       <a class="skip" href="#main">
@@ -224,18 +225,33 @@ export const Notice: FC<PropsWithChildren<{ tone: "ok" | "warn" | "bad" | "info"
   </div>
 );
 
-export function when(iso: string | null | undefined, now = Date.now()): Child {
-  if (!iso) return <span class="muted">never</span>;
-  const t = Date.parse(iso);
-  const s = Math.round((now - t) / 1000);
+function relative(iso: string, now: number): string {
+  const s = Math.round((now - Date.parse(iso)) / 1000);
   const abs = Math.abs(s);
   const rel =
     abs < 5 ? "just now" : abs < 60 ? `${abs} s` : abs < 3600 ? `${Math.round(abs / 60)} min` : abs < 86400 ? `${Math.round(abs / 3600)} h` : `${Math.round(abs / 86400)} d`;
-  const text = abs < 5 ? rel : s >= 0 ? `${rel} ago` : `in ${rel}`;
+  return abs < 5 ? rel : s >= 0 ? `${rel} ago` : `in ${rel}`;
+}
+
+/** "2026-12-07 18:22:43 UTC": to the second, so a retry's gap can be read off. */
+export const utc = (iso: string) => iso.replace("T", " ").replace(/(\.\d+)?Z$/, " UTC");
+
+export function when(iso: string | null | undefined, now = Date.now()): Child {
+  if (!iso) return <span class="muted">never</span>;
   return (
-    <time datetime={iso} title={iso.replace("T", " ").replace(/\.\d+Z$/, " UTC")}>
-      {text}
+    <time datetime={iso} title={utc(iso)}>
+      {relative(iso, now)}
     </time>
+  );
+}
+
+/** The exact time (UTC) with the relative one beside it: delivery lists and attempts. */
+export function exactly(iso: string | null | undefined, now = Date.now()): Child {
+  if (!iso) return <span class="muted">never</span>;
+  return (
+    <span class="when">
+      <time datetime={iso}>{utc(iso)}</time> <span class="muted small">({relative(iso, now)})</span>
+    </span>
   );
 }
 

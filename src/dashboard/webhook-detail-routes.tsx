@@ -8,7 +8,8 @@ import { deliveries, eventTypes, hookOf, idParam } from "./api-paths";
 import { html, meOf, notFoundPage, notice, signedOut, type DashRouter, type Guards } from "./page-response";
 import { field, type Dash } from "./session";
 import { loadWebhook } from "./webhook-form-routes";
-import { DeletePage, SecretPage } from "./webhook-other-pages";
+import { subscribes } from "../webhooks/test-events";
+import { DeletePage, RotatePage, ROTATION_GRACES, SecretPage } from "./webhook-other-pages";
 import { WebhookPage, type PingResult } from "./webhook-page";
 
 const DELIVERIES_PER_PAGE = 20;
@@ -29,7 +30,8 @@ async function webhookPage(d: Dash, id: string, extra: { error?: ApiErrorBody; s
     eventTypes(d.api),
   ]);
   if (!hook.ok) return hook.status === 401 ? signedOut(d.c) : notFoundPage(d, hook.error);
-  const ping: PingResult = pingDelivery ? (pingDelivery.ok ? { delivery: pingDelivery.data } : { error: pingDelivery.error }) : null;
+  const sent = q.sent === "example" ? "example" : "ping";
+  const ping: PingResult = pingDelivery ? (pingDelivery.ok ? { delivery: pingDelivery.data, sent } : { error: pingDelivery.error }) : null;
   return html(
     d.c,
     <WebhookPage
@@ -42,7 +44,7 @@ async function webhookPage(d: Dash, id: string, extra: { error?: ApiErrorBody; s
       status={status}
       cursor={cursor}
       ping={ping}
-      exampleTypes={catalog.filter((t) => t.formats.includes(hook.data.format)).map((t) => t.name)}
+      exampleTypes={catalog.filter((t) => t.formats.includes(hook.data.format) && subscribes(hook.data.events, t.name)).map((t) => t.name)}
       notice={notice(d.c)}
       error={extra.error ?? (list.ok ? undefined : list.error)}
     />,
@@ -89,15 +91,25 @@ export function webhookDetailRoutes(app: DashRouter, { page, action }: Guards): 
       const id = d.c.req.param("id") ?? "";
       const r = await result(await hookOf(d).test.$post({ param: idParam(d, id), query: { wait: "true" }, json: { type: field(form, "type") } }));
       if (!r.ok) return webhookPage(d, id, { error: r.error, status: r.status });
-      return d.c.redirect(`/webhooks/${seg(id)}?ping=${seg(r.data.delivery_id)}#ping-result`, 303);
+      return d.c.redirect(`/webhooks/${seg(id)}?ping=${seg(r.data.delivery_id)}&sent=example#ping-result`, 303);
     }),
+  );
+
+  app.get(
+    "/webhooks/:id/rotate-secret",
+    page(async (d) => {
+      const hook = await loadWebhook(d, d.c.req.param("id") ?? "");
+      if (hook instanceof Response) return hook;
+      return html(d.c, <RotatePage me={meOf(d)} webhook={hook} />);
+    }, { changes: true }),
   );
 
   app.post(
     "/webhooks/:id/rotate-secret",
-    action(async (d) => {
+    action(async (d, form) => {
       const id = d.c.req.param("id") ?? "";
-      const r = await result(await hookOf(d)["rotate-secret"].$post({ param: idParam(d, id), json: {} }));
+      const grace = ROTATION_GRACES.find((g) => String(g.seconds) === field(form, "grace_seconds"))?.seconds ?? ROTATION_GRACES[0].seconds;
+      const r = await result(await hookOf(d)["rotate-secret"].$post({ param: idParam(d, id), json: { grace_seconds: grace } }));
       if (!r.ok) return webhookPage(d, id, { error: r.error, status: r.status });
       return html(d.c, <SecretPage me={meOf(d)} webhook={r.data} secret={r.data.secret} created={false} previousExpires={r.data.previous_secret_expires_at} />);
     }),

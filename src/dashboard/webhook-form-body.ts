@@ -3,9 +3,11 @@
  * typed client's create and update calls, and from a webhook to the form.
  */
 import type { z } from "@hono/zod-openapi";
-import { errorBody } from "../errors";
+import { ApiError, errorBody, zodDetails, type ErrorDetail } from "../errors";
+import { normalizePatterns } from "../events/subscription";
+import { checkTargetUrl, type GuardOptions } from "../security/ssrf-guard";
+import { webhookFormats, type WebhookFormat } from "../delivery/formats";
 import { shownUrl, urlIsSecret } from "../security/url-mask";
-import { validationFailed } from "../api/router";
 import { WebhookCreate, WebhookUpdate } from "../webhooks/schemas";
 import type { ApiErrorBody } from "./api-client";
 import { filterTextError, filterToText, parseFilterText } from "./filter-field";
@@ -77,19 +79,44 @@ type FormBody<T> = { ok: true; body: T } | { ok: false; status: number; error: A
  * is sent: the typed client takes only a body of the route's input type, and
  * a form may hold anything (a word in a number field). A failure carries the
  * details the API would answer (same schema, same zodDetails), so the page
- * shows the same field errors as when the API refused it.
+ * shows the same field errors as when the API refused it; and the checks the
+ * API makes only after its schema passes (the URL's SSRF guard, the events
+ * against the format) are made here too, so every error shows at once.
  */
-function formBody<S extends z.ZodType>(schema: S, v: WebhookFormValues, mode: "create" | "edit", requestId: string): FormBody<z.output<S>> {
+function formBody<S extends z.ZodType>(schema: S, v: WebhookFormValues, mode: "create" | "edit", requestId: string, guard: GuardOptions): FormBody<z.output<S>> {
   const parsed = parseFilterText(v.filter);
   if (!parsed.ok) return { ok: false, status: 422, error: filterTextError(parsed.errors) };
-  const checked = schema.safeParse(webhookBody(v, mode, parsed.filter));
-  if (checked.success) return { ok: true, body: checked.data };
-  const err = validationFailed(checked.error.issues);
+  const body = webhookBody(v, mode, parsed.filter);
+  const checked = schema.safeParse(body);
+  const details = checked.success ? [] : zodDetails(checked.error.issues);
+  const reported = new Set(details.map((d) => d.path.split(".")[0]));
+  for (const d of laterChecks(body, guard)) if (!reported.has(d.path.split(".")[0])) details.push(d);
+  if (checked.success && details.length === 0) return { ok: true, body: checked.data };
+  // In the form's order (the schema's keys), so the summary reads top to bottom like the fields.
+  const order = Object.keys(WebhookCreate.shape);
+  const rank = (d: ErrorDetail) => (order.indexOf(d.path.split(".")[0]) + order.length + 1) % (order.length + 1);
+  details.sort((a, b) => rank(a) - rank(b));
+  const err = new ApiError("validation_failed", "The request is not valid.", details);
   return { ok: false, status: err.status, error: errorBody(err, requestId).error };
 }
 
-export const createBody = (v: WebhookFormValues, requestId: string) => formBody(WebhookCreate, v, "create", requestId);
-export const updateBody = (v: WebhookFormValues, requestId: string) => formBody(WebhookUpdate, v, "edit", requestId);
+/** The API's checks after its schema (webhooks/service.ts: checkUrl, checkEvents), as field details. */
+function laterChecks(body: { url?: string; events: string[]; format: string }, guard: GuardOptions): ErrorDetail[] {
+  const out: ErrorDetail[] = [];
+  if (body.url) {
+    const verdict = checkTargetUrl(body.url, guard);
+    if (!verdict.ok) out.push({ path: "url", message: verdict.reason });
+  }
+  const format = webhookFormats.find((f): f is WebhookFormat => f === body.format);
+  if (format && body.events.length) {
+    const r = normalizePatterns(body.events, format);
+    if (!r.ok) out.push(...r.problems.map((p) => ({ path: `events.${p.index}`, message: p.message })));
+  }
+  return out;
+}
+
+export const createBody = (v: WebhookFormValues, requestId: string, guard: GuardOptions) => formBody(WebhookCreate, v, "create", requestId, guard);
+export const updateBody = (v: WebhookFormValues, requestId: string, guard: GuardOptions) => formBody(WebhookUpdate, v, "edit", requestId, guard);
 
 export function valuesOf(w: Webhook, catalog: EventType[]): WebhookFormValues {
   const known = new Set(["*", ...catalog.map((t) => t.name)]);

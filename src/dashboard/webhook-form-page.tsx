@@ -151,7 +151,7 @@ export const WebhookFormPage: FC<{
           hint={
             values.keptUrl
               ? `This URL is the webhook's credential, so it is not shown: leave the field empty to keep ${values.keptUrl}, or enter a new URL.`
-              : "Events are POSTed here. HTTPS on a public host."
+              : "Events are POSTed here: HTTPS on a public host name (a deployed Worker cannot reach bare IP addresses)."
           }
         />
         {values.keptUrl ? <input type="hidden" name="kept_url" value={values.keptUrl} /> : null}

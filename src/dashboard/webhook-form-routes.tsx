@@ -15,6 +15,7 @@ import { field, type Dash } from "./session";
 import type { Webhook } from "./types";
 import { fieldErrors, type FieldErrors } from "./view";
 import { emptyWebhookForm, FORM_FIELDS, knownFormat, WebhookFormPage, type WebhookFormValues } from "./webhook-form-page";
+import { config } from "../config";
 import { createBody, formValues, updateBody, valuesOf } from "./webhook-form-body";
 import { SecretPage } from "./webhook-other-pages";
 
@@ -79,7 +80,7 @@ export function webhookFormRoutes(app: DashRouter, { page, action }: Guards): vo
     action(async (d, form) => {
       const values = formValues(form);
       if (field(form, "show_events")) return formPage(d, "create", values, { formatChanged: true });
-      const body = createBody(values, d.c.get("requestId"));
+      const body = createBody(values, d.c.get("requestId"), config(d.c.env).guard);
       const r = body.ok ? await result(await hooks(d).$post({ param: nsParam(d), json: body.body })) : body;
       if (!r.ok) return formError(d, "create", values, r.error, r.status);
       // The secret is in this answer only: shown now, never stored by the dashboard.
@@ -106,7 +107,7 @@ export function webhookFormRoutes(app: DashRouter, { page, action }: Guards): vo
         const hook = await loadWebhook(d, id);
         return hook instanceof Response ? hook : formPage(d, "edit", values, { hook, formatChanged: true });
       }
-      const body = updateBody(values, d.c.get("requestId"));
+      const body = updateBody(values, d.c.get("requestId"), config(d.c.env).guard);
       const r = body.ok ? await result(await hookOf(d).$patch({ param: idParam(d, id), json: body.body })) : body;
       if (r.ok) return d.c.redirect(`/webhooks/${seg(id)}?notice=saved`, 303);
       const hook = await loadWebhook(d, id);

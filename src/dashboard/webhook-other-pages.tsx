@@ -1,11 +1,23 @@
 /**
  * The pages around one webhook's own: its secret shown once (after create or
- * rotate), the delete confirmation, and "not found".
+ * rotate), the rotate and delete confirmations, and "not found".
  */
 import type { FC } from "hono/jsx";
 import { shownUrl } from "../security/url-mask";
 import type { Webhook } from "./types";
-import { Csrf, Layout, Notice, type Me } from "./view";
+import { Csrf, Layout, Notice, utc, type Me } from "./view";
+
+/** Formats whose receivers take one signature: during the grace period they keep getting the old secret's only (delivery/formats.ts). */
+const ONE_SIGNATURE_FORMATS = new Set(["djinn", "circleci"]);
+
+/** What signs the deliveries after a rotation, honestly, by format (docs/owner-tools.md, "Rotate the signing secret"). */
+function afterRotation(format: string, previousExpires: string | null | undefined): string {
+  if (!previousExpires) return "Deliveries are now signed with the new secret only: receivers that still hold the old one refuse them until they get the new one.";
+  const until = utc(previousExpires);
+  return ONE_SIGNATURE_FORMATS.has(format)
+    ? `Deliveries keep being signed with the previous secret only until ${until} (a ${format} receiver checks one signature), then with the new one. Put the new secret in your receiver before then.`
+    : `Until ${until} deliveries carry two signatures, one with the new secret and one with the previous; a receiver holding either accepts them. After that only the new secret signs.`;
+}
 
 export const SecretPage: FC<{ me: Me; webhook: Webhook; secret: string | null; created: boolean; previousExpires?: string | null }> = ({
   me,
@@ -22,7 +34,7 @@ export const SecretPage: FC<{ me: Me; webhook: Webhook; secret: string | null; c
       </div>
       <div class="narrow wide">
         <Notice tone="ok" title={created ? `Webhook ${webhook.name} created` : `New ${webhook.public_key ? "key pair" : "secret"} for ${webhook.name}`}>
-          <p>{created ? "Events matching its subscription are now sent to its URL." : `Deliveries are now signed with the new ${webhook.public_key ? "key" : "secret"}.`}</p>
+          <p>{created ? "Events matching its subscription are now sent to its URL." : webhook.public_key ? "Deliveries are now signed with the new key." : afterRotation(webhook.format, previousExpires)}</p>
         </Notice>
         {secret ? (
           <section class="panel" aria-labelledby="secret-title">
@@ -37,7 +49,6 @@ export const SecretPage: FC<{ me: Me; webhook: Webhook; secret: string | null; c
             <Notice tone="warn" title="This secret is shown only once">
               <p>Store it now. It cannot be shown again; if it is lost, rotate the secret to get a new one.</p>
             </Notice>
-            {previousExpires ? <p class="small muted">The previous secret keeps signing too until {previousExpires.replace("T", " ").replace(/\.\d+Z$/, " UTC")}, so receivers can switch without missing events.</p> : null}
           </section>
         ) : webhook.public_key ? (
           <section class="panel" aria-labelledby="secret-title">
@@ -57,6 +68,54 @@ export const SecretPage: FC<{ me: Me; webhook: Webhook; secret: string | null; c
         <a class="btn primary" href={base}>
           Continue to the webhook
         </a>
+      </div>
+    </Layout>
+  );
+};
+
+/** The grace periods the confirmation offers (seconds); the API's default first. */
+export const ROTATION_GRACES = [
+  { seconds: 86_400, label: "24 hours (default)" },
+  { seconds: 3_600, label: "1 hour" },
+  { seconds: 7 * 86_400, label: "7 days" },
+  { seconds: 0, label: "none: the old secret stops now" },
+] as const;
+
+export const RotatePage: FC<{ me: Me; webhook: Webhook }> = ({ me, webhook }) => {
+  const base = `/webhooks/${encodeURIComponent(webhook.id)}`;
+  const one = ONE_SIGNATURE_FORMATS.has(webhook.format);
+  return (
+    <Layout title={`Rotate the secret of ${webhook.name}`} me={me} nav="webhooks">
+      <div class="crumbs">
+        <a href="/webhooks">Webhooks</a> / <a href={base}>{webhook.name}</a>
+      </div>
+      <div class="narrow wide">
+        <form method="post" action={`${base}/rotate-secret`} class="panel">
+          <Csrf token={me.csrf} />
+          <h1>Rotate the signing secret of {webhook.name}?</h1>
+          <p>A new secret is generated and shown once. During the grace period the previous secret goes on signing:</p>
+          <p>
+            {one
+              ? `a ${webhook.format} receiver checks one signature, so deliveries stay signed with the previous secret only until the grace period ends, then switch to the new one. Put the new secret in your receiver before it ends.`
+              : "deliveries carry both signatures (new and previous), so a receiver holding either accepts them; after the grace period only the new secret signs."}
+          </p>
+          <div class="field">
+            <label for="grace">Grace period</label>
+            <select id="grace" name="grace_seconds">
+              {ROTATION_GRACES.map((g) => (
+                <option value={String(g.seconds)}>{g.label}</option>
+              ))}
+            </select>
+          </div>
+          <div class="actions">
+            <button type="submit" class="primary">
+              Rotate secret
+            </button>
+            <a class="btn" href={base}>
+              Cancel
+            </a>
+          </div>
+        </form>
       </div>
     </Layout>
   );

@@ -13,10 +13,17 @@ import { CircuitBadge } from "./circuit-badge";
 import { HealthBadge } from "./health-badge";
 import type { Activity, DeliveryDetail, DeliverySummary, Health, Webhook } from "./types";
 import { ActiveBadge } from "./webhook-list-page";
-import { ApiErrorNotice, AttemptError, canChange, Csrf, DeliveryStatusBadge, excerpt, HttpStatus, LastResponse, Layout, ListTable, Notice, Pager, percent, plural, when, type Me } from "./view";
+import { ApiErrorNotice, AttemptError, canChange, Csrf, DeliveryStatusBadge, exactly, excerpt, HttpStatus, LastResponse, Layout, ListTable, Notice, Pager, percent, plural, when, type Me } from "./view";
 import type { ApiErrorBody } from "./api-client";
 
-export type PingResult = { delivery: DeliveryDetail } | { error: ApiErrorBody } | null;
+/** `sent`: what the button sent, so the result names it ("Example deploy.finished delivered", not "Ping delivered"). */
+export type PingResult = { delivery: DeliveryDetail; sent: "ping" | "example" } | { error: ApiErrorBody } | null;
+
+/** What the result box calls the test delivery. */
+function sentName(d: DeliveryDetail, sent: "ping" | "example"): string {
+  if (sent === "example") return `Example ${d.event_type}`;
+  return d.event_type === "ping" ? "Test ping" : `Test ping (an example ${d.event_type})`;
+}
 
 const STATUSES = ["pending", "succeeded", "failed"] as const;
 
@@ -24,11 +31,12 @@ const PingPanel: FC<{ ping: PingResult }> = ({ ping }) => {
   if (!ping) return null;
   if ("error" in ping) return <ApiErrorNotice error={ping.error} title="Test event failed" />;
   const d = ping.delivery;
+  const name = sentName(d, ping.sent);
   const last = d.attempts[d.attempts.length - 1];
   const href = `/deliveries/${encodeURIComponent(d.id)}`;
   if (d.status === "pending" && !last) {
     return (
-      <Notice tone="info" title="Ping sent, waiting for the receiver…">
+      <Notice tone="info" title={`${name} sent, waiting for the receiver…`}>
         <p>
           This page refreshes by itself. <a href={href}>Open the delivery</a>
         </p>
@@ -38,12 +46,12 @@ const PingPanel: FC<{ ping: PingResult }> = ({ ping }) => {
   const ok = d.status === "succeeded";
   return (
     <section class={`notice ${ok ? "ok" : d.status === "failed" ? "bad" : "warn"}`} aria-labelledby="ping-title" role="status" id="ping-result">
-      <strong id="ping-title">{ok ? "Ping delivered" : d.status === "failed" ? "Ping failed" : "Ping not delivered yet (retrying)"}</strong>
+      <strong id="ping-title">{name} {ok ? "delivered" : d.status === "failed" ? "failed" : "not delivered yet (retrying)"}</strong>
       <p>
         <DeliveryStatusBadge status={d.status} /> {last ? <HttpStatus status={last.response_status} /> : null}{" "}
         {last ? (
           <span>
-            in <strong>{last.duration_ms} ms</strong>, {when(last.started_at)}
+            in <strong>{last.duration_ms} ms</strong>, {exactly(last.started_at)}
           </span>
         ) : null}
       </p>
@@ -102,7 +110,7 @@ export const WebhookPage: FC<{
   status: string;
   cursor: string;
   ping: PingResult;
-  /** Types the webhook's format carries: the "Send example" choices. */
+  /** Types the webhook subscribes to that its format carries: the "Send example" choices. */
   exampleTypes: string[];
   notice?: string;
   error?: ApiErrorBody;
@@ -124,7 +132,7 @@ export const WebhookPage: FC<{
           </p>
         </div>
         {canChange(me) ? (
-          <div class="actions">
+          <div class="actions webhook-actions">
             <form method="post" action={`${base}/ping`}>
               <Csrf token={me.csrf} />
               <button type="submit" class="primary">
@@ -132,24 +140,23 @@ export const WebhookPage: FC<{
               </button>
             </form>
             {exampleTypes.length ? (
-              <form method="post" action={`${base}/example`} class="inline-form">
+              <form method="post" action={`${base}/example`} class="example-form">
                 <Csrf token={me.csrf} />
-                <label for="example-type">Example of</label>{" "}
-                <select id="example-type" name="type">
+                <label for="example-type">Example of</label>
+                <select id="example-type" name="type" title="The event types this webhook subscribes to">
                   {exampleTypes.map((t) => (
                     <option value={t}>{t}</option>
                   ))}
-                </select>{" "}
+                </select>
                 <button type="submit">Send example</button>
               </form>
             ) : null}
             <a class="btn" href={`${base}/edit`}>
               Edit
             </a>
-            <form method="post" action={`${base}/rotate-secret`}>
-              <Csrf token={me.csrf} />
-              <button type="submit">Rotate secret</button>
-            </form>
+            <a class="btn" href={`${base}/rotate-secret`}>
+              Rotate secret
+            </a>
             <a class="btn danger" href={`${base}/delete`}>
               Delete
             </a>
@@ -262,7 +269,7 @@ export const WebhookPage: FC<{
         {deliveries.length === 0 ? (
           <div class="panel empty">{status ? `No ${status} deliveries.` : canChange(me) ? "No deliveries yet. Press Test Ping Event to send one." : "No deliveries yet."}</div>
         ) : (
-          <ListTable columns={["Status", "Event", "Attempts", "Last response", "Created", <span class="skip">Details</span>]}>
+          <ListTable columns={["Status", "Event", "Attempts", "Last response", "Created", "Updated", <span class="skip">Details</span>]}>
             {deliveries.map((d) => (
               <tr>
                 <td data-label="Status">
@@ -271,12 +278,14 @@ export const WebhookPage: FC<{
                 </td>
                 <td data-label="Event">
                   <code>{d.event_type}</code>
+                  {d.event_id ? <div class="mono small muted">{d.event_id}</div> : null}
                 </td>
                 <td data-label="Attempts">{d.attempts}</td>
                 <td data-label="Response">
                   <LastResponse attempts={d.attempts} status={d.last_response_status} />
                 </td>
-                <td data-label="Created">{when(d.created_at)}</td>
+                <td data-label="Created">{exactly(d.created_at)}</td>
+                <td data-label="Updated">{exactly(d.updated_at)}</td>
                 <td data-label="">
                   <a href={`/deliveries/${encodeURIComponent(d.id)}`} aria-label={`Delivery ${d.id}`}>
                     View

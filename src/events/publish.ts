@@ -90,7 +90,9 @@ export async function publishEvent(
     if (existing.type !== input.type || JSON.stringify(existing.data) !== data) {
       throw new ApiError("event_id_conflict", `An event with id "${id}" was already published with a different body.`);
     }
-    return { duplicate: true, event: existing, deliveries: existing.deliveries, deliverySeqs: [] };
+    // Only the stored event's own fields: the row's bookkeeping (firstDeliverySeq) is no part of the answer.
+    const event: StoredEvent = { id: existing.id, type: existing.type, data: existing.data, created_at: existing.created_at };
+    return { duplicate: true, event, deliveries: existing.deliveries, deliverySeqs: [] };
   }
 
   const deliverySeqs = fannedOutSeqs(fanned.results);

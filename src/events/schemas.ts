@@ -7,11 +7,15 @@ export const EVENT_BODY_LIMIT = 256 * 1024;
 export const EventPublish = z
   .strictObject({
     type: z.string().min(1).max(100).openapi({ example: "build.finished" }),
+    // Required: an event without its payload is a publisher's mistake, and delivering `{}` in its place would hide it.
     data: z
       .unknown()
-      .optional()
+      .refine((d) => d !== undefined, { message: "required: the event's payload (GET /v1/event-types has an example per type)", abort: true })
       .refine((d) => !nestsDeeperThan(d), `nests deeper than ${MAX_JSON_DEPTH} levels, the limit`)
-      .openapi({ description: `The payload; validated against the type's schema; unknown fields pass through. At most ${MAX_JSON_DEPTH} levels deep.` }),
+      .openapi({
+        type: "object",
+        description: `The payload (required); validated against the type's schema; unknown fields pass through. At most ${MAX_JSON_DEPTH} levels deep. \`GET /v1/event-types\` shows each type's fields and an example.`,
+      }),
     id: z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,64}$/, "use 1 to 64 letters, digits, - or _")

@@ -10,10 +10,11 @@ export function validateEvent(type: string, data: unknown): { type: string; data
       { path: "type", message: def ? "reserved for the dispatcher" : "unknown event type" },
     ]);
   }
-  const parsed = (def.schemaFor?.(data) ?? def.schema).safeParse(data ?? {});
+  // `data` is required by the route's schema; null is judged as sent (not an object), never replaced by {}.
+  const parsed = (def.schemaFor?.(data) ?? def.schema).safeParse(data);
   if (!parsed.success) {
     throw new ApiError("validation_failed", `The data does not match the ${def.name} schema.`, zodDetails(parsed.error.issues, "data"));
   }
   // The payload goes out as sent (open maps): validation never rewrites it.
-  return { type: def.name, data: data ?? {} };
+  return { type: def.name, data };
 }

@@ -6,9 +6,11 @@ import { headerNameProblem, headerValueProblem } from "../security/custom-header
 import { CircuitSchema } from "./circuit-view";
 
 export const NAMESPACE_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+/** NAMESPACE_PATTERN in words, for the error a person reads. */
+export const NAMESPACE_RULE = "use 1 to 64 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit";
 
 export const NamespaceParam = z.object({
-  ns: z.string().regex(NAMESPACE_PATTERN).openapi({ param: { name: "ns", in: "path" }, example: "acme" }),
+  ns: z.string().regex(NAMESPACE_PATTERN, NAMESPACE_RULE).openapi({ param: { name: "ns", in: "path" }, example: "acme" }),
 });
 
 export const WebhookParams = NamespaceParam.extend({
@@ -19,7 +21,14 @@ const name = z
   .string()
   .regex(/^[A-Za-z0-9_-]{1,100}$/, "use 1 to 100 letters, digits, - or _ (no spaces)")
   .openapi({ example: "deploy-notifier" });
-const url = z.string().min(1).max(2048).openapi({ example: "https://hooks.example.com/ci" });
+const url = z
+  .string()
+  .min(1)
+  .max(2048)
+  .openapi({
+    example: "https://hooks.example.com/ci",
+    description: "Where deliveries are POSTed: http(s) on a public host name. Private, loopback and link-local addresses are refused; a deployed Worker cannot reach bare IP addresses at all.",
+  });
 const events = z
   .array(z.string().min(1).max(100))
   .min(1, "subscribe to at least one event")

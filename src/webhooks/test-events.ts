@@ -15,7 +15,8 @@ export type TestEvent = { type: string; data: Record<string, unknown> };
 
 type Hook = Pick<WebhookRow, "format" | "events">;
 
-function subscribes(patterns: string[], name: string): boolean {
+/** Whether a webhook's patterns take the type (the dashboard's "Send example" offers only those). */
+export function subscribes(patterns: string[], name: string): boolean {
   return patterns.some((p) => p === name || p === "*" || (p.endsWith(".*") && name.startsWith(p.slice(0, -1))));
 }
 

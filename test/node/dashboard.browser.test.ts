@@ -76,6 +76,44 @@ async function signIn(page: Page, token: string, namespace: string): Promise<voi
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
+/** Submits the create form with a bad name, a private address and no events; answers the field errors shown. */
+async function formWithThreeErrors(page: Page): Promise<string[]> {
+  await page.goto("/webhooks/new");
+  await page.getByLabel("Name", { exact: true }).fill("release notifier");
+  await page.getByLabel("Payload URL").fill("http://10.0.0.7/hook");
+  await page.getByRole("button", { name: "Create webhook" }).click();
+  await expect.poll(() => page.locator(".field-error").count()).toBe(3);
+  for (const id of ["#name-error", "#url-error", "#events-error"]) expect(await page.locator(id).isVisible(), id).toBe(true);
+  return page.locator(".field-error").allTextContents();
+}
+
+/**
+ * The webhook page's actions: at desktop width one row, every control's
+ * vertical centre within 2 px; at phone width each control within the
+ * viewport, the ones sharing a row centred alike.
+ */
+async function expectActionsInLine(page: Page): Promise<void> {
+  const boxes = await page.locator(".webhook-actions > form > button, .webhook-actions > form > select, .webhook-actions > form > label, .webhook-actions > a").evaluateAll((els) =>
+    els.map((e) => {
+      const r = e.getBoundingClientRect();
+      return { text: (e.textContent ?? "").trim().slice(0, 20), top: r.top, centre: r.top + r.height / 2, left: r.left, right: r.right };
+    }),
+  );
+  expect(boxes.length).toBeGreaterThanOrEqual(7);
+  const width = page.viewportSize()?.width ?? 0;
+  for (const b of boxes) expect(b.right, b.text).toBeLessThanOrEqual(width);
+  const rows = new Map<number, typeof boxes>();
+  for (const b of boxes) {
+    const key = [...rows.keys()].find((k) => Math.abs(k - b.centre) < 12) ?? b.centre;
+    rows.set(key, [...(rows.get(key) ?? []), b]);
+  }
+  for (const row of rows.values()) {
+    const centres = row.map((b) => b.centre);
+    expect(Math.max(...centres) - Math.min(...centres), JSON.stringify(row)).toBeLessThanOrEqual(2);
+  }
+  if (width >= 1000) expect(rows.size, JSON.stringify(boxes)).toBe(1);
+}
+
 beforeAll(async () => {
   if (!haveChromium) return;
   mkdirSync(SHOTS, { recursive: true });
@@ -115,7 +153,18 @@ describe.skipIf(!haveChromium)("the Webhooks tab in Chromium", () => {
     await page.waitForURL("**/webhooks");
     await expect.poll(() => page.getByRole("heading", { name: "No webhooks yet" }).isVisible()).toBe(true);
 
+    // Every error of the create form at once: the URL's (the SSRF guard's) with the schema's.
+    const errorsSeen = await formWithThreeErrors(page);
+    expect(errorsSeen).toHaveLength(3);
+    await shot(page, "webhook-form-errors");
+    const phoneForm = await newPage(390, 844);
+    await phoneForm.context.addCookies(await context.cookies());
+    expect(await formWithThreeErrors(phoneForm.page)).toEqual(errorsSeen);
+    await shot(phoneForm.page, "webhook-form-errors-phone");
+    await phoneForm.context.close();
+
     // Create webhook: a bad URL is shown at the field, the input kept.
+    await page.goto("/webhooks");
     await page.getByRole("link", { name: "Create webhook" }).first().click();
     await page.getByLabel("Name", { exact: true }).fill("deploy-notifier");
     await page.getByLabel("Payload URL").fill("ftp://example.com/hook");
@@ -159,7 +208,7 @@ describe.skipIf(!haveChromium)("the Webhooks tab in Chromium", () => {
 
     // Test Ping Event: the receiver answers and the result is shown.
     await page.getByRole("button", { name: "Test Ping Event" }).click();
-    await expect.poll(() => page.getByText("Ping delivered").isVisible(), { timeout: 30_000 }).toBe(true);
+    await expect.poll(() => page.getByText("Test ping delivered").isVisible(), { timeout: 30_000 }).toBe(true);
     const pingResult = page.locator("#ping-result");
     expect(await pingResult.textContent()).toContain("HTTP 200");
     expect(await pingResult.textContent()).toMatch(/\d+ ms/);
@@ -210,16 +259,61 @@ describe.skipIf(!haveChromium)("the Webhooks tab in Chromium", () => {
     await page.waitForURL(/notice=enabled/);
     expect(await page.getByText("This webhook is inactive").count()).toBe(0);
 
-    // Rotate secret: a new one, shown once.
+    // Rotate secret: a confirmation first (nothing rotates on the first click), then a new one, shown once,
+    // and the banner says the old one goes on signing until the grace period ends.
     await page.goto(webhookUrl);
+    await page.getByRole("link", { name: "Rotate secret" }).click();
+    await expect.poll(() => page.getByRole("heading", { name: /Rotate the signing secret of deploy-notifier\?/ }).isVisible()).toBe(true);
+    expect(await page.getByLabel("Grace period").inputValue()).toBe("86400");
     await page.getByRole("button", { name: "Rotate secret" }).click();
     await expect.poll(() => page.getByText("This secret is shown only once").isVisible()).toBe(true);
+    expect(await page.locator(".notice.ok").textContent()).toMatch(/Until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC deliveries carry two signatures/);
     const rotated = await page.locator("#secret-value").inputValue();
     expect(rotated).toMatch(/^whsec_/);
     expect(rotated).not.toBe(secret);
     await page.getByRole("link", { name: "Continue to the webhook" }).click();
     await page.waitForURL(webhookUrl);
     await shot(page, "webhook");
+
+    // A flaky receiver (its first three requests fail): three builds, each failing once and retried 5 s later. The deliveries
+    // table shows each one's event id and exact time; the webhook page's action row stays in line.
+    const flaky = await api("POST", `/v1/namespaces/${ns}/webhooks`, { name: "flaky-receiver", url: `${receiver.url}/fail/3/flaky${run}`, events: ["build.*"] });
+    expect(flaky.status).toBe(201);
+    for (const n of [101, 102, 103]) {
+      const pub = await api("POST", `/v1/namespaces/${ns}/events`, { id: `build-${n}`, type: "build.finished", data: { id: n, number: n, status: "passed" } });
+      expect(pub.status).toBe(202);
+    }
+    await expect
+      .poll(async () => (await api("GET", `/v1/namespaces/${ns}/webhooks/${flaky.json.id}/deliveries?status=succeeded`)).json.data.length, { timeout: 60_000 })
+      .toBe(3);
+    await page.goto(`/webhooks/${flaky.json.id}`);
+    const deliveriesTable = page.locator('section[aria-labelledby="deliveries-title"]');
+    const tableText = (await deliveriesTable.textContent()) ?? "";
+    for (const id of ["build-101", "build-102", "build-103"]) expect(tableText).toContain(id);
+    expect(tableText).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \((just now|\d+ s ago)\)/);
+    // Example of: only what the webhook subscribes to.
+    const offered = await page.locator("#example-type option").allTextContents();
+    expect(offered.length).toBeGreaterThan(0);
+    expect(offered.every((t) => t.startsWith("build."))).toBe(true);
+    await expectActionsInLine(page);
+    await shot(page, "webhook-page");
+    await deliveriesTable.screenshot({ path: join(SHOTS, "deliveries.png") });
+    const phoneHook = await newPage(390, 844);
+    await phoneHook.context.addCookies(await context.cookies());
+    await phoneHook.page.goto(`/webhooks/${flaky.json.id}`);
+    await expectActionsInLine(phoneHook.page);
+    await shot(phoneHook.page, "webhook-page-phone");
+    await phoneHook.page.locator('section[aria-labelledby="deliveries-title"]').screenshot({ path: join(SHOTS, "deliveries-phone.png") });
+    await phoneHook.context.close();
+    // In between (a tablet, a narrow window) the row wraps, each line still in line.
+    for (const width of [820, 600]) {
+      const mid = await newPage(width, 900);
+      await mid.context.addCookies(await context.cookies());
+      await mid.page.goto(`/webhooks/${flaky.json.id}`);
+      await expectActionsInLine(mid.page);
+      await mid.context.close();
+    }
+    await api("DELETE", `/v1/namespaces/${ns}/webhooks/${flaky.json.id}`);
 
     // The list: name, URL, format, events, active, health.
     await page.getByRole("link", { name: "Webhooks", exact: true }).first().click();

@@ -79,6 +79,21 @@ h3 { font-size: 1rem; margin: 0 0 .5rem; }
 .btn.link, button.link { background: none; border: none; color: var(--accent); padding: .3rem .4rem; min-height: 0; font-weight: 500; }
 .actions { display: flex; gap: .5rem; flex-wrap: wrap; align-items: center; }
 .actions form { margin: 0; }
+/* A webhook's action row: every control the buttons' height, centred on one line where it fits; on a phone a grid, the example picker on a row of its own. */
+.webhook-actions > * { flex: none; }
+.example-form { display: flex; align-items: center; gap: .4rem; margin: 0; }
+.example-form label { font-weight: 600; font-size: .92em; white-space: nowrap; }
+.example-form select { width: auto; max-width: 16rem; min-height: 38px; padding-block: .4rem; }
+@media (max-width: 640px) {
+  .webhook-actions { display: grid; grid-template-columns: repeat(3, 1fr); align-items: stretch; width: 100%; }
+  .webhook-actions > form:first-child, .webhook-actions > .example-form { grid-column: 1 / -1; }
+  .webhook-actions .btn, .webhook-actions button { width: 100%; white-space: nowrap; padding-inline: .5rem; }
+  .webhook-actions .example-form { flex-wrap: wrap; }
+  .webhook-actions .example-form label { flex-basis: 100%; }
+  .webhook-actions .example-form button { width: auto; padding-inline: .95rem; }
+  .example-form select { flex: 1; max-width: none; min-width: 0; }
+}
+.when time, .when .muted { white-space: nowrap; }
 
 /* Forms */
 .field { margin-bottom: 1rem; }
