@@ -10,6 +10,8 @@ import type { QueueDestination } from "../../webhooks/destination-schemas";
 import type { AttemptResult } from "../http-attempt";
 import { sendToCloudflareQueue } from "./cloudflare-queue";
 import { openCredentials } from "./credentials";
+import { sendToEventBridge } from "./eventbridge";
+import { sendToSqs } from "./sqs";
 import type { Message } from "./message";
 import type { SendOptions } from "./send-options";
 import type { SecretsKeys } from "../../security/secret-box";
@@ -23,6 +25,10 @@ export async function sendToDestination(keys: SecretsKeys, target: DestinationTa
   switch (d.type) {
     case "cloudflare_queue":
       return sendToCloudflareQueue(target.url, credentials, message, options);
+    case "sqs":
+      return sendToSqs(target.url, d, credentials, message, options);
+    case "eventbridge":
+      return sendToEventBridge(target.url, d, credentials, message, options);
     default:
       throw new Error(`no sender for ${d.type}`);
   }
