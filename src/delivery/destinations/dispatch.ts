@@ -11,6 +11,7 @@ import type { AttemptResult } from "../http-attempt";
 import { sendToCloudflareQueue } from "./cloudflare-queue";
 import { openCredentials } from "./credentials";
 import { sendToEventBridge } from "./eventbridge";
+import { sendToPubSub } from "./pubsub";
 import { sendToSqs } from "./sqs";
 import type { Message } from "./message";
 import type { SendOptions } from "./send-options";
@@ -29,7 +30,7 @@ export async function sendToDestination(keys: SecretsKeys, target: DestinationTa
       return sendToSqs(target.url, d, credentials, message, options);
     case "eventbridge":
       return sendToEventBridge(target.url, d, credentials, message, options);
-    default:
-      throw new Error(`no sender for ${d.type}`);
+    case "pubsub":
+      return sendToPubSub(target.url, d, credentials, message, options);
   }
 }
