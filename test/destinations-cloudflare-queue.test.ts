@@ -54,6 +54,16 @@ describe("cloudflare_queue destination", () => {
     expect(JSON.parse(attempt.response_body)).toMatchObject({ success: true });
     expect(attempt.request_headers["webhook-signature"]).toMatch(/\[redacted\]/);
     expect(JSON.stringify(detail)).not.toContain(token);
+
+    // Redeliver goes the same way: a manual attempt, a second message.
+    expect((await api("POST", `/v1/namespaces/${ns}/deliveries/${delivery.id}/redeliver`)).status).toBe(202);
+    const again = await waitFor(
+      () => api("GET", `/v1/namespaces/${ns}/deliveries/${delivery.id}`),
+      (r) => r.body.attempts.length === 2 && r.body.status === "succeeded",
+      20_000,
+    );
+    expect(again.body.attempts[1]).toMatchObject({ trigger: "manual", response_status: 200 });
+    expect(await standInReceived(queue)).toHaveLength(2);
   });
 
   it("a queue answering 500, then 200: two attempts, succeeded", async () => {
