@@ -8,6 +8,7 @@ import { shownUrl, urlIsSecret } from "../security/url-mask";
 import { validationFailed } from "../api/router";
 import { WebhookCreate, WebhookUpdate } from "../webhooks/schemas";
 import type { ApiErrorBody } from "./api-client";
+import { destinationBody, destinationFromForm, destinationValues } from "./destination-fields";
 import { filterTextError, filterToText, parseFilterText } from "./filter-field";
 import { field, fields, type FormData } from "./session";
 import type { EventType, Webhook } from "./types";
@@ -35,6 +36,7 @@ export function formValues(form: FormData): WebhookFormValues {
     rateLimit: field(form, "rate_limit").trim(),
     maxInFlight: field(form, "max_in_flight").trim(),
     timeoutMs: field(form, "timeout_ms").trim(),
+    destination: destinationFromForm((name) => field(form, name)),
   };
 }
 
@@ -53,9 +55,11 @@ function optionalNumber(s: string): number | string | null {
 function webhookBody(v: WebhookFormValues, mode: "create" | "edit", filter: Record<string, unknown> | null) {
   const events = [...new Set([...v.events, ...splitPatterns(v.otherEvents)])];
   const keepUrl = mode === "edit" && v.keptUrl !== "" && v.url === "";
+  const destination = destinationBody(v.destination);
   return {
     name: v.name,
-    ...(keepUrl ? {} : { url: v.url }),
+    // Another destination takes no URL (its service's is derived); http is said, so an edit can switch back.
+    ...(destination ? { destination } : { destination: { type: "http" }, ...(keepUrl ? {} : { url: v.url }) }),
     events,
     format: v.format,
     active: v.active,
@@ -92,10 +96,12 @@ export const updateBody = (v: WebhookFormValues, requestId: string) => formBody(
 export function valuesOf(w: Webhook, catalog: EventType[]): WebhookFormValues {
   const known = new Set(["*", ...catalog.map((t) => t.name)]);
   const secretUrl = urlIsSecret(w.format);
+  const http = w.destination.type === "http";
   return {
     name: w.name,
     // A Slack or Discord URL is the webhook's credential: not put in the page (security/url-mask.ts).
-    url: secretUrl ? "" : w.url,
+    // Another destination's url is its service's, derived: not an input.
+    url: secretUrl || !http ? "" : w.url,
     keptUrl: secretUrl ? shownUrl(w.url, w.format) : "",
     description: w.description,
     format: w.format,
@@ -107,5 +113,6 @@ export function valuesOf(w: Webhook, catalog: EventType[]): WebhookFormValues {
     rateLimit: w.rate_limit === null ? "" : String(w.rate_limit),
     maxInFlight: w.max_in_flight === null ? "" : String(w.max_in_flight),
     timeoutMs: w.timeout_ms === null ? "" : String(w.timeout_ms),
+    destination: destinationValues(w.destination),
   };
 }
