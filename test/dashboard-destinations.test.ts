@@ -70,6 +70,12 @@ describe("dashboard: destinations", () => {
     const after = (await api("GET", `/v1/namespaces/${ns}/webhooks/${hook.id}`)).body;
     expect(after.destination.queue_url).toMatch(/ci-events-2$/);
     expect(await sealedOf(hook.id)).toEqual(keys);
+
+    // The webhook's page names the destination, credentials as hints.
+    const shown = await (await page(`/webhooks/${hook.id}`, ns)).text();
+    expect(shown).toContain("Amazon SQS");
+    expect(shown).toContain(`secret_access_key: …${keys.secret_access_key.slice(-4)}`);
+    expect(shown).not.toContain(keys.secret_access_key);
   });
 
   it("a missing credential on create shows the API's error at that field, input kept", async () => {

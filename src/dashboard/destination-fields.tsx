@@ -177,3 +177,23 @@ export const DestinationFields: FC<{ value: DestinationFormValues; errors: Field
     ))}
   </fieldset>
 );
+
+/** The webhook page's line for its destination: the type, its fields, credentials as hints only. */
+export const DestinationFacts: FC<{ destination: { type: string } & Record<string, unknown> }> = ({ destination }) => {
+  const d = DESTINATIONS.find((x) => x.type === destination.type);
+  if (!d || d.type === "http") return <dd>HTTP (the URL above)</dd>;
+  return (
+    <dd>
+      {d.label}
+      <div class="small mono">
+        {Object.entries(destination)
+          .filter(([k, v]) => k !== "type" && v !== null)
+          .map(([k, v]) => (
+            <div>
+              {k.replace(/_hint$/, "")}: {k.endsWith("_hint") ? `…${String(v)}` : String(v)}
+            </div>
+          ))}
+      </div>
+    </dd>
+  );
+};

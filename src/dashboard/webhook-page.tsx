@@ -8,6 +8,7 @@ import { shownUrl, urlIsSecret } from "../security/url-mask";
 import { ActivityChart } from "./activity-chart";
 import { filterToText } from "./filter-field";
 import { CircuitBadge } from "./circuit-badge";
+import { DestinationFacts } from "./destination-fields";
 import { HealthBadge } from "./health-badge";
 import type { Activity, DeliveryDetail, DeliverySummary, Health, Webhook } from "./types";
 import { ActiveBadge } from "./webhook-list-page";
@@ -186,6 +187,8 @@ export const WebhookPage: FC<{
               {shownUrl(webhook.url, webhook.format)}
               {urlIsSecret(webhook.format) ? <div class="small muted">Masked: a {webhook.format} webhook's URL is its credential.</div> : null}
             </dd>
+            <dt>Destination</dt>
+            <DestinationFacts destination={webhook.destination} />
             <dt>Format</dt>
             <dd>{webhook.format}</dd>
             <dt>Events</dt>
