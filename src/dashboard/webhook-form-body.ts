@@ -102,7 +102,7 @@ export function valuesOf(w: Webhook, catalog: EventType[]): WebhookFormValues {
     // A Slack or Discord URL is the webhook's credential: not put in the page (security/url-mask.ts).
     // Another destination's url is its service's, derived: not an input.
     url: secretUrl || !http ? "" : w.url,
-    keptUrl: secretUrl ? shownUrl(w.url, w.format) : "",
+    keptUrl: secretUrl && http ? shownUrl(w.url, w.format) : "",
     description: w.description,
     format: w.format,
     active: w.active,
