@@ -52,7 +52,7 @@ describe("dashboard: destinations", () => {
     const edit = await (await page(`/webhooks/${hook.id}/edit`, ns)).text();
     expect(edit).toMatch(/<option value="sqs" selected/);
     expect(edit).toContain('value="https://sqs.eu-west-1.amazonaws.com/123456789012/ci-events"');
-    expect(edit).toContain(`stored, ending ${keys.secret_access_key.slice(-4)}: leave empty to keep`);
+    expect(edit).toContain(`stored …${keys.secret_access_key.slice(-4)}; empty keeps it`);
     expect(edit).not.toContain(keys.secret_access_key);
     expect(edit).not.toContain(keys.access_key_id);
 

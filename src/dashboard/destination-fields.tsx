@@ -143,7 +143,7 @@ export const DestinationFields: FC<{ value: DestinationFormValues; errors: Field
           {[...d.fields, { name: "endpoint", label: "Endpoint (optional)", placeholder: "the service's own URL", hint: "Overrides the service URL (a compatible service)." } as DestField].map((f) => {
             const name = destInputName(d.type, f.name);
             const stored = value.type === d.type ? value.hints[key(d.type, f.name)] : undefined;
-            const placeholder = f.credential ? (mode === "edit" && stored !== undefined ? `stored, ending ${stored}: leave empty to keep` : "") : (f.placeholder ?? "");
+            const placeholder = f.credential ? (mode === "edit" && stored !== undefined ? `stored …${stored}; empty keeps it` : "") : (f.placeholder ?? "");
             const shown = f.credential ? "" : (value.fields[key(d.type, f.name)] ?? "");
             const described = describedBy(name, errors[name], !!f.hint);
             return (
