@@ -34,6 +34,8 @@ const webhook: ClaimedWebhook = {
   circuit_since: null,
   circuit_next_probe_at: null,
   circuit_failures: 0,
+  destination: null,
+  destination_sealed: null,
 };
 
 const claim = (over: Partial<Claim> = {}): Claim => ({
@@ -80,6 +82,17 @@ describe("settle", () => {
     expect(settle(input(attempt({ status: 500 }), { claim: claim({ manual: true }) })).settled.failureReason).toBe("manual_attempt_failed");
     const refused = settle({ ...input(attempt({ errorClass: "url_not_allowed" })), sent: { urlAllowed: false, requestHeaders: {}, attempt: attempt({ errorClass: "url_not_allowed" }) } });
     expect(refused.settled.failureReason).toBe("url_not_allowed");
+  });
+
+  it("a destination's throttling answer (any status) is retried as a 429: its Retry-After stretches the wait; a rejected 2xx fails", () => {
+    const throttled = settle(input(attempt({ status: 400, errorClass: "throttled", headers: { "retry-after": "60" } })));
+    expect(throttled.outcome).toMatchObject({ kind: "retry", delaySeconds: 60 });
+    expect(throttled.attemptRow).toMatchObject({ response_status: 400, error_class: "throttled" });
+    // The same Retry-After on a plain 400 is not a slow-down answer: the schedule decides.
+    expect(settle(input(attempt({ status: 400, headers: { "retry-after": "60" } }))).outcome).toMatchObject({ kind: "retry", delaySeconds: 5 });
+    const rejected = settle(input(attempt({ status: 200, errorClass: "rejected" })));
+    expect(rejected.outcome).toMatchObject({ kind: "retry", delaySeconds: 5 });
+    expect(rejected.settled.circuit?.state.failures).toBe(1);
   });
 
   it("a deleted webhook or a disabled one ends the delivery without an attempt row", () => {

@@ -10,6 +10,7 @@ import { webhookFormats, type WebhookFormat } from "../delivery/formats";
 import { shownUrl, urlIsSecret } from "../security/url-mask";
 import { WebhookCreate, WebhookUpdate } from "../webhooks/schemas";
 import type { ApiErrorBody } from "./api-client";
+import { destinationBody, destinationFromForm, destinationValues } from "./destination-fields";
 import { filterTextError, filterToText, parseFilterText } from "./filter-field";
 import { field, fields, type FormData } from "./session";
 import type { EventType, Webhook } from "./types";
@@ -38,6 +39,7 @@ export function formValues(form: FormData): WebhookFormValues {
     rateLimit: field(form, "rate_limit").trim(),
     maxInFlight: field(form, "max_in_flight").trim(),
     timeoutMs: field(form, "timeout_ms").trim(),
+    destination: destinationFromForm((name) => field(form, name)),
   };
 }
 
@@ -56,9 +58,11 @@ function optionalNumber(s: string): number | string | null {
 function webhookBody(v: WebhookFormValues, mode: "create" | "edit", filter: Record<string, unknown> | null) {
   const events = [...new Set([...v.events, ...splitPatterns(v.otherEvents)])];
   const keepUrl = mode === "edit" && v.keptUrl !== "" && v.url === "";
+  const destination = destinationBody(v.destination);
   return {
     name: v.name,
-    ...(keepUrl ? {} : { url: v.url }),
+    // Another destination takes no URL (its service's is derived); http is said, so an edit can switch back.
+    ...(destination ? { destination } : { destination: { type: "http" }, ...(keepUrl ? {} : { url: v.url }) }),
     events,
     format: v.format,
     active: v.active,
@@ -121,11 +125,13 @@ export const updateBody = (v: WebhookFormValues, requestId: string, guard: Guard
 export function valuesOf(w: Webhook, catalog: EventType[]): WebhookFormValues {
   const known = new Set(["*", ...catalog.map((t) => t.name)]);
   const secretUrl = urlIsSecret(w.format);
+  const http = w.destination.type === "http";
   return {
     name: w.name,
     // A Slack or Discord URL is the webhook's credential: not put in the page (security/url-mask.ts).
-    url: secretUrl ? "" : w.url,
-    keptUrl: secretUrl ? shownUrl(w.url, w.format) : "",
+    // Another destination's url is its service's, derived: not an input.
+    url: secretUrl || !http ? "" : w.url,
+    keptUrl: secretUrl && http ? shownUrl(w.url, w.format) : "",
     description: w.description,
     format: w.format,
     active: w.active,
@@ -137,5 +143,6 @@ export function valuesOf(w: Webhook, catalog: EventType[]): WebhookFormValues {
     rateLimit: w.rate_limit === null ? "" : String(w.rate_limit),
     maxInFlight: w.max_in_flight === null ? "" : String(w.max_in_flight),
     timeoutMs: w.timeout_ms === null ? "" : String(w.timeout_ms),
+    destination: destinationValues(w.destination),
   };
 }

@@ -9,6 +9,7 @@ import type { EventType } from "./types";
 import { FilterField } from "./filter-field";
 import { ApiErrorNotice, Csrf, describedBy, FieldError, fieldClass, Layout, TextField, type FieldErrors, type Me } from "./view";
 import type { ApiErrorBody } from "./api-client";
+import { DestinationFields, emptyDestination, type DestinationFormValues } from "./destination-fields";
 
 export type WebhookFormValues = {
   name: string;
@@ -32,9 +33,11 @@ export type WebhookFormValues = {
   rateLimit: string;
   maxInFlight: string;
   timeoutMs: string;
+  /** Where deliveries go (destination-fields.tsx). */
+  destination: DestinationFormValues;
 };
 
-export const FORM_FIELDS = ["name", "url", "description", "format", "active", "events", "secret", "signature_scheme", "filter", "rate_limit", "max_in_flight", "timeout_ms"] as const;
+export const FORM_FIELDS = ["name", "url", "destination", "description", "format", "active", "events", "secret", "signature_scheme", "filter", "rate_limit", "max_in_flight", "timeout_ms"] as const;
 
 export const emptyWebhookForm: WebhookFormValues = {
   name: "",
@@ -51,6 +54,7 @@ export const emptyWebhookForm: WebhookFormValues = {
   rateLimit: "",
   maxInFlight: "",
   timeoutMs: "",
+  destination: emptyDestination,
 };
 
 /** The optional flow-control inputs (the API validates the ranges; its errors show at the field). */
@@ -143,7 +147,7 @@ export const WebhookFormPage: FC<{
           label="Payload URL"
           type="url"
           value={values.url}
-          required={!values.keptUrl}
+          required={!values.keptUrl && values.destination.type === "http"}
           placeholder={values.keptUrl || "https://ci.example.com/hooks"}
           autocomplete="off"
           spellcheck={false}
@@ -151,10 +155,11 @@ export const WebhookFormPage: FC<{
           hint={
             values.keptUrl
               ? `This URL is the webhook's credential, so it is not shown: leave the field empty to keep ${values.keptUrl}, or enter a new URL.`
-              : "Events are POSTed here: HTTPS on a public host name (a deployed Worker cannot reach bare IP addresses)."
+              : "Events are POSTed here: HTTPS on a public host name (a deployed Worker cannot reach bare IP addresses). For an HTTP destination only: leave empty for the others."
           }
         />
         {values.keptUrl ? <input type="hidden" name="kept_url" value={values.keptUrl} /> : null}
+        <DestinationFields value={values.destination} errors={errors} mode={mode} />
         <EventCheckboxes
           format={values.format}
           formatName={formatName(values.format)}

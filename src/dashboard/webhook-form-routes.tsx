@@ -14,6 +14,7 @@ import { eventsForFormat } from "./event-checkboxes";
 import { field, type Dash } from "./session";
 import type { Webhook } from "./types";
 import { fieldErrors, type FieldErrors } from "./view";
+import { destinationErrors } from "./destination-fields";
 import { emptyWebhookForm, FORM_FIELDS, knownFormat, WebhookFormPage, type WebhookFormValues } from "./webhook-form-page";
 import { config } from "../config";
 import { createBody, formValues, updateBody, valuesOf } from "./webhook-form-body";
@@ -62,7 +63,8 @@ async function formPage(d: Dash, mode: "create" | "edit", values: WebhookFormVal
 
 async function formError(d: Dash, mode: "create" | "edit", values: WebhookFormValues, error: ApiErrorBody, status: number, hook?: Webhook) {
   if (status === 401) return signedOut(d.c);
-  return formPage(d, mode, values, { hook, errors: fieldErrors(error, FORM_FIELDS).byField, error, status });
+  const errors = { ...fieldErrors(error, FORM_FIELDS).byField, ...destinationErrors(values.destination.type, error.details ?? []) };
+  return formPage(d, mode, values, { hook, errors, error, status });
 }
 
 /** A `?format=` on the form's URL chooses the format it opens with (a link, or a GET without script). */

@@ -10,6 +10,7 @@ import { FailingNotice } from "./failing-notice";
 import { filterToText } from "./filter-field";
 import { SigningFacts } from "./signing-facts";
 import { CircuitBadge } from "./circuit-badge";
+import { DestinationFacts } from "./destination-fields";
 import { HealthBadge } from "./health-badge";
 import type { Activity, DeliveryDetail, DeliverySummary, Health, Webhook } from "./types";
 import { ActiveBadge } from "./webhook-list-page";
@@ -202,6 +203,8 @@ export const WebhookPage: FC<{
               {shownUrl(webhook.url, webhook.format)}
               {urlIsSecret(webhook.format) ? <div class="small muted">Masked: a {webhook.format} webhook's URL is its credential.</div> : null}
             </dd>
+            <dt>Destination</dt>
+            <DestinationFacts destination={webhook.destination} />
             <dt>Format</dt>
             <dd>{webhook.format}</dd>
             <dt>Events</dt>

@@ -4,6 +4,7 @@ import { signatureSchemes, webhookFormats } from "../delivery/formats";
 import { PayloadFilterSchema } from "../events/payload-filter";
 import { headerNameProblem, headerValueProblem } from "../security/custom-headers";
 import { CircuitSchema } from "./circuit-view";
+import { DestinationInput, DestinationUpdate, DestinationView } from "./destination-schemas";
 
 export const NAMESPACE_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 /** NAMESPACE_PATTERN in words, for the error a person reads. */
@@ -27,7 +28,8 @@ const url = z
   .max(2048)
   .openapi({
     example: "https://hooks.example.com/ci",
-    description: "Where deliveries are POSTed: http(s) on a public host name. Private, loopback and link-local addresses are refused; a deployed Worker cannot reach bare IP addresses at all.",
+    description:
+      "Where deliveries are POSTed: http(s) on a public host name. Private, loopback and link-local addresses are refused; a deployed Worker cannot reach bare IP addresses at all. Required for an http destination, refused for any other.",
   });
 const events = z
   .array(z.string().min(1).max(100))
@@ -60,7 +62,8 @@ const timeoutMs = flowField(1000, 15000, "HTTP timeout of one attempt in ms (100
 export const WebhookCreate = z
   .strictObject({
     name,
-    url,
+    url: url.optional(),
+    destination: DestinationInput.optional(),
     events,
     format: z.enum(webhookFormats).default("standard"),
     signature_scheme: signatureScheme.default("hmac-sha256"),
@@ -87,6 +90,7 @@ export const WebhookUpdate = z
   .strictObject({
     name: name.optional(),
     url: url.optional(),
+    destination: DestinationUpdate.optional(),
     events: events.optional(),
     format: z.enum(webhookFormats).optional(),
     signature_scheme: signatureScheme
@@ -109,7 +113,8 @@ export const Webhook = z
     id: z.string(),
     namespace: z.string(),
     name: z.string(),
-    url: z.string(),
+    url: z.string().openapi({ description: "Where deliveries are posted: the receiver, or for another destination its service's URL (derived)." }),
+    destination: DestinationView,
     description: z.string(),
     events: z.array(z.string()),
     format: z.enum(webhookFormats),

@@ -19,6 +19,8 @@ import { checkScheme, checkSecret, newSigningKey } from "./signing-keys";
 import { assertRoomForWebhook } from "../tenants/limits";
 import { CLOSED_CIRCUIT, webhookCircuit } from "./circuit-view";
 import type { WebhookCreateInput, WebhookUpdateInput, WebhookView } from "./schemas";
+import type { DestinationUpdateValue } from "./destination-schemas";
+import { destinationView, prepareDestination } from "./destinations";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -28,6 +30,7 @@ export function toView(row: WebhookRow): WebhookView {
     namespace: row.namespace,
     name: row.name,
     url: row.url,
+    destination: destinationView(row.destination),
     description: row.description,
     events: row.events,
     format: row.format,
@@ -57,6 +60,34 @@ function checkUrl(env: AppEnv, url: string): string {
   return verdict.url.toString();
 }
 
+type Place = Pick<WebhookRow, "url" | "destination" | "destinationSealed">;
+
+const refused = (path: string, message: string) => new ApiError("validation_failed", `The ${path} ${message}.`, [{ path, message }]);
+
+/**
+ * Where the webhook's deliveries go (destinations.ts): an http destination
+ * needs `url`; any other takes none (its `url` is its service's) and sends
+ * no custom headers. `row`: the webhook being updated.
+ */
+async function placeOf(
+  env: AppEnv,
+  id: string,
+  input: { url?: string; destination?: DestinationUpdateValue; headers?: Record<string, string> },
+  row: WebhookRow | null,
+): Promise<Place | null> {
+  const type = input.destination?.type ?? row?.destination?.type ?? "http";
+  if (type !== "http") {
+    if (input.url !== undefined) throw refused("url", `is not used by a ${type} destination (its service's URL is derived)`);
+    if (input.headers && Object.keys(input.headers).length) throw refused("headers", "are sent to http destinations only");
+  }
+  if (input.destination === undefined || input.destination.type === "http") {
+    if (input.url !== undefined) return { url: checkUrl(env, input.url), destination: null, destinationSealed: null };
+    if (row === null || (input.destination !== undefined && row.destination !== null)) throw refused("url", "is required for an http destination");
+    return input.destination === undefined ? null : { url: row.url, destination: null, destinationSealed: null };
+  }
+  return prepareDestination(env, config(env).guard, id, input.destination, row);
+}
+
 function checkEvents(patterns: string[], format: WebhookFormat): string[] {
   const r = normalizePatterns(patterns, format);
   if (!r.ok) {
@@ -81,19 +112,19 @@ function nameTaken(name: string): ApiError {
 }
 
 export async function createWebhook(env: AppEnv, namespace: string, input: WebhookCreateInput) {
-  const url = checkUrl(env, input.url);
+  const id = randomId("wh");
+  const place = (await placeOf(env, id, input, null))!;
   await assertRoomForWebhook(env, namespace);
   const events = checkEvents(input.events, input.format);
   const filter = input.filter ?? null;
   checkFilterPaths(filter, events);
   const key = await newSigningKey(input.format, input.signature_scheme, input.secret);
   const now = Date.now();
-  const id = randomId("wh");
   const row: WebhookRow = {
     id,
     namespace,
     name: input.name,
-    url,
+    ...place,
     description: input.description,
     events,
     format: input.format,
@@ -153,7 +184,8 @@ export async function updateWebhook(env: AppEnv, namespace: string, id: string, 
   const now = Date.now();
   const patch: Partial<WebhookRow> = { updatedAt: now };
   if (input.name !== undefined) patch.name = input.name;
-  if (input.url !== undefined) patch.url = checkUrl(env, input.url);
+  const place = await placeOf(env, row.id, input, row);
+  if (place) Object.assign(patch, place);
   // A new format must carry every subscribed event, the stored ones included.
   if (input.events !== undefined || input.format !== undefined) patch.events = checkEvents(input.events ?? row.events, input.format ?? row.format);
   if (input.description !== undefined) patch.description = input.description;
