@@ -27,7 +27,17 @@ const missing = { params: { id: "missing_1" } };
 
 export const conformanceCases: Record<string, Case> = {
   "POST /v1/namespaces/{ns}/webhooks": {
-    ok: () => [{ body: { name: uniqueKey("conf"), url: receiverUrl(`/ok/${uniqueKey()}`), events: ["build.*"] } }],
+    ok: () => [
+      { body: { name: uniqueKey("conf"), url: receiverUrl(`/ok/${uniqueKey()}`), events: ["build.*"] } },
+      { body: { name: uniqueKey("conf-ed"), url: receiverUrl(`/ok/${uniqueKey()}`), events: ["build.*"], signature_scheme: "ed25519" } },
+      {
+        body: {
+          name: uniqueKey("conf-q"),
+          events: ["build.*"],
+          destination: { type: "cloudflare_queue", account_id: "0123456789abcdef0123456789abcdef", queue_id: "0123456789abcdef0123456789abcdef", api_token: "conformance-token-0123456789" },
+        },
+      },
+    ],
     bad: () => [{ body: { name: "has spaces" } }, { body: "{not json" }],
   },
   "GET /v1/namespaces/{ns}/webhooks": {
@@ -132,6 +142,10 @@ export const conformanceCases: Record<string, Case> = {
       return [{ params: { id: created.body.id } }];
     },
     bad: () => [missing],
+  },
+  "POST /v1/namespaces/{ns}/portal-links": {
+    ok: () => [{ body: {} }, { body: { ttl_seconds: 60, read_only: true, event_types: ["build.*"], branding: { name: "Acme CI", accent_color: "#0a7cff" } } }],
+    bad: (f) => [{ body: { ttl_seconds: 5 } }, { body: { branding: { accent_color: "red" } } }, { token: f.nsToken, body: {} }],
   },
   "POST /v1/admin/secrets/reseal": {
     ok: () => [{ body: {} }],
