@@ -8,6 +8,7 @@ import { adminRoutes } from "./api/admin.routes";
 import { buildApp } from "./api/app";
 import { checkDeployment } from "./api/deployment-check";
 import { deliveryRoutes } from "./api/deliveries.routes";
+import { pullRoutes } from "./api/pull.routes";
 import { eventRoutes } from "./api/events.routes";
 import { healthRoutes } from "./api/health.routes";
 import { referenceRoutes } from "./api/reference.routes";
@@ -40,6 +41,7 @@ export const app = root
   .route("/", webhookRoutes)
   .route("/", healthRoutes)
   .route("/", eventRoutes)
+  .route("/", pullRoutes)
   .route("/", deliveryRoutes)
   .route("/", adminRoutes)
   .route("/", tokenRoutes)

@@ -43,10 +43,20 @@ const rateLimit = flowField(1, 1000, "At most this many deliveries per second to
 const maxInFlight = flowField(1, 100, "At most this many requests to this webhook at once (1 to 100); null for no limit.", 5);
 const timeoutMs = flowField(1000, 15000, "HTTP timeout of one attempt in ms (1000 to 15000); null for the default DELIVERY_TIMEOUT_MS.", 5000);
 
+const mode = z
+  .enum(["push", "poll"])
+  .openapi({ description: "`push` (the default) POSTs to `url`; `poll` has no `url`: its receiver fetches `/poll` (docs/pull.md)." });
+const expiresAt = z.iso
+  .datetime({ offset: true })
+  .nullable()
+  .openapi({ description: "A temporary webhook: deleted once this passes (`npm run listen` sets and renews it); null keeps it." });
+
 export const WebhookCreate = z
   .strictObject({
     name,
-    url,
+    url: url.optional().openapi({ description: "Where pushes go; required for `push`, absent for `poll`." }),
+    mode: mode.default("push"),
+    expires_at: expiresAt.optional(),
     events,
     format: z.enum(webhookFormats).default("standard"),
     active: z.boolean().default(true),
@@ -72,6 +82,7 @@ export const WebhookUpdate = z
   .strictObject({
     name: name.optional(),
     url: url.optional(),
+    expires_at: expiresAt.optional(),
     events: events.optional(),
     format: z.enum(webhookFormats).optional(),
     active: z.boolean().optional(),
@@ -91,7 +102,9 @@ export const Webhook = z
     id: z.string(),
     namespace: z.string(),
     name: z.string(),
-    url: z.string(),
+    url: z.string().openapi({ description: "Empty for a polling webhook (mode poll)." }),
+    mode: z.enum(["push", "poll"]),
+    expires_at: z.string().nullable().openapi({ description: "When a temporary webhook is deleted; null when kept." }),
     description: z.string(),
     events: z.array(z.string()),
     format: z.enum(webhookFormats),

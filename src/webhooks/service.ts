@@ -27,6 +27,8 @@ export function toView(row: WebhookRow): WebhookView {
     namespace: row.namespace,
     name: row.name,
     url: row.url,
+    mode: row.mode,
+    expires_at: iso(row.expiresAt),
     description: row.description,
     events: row.events,
     format: row.format,
@@ -82,8 +84,18 @@ function nameTaken(name: string): ApiError {
   return new ApiError("conflict", `A webhook named "${name}" already exists in this namespace.`, details);
 }
 
+/** A push webhook needs a url, a polling one has none. */
+function urlForMode(env: AppEnv, mode: WebhookRow["mode"], url: string | undefined): string {
+  if (mode === "poll") {
+    if (url !== undefined) throw new ApiError("validation_failed", "A polling webhook has no url.", [{ path: "url", message: "not allowed with mode poll" }]);
+    return "";
+  }
+  if (url === undefined) throw new ApiError("validation_failed", "A push webhook needs a url.", [{ path: "url", message: "required with mode push" }]);
+  return checkUrl(env, url);
+}
+
 export async function createWebhook(env: AppEnv, namespace: string, input: WebhookCreateInput) {
-  const url = checkUrl(env, input.url);
+  const url = urlForMode(env, input.mode, input.url);
   await assertRoomForWebhook(env, namespace);
   const events = checkEvents(input.events, input.format);
   const filter = input.filter ?? null;
@@ -97,6 +109,8 @@ export async function createWebhook(env: AppEnv, namespace: string, input: Webho
     namespace,
     name: input.name,
     url,
+    mode: input.mode,
+    expiresAt: input.expires_at ? Date.parse(input.expires_at) : null,
     description: input.description,
     events,
     format: input.format,
@@ -153,7 +167,8 @@ export async function updateWebhook(env: AppEnv, namespace: string, id: string, 
   const now = Date.now();
   const patch: Partial<WebhookRow> = { updatedAt: now };
   if (input.name !== undefined) patch.name = input.name;
-  if (input.url !== undefined) patch.url = checkUrl(env, input.url);
+  if (input.url !== undefined) patch.url = urlForMode(env, row.mode, input.url);
+  if (input.expires_at !== undefined) patch.expiresAt = input.expires_at === null ? null : Date.parse(input.expires_at);
   // A new format must carry every subscribed event, the stored ones included.
   if (input.events !== undefined || input.format !== undefined) patch.events = checkEvents(input.events ?? row.events, input.format ?? row.format);
   if (input.description !== undefined) patch.description = input.description;

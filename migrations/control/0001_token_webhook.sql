@@ -1,0 +1,1 @@
+ALTER TABLE `tokens` ADD `webhook_id` text;
