@@ -96,3 +96,16 @@ export function recordPolledStatement(db: D1Database, g: number, webhookId: stri
     )
     .bind(JSON.stringify(items), webhookId, namespace, now, firstSeq(g));
 }
+
+/** The delivery seqs of recorded items of day g (by the log's index), to name them. */
+export function polledSeqsStatement(db: D1Database, g: number, webhookId: string, items: readonly PolledItem[]): D1PreparedStatement {
+  return db
+    .prepare(
+      forGeneration(
+        `SELECT d.${D.seq} AS seq, d.${D.eventId} AS event_id FROM json_each(?1) j
+         JOIN ${DT} d ON d.${D.webhookId} = ?2 AND d.${D.createdAt} = j.value ->> '$.created_at' AND d.${D.eventId} = j.value ->> '$.id'`,
+        g,
+      ),
+    )
+    .bind(JSON.stringify(items), webhookId);
+}
