@@ -25,6 +25,7 @@ import { pruneExpired } from "./delivery/retention";
 import type { AppEnv, DeliveryMessage } from "./env";
 import { usage } from "./usage";
 import { webhookReactions } from "./webhooks/delivery-reactions";
+import { deleteExpiredWebhooks } from "./webhooks/expiry";
 
 const root = buildApp();
 
@@ -74,6 +75,12 @@ export default {
     // for the minutes a recovery would otherwise wait.
     const now = controller.scheduledTime;
     // Every shard on its own: one failing shard does not stop the others' housekeeping.
-    ctx.waitUntil(eachShardSettled(env, "housekeeping", (senv) => sweepOverdueDeliveries(senv, now).then(() => pruneExpired(senv, now))));
+    ctx.waitUntil(
+      eachShardSettled(env, "housekeeping", (senv) =>
+        sweepOverdueDeliveries(senv, now)
+          .then(() => pruneExpired(senv, now))
+          .then(() => deleteExpiredWebhooks(senv, now)),
+      ),
+    );
   },
 } satisfies ExportedHandler<AppEnv, DeliveryMessage>;

@@ -82,8 +82,9 @@ export const requireAuth = bearerAuth<AppContext>({
 export function authorize(principal: Principal, ns: string | null, scope: TokenScope | TokenScope[] | "admin" | "any", webhookId?: string): void {
   if (principal.kind === "admin") return;
   if (principal.webhookId !== null) {
+    if (ns !== null && principal.namespace !== ns) throw new ApiError("not_found", "Not found.");
     if (webhookId === undefined) throw new ApiError("forbidden", `This token is limited to the webhook ${principal.webhookId}.`);
-    if (ns !== principal.namespace || webhookId !== principal.webhookId) throw new ApiError("not_found", "Not found.");
+    if (webhookId !== principal.webhookId) throw new ApiError("not_found", "Not found.");
   }
   if (scope === "any") return;
   if (ns !== null && principal.namespace !== ns) throw new ApiError("not_found", "Not found.");

@@ -82,7 +82,11 @@ export const webhooks = sqliteTable(
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [uniqueIndex("webhooks_namespace_name").on(t.namespace, t.name)],
+  (t) => [
+    uniqueIndex("webhooks_namespace_name").on(t.namespace, t.name),
+    // Partial: only temporary webhooks pay for an entry (the cron's expiry, webhooks/expiry.ts).
+    index("webhooks_expiring").on(t.expiresAt).where(sql`expires_at IS NOT NULL`),
+  ],
 );
 
 export const events = sqliteTable(
