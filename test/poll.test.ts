@@ -74,6 +74,9 @@ describe("polling webhooks", () => {
     const log = (await api("GET", `/v1/namespaces/${ns}/webhooks/${hook.id}/deliveries`)).body.data;
     expect(log).toHaveLength(1);
     expect(log[0]).toMatchObject({ id: page.body.data[0].id, event_id: wanted.body.id, status: "succeeded", webhook_id: hook.id });
+    const detail = await api("GET", `/v1/namespaces/${ns}/deliveries/${log[0].id}`);
+    expect(detail.body).toMatchObject({ status: "succeeded", event_id: wanted.body.id });
+    expect((await api("POST", `/v1/namespaces/${ns}/deliveries/${log[0].id}/redeliver`)).status).toBe(409);
     // The same page again (an answer lost on the way) records nothing twice.
     expect((await poll(ns, hook.id)).body.data[0].id).toBe(page.body.data[0].id);
     expect((await api("GET", `/v1/namespaces/${ns}/webhooks/${hook.id}/deliveries`)).body.data).toHaveLength(1);
