@@ -86,6 +86,26 @@ describe("the event feed", () => {
     expect((await feed(ns, "type=nope.never")).status).toBe(422);
   }, 30_000);
 
+  it("an event committed after a later-stamped one, in the same group, is not skipped", async () => {
+    // No webhook: the events write no delivery, so they share the day's newest seq (a group still open).
+    const ns = uniqueKey("feed");
+    await pinNamespace(ns);
+    const x = await publish(ns, "build.finished", 1);
+    const first = await feed(ns);
+    // Not final yet: a publish that read its clock earlier may still commit into the same group.
+    expect(first.body.data).toEqual([]);
+    const g = generationAt(Date.now());
+    const row = await env.SHARD_0.prepare(`SELECT seq, created_at FROM events_g${g} WHERE namespace = ? AND id = ?`).bind(ns, x.body.id).first<{ seq: number; created_at: number }>();
+    // That publish: stamped a second before x, committed after the read above.
+    await env.SHARD_0.prepare(
+      `INSERT INTO events_g${g} (seq, namespace, id, type, data, created_at, system, test, first_delivery_seq, delivery_count) VALUES (?1, ?2, 'evt_late', 'build.finished', '{"n":0}', ?3, '', 0, ?1, 0)`,
+    )
+      .bind(row!.seq, ns, row!.created_at - 1000)
+      .run();
+    const all = await waitForCount(ns, `cursor=${first.body.next_cursor}`, 2);
+    expect(all.map((e) => e.id)).toEqual(["evt_late", x.body.id]);
+  }, 30_000);
+
   it("a cursor from before a retention drop resumes with what is left", async () => {
     const ns = uniqueKey("feed");
     await pinNamespace(ns);
