@@ -28,7 +28,7 @@ const tokenFields = {
   id: z.string(),
   name: z.string(),
   scopes: z.array(z.enum(tokenScopes)),
-  webhook_id: z.string().nullable().openapi({ description: "The one webhook the token may touch; null for the whole namespace." }),
+  webhook_id: z.string().optional().openapi({ description: "The one webhook the token may touch; absent for a token of the whole namespace." }),
   created_at: z.string(),
 };
 

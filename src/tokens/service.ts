@@ -20,7 +20,7 @@ export function toTokenView(row: TokenRow): TokenView {
     id: row.id,
     name: row.name,
     scopes: row.scopes,
-    webhook_id: row.webhookId,
+    ...(row.webhookId ? { webhook_id: row.webhookId } : {}),
     created_at: new Date(row.createdAt).toISOString(),
     last_used_at: iso(row.lastUsedAt),
     revoked_at: iso(row.revokedAt),
@@ -48,7 +48,7 @@ export async function createToken(env: AppEnv, ns: string, input: TokenCreateInp
     createdAt: Date.now(),
   };
   await controlOrm(env).insert(tokens).values(row);
-  return { id: row.id, name: row.name, scopes: row.scopes, webhook_id: row.webhookId, token, created_at: new Date(row.createdAt).toISOString() };
+  return { id: row.id, name: row.name, scopes: row.scopes, ...(row.webhookId ? { webhook_id: row.webhookId } : {}), token, created_at: new Date(row.createdAt).toISOString() };
 }
 
 export type TokenCursor = { c: number; i: string };
