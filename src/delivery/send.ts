@@ -68,7 +68,7 @@ async function send(env: AppEnv, cfg: Config, claim: SendableClaim, now: number,
  * hand-edited one: the API validates) sends none, and its text, which may hold
  * header values, never reaches an error message or the log.
  */
-export function storedCustomHeaders(json: string): Record<string, string> {
+function storedCustomHeaders(json: string): Record<string, string> {
   try {
     return JSON.parse(json || "{}") as Record<string, string>;
   } catch {
