@@ -18,6 +18,7 @@ import { freePort, quietEnv, ROOT, startDispatcher, type LocalDispatcher } from 
 import { marginalPerMillion, monthTotal, type Bill, type PerDelivery } from "./cost.ts";
 import { PRICES_AS_OF, PRICE_PAGES } from "./prices.ts";
 import { NOISY_NEIGHBOUR, runNoisyNeighbour, type NoisyNeighbourResult } from "./noisy-neighbour.ts";
+import { POLL, runPollScenario, type PollResult } from "./poll.ts";
 import { startBenchReceiver, type BenchReceiver } from "./receiver.ts";
 import { storedBytes } from "./storage.ts";
 import { percentiles, pool, r1, sleep, type Percentiles } from "./stats.ts";
@@ -102,6 +103,8 @@ export type BenchResult = {
   scenarios: Record<string, ScenarioResult>;
   /** Separate from `scenarios`: latency only, alone and next to hanging receivers (bench/noisy-neighbour.ts). */
   noisy_neighbour: NoisyNeighbourResult;
+  /** Separate from `scenarios`: rows per polled item (bench/poll.ts). */
+  poll: PollResult;
 };
 
 const CPU_NOTE =
@@ -439,6 +442,11 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
       scenarios[spec.name] = await runScenario(spec, { api, receiver, dispatcher, persistTo: join(ROOT, persistTo), concurrency, ceilingPerSecond: ceilingResult.deliveries_per_second, log });
       log(`${spec.name}: ${scenarios[spec.name].deliveries_per_second} deliveries/s`);
     }
+    const poll = await runPollScenario(
+      { events: Math.max(20, Math.round(POLL.events * scale)), tail: Math.max(3, Math.round(POLL.tail * scale)) },
+      { api, concurrency, eventData, log },
+    );
+    log(`poll: ${poll.catch_up.rows_written_per_item} rows written, ${poll.catch_up.rows_read_per_item} read per polled item`);
     // Last: its hanging deliveries go on retrying until the Worker stops.
     const noisy = await runNoisyNeighbour(
       {
@@ -466,6 +474,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
       ceiling: ceilingResult,
       scenarios,
       noisy_neighbour: noisy,
+      poll,
     };
   } finally {
     await Promise.all([dispatcher?.stop(), ceiling?.stop()]);

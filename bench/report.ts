@@ -1,5 +1,6 @@
 /** Printing the benchmark's figures: one per line, and the README's table. */
 import type { BenchResult, ScenarioResult } from "./core.ts";
+import { pollLines, pollSentence } from "./poll.ts";
 import { noisyNeighbourLines, noisyNeighbourSentence } from "./noisy-neighbour.ts";
 
 const TARGETS = "targets (issue 14): rows written <= 6 (fan-out 1) / <= 5 (fan-out 10) per first-try delivery, retention included; <= $7.60 / $6.60 marginal per million; bytes stored <= 1000 / 600 per delivery. Earlier: <= 2 D1 queries per delivery (fan-out 10); 3 queue operations; <= $5.60 marginal per million; fan-out 1 >= 50% of ceiling; publish p95 < 50 ms (fan-out 10), < 250 ms (fan-out 500)";
@@ -35,6 +36,7 @@ export function printResult(r: BenchResult, out: (s: string) => void = console.l
   for (const [name, s] of Object.entries(r.scenarios)) for (const line of figureLines(name, s)) out(line);
   // Older results.json files have no noisy_neighbour.
   if (r.noisy_neighbour) for (const line of noisyNeighbourLines(r.noisy_neighbour)) out(line);
+  if (r.poll) for (const line of pollLines(r.poll)) out(line);
   out(`note: ${r.worker_cpu_ms_note}`);
   out(TARGETS);
 }
@@ -70,5 +72,6 @@ export function markdownTable(r: BenchResult): string {
     row("USD / million deliveries, marginal", (s) => s.usd_per_million_deliveries_marginal),
     row("USD / month with 1M deliveries, total", (s) => s.usd_month_total_one_million_deliveries),
     ...(r.noisy_neighbour ? ["", noisyNeighbourSentence(r.noisy_neighbour)] : []),
+    ...(r.poll ? ["", pollSentence(r.poll)] : []),
   ].join("\n");
 }

@@ -8,6 +8,7 @@ import { adminRoutes } from "./api/admin.routes";
 import { buildApp } from "./api/app";
 import { checkDeployment } from "./api/deployment-check";
 import { deliveryRoutes } from "./api/deliveries.routes";
+import { pullRoutes } from "./api/pull.routes";
 import { eventRoutes } from "./api/events.routes";
 import { healthRoutes } from "./api/health.routes";
 import { portalRoutes } from "./api/portal.routes";
@@ -25,6 +26,7 @@ import { pruneExpired } from "./delivery/retention";
 import type { AppEnv, DeliveryMessage } from "./env";
 import { usage } from "./usage";
 import { webhookReactions } from "./webhooks/delivery-reactions";
+import { deleteExpiredWebhooks } from "./webhooks/expiry";
 
 const root = buildApp();
 
@@ -41,6 +43,7 @@ export const app = root
   .route("/", webhookRoutes)
   .route("/", healthRoutes)
   .route("/", eventRoutes)
+  .route("/", pullRoutes)
   .route("/", deliveryRoutes)
   .route("/", adminRoutes)
   .route("/", tokenRoutes)
@@ -74,6 +77,12 @@ export default {
     // for the minutes a recovery would otherwise wait.
     const now = controller.scheduledTime;
     // Every shard on its own: one failing shard does not stop the others' housekeeping.
-    ctx.waitUntil(eachShardSettled(env, "housekeeping", (senv) => sweepOverdueDeliveries(senv, now).then(() => pruneExpired(senv, now))));
+    ctx.waitUntil(
+      eachShardSettled(env, "housekeeping", (senv) =>
+        sweepOverdueDeliveries(senv, now)
+          .then(() => pruneExpired(senv, now))
+          .then(() => deleteExpiredWebhooks(senv, now)),
+      ),
+    );
   },
 } satisfies ExportedHandler<AppEnv, DeliveryMessage>;

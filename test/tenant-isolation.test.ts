@@ -45,6 +45,9 @@ const ROUTES: Row[] = [
   { method: "POST", route: "/v1/namespaces/:ns/webhooks/:id/recover", need: "webhooks:write", call: (ns, f) => ({ path: `/v1/namespaces/${ns}/webhooks/${f.webhookId}/recover`, body: { since: new Date(Date.now() - 60_000).toISOString() } }) },
   { method: "POST", route: "/v1/namespaces/:ns/webhooks/:id/rotate-secret", need: "webhooks:write", call: (ns, f) => ({ path: `/v1/namespaces/${ns}/webhooks/${f.webhookId}/rotate-secret`, body: {} }) },
   { method: "POST", route: "/v1/namespaces/:ns/events", need: "events:publish", call: (ns) => ({ path: `/v1/namespaces/${ns}/events`, body: { type: "build.started", data: { n: 1 } } }) },
+  { method: "GET", route: "/v1/namespaces/:ns/events", need: "webhooks:read", call: (ns) => ({ path: `/v1/namespaces/${ns}/events` }) },
+  // Polling also takes webhooks:poll (test/poll-token.test.ts); the fixture is a push webhook, so read gets 409 not_polling.
+  { method: "GET", route: "/v1/namespaces/:ns/webhooks/:id/poll", need: "webhooks:read", call: (ns, f) => ({ path: `/v1/namespaces/${ns}/webhooks/${f.webhookId}/poll` }) },
   { method: "GET", route: "/v1/namespaces/:ns/events/:id", need: "webhooks:read", call: (ns, f) => ({ path: `/v1/namespaces/${ns}/events/${f.eventId}` }) },
   { method: "GET", route: "/v1/namespaces/:ns/deliveries", need: "webhooks:read", call: (ns) => ({ path: `/v1/namespaces/${ns}/deliveries` }) },
   { method: "GET", route: "/v1/namespaces/:ns/deliveries/:id", need: "webhooks:read", call: (ns, f) => ({ path: `/v1/namespaces/${ns}/deliveries/${f.deliveryId}` }) },

@@ -16,9 +16,10 @@ import { PORTAL_SESSION_PREFIX } from "../security/portal-token";
 import { sha256Hex, timingSafeEqual, TOKEN_PREFIX } from "../security/token-check";
 import type { AppContext } from "./context";
 
+/** A token's `webhookId`: it may touch this one webhook and nothing else (null: the whole namespace, as its scopes allow). */
 export type Principal =
   | { kind: "admin" }
-  | { kind: "token"; id: string; namespace: string; scopes: TokenScope[] }
+  | { kind: "token"; id: string; namespace: string; scopes: TokenScope[]; webhookId: string | null }
   /** `eventTypes`: what its webhooks may subscribe to (null = any). */
   | { kind: "portal"; id: string; namespace: string; scopes: TokenScope[]; eventTypes: string[] | null };
 
@@ -47,7 +48,7 @@ export async function principalFor(env: Env, presented: string, ctx?: Background
         if (ctx) ctx.waitUntil(touch.catch(() => {}));
         else await touch;
       }
-      return { kind: "token", id: row.id, namespace: row.namespace, scopes: row.scopes };
+      return { kind: "token", id: row.id, namespace: row.namespace, scopes: row.scopes, webhookId: row.webhookId };
     }
   }
   return null;
@@ -85,12 +86,24 @@ export const requireAuth = bearerAuth<AppContext>({
   invalidToken: { message: NOT_VALID },
 });
 
-/** The caller may act on namespace `ns` with `scope`; admin may do anything. */
-export function authorize(principal: Principal, ns: string | null, scope: TokenScope | "admin" | "any"): void {
-  if (principal.kind === "admin" || scope === "any") return;
+/**
+ * The caller may act on namespace `ns` with `scope` (one of them, for a
+ * list); admin may do anything. `webhookId` names the webhook a route acts
+ * on: a token limited to one webhook gets 404 for another webhook (as for
+ * another namespace's) and 403 for every route that is not about its own.
+ */
+export function authorize(principal: Principal, ns: string | null, scope: TokenScope | TokenScope[] | "admin" | "any", webhookId?: string): void {
+  if (principal.kind === "admin") return;
+  if (principal.kind === "token" && principal.webhookId !== null) {
+    if (ns !== null && principal.namespace !== ns) throw new ApiError("not_found", "Not found.");
+    if (webhookId === undefined) throw new ApiError("forbidden", `This token is limited to the webhook ${principal.webhookId}.`);
+    if (webhookId !== principal.webhookId) throw new ApiError("not_found", "Not found.");
+  }
+  if (scope === "any") return;
   if (ns !== null && principal.namespace !== ns) throw new ApiError("not_found", "Not found.");
-  if (scope === "admin" || !principal.scopes.includes(scope)) {
-    throw new ApiError("forbidden", scope === "admin" ? "Only the admin token may do this." : `This token lacks the ${scope} scope.`);
+  const wanted = typeof scope === "string" ? [scope] : scope;
+  if (scope === "admin" || !wanted.some((s) => principal.scopes.includes(s as TokenScope))) {
+    throw new ApiError("forbidden", scope === "admin" ? "Only the admin token may do this." : `This token lacks the ${wanted.join(" or ")} scope.`);
   }
 }
 

@@ -24,7 +24,7 @@ export const healthRoutes = newRouter()
     }),
     async (c) => {
       const { ns, id } = c.req.valid("param");
-      authorize(c.get("principal"), ns, "webhooks:read");
+      authorize(c.get("principal"), ns, "webhooks:read", id);
       return c.json(await webhookHealth(c.env, ns, id), 200);
     },
   )
@@ -44,7 +44,7 @@ export const healthRoutes = newRouter()
     }),
     async (c) => {
       const { ns, id } = c.req.valid("param");
-      authorize(c.get("principal"), ns, "webhooks:read");
+      authorize(c.get("principal"), ns, "webhooks:read", id);
       return c.json(await webhookActivity(c.env, ns, id), 200);
     },
   );

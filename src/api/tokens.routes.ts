@@ -20,7 +20,8 @@ export const tokenRoutes = newRouter()
       summary: "Create a namespace token",
       description:
         "Admin only. The answer carries `token` once; only its SHA-256 is stored, so it cannot be shown again. " +
-        "Scopes: `webhooks:read`, `webhooks:write`, `events:publish`, `portal:create` (portal links, docs/portal.md).",
+        "Scopes: `webhooks:read`, `webhooks:write`, `events:publish`, `webhooks:poll` (polling only), `portal:create` (portal links, docs/portal.md). " +
+        "With `webhook_id` the token touches that one webhook and nothing else (403 or 404 for the rest).",
       request: { params: NamespaceParam, body: jsonBody(TokenCreate) },
       responses: {
         201: jsonResponse(CreatedToken, "Created; `token` is shown only here."),

@@ -87,7 +87,7 @@ export const webhookRoutes = newRouter()
     }),
     async (c) => {
       const { ns, id } = c.req.valid("param");
-      authorize(c.get("principal"), ns, "webhooks:read");
+      authorize(c.get("principal"), ns, "webhooks:read", id);
       return c.json(toView(await findWebhook(c.env, ns, id)), 200);
     },
   )
@@ -108,7 +108,7 @@ export const webhookRoutes = newRouter()
     }),
     async (c) => {
       const { ns, id } = c.req.valid("param");
-      authorize(c.get("principal"), ns, "webhooks:write");
+      authorize(c.get("principal"), ns, "webhooks:write", id);
       authorizeEvents(c.get("principal"), c.req.valid("json").events);
       return c.json(await updateWebhook(c.env, ns, id, c.req.valid("json")), 200);
     },
@@ -127,7 +127,7 @@ export const webhookRoutes = newRouter()
     }),
     async (c) => {
       const { ns, id } = c.req.valid("param");
-      authorize(c.get("principal"), ns, "webhooks:write");
+      authorize(c.get("principal"), ns, "webhooks:write", id);
       await deleteWebhook(c.env, ns, id);
       return c.body(null, 204);
     },
@@ -155,7 +155,7 @@ export const webhookRoutes = newRouter()
     }),
     async (c) => {
       const { ns, id } = c.req.valid("param");
-      authorize(c.get("principal"), ns, "webhooks:write");
+      authorize(c.get("principal"), ns, "webhooks:write", id);
       await enforceRateLimit(c.env, "owner_action", ns);
       const ping = await pingWebhook(c.env, ns, id, { wait: c.req.valid("query").wait === "true" });
       return "result" in ping ? c.json(ping.result, 200) : c.json(ping.queued, 202);
@@ -181,7 +181,7 @@ export const webhookRoutes = newRouter()
     }),
     async (c) => {
       const { ns, id } = c.req.valid("param");
-      authorize(c.get("principal"), ns, "webhooks:write");
+      authorize(c.get("principal"), ns, "webhooks:write", id);
       await enforceRateLimit(c.env, "owner_action", ns);
       const sent = await sendExample(c.env, ns, id, c.req.valid("json").type, { wait: c.req.valid("query").wait === "true" });
       return "result" in sent ? c.json(sent.result, 200) : c.json(sent.queued, 202);
@@ -204,7 +204,7 @@ export const webhookRoutes = newRouter()
     }),
     async (c) => {
       const { ns, id } = c.req.valid("param");
-      authorize(c.get("principal"), ns, "webhooks:read");
+      authorize(c.get("principal"), ns, "webhooks:read", id);
       const { limit, cursor, status } = c.req.valid("query");
       const webhook = await findWebhook(c.env, ns, id);
       const page = await listWebhookDeliveries(await namespaceEnv(c.env, ns), webhook.id, { limit, status, cursor: decodeCursor(cursor, isDeliveryCursor) });
@@ -231,7 +231,7 @@ export const webhookRoutes = newRouter()
     }),
     async (c) => {
       const { ns, id } = c.req.valid("param");
-      authorize(c.get("principal"), ns, "webhooks:write");
+      authorize(c.get("principal"), ns, "webhooks:write", id);
       await enforceRateLimit(c.env, "owner_action", ns);
       const webhook = await findWebhook(c.env, ns, id);
       if (!webhook.active) throw disabled(webhook.disabledReason);
@@ -259,7 +259,7 @@ export const webhookRoutes = newRouter()
     }),
     async (c) => {
       const { ns, id } = c.req.valid("param");
-      authorize(c.get("principal"), ns, "webhooks:write");
+      authorize(c.get("principal"), ns, "webhooks:write", id);
       await enforceRateLimit(c.env, "owner_action", ns);
       return c.json(await rotateSecret(c.env, ns, id, c.req.valid("json")), 200);
     },

@@ -5,7 +5,7 @@
  */
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
-export const tokenScopes = ["webhooks:read", "webhooks:write", "events:publish", "portal:create"] as const;
+export const tokenScopes = ["webhooks:read", "webhooks:write", "events:publish", "portal:create", "webhooks:poll"] as const;
 export type TokenScope = (typeof tokenScopes)[number];
 
 export const tokens = sqliteTable(
@@ -17,6 +17,8 @@ export const tokens = sqliteTable(
     scopes: text("scopes", { mode: "json" }).$type<TokenScope[]>().notNull(),
     /** hex SHA-256 of the token; the token itself is never stored. */
     tokenHash: text("token_hash").notNull(),
+    /** Limits the token to this one webhook (api/auth.ts): anything else answers 403 or 404. */
+    webhookId: text("webhook_id"),
     createdAt: integer("created_at").notNull(),
     lastUsedAt: integer("last_used_at"),
     revokedAt: integer("revoked_at"),

@@ -39,7 +39,12 @@ export const webhooks = sqliteTable(
     id: text("id").primaryKey(),
     namespace: text("namespace").notNull(),
     name: text("name").notNull(),
+    /** "" for a polling webhook (mode poll): nothing is pushed. */
     url: text("url").notNull(),
+    /** push: POSTed to url; poll: its receiver fetches /poll (pull/poll.ts), served from the events, nothing fans out. */
+    mode: text("mode", { enum: ["push", "poll"] }).notNull().default("push"),
+    /** A temporary webhook (`npm run listen`): the cron deletes it once this passes; null = kept. */
+    expiresAt: integer("expires_at"),
     description: text("description").notNull().default(""),
     /** JSON array of event names, prefix patterns (`build.*`) or `*`. */
     events: text("events", { mode: "json" }).$type<string[]>().notNull(),
@@ -97,7 +102,11 @@ export const webhooks = sqliteTable(
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [uniqueIndex("webhooks_namespace_name").on(t.namespace, t.name)],
+  (t) => [
+    uniqueIndex("webhooks_namespace_name").on(t.namespace, t.name),
+    // Partial: only temporary webhooks pay for an entry (the cron's expiry, webhooks/expiry.ts).
+    index("webhooks_expiring").on(t.expiresAt).where(sql`expires_at IS NOT NULL`),
+  ],
 );
 
 export const events = sqliteTable(

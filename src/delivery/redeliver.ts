@@ -32,6 +32,7 @@ export async function redeliver(env: AppEnv, namespace: string, seq: number, now
     throw new ApiError("webhook_disabled", "The webhook of this delivery was deleted; there is nothing to redeliver to.");
   }
   if (!target.webhookActive) throw disabled(target.disabledReason);
+  if (target.webhookPolls) throw new ApiError("conflict", "A polling webhook's deliveries are not pushed: poll from an earlier cursor (or `since`) to get them again.");
   if (target.inFlight) {
     throw new ApiError("conflict", "An attempt of this delivery is running right now; redeliver once it has finished.");
   }

@@ -8,10 +8,10 @@ import type { Config } from "../config";
 import type { AppEnv } from "../env";
 import { sendableCustomHeaders } from "../security/custom-headers";
 import { checkTargetUrl } from "../security/ssrf-guard";
-import { currentSecretOf, previousSecretOf, unseal } from "../security/secret-box";
 import { usage } from "../usage";
 import type { Claim, ClaimedEvent, ClaimedWebhook } from "./claim";
 import { buildRequest } from "./formats";
+import { signingSecrets } from "./signing-secrets";
 import { postOnce, type AttemptResult } from "./http-attempt";
 import { redactSignatures } from "./redact";
 import { sendToDestination } from "./destinations/dispatch";
@@ -40,14 +40,17 @@ async function send(env: AppEnv, cfg: Config, claim: SendableClaim, now: number,
     const attempt: AttemptResult = { startedAt: now, durationMs: 0, errorClass: "url_not_allowed", errorMessage: `The webhook URL ${verdict.reason}.` };
     return { urlAllowed: false, requestHeaders: {}, attempt };
   }
-  const secrets = {
-    current: webhook.secret_sealed ? await unseal(env, webhook.secret_sealed, currentSecretOf(webhook.id)) : null,
-    previous:
-      webhook.previous_secret_sealed && (webhook.previous_secret_expires_at ?? 0) > now
-        ? await unseal(env, webhook.previous_secret_sealed, previousSecretOf(webhook.id))
-        : null,
-    scheme: webhook.signature_scheme,
-  };
+  const secrets = await signingSecrets(
+    env,
+    {
+      webhookId: webhook.id,
+      sealed: webhook.secret_sealed,
+      previousSealed: webhook.previous_secret_sealed,
+      previousExpiresAt: webhook.previous_secret_expires_at,
+      scheme: webhook.signature_scheme,
+    },
+    now,
+  );
   // Rows stored before the custom-header checks may hold forged or broken ones: never sent.
   const custom = sendableCustomHeaders(storedCustomHeaders(webhook.headers));
   const request = await buildRequest(

@@ -14,14 +14,28 @@ import { carriedByMessage, EVERY_EVENT_FORMATS, FORMAT_SYSTEM, formatCarries } f
 import { eventAliases, eventCatalog, resolveEventType } from "./catalog";
 
 /**
+ * SQL condition: the pattern list `patterns` (a JSON array) matches the event
+ * type `type`; `operational` is 1 when the type is operational (matched by
+ * exact name only), else 0. Each argument is an SQL expression.
+ */
+export const patternMatchSql = (patterns: string, type: string, operational: string) => `EXISTS (
+  SELECT 1 FROM json_each(${patterns}) p
+  WHERE p.value = ${type}
+     OR (${operational} = 0 AND (p.value = '*'
+         OR (substr(p.value, -2) = '.*' AND substr(${type}, 1, length(p.value) - 1) = substr(p.value, 1, length(p.value) - 1)))))`;
+
+/**
  * SQL condition over a webhooks row `w`, with bound parameters
  * ?1 = event type and ?2 = 1 when the type is operational, else 0.
  */
-export const SUBSCRIPTION_MATCH_SQL = `EXISTS (
-  SELECT 1 FROM json_each(w.${W.events}) p
-  WHERE p.value = ?1
-     OR (?2 = 0 AND (p.value = '*'
-         OR (substr(p.value, -2) = '.*' AND substr(?1, 1, length(p.value) - 1) = substr(p.value, 1, length(p.value) - 1)))))`;
+export const SUBSCRIPTION_MATCH_SQL = patternMatchSql(`w.${W.events}`, "?1", "?2");
+
+/** SQL: 1 when the type expression names an operational event (catalog.ts), else 0. */
+export const operationalTypeSql = (type: string) =>
+  `(${type} IN (${eventCatalog
+    .filter((e) => e.operational)
+    .map((e) => `'${e.name}'`)
+    .join(", ")}))`;
 
 const systemToFormat = Object.entries(FORMAT_SYSTEM)
   .map(([format, system]) => `WHEN '${system}' THEN '${format}'`)

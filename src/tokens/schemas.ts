@@ -15,6 +15,12 @@ export const TokenCreate = z
       .min(1, "grant at least one scope")
       .max(tokenScopes.length * 2)
       .openapi({ example: ["events:publish"] }),
+    webhook_id: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .openapi({ description: "Limits the token to this webhook of the namespace: every other route answers 403 or 404.", example: "wh_3kTMd9Qz" }),
   })
   .openapi("TokenCreate");
 
@@ -22,6 +28,7 @@ const tokenFields = {
   id: z.string(),
   name: z.string(),
   scopes: z.array(z.enum(tokenScopes)),
+  webhook_id: z.string().optional().openapi({ description: "The one webhook the token may touch; absent for a token of the whole namespace." }),
   created_at: z.string(),
 };
 

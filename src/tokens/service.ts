@@ -10,6 +10,7 @@ import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { randomId } from "../ids";
 import { generateToken, sha256Hex } from "../security/token-check";
+import { findWebhook } from "../webhooks/service";
 import type { CreatedTokenView, TokenCreateInput, TokenView } from "./schemas";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -19,6 +20,7 @@ export function toTokenView(row: TokenRow): TokenView {
     id: row.id,
     name: row.name,
     scopes: row.scopes,
+    ...(row.webhookId ? { webhook_id: row.webhookId } : {}),
     created_at: new Date(row.createdAt).toISOString(),
     last_used_at: iso(row.lastUsedAt),
     revoked_at: iso(row.revokedAt),
@@ -26,6 +28,15 @@ export function toTokenView(row: TokenRow): TokenView {
 }
 
 export async function createToken(env: AppEnv, ns: string, input: TokenCreateInput): Promise<CreatedTokenView> {
+  // A token for one webhook names one that exists in this namespace.
+  if (input.webhook_id !== undefined) {
+    await findWebhook(env, ns, input.webhook_id).catch((err: unknown) => {
+      if (err instanceof ApiError && err.code === "not_found") {
+        throw new ApiError("validation_failed", "No such webhook in this namespace.", [{ path: "webhook_id", message: "no such webhook" }]);
+      }
+      throw err;
+    });
+  }
   const token = generateToken();
   const row = {
     id: randomId("tok"),
@@ -33,10 +44,11 @@ export async function createToken(env: AppEnv, ns: string, input: TokenCreateInp
     name: input.name,
     scopes: [...new Set(input.scopes)],
     tokenHash: await sha256Hex(token),
+    webhookId: input.webhook_id ?? null,
     createdAt: Date.now(),
   };
   await controlOrm(env).insert(tokens).values(row);
-  return { id: row.id, name: row.name, scopes: row.scopes, token, created_at: new Date(row.createdAt).toISOString() };
+  return { id: row.id, name: row.name, scopes: row.scopes, ...(row.webhookId ? { webhook_id: row.webhookId } : {}), token, created_at: new Date(row.createdAt).toISOString() };
 }
 
 export type TokenCursor = { c: number; i: string };

@@ -76,6 +76,7 @@ async function sendTestEvent(
   event: TestEvent,
   opts: TestOptions,
 ): Promise<{ queued: PingQueued } | { result: PingResult }> {
+  if (webhook.mode === "poll") throw new ApiError("conflict", "A polling webhook is not pushed to: its receiver polls GET .../poll.");
   if (!webhook.active) throw disabled(webhook.disabledReason);
 
   const published = await publishEvent(env, namespace, event, { onlyWebhookId: webhook.id, test: true });

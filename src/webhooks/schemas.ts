@@ -59,11 +59,21 @@ const signatureScheme = z.enum(signatureSchemes).openapi({
 });
 const timeoutMs = flowField(1000, 15000, "HTTP timeout of one attempt in ms (1000 to 15000); null for the default DELIVERY_TIMEOUT_MS.", 5000);
 
+const mode = z
+  .enum(["push", "poll"])
+  .openapi({ description: "`push` (the default) POSTs to `url`; `poll` has no `url`: its receiver fetches `/poll` (docs/pull.md)." });
+const expiresAt = z.iso
+  .datetime({ offset: true })
+  .nullable()
+  .openapi({ description: "A temporary webhook: deleted once this passes (`npm run listen` sets and renews it); null keeps it." });
+
 export const WebhookCreate = z
   .strictObject({
     name,
     url: url.optional(),
     destination: DestinationInput.optional(),
+    mode: mode.default("push"),
+    expires_at: expiresAt.optional(),
     events,
     format: z.enum(webhookFormats).default("standard"),
     signature_scheme: signatureScheme.default("hmac-sha256"),
@@ -91,6 +101,7 @@ export const WebhookUpdate = z
     name: name.optional(),
     url: url.optional(),
     destination: DestinationUpdate.optional(),
+    expires_at: expiresAt.optional(),
     events: events.optional(),
     format: z.enum(webhookFormats).optional(),
     signature_scheme: signatureScheme
@@ -113,8 +124,10 @@ export const Webhook = z
     id: z.string(),
     namespace: z.string(),
     name: z.string(),
-    url: z.string().openapi({ description: "Where deliveries are posted: the receiver, or for another destination its service's URL (derived)." }),
+    url: z.string().openapi({ description: "Where deliveries are posted: the receiver, or for another destination its service's URL (derived); empty for a polling webhook (mode poll)." }),
     destination: DestinationView,
+    mode: z.enum(["push", "poll"]),
+    expires_at: z.string().nullable().openapi({ description: "When a temporary webhook is deleted; null when kept." }),
     description: z.string(),
     events: z.array(z.string()),
     format: z.enum(webhookFormats),

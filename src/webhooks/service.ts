@@ -31,6 +31,8 @@ export function toView(row: WebhookRow): WebhookView {
     name: row.name,
     url: row.url,
     destination: destinationView(row.destination),
+    mode: row.mode,
+    expires_at: iso(row.expiresAt),
     description: row.description,
     events: row.events,
     format: row.format,
@@ -111,9 +113,16 @@ function nameTaken(name: string): ApiError {
   return new ApiError("conflict", `A webhook named "${name}" already exists in this namespace.`, details);
 }
 
+/** A polling webhook has no url and no destination: its receiver fetches `/poll` (docs/pull.md). */
+function pollPlace(input: { url?: string; destination?: DestinationUpdateValue }): Place {
+  if (input.url !== undefined) throw refused("url", "is not allowed with mode poll");
+  if (input.destination !== undefined && input.destination.type !== "http") throw refused("destination", "is not allowed with mode poll");
+  return { url: "", destination: null, destinationSealed: null };
+}
+
 export async function createWebhook(env: AppEnv, namespace: string, input: WebhookCreateInput) {
   const id = randomId("wh");
-  const place = (await placeOf(env, id, input, null))!;
+  const place = input.mode === "poll" ? pollPlace(input) : (await placeOf(env, id, input, null))!;
   await assertRoomForWebhook(env, namespace);
   const events = checkEvents(input.events, input.format);
   const filter = input.filter ?? null;
@@ -125,6 +134,8 @@ export async function createWebhook(env: AppEnv, namespace: string, input: Webho
     namespace,
     name: input.name,
     ...place,
+    mode: input.mode,
+    expiresAt: input.expires_at ? Date.parse(input.expires_at) : null,
     description: input.description,
     events,
     format: input.format,
@@ -184,8 +195,9 @@ export async function updateWebhook(env: AppEnv, namespace: string, id: string, 
   const now = Date.now();
   const patch: Partial<WebhookRow> = { updatedAt: now };
   if (input.name !== undefined) patch.name = input.name;
-  const place = await placeOf(env, row.id, input, row);
+  const place = row.mode === "poll" ? (input.url !== undefined || input.destination !== undefined ? pollPlace(input) : null) : await placeOf(env, row.id, input, row);
   if (place) Object.assign(patch, place);
+  if (input.expires_at !== undefined) patch.expiresAt = input.expires_at === null ? null : Date.parse(input.expires_at);
   // A new format must carry every subscribed event, the stored ones included.
   if (input.events !== undefined || input.format !== undefined) patch.events = checkEvents(input.events ?? row.events, input.format ?? row.format);
   if (input.description !== undefined) patch.description = input.description;

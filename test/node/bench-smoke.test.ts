@@ -42,5 +42,11 @@ describe("benchmark smoke run", () => {
     expect(result.scenarios.fan_out_1.queue_operations_per_delivery).toBe(3);
     expect(result.scenarios.retry.queue_operations_per_delivery).toBe(6);
     expect(result.scenarios.retry.queue_retries_per_delivery).toBe(0);
+    // poll (bench/poll.ts): every event polled; recording a polled item writes its log row and index entry, nothing else.
+    const poll = result.poll;
+    expect(poll.catch_up.items).toBe(poll.events);
+    expect(poll.catch_up.rows_written_per_item).toBe(2);
+    expect(poll.catch_up.rows_read_per_item).toBeGreaterThan(0);
+    expect(poll.tail.latency_ms.p95).toBeLessThan(25_000);
   });
 });

@@ -139,6 +139,8 @@ export function fanOutStatement(db: D1Database, g: number, f: FanOut): D1Prepare
            (SELECT coalesce(max(${D.seq}), ?9) + 1 FROM ${DT}), ?4, w.${W.id}, w.${W.namespace}, ?1, ?5, ?5, ?5, ?5
          FROM webhooks w
          WHERE NOT EXISTS (SELECT 1 FROM ${ALL_EVENTS} WHERE ${E.namespace} = ?3 AND ${E.id} = ?4) AND w.${W.namespace} = ?3 AND w.${W.active} = 1
+           -- A polling webhook is served from the events themselves (pull/poll.ts): no delivery row at fan-out.
+           AND w.${W.mode} = 'push'
            AND (?6 IS NULL OR w.${W.id} = ?6) AND (?7 IS NULL OR w.${W.id} <> ?7)
            -- A delivery aimed at one webhook (the test ping) needs no subscription.
            AND (?6 IS NOT NULL OR ${SUBSCRIPTION_MATCH_SQL})

@@ -110,6 +110,8 @@ export type RedeliverTarget = Pick<DeliveryRow, "status" | "attempts" | "webhook
   webhookActive: boolean | null;
   disabledReason: string | null;
   inFlight: boolean;
+  /** A polling webhook's delivery was handed out by a poll: there is nothing to push (pull/poll.ts). */
+  webhookPolls: boolean;
 };
 
 /** Delivery ?1 of namespace ?3 at time ?2, with its webhook (null fields when the webhook is gone). */
@@ -117,7 +119,7 @@ export async function redeliverTarget(db: D1Database, seq: number, now: number, 
   const row = await unlessDayMissing(
     db
       .prepare(
-        `SELECT d.${D.status}, d.${D.attempts}, d.${D.webhookId}, w.${W.active} AS webhook_active, w.${W.disabledReason}, ${ATTEMPT_RUNNING_SQL} AS in_flight
+        `SELECT d.${D.status}, d.${D.attempts}, d.${D.webhookId}, w.${W.active} AS webhook_active, w.${W.disabledReason}, w.${W.mode} AS webhook_mode, ${ATTEMPT_RUNNING_SQL} AS in_flight
          FROM ${deliveriesTable(generationOfSeq(seq))} d LEFT JOIN webhooks w ON w.${W.id} = d.${D.webhookId}
          WHERE d.${D.seq} = ?1 AND d.${D.namespace} = ?3`,
       )
@@ -128,7 +130,7 @@ export async function redeliverTarget(db: D1Database, seq: number, now: number, 
   if (!row) return null;
   const [d] = decodeRows(deliveries, ["status", "attempts", "webhookId"], [row]);
   const [w] = decodeRows(webhooks, ["disabledReason"], [row]);
-  return { ...d, disabledReason: w.disabledReason, webhookActive: row.webhook_active === null ? null : row.webhook_active === 1, inFlight: Boolean(row.in_flight) };
+  return { ...d, disabledReason: w.disabledReason, webhookActive: row.webhook_active === null ? null : row.webhook_active === 1, inFlight: Boolean(row.in_flight), webhookPolls: row.webhook_mode === "poll" };
 }
 
 /** Back to pending by a person's request: manual, due now, and watched (the sweep and the in-flight count find it there). */

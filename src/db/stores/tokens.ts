@@ -3,15 +3,15 @@ import { decodeRow, type RawRow } from "../columns";
 import { tokens, type TokenRow } from "../control-schema";
 import { T } from "./names";
 
-export type ActiveToken = Pick<TokenRow, "id" | "namespace" | "scopes" | "lastUsedAt">;
+export type ActiveToken = Pick<TokenRow, "id" | "namespace" | "scopes" | "lastUsedAt" | "webhookId">;
 
 /** The unrevoked token with this hash (one read through the unique index tokens_hash). */
 export async function activeTokenByHash(db: D1Database, hash: string): Promise<ActiveToken | null> {
   const row = await db
-    .prepare(`SELECT ${T.id}, ${T.namespace}, ${T.scopes}, ${T.lastUsedAt} FROM tokens WHERE ${T.tokenHash} = ? AND ${T.revokedAt} IS NULL`)
+    .prepare(`SELECT ${T.id}, ${T.namespace}, ${T.scopes}, ${T.lastUsedAt}, ${T.webhookId} FROM tokens WHERE ${T.tokenHash} = ? AND ${T.revokedAt} IS NULL`)
     .bind(hash)
     .first<RawRow>();
-  return decodeRow(tokens, ["id", "namespace", "scopes", "lastUsedAt"], row);
+  return decodeRow(tokens, ["id", "namespace", "scopes", "lastUsedAt", "webhookId"], row);
 }
 
 export async function touchToken(db: D1Database, id: string, now: number): Promise<void> {

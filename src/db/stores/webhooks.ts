@@ -113,6 +113,15 @@ export function deleteStatement(db: D1Database, webhookId: string): D1PreparedSt
   return db.prepare(`DELETE FROM webhooks WHERE ${W.id} = ?`).bind(webhookId);
 }
 
+/** Up to `limit` webhooks whose expires_at has passed (through the partial index webhooks_expiring). */
+export async function expiredWebhookIds(db: D1Database, now: number, limit: number): Promise<string[]> {
+  const { results } = await db
+    .prepare(`SELECT ${W.id} AS id FROM webhooks WHERE ${W.expiresAt} IS NOT NULL AND ${W.expiresAt} <= ? ORDER BY ${W.expiresAt} LIMIT ?`)
+    .bind(now, limit)
+    .all<{ id: string }>();
+  return results.map((r) => r.id);
+}
+
 /** The namespace's webhook count (one read through the unique index webhooks_namespace_name). */
 export async function countInNamespace(db: D1Database, namespace: string): Promise<number> {
   const row = await db.prepare(`SELECT count(*) AS n FROM webhooks WHERE ${W.namespace} = ?`).bind(namespace).first<{ n: number }>();

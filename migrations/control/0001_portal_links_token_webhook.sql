@@ -13,3 +13,5 @@ CREATE TABLE `portal_links` (
 	`session_expires_at` integer,
 	`purge_after` integer NOT NULL
 );
+--> statement-breakpoint
+ALTER TABLE `tokens` ADD `webhook_id` text;

@@ -1,5 +1,0 @@
-ALTER TABLE `webhooks` ADD `signature_scheme` text DEFAULT 'hmac-sha256' NOT NULL;--> statement-breakpoint
-ALTER TABLE `webhooks` ADD `public_key` text;--> statement-breakpoint
-ALTER TABLE `webhooks` ADD `destination` text;--> statement-breakpoint
-ALTER TABLE `webhooks` ADD `destination_sealed` text;--> statement-breakpoint
-ALTER TABLE `webhooks` ADD `failing_alert_percent` integer;
