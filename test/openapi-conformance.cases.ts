@@ -143,6 +143,17 @@ export const conformanceCases: Record<string, Case> = {
     },
     bad: () => [missing],
   },
+  "GET /v1/namespaces/{ns}/events": {
+    ok: () => [{}, { query: "limit=1&type=build.*" }],
+    bad: () => [{ query: "cursor=not-ours" }, { query: "limit=0" }],
+  },
+  "GET /v1/namespaces/{ns}/webhooks/{id}/poll": {
+    ok: async (f) => {
+      const poll = await api("POST", `/v1/namespaces/${f.ns}/webhooks`, { name: uniqueKey("conf-poll"), mode: "poll", events: ["build.*"] });
+      return [{ params: { id: poll.body.id }, query: "wait=0&limit=5" }];
+    },
+    bad: (f) => [{ params: { id: f.webhookId } }, { params: { id: f.webhookId }, query: "wait=31" }, missing],
+  },
   "POST /v1/namespaces/{ns}/portal-links": {
     ok: () => [{ body: {} }, { body: { ttl_seconds: 60, read_only: true, event_types: ["build.*"], branding: { name: "Acme CI", accent_color: "#0a7cff" } } }],
     bad: (f) => [{ body: { ttl_seconds: 5 } }, { body: { branding: { accent_color: "red" } } }, { token: f.nsToken, body: {} }],
