@@ -1,9 +1,10 @@
 /**
  * The Worker: the API and dashboard (fetch), the delivery pipeline (queue:
  * the main and slow lanes of deliveries and their dead letters), and the minute's housekeeping
- * (scheduled: recovery sweep and retention).
+ * (scheduled: today's and tomorrow's day tables, recovery sweep and retention).
  */
-import { eachShardSettled } from "./db/shards";
+import { ensureGenerations } from "./db/generations";
+import { eachShardSettled, shardDb } from "./db/shards";
 import { adminRoutes } from "./api/admin.routes";
 import { buildApp } from "./api/app";
 import { checkDeployment } from "./api/deployment-check";
@@ -72,6 +73,13 @@ export default {
     // for the minutes a recovery would otherwise wait.
     const now = controller.scheduledTime;
     // Every shard on its own: one failing shard does not stop the others' housekeeping.
-    ctx.waitUntil(eachShardSettled(env, "housekeeping", (senv) => sweepOverdueDeliveries(senv, now).then(() => pruneExpired(senv, now))));
+    // The day tables first, so the publishes of the next day run no DDL (db/generations.ts).
+    ctx.waitUntil(
+      eachShardSettled(env, "housekeeping", async (senv) => {
+        await ensureGenerations(shardDb(senv), now);
+        await sweepOverdueDeliveries(senv, now);
+        await pruneExpired(senv, now);
+      }),
+    );
   },
 } satisfies ExportedHandler<AppEnv, DeliveryMessage>;

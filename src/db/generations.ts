@@ -20,11 +20,20 @@
  *   claim's in-flight count. Reads for the API list the generations and
  *   name each day's table (an ORDER BY ... LIMIT through a view sorts every
  *   matching row of every day first).
- * - A day's tables are created by the first write that needs them (a
- *   publish that finds them missing), and the views are redefined in the
- *   same transaction, guarded so that two changes of the day list cannot
- *   interleave.
+ * - A day's tables are created ahead of time by the cron (today's and
+ *   tomorrow's on every shard, ensureGenerations), so no request runs DDL
+ *   (D1's advice: no schema changes on the request path). A publish that
+ *   still finds its day missing (the cron has not run yet) creates it as a
+ *   fallback, counted and logged (inGeneration). The views are redefined in
+ *   the same transaction as any change of the day list, guarded so that two
+ *   changes cannot interleave.
+ * - The day list is read from sqlite_master through the plain binding:
+ *   outside a D1 session (`withSession`) every query goes to the primary, so
+ *   a replica that has not seen a new day's tables yet is never asked. The
+ *   Worker opens no session; one that does must keep listGenerations and
+ *   the writes that follow it on the primary (`withSession("first-primary")`).
  */
+import { usage } from "../usage";
 import { E } from "./stores/names";
 
 export const GENERATION_MS = 86_400_000;
@@ -194,14 +203,36 @@ async function changeGenerations(db: D1Database, next: (current: number[]) => nu
 
 /** Creates generation g's tables (from the template's DDL) and adds them to the views, unless they exist. */
 export async function createGeneration(db: D1Database, g: number): Promise<void> {
+  await createGenerations(db, [g]);
+}
+
+/** Creates the missing ones of generations `gs` in one guarded transaction; answers those it created. */
+async function createGenerations(db: D1Database, gs: readonly number[]): Promise<number[]> {
   const { results: ddl } = await db.prepare(TEMPLATE_DDL_SQL).all<{ sql: string; tbl_name: string }>();
   // No template: a database never migrated. Let D1 say so, as for any other table.
   if (ddl.length === 0) await db.prepare("SELECT 1 FROM events LIMIT 0").all();
+  let created: number[] = [];
   await changeGenerations(
     db,
-    (current) => (current.includes(g) ? null : [...current, g]),
-    () => ddl.flatMap((r) => generationDdl(r.sql, g, r.tbl_name) ?? []).map((sql) => db.prepare(sql)),
+    (current) => {
+      created = gs.filter((g) => !current.includes(g));
+      return created.length ? [...current, ...created] : null;
+    },
+    () => created.flatMap((g) => ddl.flatMap((r) => generationDdl(r.sql, g, r.tbl_name) ?? [])).map((sql) => db.prepare(sql)),
   );
+  return created;
+}
+
+/**
+ * The cron's step (src/index.ts, every shard): today's and tomorrow's
+ * tables exist before the first publish of the day needs them. Reads the
+ * day list once a minute and writes only on the minute it creates a day.
+ */
+export async function ensureGenerations(db: D1Database, now: number): Promise<number[]> {
+  const wanted = [generationAt(now), generationAt(now + GENERATION_MS)];
+  const current = await listGenerations(db);
+  if (wanted.every((g) => current.includes(g))) return [];
+  return createGenerations(db, wanted);
 }
 
 /** Drops generation g's tables (retention: every row in them has expired), views first. */
@@ -239,12 +270,19 @@ export async function withGenerations<T>(db: D1Database, run: (gens: number[]) =
   }
 }
 
-/** Runs `write` on generation g, creating its tables first if the write finds them missing. */
+/**
+ * Runs `write` on generation g. Its tables are normally there already
+ * (ensureGenerations, from the cron); if the write finds them missing it
+ * creates them as a fallback, counted (`dayTablesCreatedOnRequest`) and
+ * logged, since DDL on the request path is what the cron exists to avoid.
+ */
 export async function inGeneration<T>(db: D1Database, g: number, write: () => Promise<T>): Promise<T> {
   try {
     return await write();
   } catch (err) {
     if (!isMissingGeneration(err)) throw err;
+    usage.dayTablesCreatedOnRequest++;
+    console.warn("a day's tables were missing on the request path and were created there (has the cron run?)", { generation: g });
     await createGeneration(db, g);
     return write();
   }
