@@ -121,6 +121,23 @@ export function unionAll(gens: readonly number[], arm: (g: number) => string): s
   return compound(gens.map((g) => `SELECT * FROM (${arm(g)})`));
 }
 
+/**
+ * Days one read across days names at most. An arm is under 1 KB of SQL, so
+ * a statement stays far below D1's 100 KB limit on a statement's text; the
+ * longest retention (config.ts, MAX_RETENTION_DAYS) is then 9 statements,
+ * sent in one batch (test/max-days.test.ts).
+ */
+export const DAYS_PER_STATEMENT = 50;
+
+/** `make`'s statement for each run of up to DAYS_PER_STATEMENT days of `gens` (in their order), batched; answers every statement's rows. */
+export async function acrossDays<T>(db: D1Database, gens: readonly number[], make: (days: number[]) => D1PreparedStatement): Promise<T[]> {
+  const chunks: number[][] = [];
+  for (let i = 0; i < gens.length; i += DAYS_PER_STATEMENT) chunks.push(gens.slice(i, i + DAYS_PER_STATEMENT));
+  if (chunks.length === 0) return [];
+  const results = await db.batch<T>(chunks.map(make));
+  return results.flatMap((r) => r.results);
+}
+
 /** A day's table that does not exist (not created yet, or dropped by retention). */
 export const isMissingGeneration = (err: unknown): boolean => /no such table: [\w.]*(events|deliveries)_g[0-9]+/i.test(String(err instanceof Error ? err.message : err));
 
@@ -207,7 +224,7 @@ export async function createGeneration(db: D1Database, g: number): Promise<void>
 }
 
 /** Creates the missing ones of generations `gs` in one guarded transaction; answers those it created. */
-async function createGenerations(db: D1Database, gs: readonly number[]): Promise<number[]> {
+export async function createGenerations(db: D1Database, gs: readonly number[]): Promise<number[]> {
   const { results: ddl } = await db.prepare(TEMPLATE_DDL_SQL).all<{ sql: string; tbl_name: string }>();
   // No template: a database never migrated. Let D1 say so, as for any other table.
   if (ddl.length === 0) await db.prepare("SELECT 1 FROM events LIMIT 0").all();

@@ -19,6 +19,7 @@ import {
   indexName,
   perGeneration,
   unionAll,
+  acrossDays,
   unlessDayMissing,
 } from "../generations";
 import { deliveries, sweepMarks, webhooks, type DeliveryRow } from "../schema";
@@ -164,12 +165,11 @@ const windowGenerations = (gens: readonly number[], cursor: RecoverWindow) =>
 
 /** How many deliveries a recovery still has after the cursor. */
 export async function countRecoverable(db: D1Database, gens: readonly number[], cursor: RecoverWindow, maxAttempt: number): Promise<number> {
-  const arms = windowGenerations(gens, cursor).map((g) => `(SELECT count(*) FROM ${deliveriesTable(g)} INDEXED BY ${indexName("deliveries_webhook_created", g)} WHERE ${WINDOW})`);
-  const left = await db
-    .prepare(`SELECT ${arms.join(" + ")} AS n`)
-    .bind(cursor.w, cursor.until, cursor.c, cursor.s, maxAttempt)
-    .first<{ n: number }>();
-  return left?.n ?? 0;
+  const arm = (g: number) => `(SELECT count(*) FROM ${deliveriesTable(g)} INDEXED BY ${indexName("deliveries_webhook_created", g)} WHERE ${WINDOW})`;
+  const counts = await acrossDays<{ n: number }>(db, windowGenerations(gens, cursor), (days) =>
+    db.prepare(`SELECT ${days.map(arm).join(" + ")} AS n`).bind(cursor.w, cursor.until, cursor.c, cursor.s, maxAttempt),
+  );
+  return counts.reduce((sum, r) => sum + r.n, 0);
 }
 
 /** One chunk of a recovery: up to `chunk` deliveries, oldest first, back to pending (manual); answers them. */
@@ -184,11 +184,14 @@ export async function recoverChunk(
   const inWindow = windowGenerations(gens, cursor);
   const arm = (g: number) =>
     `SELECT ${D.seq}, ${D.createdAt} FROM ${deliveriesTable(g)} INDEXED BY ${indexName("deliveries_webhook_created", g)} WHERE ${WINDOW} ORDER BY ${D.createdAt}, ${D.seq} LIMIT ?6`;
-  const { results } = await db
-    .prepare(`${unionAll(inWindow, arm)} LIMIT ?6`)
-    .bind(cursor.w, cursor.until, cursor.c, cursor.s, maxAttempt, chunk)
-    .all<RawRow>();
-  const picked = decodeRows(deliveries, ["seq"], results).map((r) => r.seq);
+  const rows = await acrossDays<RawRow>(db, inWindow, (days) =>
+    db.prepare(`${unionAll(days, arm)} LIMIT ?6`).bind(cursor.w, cursor.until, cursor.c, cursor.s, maxAttempt, chunk),
+  );
+  // Oldest first across the statements too (each answers its days oldest first).
+  const picked = decodeRows(deliveries, ["seq", "createdAt"], rows)
+    .sort((a, b) => a.createdAt - b.createdAt || a.seq - b.seq)
+    .slice(0, chunk)
+    .map((r) => r.seq);
   if (picked.length === 0) return [];
   const updated = await db.batch<RawRow>(
     perGeneration(picked, (s) => s, (g, seqs) =>
