@@ -89,6 +89,9 @@ describe(`${MAX_DAYS} days stored (RETENTION_DAYS=${MAX_RETENTION_DAYS})`, () =>
       expect(deliveryScans(plan), sql.slice(0, 60)).toEqual([]);
       expect(plan.filter((l) => /\bSCAN events(_g\d+)?\b/.test(l))).toEqual([]);
     }
+    // The views' own definitions fit in a statement too.
+    const views = await db.prepare("SELECT sql FROM sqlite_master WHERE type = 'view'").all<{ sql: string }>();
+    for (const v of views.results) expect(v.sql.length).toBeLessThan(D1_MAX_SQL_BYTES);
     // The sweep's pending candidates through the view: each day's watched index or rowid range.
     const overdue = await queryPlan(forGeneration(`SELECT seq FROM ${ALL_DELIVERIES} WHERE status = 'pending' AND watched = 1`, g));
     expect(deliveryScans(overdue)).toEqual([]);
