@@ -23,6 +23,8 @@ import { laneOf } from "./delivery/lanes";
 import { sweepOverdueDeliveries } from "./delivery/recovery-sweep";
 import { pruneExpired } from "./delivery/retention";
 import type { AppEnv, DeliveryMessage } from "./env";
+import { redrivePurges } from "./namespaces/purge";
+import { namespaceRoutes } from "./api/namespaces.routes";
 import { usage } from "./usage";
 import { webhookReactions } from "./webhooks/delivery-reactions";
 
@@ -43,6 +45,7 @@ export const app = root
   .route("/", eventRoutes)
   .route("/", deliveryRoutes)
   .route("/", adminRoutes)
+  .route("/", namespaceRoutes)
   .route("/", tokenRoutes)
   .route("/", secretsKeyRoutes)
   .route("/", referenceRoutes(root))
@@ -74,6 +77,8 @@ export default {
     const now = controller.scheduledTime;
     // Every shard on its own: one failing shard does not stop the others' housekeeping.
     // The day tables first, so the publishes of the next day run no DDL (db/generations.ts).
+    // A step for every namespace still being deleted, every few minutes (namespaces/purge.ts).
+    ctx.waitUntil(redrivePurges(env, now).catch((err) => console.error("purge redrive failed", { error: String(err) })));
     ctx.waitUntil(
       eachShardSettled(env, "housekeeping", async (senv) => {
         await ensureGenerations(shardDb(senv), now);

@@ -2,7 +2,8 @@
  * deliveries, moved outside the consumer: the recovery sweep and its
  * watermark (delivery/recovery-sweep.ts, docs/storage.md), dead letters,
  * redeliver, recover, the pending deliveries of a disabled or deleted
- * webhook, and retention (generation 0's row deletes, a day's size).
+ * webhook, retention (generation 0's row deletes, a day's size), and a
+ * deleted namespace's purge.
  */
 import { ATTEMPT_RUNNING_SQL, UNRECORDED_CLAIM_SQL } from "../../delivery/claims";
 import { decodeRows, type RawRow } from "../columns";
@@ -23,7 +24,8 @@ import {
   unlessDayMissing,
 } from "../generations";
 import { deliveries, sweepMarks, webhooks, type DeliveryRow } from "../schema";
-import { D, SM, W } from "./names";
+import { D, E, SM, W } from "./names";
+import { PURGE_CHUNK_EVENTS_SQL } from "./events";
 
 /** The sweep's overdue test on deliveries `d` (?1 now, ?2 grace, ?3 resend back-off): see delivery/recovery-sweep.ts. */
 const OVERDUE = `((d.${D.nextAttemptAt} < ?2 AND (d.${D.enqueuedAt} < ?3 OR (d.${D.attempts} = 0 AND d.${D.enqueuedAt} = d.${D.createdAt} AND d.${D.enqueuedAt} < ?2)))
@@ -243,4 +245,19 @@ export async function generationSize(db: D1Database, g: number): Promise<{ event
     .bind(firstSeq(g))
     .first<{ events: number; deliveries: number }>();
   return row ?? { events: 0, deliveries: 0 };
+}
+
+/** Deletes the deliveries of the purge's chunk of events on day g (their seq ranges), before the events (namespaces/purge.ts). */
+export function purgeDeliveriesStatement(db: D1Database, g: number, namespace: string, limit: number): D1PreparedStatement {
+  return db
+    .prepare(
+      forGeneration(
+        `DELETE FROM ${DT} WHERE ${D.seq} IN (
+           SELECT d.${D.seq} FROM (${PURGE_CHUNK_EVENTS_SQL}) e JOIN ${DT} d
+             ON d.${D.seq} >= e.${E.firstDeliverySeq} AND d.${D.seq} < e.${E.firstDeliverySeq} + e.${E.deliveryCount}
+           WHERE d.${D.namespace} = ?1)`,
+        g,
+      ),
+    )
+    .bind(namespace, limit);
 }
