@@ -11,6 +11,7 @@ import { generationAt } from "../src/db/generations";
 import { handleDeliveryBatch } from "../src/delivery/consumer";
 import type { AppEnv, DeliveryMessage } from "../src/env";
 import { PURGE_SETTLE_MS, purgeStep } from "../src/namespaces/purge";
+import { usage } from "../src/usage";
 import { exports } from "cloudflare:workers";
 import { ADMIN, api, createWebhook, received, uniqueKey, waitFor } from "./support/api";
 import { namespaceToken } from "./support/db";
@@ -106,7 +107,11 @@ describe("DELETE /v1/namespaces/{ns}", () => {
 
     // Until every Worker has seen it and attempts in flight have ended, the purge waits.
     expect((await purgeStep(appEnv, doomed.ns)).outcome).toBe("settling");
+    const written = usage.d1RowsWritten;
     expect((await purgeStep(appEnv, doomed.ns, Date.now() + PURGE_SETTLE_MS)).outcome).toBe("done");
+    // One written row per deleted row as D1 reports it: 2 events, 2 deliveries, 1 attempt, the directory row
+    // (docs/operations.md). No token or webhook is left to delete by then.
+    expect(usage.d1RowsWritten - written).toBe(2 + 2 + 1 + 1);
 
     expect(await rowsOf(doomed.ns)).toEqual({});
     expect(await attemptsOf(doomed.yesterday)).toBe(0);
