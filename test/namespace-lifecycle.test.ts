@@ -5,12 +5,13 @@
  * Its own file: storage is per file, so "no table holds a row of it" can
  * look at every table.
  */
-import { createMessageBatch, env, getQueueResult, createExecutionContext } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, createScheduledController, env, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { generationAt } from "../src/db/generations";
 import { handleDeliveryBatch } from "../src/delivery/consumer";
 import type { AppEnv, DeliveryMessage } from "../src/env";
-import { PURGE_SETTLE_MS, purgeStep } from "../src/namespaces/purge";
+import worker from "../src/index";
+import { PURGE_REDRIVE_MINUTES, PURGE_SETTLE_MS, purgeStep } from "../src/namespaces/purge";
 import { usage } from "../src/usage";
 import { exports } from "cloudflare:workers";
 import { ADMIN, api, createWebhook, received, uniqueKey, waitFor } from "./support/api";
@@ -153,6 +154,20 @@ describe("DELETE /v1/namespaces/{ns}", () => {
     expect(await rowsOf(doomed.ns)).toEqual({});
     expect(await attemptsOf(doomed.yesterday)).toBe(0);
     expect(await rowsOf(other.ns)).toEqual(otherRows);
+  });
+});
+
+describe("a purge whose message was lost", () => {
+  it("is picked up by the cron's next ten-minute mark and finishes", async () => {
+    const doomed = await populated();
+    // Deleting, settled, and no message anywhere (as if it had been lost or dead-lettered).
+    await env.DB.prepare("UPDATE namespace_shards SET status = 'deleting', status_at = ? WHERE namespace = ?").bind(Date.now() - PURGE_SETTLE_MS - 1, doomed.ns).run();
+    const ctx = createExecutionContext();
+    const mark = Math.ceil(Date.now() / (PURGE_REDRIVE_MINUTES * 60_000)) * PURGE_REDRIVE_MINUTES * 60_000;
+    await worker.scheduled(createScheduledController({ scheduledTime: mark, cron: "* * * * *" }), appEnv, ctx);
+    await waitOnExecutionContext(ctx);
+    await waitFor(() => rowsOf(doomed.ns), (rows) => Object.keys(rows).length === 0);
+    expect((await api("GET", `/v1/namespaces/${doomed.ns}`)).status).toBe(404);
   });
 });
 
