@@ -122,6 +122,28 @@ describe("DELETE /v1/namespaces/{ns}", () => {
     expect((await api("GET", `/v1/namespaces/${other.ns}`)).body.events).toBe(2);
   });
 
+  it("a namespace with only tokens loses them at once; an unknown one is 404", async () => {
+    const ns = `tokens-only-${uniqueKey()}`;
+    const token = await namespaceToken(ns, ["webhooks:read"]);
+    expect((await api("GET", `/v1/namespaces/${ns}/webhooks`, undefined, token)).status).toBe(200);
+    expect((await api("DELETE", `/v1/namespaces/${ns}`)).status).toBe(202);
+    expect((await api("GET", `/v1/namespaces/${ns}/webhooks`, undefined, token)).status).toBe(401);
+    expect(await rowsOf(ns)).toEqual({});
+    expect((await api("DELETE", `/v1/namespaces/${ns}`)).status).toBe(404);
+    expect((await api("DELETE", `/v1/namespaces/nobody-${uniqueKey()}`)).status).toBe(404);
+  });
+
+  it("a namespace from before shards (rows on a shard, no directory entry) is placed where its rows are, then deleted", async () => {
+    const ns = `legacy-${uniqueKey()}`;
+    await env.SHARD_1.prepare(`INSERT INTO webhooks (id, namespace, name, url, events, format, created_at, updated_at) VALUES (?, ?, 'h', 'https://example.com/', '["*"]', 'standard', 0, 0)`)
+      .bind(`wh_${uniqueKey()}`, ns)
+      .run();
+    expect((await api("GET", `/v1/namespaces/${ns}`)).status).toBe(404);
+    expect((await api("DELETE", `/v1/namespaces/${ns}`)).status).toBe(202);
+    expect((await api("GET", `/v1/namespaces/${ns}`)).body).toMatchObject({ shard: "SHARD_1", status: "deleting", webhooks: 0 });
+    expect((await env.SHARD_1.prepare("SELECT count(*) AS n FROM webhooks WHERE namespace = ?").bind(ns).first<{ n: number }>())!.n).toBe(0);
+  });
+
   it("a step that crashes midway is retried by the queue and finishes from what is left", async () => {
     const doomed = await populated();
     const other = await populated();

@@ -156,6 +156,11 @@ async function survey(env: AppEnv, namespace: string): Promise<Survey[]> {
   );
 }
 
+/** Whether some shard holds rows of a namespace the directory does not know (a deployment from before shards). */
+export async function heldWithoutPlacement(env: AppEnv, namespace: string): Promise<boolean> {
+  return (await survey(env, namespace)).some((s) => s.holds);
+}
+
 /**
  * Race-safe: the first placement written wins, and everyone reads it back.
  * A namespace that already has rows on a shard is placed there (even a

@@ -5,7 +5,7 @@
  * itself runs in the background: namespaces/purge.ts).
  */
 import { controlDb } from "../db/client";
-import { lookupNamespace, onShard, remember, shardDb } from "../db/shards";
+import { heldWithoutPlacement, lookupNamespace, namespaceEnv, onShard, remember, shardDb } from "../db/shards";
 import { changeStatus, directoryEntry, directoryPage, type DirectoryEntry } from "../db/stores/namespace-shards";
 import { deleteTokensOfStatement } from "../db/stores/tokens";
 import { deleteWebhooksOfStatement, namespaceCounts } from "../db/stores/webhooks";
@@ -47,12 +47,23 @@ async function summaries(env: AppEnv, entries: readonly DirectoryEntry[]): Promi
  * can call it, and no delivery of it is sent again), and the purge of its
  * events, deliveries and attempts is queued for when every Worker has seen
  * the change and every attempt in flight has ended (PURGE_SETTLE_MS).
- * Deleting a namespace already being deleted answers the same.
+ * Deleting a namespace already being deleted answers the same. One with
+ * only tokens (never written to a shard) loses them at once.
  */
 export async function deleteNamespace(env: AppEnv, namespace: string, now = Date.now()): Promise<void> {
   const control = controlDb(env);
-  const entry = await directoryEntry(control, namespace);
-  if (!entry) throw new ApiError("not_found", "No such namespace.");
+  let entry = await directoryEntry(control, namespace);
+  if (!entry && (await heldWithoutPlacement(env, namespace))) {
+    // Rows from before shards, never written since: placed where they are (db/shards.ts), then deleted like any other.
+    await namespaceEnv(env, namespace, "write");
+    entry = await directoryEntry(control, namespace);
+  }
+  if (!entry) {
+    // Nothing on any shard: only its tokens, if any, make it a namespace.
+    const removed = await deleteTokensOfStatement(control, namespace).run();
+    if ((removed.meta.changes ?? 0) > 0) return;
+    throw new ApiError("not_found", "No such namespace.");
+  }
   if (entry.status === "moving") throw new ApiError("conflict", "This namespace is being moved; delete it once the move has ended.");
   if (entry.status === "active" && !(await changeStatus(control, namespace, "active", "deleting", now))) {
     throw new ApiError("conflict", "This namespace changed meanwhile; try again.");
