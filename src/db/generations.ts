@@ -165,8 +165,8 @@ async function changeGenerations(db: D1Database, next: (schema: DaySchema) => nu
       ]);
       return;
     } catch (err) {
-      // Another Worker changed the list since it was read: read it again.
-      if (i + 1 >= CHANGE_TRIES || !/overflow/i.test(String(err))) throw err;
+      // Another Worker changed the list (overflow: the guard) or added a lagging day's column first: read it again.
+      if (i + 1 >= CHANGE_TRIES || !/overflow|duplicate column/i.test(String(err))) throw err;
     }
   }
 }
