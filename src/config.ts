@@ -29,6 +29,13 @@ export type Config = {
 /** Cloudflare Queues accept delays up to 12 h; longer waits are clamped. */
 export const MAX_QUEUE_DELAY_SECONDS = 43_200;
 
+/**
+ * The longest retention served: every day kept is one more table pair and
+ * one more arm of the views and of the reads across days (docs/storage.md,
+ * "Bounded retention"); test/max-days.test.ts runs them with this many days.
+ */
+export const MAX_RETENTION_DAYS = 400;
+
 const DEFAULT_SCHEDULE = "5,300,1800,7200,18000,36000,36000";
 
 /** Unset and empty both mean "use the default" (wrangler passes vars as strings). */
@@ -42,7 +49,12 @@ const ConfigSchema = z.object({
     .pipe(z.string().regex(/^\s*\d+(\.\d+)?(\s*,\s*\d+(\.\d+)?)*\s*$/, "comma-separated seconds, for example 5,300,1800"))
     .transform((raw) => raw.split(",").map((s) => Math.min(Number(s.trim()), MAX_QUEUE_DELAY_SECONDS))),
   DELIVERY_TIMEOUT_MS: positive(15_000, "milliseconds"),
-  RETENTION_DAYS: positive(30, "days"),
+  RETENTION_DAYS: positive(30, "days").pipe(
+    z
+      .number()
+      .int("a whole number of days")
+      .max(MAX_RETENTION_DAYS, `at most ${MAX_RETENTION_DAYS} days (each day kept is a table pair and an arm of the views: docs/storage.md)`),
+  ),
   AUTO_DISABLE_DAYS: positive(5, "days"),
   CIRCUIT_FAILURE_THRESHOLD: positive(5, "weighted failed attempts"),
   CIRCUIT_COOLDOWN_SECONDS: positive(30, "seconds"),

@@ -12,7 +12,9 @@ export type AppEnv = Env & {
  * Queue message: one per delivery, nothing else (D1 is the record). `d` is the
  * delivery's seq on shard `s` (a D1 binding name; seqs are per shard). A
  * message without `s`, sent before shards, is for the first shard. The one
- * exception is a recovery's continuation (delivery/recover.ts): `d` is 0 and
- * `recover` carries the cursor (on shard `s`), so handlers that only read `d` skip it.
+ * exceptions have `d` 0, so handlers that only read `d` skip them: a
+ * recovery's continuation (delivery/recover.ts), whose `recover` carries the
+ * cursor (on shard `s`), and a step of a deleted namespace's purge
+ * (namespaces/purge.ts), whose `purge` names the namespace.
  */
-export type DeliveryMessage = { d: number; s?: string; recover?: { w: string; until: number; c: number; s: number } };
+export type DeliveryMessage = { d: number; s?: string; recover?: { w: string; until: number; c: number; s: number }; purge?: string };

@@ -1,9 +1,10 @@
 /**
  * The Worker: the API and dashboard (fetch), the delivery pipeline (queue:
  * the main and slow lanes of deliveries and their dead letters), and the minute's housekeeping
- * (scheduled: recovery sweep and retention).
+ * (scheduled: today's and tomorrow's day tables, recovery sweep and retention).
  */
-import { eachShardSettled } from "./db/shards";
+import { ensureGenerations } from "./db/generations";
+import { eachShardSettled, shardDb } from "./db/shards";
 import { adminRoutes } from "./api/admin.routes";
 import { buildApp } from "./api/app";
 import { checkDeployment } from "./api/deployment-check";
@@ -24,6 +25,8 @@ import { laneOf } from "./delivery/lanes";
 import { sweepOverdueDeliveries } from "./delivery/recovery-sweep";
 import { pruneExpired } from "./delivery/retention";
 import type { AppEnv, DeliveryMessage } from "./env";
+import { redrivePurges } from "./namespaces/purge";
+import { namespaceRoutes } from "./api/namespaces.routes";
 import { usage } from "./usage";
 import { webhookReactions } from "./webhooks/delivery-reactions";
 import { deleteExpiredWebhooks } from "./webhooks/expiry";
@@ -46,6 +49,7 @@ export const app = root
   .route("/", pullRoutes)
   .route("/", deliveryRoutes)
   .route("/", adminRoutes)
+  .route("/", namespaceRoutes)
   .route("/", tokenRoutes)
   .route("/", portalRoutes)
   .route("/", secretsKeyRoutes)
@@ -77,12 +81,16 @@ export default {
     // for the minutes a recovery would otherwise wait.
     const now = controller.scheduledTime;
     // Every shard on its own: one failing shard does not stop the others' housekeeping.
+    // The day tables first, so the publishes of the next day run no DDL (db/generations.ts).
+    // A step for every namespace still being deleted, every few minutes (namespaces/purge.ts).
+    ctx.waitUntil(redrivePurges(env, now).catch((err) => console.error("purge redrive failed", { error: String(err) })));
     ctx.waitUntil(
-      eachShardSettled(env, "housekeeping", (senv) =>
-        sweepOverdueDeliveries(senv, now)
-          .then(() => pruneExpired(senv, now))
-          .then(() => deleteExpiredWebhooks(senv, now)),
-      ),
+      eachShardSettled(env, "housekeeping", async (senv) => {
+        await ensureGenerations(shardDb(senv), now);
+        await sweepOverdueDeliveries(senv, now);
+        await pruneExpired(senv, now);
+        await deleteExpiredWebhooks(senv, now);
+      }),
     );
   },
 } satisfies ExportedHandler<AppEnv, DeliveryMessage>;

@@ -14,6 +14,8 @@ export const usage = {
   queueAcks: 0,
   deliveryAttempts: 0,
   deliverySuccesses: 0,
+  /** A publish that found its day's tables missing and created them (the cron creates them ahead: db/generations.ts). */
+  dayTablesCreatedOnRequest: 0,
 };
 
 export function resetUsage(): void {

@@ -1,7 +1,7 @@
 /** Settings parsed once with zod: defaults when unset, a loud refusal when set to something unusable. */
 import { createExecutionContext, createMessageBatch, createScheduledController, env, getQueueResult } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ConfigError, MAX_QUEUE_DELAY_SECONDS, parseConfig } from "../src/config";
+import { ConfigError, MAX_QUEUE_DELAY_SECONDS, MAX_RETENTION_DAYS, parseConfig } from "../src/config";
 import type { AppEnv, DeliveryMessage } from "../src/env";
 import worker from "../src/index";
 
@@ -17,6 +17,12 @@ describe("parseConfig", () => {
     expect(parseConfig(withVars({ RETRY_SCHEDULE: " 1, 2,99999 " })).retrySchedule).toEqual([1, 2, MAX_QUEUE_DELAY_SECONDS]);
   });
 
+  it("accepts RETENTION_DAYS from 1 to 400 and says why it refuses more", () => {
+    expect(parseConfig(withVars({ RETENTION_DAYS: "1" })).retentionDays).toBe(1);
+    expect(parseConfig(withVars({ RETENTION_DAYS: "400" })).retentionDays).toBe(MAX_RETENTION_DAYS);
+    expect(() => parseConfig(withVars({ RETENTION_DAYS: "401" }))).toThrow(/RETENTION_DAYS="401": at most 400 days/);
+  });
+
   it.each([
     ["RETRY_SCHEDULE", "abc"],
     ["RETRY_SCHEDULE", "5,,10"],
@@ -24,6 +30,9 @@ describe("parseConfig", () => {
     ["DELIVERY_TIMEOUT_MS", "0"],
     ["DELIVERY_TIMEOUT_MS", "15s"],
     ["RETENTION_DAYS", "-1"],
+    ["RETENTION_DAYS", "0"],
+    ["RETENTION_DAYS", "401"],
+    ["RETENTION_DAYS", "1.5"],
     ["AUTO_DISABLE_DAYS", "five"],
     ["ALLOW_LOOPBACK_TARGETS", "yes"],
     ["ENVIRONMENT", "prod"],
@@ -59,6 +68,14 @@ describe("a bad setting stops the Worker loudly", () => {
     vi.spyOn(console, "error").mockImplementation(() => {});
     const controller = createScheduledController({ scheduledTime: Date.now(), cron: "* * * * *" });
     await expect(worker.scheduled(controller, bad(), createExecutionContext())).rejects.toMatchObject({ code: "misconfigured" });
+  });
+
+  it("RETENTION_DAYS=401 refuses to serve: 500 misconfigured, the var named in the log", async () => {
+    const log = vi.spyOn(console, "error").mockImplementation(() => {});
+    const res = await worker.fetch(new Request("http://dispatcher.test/v1/event-types", { headers: { authorization: "Bearer test-admin-token" } }), withVars({ RETENTION_DAYS: "401" }), createExecutionContext());
+    expect(res.status).toBe(500);
+    expect((await res.json<{ error: { code: string } }>()).error.code).toBe("misconfigured");
+    expect(log.mock.calls.flat().join(" ")).toMatch(/refuses to run: invalid configuration: RETENTION_DAYS="401": at most 400 days/);
   });
 
   it("the good settings serve", async () => {

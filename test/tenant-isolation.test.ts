@@ -23,13 +23,20 @@ type Row = {
   route: string;
   need: Need;
   /** Builds the request against namespace `ns`; may create fresh resources (admin) for destructive calls. */
-  call: (ns: string, f: Fixture) => Promise<Call> | Call;
+  call: (ns: string, f: Fixture, role?: string) => Promise<Call> | Call;
   /** Added by another change; checked when the app has it. */
   optional?: boolean;
 };
 
 const freshWebhook = async () => (await createWebhook(A)).id as string;
 const freshToken = async () => (await api("POST", `/v1/namespaces/${A}/tokens`, { name: "victim", scopes: ["webhooks:read"] })).body.id as string;
+
+/** A namespace of its own, for the admin's destructive namespace calls (deleting A would end the matrix). */
+const freshNamespace = async () => {
+  const ns = uniqueKey("victim");
+  await createWebhook(ns);
+  return ns;
+};
 
 const ROUTES: Row[] = [
   { method: "POST", route: "/v1/namespaces/:ns/webhooks", need: "webhooks:write", call: (ns) => ({ path: `/v1/namespaces/${ns}/webhooks`, body: { name: uniqueKey("h"), url: receiverUrl(`/ok/${uniqueKey()}`), events: ["*"] } }) },
@@ -62,6 +69,11 @@ const ROUTES: Row[] = [
   { method: "POST", route: "/v1/admin/usage/reset", need: "admin", call: () => ({ path: "/v1/admin/usage/reset" }) },
   { method: "POST", route: "/v1/admin/secrets/reseal", need: "admin", call: () => ({ path: "/v1/admin/secrets/reseal", body: {} }) },
   { method: "POST", route: "/v1/admin/retention/prune", need: "admin", call: () => ({ path: "/v1/admin/retention/prune", body: {} }) },
+  { method: "GET", route: "/v1/admin/namespaces", need: "admin", call: () => ({ path: "/v1/admin/namespaces" }) },
+  { method: "GET", route: "/v1/namespaces/:ns", need: "webhooks:read", call: (ns) => ({ path: `/v1/namespaces/${ns}` }) },
+  { method: "GET", route: "/v1/namespaces/:ns/export", need: "webhooks:read", call: (ns) => ({ path: `/v1/namespaces/${ns}/export` }) },
+  { method: "DELETE", route: "/v1/namespaces/:ns", need: "admin", call: async (ns, _f, role) => ({ path: `/v1/namespaces/${role === "admin" ? await freshNamespace() : ns}` }) },
+  { method: "POST", route: "/v1/admin/namespaces/:ns/move", need: "admin", optional: true, call: (ns) => ({ path: `/v1/admin/namespaces/${ns}/move`, body: { to: "SHARD_404" } }) },
 ];
 
 const registered = app.routes
@@ -117,7 +129,7 @@ describe("tenant isolation matrix", () => {
       const outcomes: string[] = [];
       const wrong: string[] = [];
       for (const row of active) {
-        const call = await row.call(A, fixture);
+        const call = await row.call(A, fixture, role.name);
         const res = await api(row.method, call.path, call.body, role.token());
         const want = role.expect(row);
         const ok = want === "allowed" ? ![401, 403, 404].includes(res.status) && res.status < 500 : res.status === want;

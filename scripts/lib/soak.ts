@@ -231,7 +231,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
       DELIVERY_TIMEOUT_MS: String(TIMEOUT_MS),
       ALLOW_LOOPBACK_TARGETS: "true",
       // The fast-forwarded clock must not make retention delete the run's rows.
-      RETENTION_DAYS: "36500",
+      RETENTION_DAYS: "400",
     },
   };
   let dispatcher: LocalDispatcher | null = null;

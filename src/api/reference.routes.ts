@@ -39,6 +39,7 @@ const DOCUMENT_CONFIG = {
     { name: "Deliveries", description: "One event to one webhook, and its attempts." },
     { name: "Events", description: "Publishing events and the catalog of types." },
     { name: "Tokens", description: "Namespace tokens and their scopes (admin token only)." },
+    { name: "Namespaces", description: "A namespace's shard, state and counts; the list, delete with everything in it, export (docs/operations.md)." },
     { name: "Portal", description: "One-time links that open the dashboard for one namespace, embeddable and branded (docs/portal.md)." },
     { name: "Admin", description: "Admin token only." },
     ...WEBHOOK_TAGS,

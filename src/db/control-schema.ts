@@ -3,6 +3,7 @@
  * dashboard sign-outs, portal links, and the directory that places each namespace on one
  * shard (db/shards.ts). `npm run db:generate` writes migrations/control.
  */
+import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const tokenScopes = ["webhooks:read", "webhooks:write", "events:publish", "portal:create", "webhooks:poll"] as const;
@@ -68,11 +69,17 @@ export const portalLinks = sqliteTable("portal_links", {
   purgeAfter: integer("purge_after").notNull(),
 });
 
+export const namespaceStatuses = ["active", "moving", "deleting"] as const;
+export type NamespaceStatus = (typeof namespaceStatuses)[number];
+
 /**
- * Which shard (a D1 binding name from SHARDS) holds a namespace: written once,
- * on the namespace's first shard-side write, never moved by the Worker.
- * WITHOUT ROWID: the primary key is the table, so a placement writes one row,
- * not a row plus a unique-index entry.
+ * Which shard (a D1 binding name from SHARDS) holds a namespace: written on
+ * the namespace's first shard-side write. WITHOUT ROWID: the primary key is
+ * the table, so a placement writes one row, not a row plus a unique-index
+ * entry. `status` is `active` but while the namespace is being deleted
+ * (namespaces/purge.ts: the row goes last) or moved (`moving_to`);
+ * `status_at` is when that began, or the purge's last step.
+ * `namespace_shards_busy` holds only the rows not `active`, for the cron.
  */
 export const namespaceShards = sqliteTable(
   "namespace_shards",
@@ -80,7 +87,11 @@ export const namespaceShards = sqliteTable(
     namespace: text("namespace").primaryKey(),
     shard: text("shard").notNull(),
     createdAt: integer("created_at").notNull(),
+    status: text("status", { enum: namespaceStatuses }).notNull().default("active"),
+    statusAt: integer("status_at"),
+    movingTo: text("moving_to"),
   },
+  (t) => [index("namespace_shards_busy").on(t.status).where(sql`status <> 'active'`)],
 );
 
 export type TokenRow = typeof tokens.$inferSelect;

@@ -3,7 +3,8 @@
  * attempts live on one shard, a D1 database named by its binding in SHARDS.
  * The control database's directory (namespace_shards) says which; a
  * namespace is placed on its first shard-side write, on the open shard with
- * the fewest namespaces, and never moves. Shard-side code takes a ShardEnv,
+ * the fewest namespaces, and stays there unless an operator moves it
+ * (namespaces/move.ts) or deletes it (namespaces/purge.ts). Shard-side code takes a ShardEnv,
  * so a query cannot run without its shard having been chosen.
  */
 import { drizzle } from "drizzle-orm/d1";
@@ -12,7 +13,7 @@ import { ApiError } from "../errors";
 import { controlDb } from "./client";
 import { meteredD1 } from "./metered-d1";
 import * as schema from "./schema";
-import { namespacesPerShard, placeNamespace, shardOf } from "./stores/namespace-shards";
+import { directoryEntry, namespacesPerShard, placeNamespace, type DirectoryEntry } from "./stores/namespace-shards";
 import { isMissingGeneration } from "./generations";
 import { holdsNamespace } from "./stores/webhooks";
 import { isTransientD1Error } from "./transient";
@@ -87,25 +88,46 @@ export function shardOrm(env: ShardEnv) {
   return drizzle(shardDb(env), { schema });
 }
 
-/** Placements never change, so an isolate keeps every one it has read. */
-const placed = new Map<string, string>();
+/**
+ * How long an isolate trusts a directory row it has read. A namespace's
+ * placement changes only when it is deleted or moved (namespaces/), and
+ * those wait this long after changing the row before they rely on every
+ * Worker having seen it.
+ */
+export const PLACEMENT_TTL_MS = 10_000;
 
-async function lookup(env: AppEnv, namespace: string): Promise<string | null> {
+/** Directory rows this isolate has read, with when. */
+const placed = new Map<string, { entry: DirectoryEntry; at: number }>();
+
+/** The namespace's directory row (cached for PLACEMENT_TTL_MS), or null if it was never placed. */
+export async function lookupNamespace(env: AppEnv, namespace: string): Promise<DirectoryEntry | null> {
   const known = placed.get(namespace);
   // A shard dropped from SHARDS since it was cached is looked up again.
-  if (known && shardNames(env).includes(known)) return known;
-  const shard = await shardOf(controlDb(env), namespace);
-  if (shard) placed.set(namespace, shard);
-  return shard;
+  if (known && Date.now() - known.at < PLACEMENT_TTL_MS && shardNames(env).includes(known.entry.shard)) return known.entry;
+  const entry = await directoryEntry(controlDb(env), namespace);
+  if (entry) remember(entry);
+  else placed.delete(namespace);
+  return entry;
+}
+
+/** What this isolate now knows of a namespace's row (a lifecycle change it made itself, or a lookup). */
+export function remember(entry: DirectoryEntry): void {
+  placed.set(entry.namespace, { entry, at: Date.now() });
+}
+
+export function forget(namespace: string): void {
+  placed.delete(namespace);
 }
 
 /**
  * The namespace's shard. Reading a namespace never placed does not place it:
  * it has no rows anywhere, so the first shard answers (empty, or 404).
- * `write` places it first.
+ * `write` places it first, and refuses (409) while it is being deleted.
  */
 export async function namespaceEnv(env: AppEnv, namespace: string, mode: "read" | "write" = "read"): Promise<ShardEnv> {
-  const shard = (await lookup(env, namespace)) ?? (mode === "write" ? await place(env, namespace) : shardNames(env)[0]);
+  const entry = await lookupNamespace(env, namespace);
+  if (mode === "write" && entry?.status === "deleting") throw new ApiError("conflict", "This namespace is being deleted.");
+  const shard = entry?.shard ?? (mode === "write" ? await place(env, namespace) : shardNames(env)[0]);
   return onShard(env, shard);
 }
 
@@ -134,6 +156,11 @@ async function survey(env: AppEnv, namespace: string): Promise<Survey[]> {
   );
 }
 
+/** Whether some shard holds rows of a namespace the directory does not know (a deployment from before shards). */
+export async function heldWithoutPlacement(env: AppEnv, namespace: string): Promise<boolean> {
+  return (await survey(env, namespace)).some((s) => s.holds);
+}
+
 /**
  * Race-safe: the first placement written wins, and everyone reads it back.
  * A namespace that already has rows on a shard is placed there (even a
@@ -154,7 +181,8 @@ async function place(env: AppEnv, namespace: string): Promise<string> {
     target = candidates.reduce((best, s) => ((count.get(s) ?? 0) < (count.get(best) ?? 0) ? s : best));
   }
   const shard = (await placeNamespace(db, namespace, target, Date.now())) ?? target;
-  placed.set(namespace, shard);
+  // The row just read back may be one a concurrent placement wrote: read it whole next time.
+  if (shard === target) remember({ namespace, shard, status: "active", statusAt: null, movingTo: null });
   return shard;
 }
 

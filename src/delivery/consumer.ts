@@ -23,6 +23,7 @@ import { laneOf, moveToSlowLane, retryLater, type Lane } from "./lanes";
 import { react, type DeliveryListener } from "./reactions";
 import { Recorder } from "./record";
 import { continueRecovery } from "./recover";
+import { continuePurge } from "../namespaces/purge";
 import { routeUnclaimed } from "./routing";
 import { prepareAndSend, type Sent } from "./send";
 import { endReason, settle, type Outcome } from "./settle";
@@ -53,6 +54,7 @@ export async function handleDeliveryBatch(batch: MessageBatch<DeliveryMessage>, 
   const byShard = new Map<string, { senv: ShardEnv; bySeq: Map<number, Message<DeliveryMessage>[]> }>();
   await Promise.all(
     batch.messages.map(async (message) => {
+      if (message.body.purge !== undefined) return purgeMessage(env, message);
       if (!message.body.recover) {
         const senv = knownShard(env, message);
         if (!senv) return;
@@ -72,6 +74,19 @@ export async function handleDeliveryBatch(batch: MessageBatch<DeliveryMessage>, 
     }),
   );
   await Promise.all([...byShard.values()].map(({ senv, bySeq }) => handleShardMessages(senv, bySeq, { ...options, lane })));
+}
+
+/** A step of a deleted namespace's purge (namespaces/purge.ts): acked when done, retried when it failed midway (the next try starts from what is left). */
+async function purgeMessage(env: AppEnv, message: Message<DeliveryMessage>): Promise<void> {
+  try {
+    await continuePurge(env, message.body.s ?? "", message.body.purge!);
+    usage.queueAcks++;
+    message.ack();
+  } catch (err) {
+    console.error("namespace purge step failed; retrying the message", { namespace: message.body.purge, error: String(err) });
+    usage.queueRetries++;
+    message.retry({ delaySeconds: ERROR_RETRY_SECONDS });
+  }
 }
 
 /** The message's shard; a shard no longer in SHARDS leaves the message to its retries and the dead-letter queue. */

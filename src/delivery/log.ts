@@ -1,5 +1,5 @@
 /** Reading the delivery log: deliveries of a webhook, one delivery with its attempts. */
-import { unlessDayMissing, withGenerations } from "../db/generations";
+import { byGeneration, unlessDayMissing, withGenerations } from "../db/generations";
 import { namespaceEnv, shardDb, type ShardEnv } from "../db/shards";
 import type { DeliveryStatus } from "../db/schema";
 import type { RawRow } from "../db/columns";
@@ -54,18 +54,36 @@ export async function listWebhookDeliveries(
 }
 
 export async function getDelivery(env: AppEnv, namespace: string, seq: number) {
-  const db = shardDb(await namespaceEnv(env, namespace));
-  const read = await unlessDayMissing(
-    db.batch<RawRow>([
-      deliveryStatement(db, namespace, seq),
-      // Attempt 1 from the delivery row, the rest a rowid range of attempts: no index needed.
-      attemptsOfStatement(db, seq),
-    ]),
-    null,
+  const [detail] = await deliveryDetails(shardDb(await namespaceEnv(env, namespace)), namespace, [seq]);
+  if (!detail) throw new ApiError("not_found", "No such delivery.");
+  return detail;
+}
+
+/**
+ * The detail of each delivery of `seqs` that exists (a page of them, in
+ * order), read in one batch: the delivery row and its attempts (attempt 1
+ * from the row, the rest a rowid range of attempts: no index needed). A
+ * delivery of a dropped day is absent.
+ */
+export async function deliveryDetails(db: D1Database, namespace: string, seqs: readonly number[]) {
+  if (seqs.length === 0) return [];
+  const reads = await Promise.all(
+    byGeneration(seqs, (s) => s).map(([, list]) =>
+      unlessDayMissing(db.batch<RawRow>(list.flatMap((seq) => [deliveryStatement(db, namespace, seq), attemptsOfStatement(db, seq)])), []),
+    ),
   );
-  const [delivery, attempts] = read ?? [];
-  const row = delivery ? deliveryWithBody(delivery.results) : null;
-  if (!row || !attempts) throw new ApiError("not_found", "No such delivery.");
+  const details = [];
+  for (const results of reads) {
+    for (let i = 0; i < results.length; i += 2) {
+      const row = deliveryWithBody(results[i].results);
+      if (row) details.push(await toDetail(row, results[i + 1].results));
+    }
+  }
+  const byId = new Map(details.map((d) => [d.id, d]));
+  return seqs.flatMap((seq) => byId.get(deliveryId(seq)) ?? []);
+}
+
+async function toDetail(row: NonNullable<ReturnType<typeof deliveryWithBody>>, attemptRows: RawRow[]) {
   const { attempts: count, ...summary } = toSummary(row);
   // The webhook's format, from the same read; null for a webhook deleted since (then every URL is masked).
   const format = sentWebhookFormat(row);
@@ -73,7 +91,7 @@ export async function getDelivery(env: AppEnv, namespace: string, seq: number) {
     ...summary,
     attempt_count: count,
     request_body: await sentBody(row),
-    attempts: loggedAttempts(attempts.results).map(
+    attempts: loggedAttempts(attemptRows).map(
       (a): AttemptView => ({
         attempt: a.attempt,
         trigger: a.trigger,

@@ -8,7 +8,8 @@ import { ATTEMPT_FIELDS, ATTEMPT_ROW_NEEDED_SQL } from "../../delivery/attempt-l
 import { decodeRows, type RawRow } from "../columns";
 import { DELIVERIES_T as DT, forGeneration, generationOfSeq, perGeneration } from "../generations";
 import { ATTEMPT_SLOTS, attempts, type AttemptRow } from "../schema";
-import { A, D } from "./names";
+import { A, D, E } from "./names";
+import { PURGE_CHUNK_EVENTS_SQL } from "./events";
 
 /** Every attempt of a flush that needs a row (attempt-log.ts), in one statement: the rows come as one JSON array. */
 const RECORD_ATTEMPTS_SQL = `INSERT INTO attempts (${A.seq}, ${A.deliverySeq}, ${A.attempt}, ${A.trigger}, ${A.startedAt}, ${A.durationMs}, ${A.url}, ${A.requestHeaders},
@@ -61,4 +62,18 @@ export async function deleteAttemptsBetween(db: D1Database, from: number, below:
     .bind(from, below, limit)
     .run();
   return r.meta.changes ?? 0;
+}
+
+/** Deletes the attempts of the deliveries of the purge's chunk of events on day g (rowid ranges), first of the chunk's batch (namespaces/purge.ts). */
+export function purgeAttemptsStatement(db: D1Database, g: number, namespace: string, limit: number): D1PreparedStatement {
+  return db
+    .prepare(
+      forGeneration(
+        `DELETE FROM attempts WHERE ${A.seq} IN (
+           SELECT a.${A.seq} FROM (${PURGE_CHUNK_EVENTS_SQL}) e JOIN attempts a
+             ON a.${A.seq} >= e.${E.firstDeliverySeq} * ${ATTEMPT_SLOTS} AND a.${A.seq} < (e.${E.firstDeliverySeq} + e.${E.deliveryCount}) * ${ATTEMPT_SLOTS})`,
+        g,
+      ),
+    )
+    .bind(namespace, limit);
 }

@@ -11,7 +11,7 @@ import { SENT_BODY_COLUMNS, type SentBodyColumns } from "../../delivery/sent-bod
 import { attemptRecordedSql } from "../../delivery/attempt-log";
 import type { Unclaimed } from "../../delivery/claim";
 import { decodeRows, type RawRow, type SqlName } from "../columns";
-import { DELIVERIES_T as DT, deliveriesTable, forGeneration, generationAt, generationEnd, generationOfSeq, perGeneration, unionAll, unlessDayMissing } from "../generations";
+import { acrossDays, DELIVERIES_T as DT, deliveriesTable, forGeneration, generationAt, generationEnd, generationOfSeq, perGeneration, unionAll, unlessDayMissing } from "../generations";
 import { deliveries, type DeliveryRow, type DeliveryStatus, type webhooks } from "../schema";
 import { D, W } from "./names";
 
@@ -47,12 +47,16 @@ export async function webhookDeliveries(
   if (opts.status) where.push(`d.${D.status} = ?2`);
   if (opts.cursor) where.push(`(d.${D.createdAt} < ?3 OR (d.${D.createdAt} = ?3 AND d.${D.seq} < ?4))`);
   const arm = (g: number) => forGeneration(`SELECT ${DELIVERY_COLUMNS} FROM ${DT} d WHERE ${where.join(" AND ")} ${NEWEST_FIRST} LIMIT ?5`, g);
-  const { results } = await db
-    .prepare(`${unionAll(beforeCursor(gens, opts.cursor), arm)} ${NEWEST_FIRST_UNION} LIMIT ?5`)
-    .bind(webhookId, opts.status ?? null, opts.cursor?.[0] ?? null, opts.cursor?.[1] ?? null, opts.limit)
-    .all<RawRow>();
-  return summaries(results);
+  const rows = await acrossDays<RawRow>(db, beforeCursor(gens, opts.cursor), (days) =>
+    db
+      .prepare(`${unionAll(days, arm)} ${NEWEST_FIRST_UNION} LIMIT ?5`)
+      .bind(webhookId, opts.status ?? null, opts.cursor?.[0] ?? null, opts.cursor?.[1] ?? null, opts.limit),
+  );
+  return newestFirst(summaries(rows), opts.limit);
 }
+
+/** The first `limit` of rows merged from several statements' pages, newest first as each page is. */
+const newestFirst = (rows: DeliverySummaryRow[], limit: number) => rows.sort((a, b) => b.createdAt - a.createdAt || b.seq - a.seq).slice(0, limit);
 
 /** The search's filters. The store fetches `limit` rows as given; delivery/search.ts asks for a page + 1 and resolves event-type aliases first. */
 export type DeliveryFilter = {
@@ -93,8 +97,7 @@ export function searchSql(gens: readonly number[], namespace: string, q: Deliver
   const order = (a: string) => `ORDER BY ${a}.${D.createdAt} DESC, ${a}.${D.seq} DESC LIMIT ${limit}`;
   // One day's arm; every arm binds the same parameters.
   let arm: (g: number) => string;
-  const inDays = q.since === undefined ? gens : gens.filter((g) => g === 0 || g >= generationAt(q.since!));
-  const days = beforeCursor(inDays, q.cursor);
+  const days = searchDays(gens, q);
   if (q.webhookId !== undefined) {
     const wh = p(q.webhookId);
     const whereD = where("d");
@@ -112,13 +115,16 @@ export function searchSql(gens: readonly number[], namespace: string, q: Deliver
   return { sql: `${unionAll(days, arm)} ${NEWEST_FIRST_UNION} LIMIT ${limit}`, params };
 }
 
+/** The days of `gens` that can hold a row the search's filter takes. */
+const searchDays = (gens: readonly number[], q: DeliveryFilter) =>
+  beforeCursor(q.since === undefined ? gens : gens.filter((g) => g === 0 || g >= generationAt(q.since!)), q.cursor);
+
 export async function searchDeliveryRows(db: D1Database, gens: readonly number[], namespace: string, q: DeliveryFilter): Promise<DeliverySummaryRow[]> {
-  const { sql, params } = searchSql(gens, namespace, q);
-  const { results } = await db
-    .prepare(sql)
-    .bind(...params)
-    .all<RawRow>();
-  return summaries(results);
+  const rows = await acrossDays<RawRow>(db, searchDays(gens, q), (days) => {
+    const { sql, params } = searchSql(days, namespace, q);
+    return db.prepare(sql).bind(...params);
+  });
+  return newestFirst(summaries(rows), q.limit);
 }
 
 /** One delivery of the namespace with what rebuilds its sent body (to batch with its attempts). */

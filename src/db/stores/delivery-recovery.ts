@@ -2,7 +2,8 @@
  * deliveries, moved outside the consumer: the recovery sweep and its
  * watermark (delivery/recovery-sweep.ts, docs/storage.md), dead letters,
  * redeliver, recover, the pending deliveries of a disabled or deleted
- * webhook, and retention (generation 0's row deletes, a day's size).
+ * webhook, retention (generation 0's row deletes, a day's size), and a
+ * deleted namespace's purge.
  */
 import { ATTEMPT_RUNNING_SQL, UNRECORDED_CLAIM_SQL } from "../../delivery/claims";
 import { decodeRows, type RawRow } from "../columns";
@@ -19,10 +20,12 @@ import {
   indexName,
   perGeneration,
   unionAll,
+  acrossDays,
   unlessDayMissing,
 } from "../generations";
 import { deliveries, sweepMarks, webhooks, type DeliveryRow } from "../schema";
-import { D, SM, W } from "./names";
+import { D, E, SM, W } from "./names";
+import { PURGE_CHUNK_EVENTS_SQL } from "./events";
 
 /** The sweep's overdue test on deliveries `d` (?1 now, ?2 grace, ?3 resend back-off): see delivery/recovery-sweep.ts. */
 const OVERDUE = `((d.${D.nextAttemptAt} < ?2 AND (d.${D.enqueuedAt} < ?3 OR (d.${D.attempts} = 0 AND d.${D.enqueuedAt} = d.${D.createdAt} AND d.${D.enqueuedAt} < ?2)))
@@ -166,12 +169,11 @@ const windowGenerations = (gens: readonly number[], cursor: RecoverWindow) =>
 
 /** How many deliveries a recovery still has after the cursor. */
 export async function countRecoverable(db: D1Database, gens: readonly number[], cursor: RecoverWindow, maxAttempt: number): Promise<number> {
-  const arms = windowGenerations(gens, cursor).map((g) => `(SELECT count(*) FROM ${deliveriesTable(g)} INDEXED BY ${indexName("deliveries_webhook_created", g)} WHERE ${WINDOW})`);
-  const left = await db
-    .prepare(`SELECT ${arms.join(" + ")} AS n`)
-    .bind(cursor.w, cursor.until, cursor.c, cursor.s, maxAttempt)
-    .first<{ n: number }>();
-  return left?.n ?? 0;
+  const arm = (g: number) => `(SELECT count(*) FROM ${deliveriesTable(g)} INDEXED BY ${indexName("deliveries_webhook_created", g)} WHERE ${WINDOW})`;
+  const counts = await acrossDays<{ n: number }>(db, windowGenerations(gens, cursor), (days) =>
+    db.prepare(`SELECT ${days.map(arm).join(" + ")} AS n`).bind(cursor.w, cursor.until, cursor.c, cursor.s, maxAttempt),
+  );
+  return counts.reduce((sum, r) => sum + r.n, 0);
 }
 
 /** One chunk of a recovery: up to `chunk` deliveries, oldest first, back to pending (manual); answers them. */
@@ -186,11 +188,14 @@ export async function recoverChunk(
   const inWindow = windowGenerations(gens, cursor);
   const arm = (g: number) =>
     `SELECT ${D.seq}, ${D.createdAt} FROM ${deliveriesTable(g)} INDEXED BY ${indexName("deliveries_webhook_created", g)} WHERE ${WINDOW} ORDER BY ${D.createdAt}, ${D.seq} LIMIT ?6`;
-  const { results } = await db
-    .prepare(`${unionAll(inWindow, arm)} LIMIT ?6`)
-    .bind(cursor.w, cursor.until, cursor.c, cursor.s, maxAttempt, chunk)
-    .all<RawRow>();
-  const picked = decodeRows(deliveries, ["seq"], results).map((r) => r.seq);
+  const rows = await acrossDays<RawRow>(db, inWindow, (days) =>
+    db.prepare(`${unionAll(days, arm)} LIMIT ?6`).bind(cursor.w, cursor.until, cursor.c, cursor.s, maxAttempt, chunk),
+  );
+  // Oldest first across the statements too (each answers its days oldest first).
+  const picked = decodeRows(deliveries, ["seq", "createdAt"], rows)
+    .sort((a, b) => a.createdAt - b.createdAt || a.seq - b.seq)
+    .slice(0, chunk)
+    .map((r) => r.seq);
   if (picked.length === 0) return [];
   const updated = await db.batch<RawRow>(
     perGeneration(picked, (s) => s, (g, seqs) =>
@@ -242,4 +247,19 @@ export async function generationSize(db: D1Database, g: number): Promise<{ event
     .bind(firstSeq(g))
     .first<{ events: number; deliveries: number }>();
   return row ?? { events: 0, deliveries: 0 };
+}
+
+/** Deletes the deliveries of the purge's chunk of events on day g (their seq ranges), before the events (namespaces/purge.ts). */
+export function purgeDeliveriesStatement(db: D1Database, g: number, namespace: string, limit: number): D1PreparedStatement {
+  return db
+    .prepare(
+      forGeneration(
+        `DELETE FROM ${DT} WHERE ${D.seq} IN (
+           SELECT d.${D.seq} FROM (${PURGE_CHUNK_EVENTS_SQL}) e JOIN ${DT} d
+             ON d.${D.seq} >= e.${E.firstDeliverySeq} AND d.${D.seq} < e.${E.firstDeliverySeq} + e.${E.deliveryCount}
+           WHERE d.${D.namespace} = ?1)`,
+        g,
+      ),
+    )
+    .bind(namespace, limit);
 }

@@ -92,3 +92,34 @@ export async function deleteEventsBelow(db: D1Database, bound: number, limit: nu
   const r = await db.prepare(`DELETE FROM events WHERE ${E.seq} IN (SELECT ${E.seq} FROM events WHERE ${E.seq} < ? ORDER BY ${E.seq} LIMIT ?)`).bind(bound, limit).run();
   return r.meta.changes ?? 0;
 }
+
+/** The first `?2` events of namespace ?1 on a day's (or the template's) events table, by key: the purge's chunk (namespaces/purge.ts). */
+export const PURGE_CHUNK_EVENTS_SQL = `SELECT ${E.id}, ${E.firstDeliverySeq}, ${E.deliveryCount} FROM ${ET} WHERE ${E.namespace} = ?1 ORDER BY ${E.id} LIMIT ?2`;
+
+/** Deletes the purge's chunk of events on day g (after its deliveries and attempts, in the same batch); `changes` is how many. */
+export function purgeEventsStatement(db: D1Database, g: number, namespace: string, limit: number): D1PreparedStatement {
+  return db
+    .prepare(forGeneration(`DELETE FROM ${ET} WHERE ${E.namespace} = ?1 AND ${E.id} IN (SELECT ${E.id} FROM (${PURGE_CHUNK_EVENTS_SQL}))`, g))
+    .bind(namespace, limit);
+}
+
+/** Up to `limit` events of the namespace on day g after id `after`, by key, with what the export shows (namespaces/export.ts). */
+export async function eventsPage(
+  db: D1Database,
+  g: number,
+  namespace: string,
+  after: string,
+  limit: number,
+): Promise<(Pick<EventRow, "id" | "type" | "createdAt" | "firstDeliverySeq" | "deliveryCount"> & { stored: string })[]> {
+  const { results } = await db
+    .prepare(
+      forGeneration(
+        `SELECT e.${E.id}, e.${E.type}, json_object(${storedDataSql("e")}) AS stored, e.${E.createdAt}, e.${E.firstDeliverySeq}, e.${E.deliveryCount}
+         FROM ${ET} e WHERE e.${E.namespace} = ?1 AND e.${E.id} > ?2 ORDER BY e.${E.id} LIMIT ?3`,
+        g,
+      ),
+    )
+    .bind(namespace, after, limit)
+    .all<RawRow>();
+  return decodeRows(events, ["id", "type", "createdAt", "firstDeliverySeq", "deliveryCount"], results).map((e, i) => ({ ...e, stored: results[i].stored as string }));
+}

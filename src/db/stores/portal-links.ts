@@ -41,3 +41,8 @@ export async function portalSessionById(db: D1Database, id: string): Promise<Por
 export async function endPortalSession(db: D1Database, id: string, now: number): Promise<void> {
   await db.prepare(`UPDATE portal_links SET ${PL.sessionExpiresAt} = ?1, ${PL.purgeAfter} = ?1 WHERE ${PL.id} = ?2`).bind(now, id).run();
 }
+
+/** Every link and portal session of a namespace (the namespace is deleted): no index, the table holds only live links and sessions. */
+export function deleteLinksOfStatement(db: D1Database, namespace: string): D1PreparedStatement {
+  return db.prepare(`DELETE FROM portal_links WHERE ${PL.namespace} = ?`).bind(namespace);
+}

@@ -17,3 +17,8 @@ export async function activeTokenByHash(db: D1Database, hash: string): Promise<A
 export async function touchToken(db: D1Database, id: string, now: number): Promise<void> {
   await db.prepare(`UPDATE tokens SET ${T.lastUsedAt} = ? WHERE ${T.id} = ?`).bind(now, id).run();
 }
+
+/** Every token of a namespace goes (deleting the namespace: it can no longer be called). */
+export function deleteTokensOfStatement(db: D1Database, namespace: string): D1PreparedStatement {
+  return db.prepare(`DELETE FROM tokens WHERE ${T.namespace} = ?`).bind(namespace);
+}

@@ -196,3 +196,21 @@ export async function holdsNamespace(db: D1Database, namespace: string): Promise
     .first<{ holds: number }>();
   return row?.holds === 1;
 }
+
+/** Every webhook of a namespace goes (the purge's first step: no delivery of it is claimed for sending after this, namespaces/purge.ts). */
+export function deleteWebhooksOfStatement(db: D1Database, namespace: string): D1PreparedStatement {
+  return db.prepare(`DELETE FROM webhooks WHERE ${W.namespace} = ?`).bind(namespace);
+}
+
+/** How many webhooks and events each of `namespaces` has on this shard (events through the view, by each day's key). */
+export async function namespaceCounts(db: D1Database, namespaces: readonly string[]): Promise<Map<string, { webhooks: number; events: number }>> {
+  const list = JSON.stringify(namespaces);
+  const [hooks, evs] = await db.batch<{ ns: string; n: number }>([
+    db.prepare(`SELECT ${W.namespace} AS ns, count(*) AS n FROM webhooks WHERE ${W.namespace} IN (SELECT value FROM json_each(?1)) GROUP BY ${W.namespace}`).bind(list),
+    db.prepare(`SELECT ${E.namespace} AS ns, count(*) AS n FROM ${ALL_EVENTS} WHERE ${E.namespace} IN (SELECT value FROM json_each(?1)) GROUP BY ${E.namespace}`).bind(list),
+  ]);
+  const out = new Map(namespaces.map((ns) => [ns, { webhooks: 0, events: 0 }]));
+  for (const r of hooks.results) out.get(r.ns)!.webhooks = r.n;
+  for (const r of evs.results) out.get(r.ns)!.events = r.n;
+  return out;
+}

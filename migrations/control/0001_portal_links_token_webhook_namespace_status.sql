@@ -14,4 +14,8 @@ CREATE TABLE `portal_links` (
 	`purge_after` integer NOT NULL
 );
 --> statement-breakpoint
+ALTER TABLE `namespace_shards` ADD `status` text DEFAULT 'active' NOT NULL;--> statement-breakpoint
+ALTER TABLE `namespace_shards` ADD `status_at` integer;--> statement-breakpoint
+ALTER TABLE `namespace_shards` ADD `moving_to` text;--> statement-breakpoint
+CREATE INDEX `namespace_shards_busy` ON `namespace_shards` (`status`) WHERE status <> 'active';--> statement-breakpoint
 ALTER TABLE `tokens` ADD `webhook_id` text;
