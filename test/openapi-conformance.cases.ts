@@ -154,6 +154,26 @@ export const conformanceCases: Record<string, Case> = {
     },
     bad: (f) => [{ params: { id: f.webhookId } }, { params: { id: f.webhookId }, query: "wait=31" }, missing],
   },
+  "GET /v1/admin/namespaces": {
+    ok: () => [{}, { query: "limit=1" }],
+    bad: (f) => [{ query: "limit=0" }, { token: f.nsToken }],
+  },
+  "GET /v1/namespaces/{ns}": {
+    ok: () => [{}],
+    bad: (f) => [{ params: { ns: "no-such-namespace-conf" } }, { token: f.nsToken }],
+  },
+  "DELETE /v1/namespaces/{ns}": {
+    ok: async () => {
+      const doomed = uniqueKey("conf-del");
+      await createWebhook(doomed);
+      return [{ params: { ns: doomed } }];
+    },
+    bad: (f) => [{ params: { ns: "no-such-namespace-conf" } }, { token: f.nsToken }],
+  },
+  "GET /v1/namespaces/{ns}/export": {
+    ok: () => [{}],
+    bad: (f) => [{ params: { ns: "no-such-namespace-conf" } }, { token: f.nsToken }],
+  },
   "POST /v1/namespaces/{ns}/portal-links": {
     ok: () => [{ body: {} }, { body: { ttl_seconds: 60, read_only: true, event_types: ["build.*"], branding: { name: "Acme CI", accent_color: "#0a7cff" } } }],
     bad: (f) => [{ body: { ttl_seconds: 5 } }, { body: { branding: { accent_color: "red" } } }, { token: f.nsToken, body: {} }],

@@ -51,10 +51,36 @@ function pathOf(template: string, call: Call): string {
 function check(op: Operation, status: number, body: unknown): string[] {
   const declared = op.responses[String(status)] ?? op.responses.default;
   if (!declared) return [`status ${status} is not declared (declared: ${Object.keys(op.responses).join(", ")})`];
+  if (declared.content?.["application/x-ndjson"]) return ndjsonProblems(body);
   const schema = declared.content?.["application/json"]?.schema;
   if (!schema) return body === null || body === "" ? [] : [`status ${status} declares no body, got ${JSON.stringify(body).slice(0, 200)}`];
   const result = new Validator(strictSchema(schema, doc.components.schemas) as never, "2020-12", false).validate(body);
   return result.valid ? [] : result.errors.filter((e) => e.keyword !== "properties" && e.keyword !== "items").map((e) => `${e.instanceLocation}: ${e.error}`);
+}
+
+/** The export's lines (GET .../export): each a webhook or a delivery in its API shape, or an event, by its `kind`. */
+const EXPORT_LINE_SCHEMAS: Record<string, unknown> = {
+  webhook: { $ref: "#/components/schemas/Webhook" },
+  delivery: { $ref: "#/components/schemas/DeliveryDetail" },
+  event: {
+    type: "object",
+    required: ["id", "type", "data", "created_at"],
+    properties: { id: { type: "string" }, type: { type: "string" }, data: { type: "object" }, created_at: { type: "string" } },
+  },
+};
+
+function ndjsonProblems(body: unknown): string[] {
+  const text = typeof body === "string" ? body : `${JSON.stringify(body)}\n`;
+  return text
+    .split("\n")
+    .filter((line) => line !== "")
+    .flatMap((line, i) => {
+      const { kind, ...rest } = JSON.parse(line) as { kind: string };
+      const schema = EXPORT_LINE_SCHEMAS[kind];
+      if (!schema) return [`line ${i + 1}: unknown kind ${kind}`];
+      const result = new Validator(strictSchema(schema, doc.components.schemas) as never, "2020-12", false).validate(rest);
+      return result.valid ? [] : result.errors.filter((e) => e.keyword !== "properties" && e.keyword !== "items").map((e) => `line ${i + 1} (${kind}) ${e.instanceLocation}: ${e.error}`);
+    });
 }
 
 describe("every operation's answers match /openapi.json", () => {
@@ -72,6 +98,9 @@ describe("every operation's answers match /openapi.json", () => {
     const ok = { id: "e1", type: "build.finished", created_at: new Date().toISOString(), deliveries: 0, delivery_list: [] };
     expect(check(op, 200, { ...ok, firstDeliverySeq: 7 }).join("\n")).toMatch(/firstDeliverySeq/);
     expect(check(op, 299, ok)).toEqual(["status 299 is not declared (declared: 200, 401, 403, 404, 422, 500, 503)"]);
+    const exportOp = doc.paths["/v1/namespaces/{ns}/export"].get;
+    expect(check(exportOp, 200, '{"kind":"event","id":"e1","type":"t","data":{},"created_at":"x","leak":1}\n').join("\n")).toMatch(/leak/);
+    expect(check(exportOp, 200, '{"kind":"webhook","id":"wh_1"}\n').join("\n")).toMatch(/webhook/);
   });
 
   it("answers every case's calls with a declared status and a body the document describes", async () => {
