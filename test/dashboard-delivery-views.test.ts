@@ -6,6 +6,17 @@ import { page, postForm, rawPage } from "./support/dashboard";
 const text = (html: string) => html.replace(/<[^>]+>/g, " ").replace(/\s+/g, " ");
 
 describe("dashboard delivery views", () => {
+  it("a polling webhook: no URL shown but the route its receiver polls, no ping or example offered", async () => {
+    const ns = uniqueKey("dvp");
+    const made = await api("POST", `/v1/namespaces/${ns}/webhooks`, { name: "poller", mode: "poll", events: ["build.*"] });
+    expect(made.status).toBe(201);
+    const html = await (await page(`/webhooks/${made.body.id}`, ns)).text();
+    expect(text(html)).toContain(`its receiver polls GET /v1/namespaces/${ns}/webhooks/${made.body.id}/poll`);
+    expect(html).not.toContain(`/webhooks/${made.body.id}/ping`);
+    expect(html).not.toContain(`/webhooks/${made.body.id}/example`);
+    expect(text(await (await page("/webhooks", ns)).text())).toContain("polled by its receiver");
+  });
+
   it("lists deliveries with their event id and exact UTC time beside the relative one", async () => {
     const ns = uniqueKey("dv");
     const hook = await createWebhook(ns, { events: ["build.*"] });

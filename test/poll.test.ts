@@ -107,7 +107,7 @@ describe("polling webhooks", () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
   }, 30_000);
 
-  it("bad input: foreign cursors 422 invalid_cursor, wait and limit out of range 422, polling a push webhook 409, url and mode mismatches 422", async () => {
+  it("bad input: foreign cursors 422 invalid_cursor, wait and limit out of range 422, polling a push webhook 409, url and mode mismatches 422, a disabled one 409", async () => {
     const { ns, hook } = await pollingHook();
     const other = await api("POST", `/v1/namespaces/${ns}/webhooks`, { name: `p-${uniqueKey()}`, mode: "poll", events: ["*"] });
     await publish(ns, "build.finished", fixture("build.finished"));
@@ -127,5 +127,11 @@ describe("polling webhooks", () => {
     const pollWithUrl = await api("POST", `/v1/namespaces/${ns}/webhooks`, { name: `x-${uniqueKey()}`, mode: "poll", url: receiverUrl("/ok/x"), events: ["*"] });
     expect([pollWithUrl.status, pollWithUrl.body.error.details[0].path]).toEqual([422, "url"]);
     expect((await api("PATCH", `/v1/namespaces/${ns}/webhooks/${hook.id}`, { url: receiverUrl("/ok/x") })).status).toBe(422);
+    // A disabled polling webhook hands nothing out; re-enabled, the same cursor resumes.
+    expect((await api("PATCH", `/v1/namespaces/${ns}/webhooks/${hook.id}`, { active: false })).status).toBe(200);
+    const disabled = await poll(ns, hook.id, `cursor=${mine}`);
+    expect([disabled.status, disabled.body.error?.code]).toEqual([409, "webhook_disabled"]);
+    expect((await api("PATCH", `/v1/namespaces/${ns}/webhooks/${hook.id}`, { active: true })).status).toBe(200);
+    expect((await poll(ns, hook.id, `cursor=${mine}`)).status).toBe(200);
   }, 30_000);
 });

@@ -43,11 +43,11 @@ export const pullRoutes = newRouter()
         "What the webhook would have been pushed, oldest first: each item's `body` is the exact string a push would POST and `headers` " +
         "every header it would carry, signatures included, so a receiver verifies it as it verifies a push. Subscription, format and filter apply. " +
         "`wait` (0-30 s) holds the answer open until an item arrives. A handed-out item shows in the delivery log as succeeded. " +
-        "Needs `webhooks:poll` (or `webhooks:read`).",
+        "A disabled webhook answers 409 `webhook_disabled` (its cursor resumes once re-enabled). Needs `webhooks:poll` (or `webhooks:read`).",
       request: { params: WebhookParams, query: PollQuery },
       responses: {
         200: jsonResponse(PollPage, "A page of items."),
-        ...errorResponses("forbidden", "not_found", "validation_failed", "invalid_cursor", "not_polling"),
+        ...errorResponses("forbidden", "not_found", "validation_failed", "invalid_cursor", "not_polling", "webhook_disabled"),
       },
     }),
     async (c) => {

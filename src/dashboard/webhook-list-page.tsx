@@ -78,7 +78,7 @@ export const WebhookListPage: FC<{ me: Me; rows: WebhookRow[]; nextCursor: strin
               {webhook.description ? <div class="muted small">{webhook.description}</div> : null}
             </td>
             <td data-label="URL" class="url">
-              {shownUrl(webhook.url, webhook.format)}
+              {webhook.mode === "poll" ? <span class="muted">polled by its receiver</span> : shownUrl(webhook.url, webhook.format)}
             </td>
             <td data-label="Format">{webhook.format}</td>
             <td data-label="Events">

@@ -134,13 +134,15 @@ export const WebhookPage: FC<{
         </div>
         {canChange(me) ? (
           <div class="actions webhook-actions">
-            <form method="post" action={`${base}/ping`}>
-              <Csrf token={me.csrf} />
-              <button type="submit" class="primary">
-                Test Ping Event
-              </button>
-            </form>
-            {exampleTypes.length ? (
+            {webhook.mode === "poll" ? null : (
+              <form method="post" action={`${base}/ping`}>
+                <Csrf token={me.csrf} />
+                <button type="submit" class="primary">
+                  Test Ping Event
+                </button>
+              </form>
+            )}
+            {exampleTypes.length && webhook.mode !== "poll" ? (
               <form method="post" action={`${base}/example`} class="example-form">
                 <Csrf token={me.csrf} />
                 <label for="example-type">Example of</label>
@@ -199,10 +201,17 @@ export const WebhookPage: FC<{
           <h2 id="settings-title">Settings</h2>
           <dl class="facts">
             <dt>URL</dt>
-            <dd class="mono">
-              {shownUrl(webhook.url, webhook.format)}
-              {urlIsSecret(webhook.format) ? <div class="small muted">Masked: a {webhook.format} webhook's URL is its credential.</div> : null}
-            </dd>
+            {webhook.mode === "poll" ? (
+              <dd>
+                None: its receiver polls <span class="mono">{`GET /v1/namespaces/${webhook.namespace}/webhooks/${webhook.id}/poll`}</span> (pull delivery)
+                {webhook.expires_at ? <div class="small muted">Temporary: deleted at {exactly(webhook.expires_at)} unless renewed.</div> : null}
+              </dd>
+            ) : (
+              <dd class="mono">
+                {shownUrl(webhook.url, webhook.format)}
+                {urlIsSecret(webhook.format) ? <div class="small muted">Masked: a {webhook.format} webhook's URL is its credential.</div> : null}
+              </dd>
+            )}
             <dt>Destination</dt>
             <DestinationFacts destination={webhook.destination} />
             <dt>Format</dt>

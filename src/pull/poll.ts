@@ -41,6 +41,8 @@ type Readable = FeedItem & { data: string };
 export async function pollWebhook(env: AppEnv, namespace: string, webhookId: string, q: PollRequest): Promise<{ data: PollItemView[]; next_cursor: string; done: boolean }> {
   const webhook = await findWebhook(env, namespace, webhookId);
   if (webhook.mode !== "poll") throw new ApiError("not_polling", "This webhook pushes to its url; only a webhook of mode poll is polled.");
+  // As a disabled push webhook is sent nothing, a disabled polling one hands nothing out (its cursor keeps its place).
+  if (!webhook.active) throw new ApiError("webhook_disabled", "This webhook is disabled; re-enable it (PATCH active: true) to poll it again.");
   const binding = { namespace, webhookId };
   let position = q.cursor === undefined ? dayStart(0) : await openCursor(env.SECRETS_KEY, q.cursor, binding);
   const db = shardDb(await namespaceEnv(env, namespace));
