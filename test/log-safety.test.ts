@@ -8,6 +8,7 @@
 import { env } from "cloudflare:test";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { api, createWebhook, receiverUrl, uniqueKey } from "./support/api";
+import { awsKeys } from "./support/destinations";
 
 const ns = "log-safety";
 const HEADER_VALUE = "hdr-value-must-not-be-logged-7f3a";
@@ -59,6 +60,23 @@ describe("logs of a failed write (issue 15)", () => {
     expect(text).toContain("forced write failure");
     expect(text).not.toMatch(/v1\.[A-Za-z0-9+/=]{8,}\.[A-Za-z0-9+/=]{8,}|v2\.[A-Za-z0-9+/=]{8,}/);
     expect(text).not.toMatch(/params:/);
+  });
+
+  it("a failing create of a queue destination logs none of its credentials (issue 25)", async () => {
+    const logs = captureLogs();
+    const keys = awsKeys();
+    const res = await api("POST", `/v1/namespaces/${ns}/webhooks`, {
+      name: uniqueKey("h"),
+      events: ["*"],
+      description: "boom",
+      destination: { type: "sqs", queue_url: "https://sqs.eu-west-1.amazonaws.com/123456789012/ci", region: "eu-west-1", ...keys },
+    });
+    expect(res.status).toBe(500);
+    const text = logs();
+    expect(text).toContain("forced write failure");
+    expect(text).not.toContain(keys.access_key_id);
+    expect(text).not.toContain(keys.secret_access_key);
+    expect(text).not.toMatch(/v2\.[A-Za-z0-9+/=]{8,}/);
   });
 
   it("a failing update logs no parameters either", async () => {

@@ -4,12 +4,14 @@
  * secret once) holds a webhook secret, its base64 part, or an API token.
  */
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { resealSecrets } from "../src/security/reseal";
-import { currentSecretOf, previousSecretOf, seal, unseal } from "../src/security/secret-box";
+import { currentSecretOf, destinationCredentialsOf, previousSecretOf, seal, unseal } from "../src/security/secret-box";
+import { toBase64 } from "../src/signing/encoding";
 import { api, type ApiAnswer, createWebhook, received, receiverUrl, settledDelivery, uniqueKey, waitFor } from "./support/api";
 import { fixture } from "./support/fixtures";
 import { hookDb } from "./support/shards";
+import { awsKeys, cfToken, hex32, knowAwsSecret, knowCloudflareToken, standInReceived, standInsUrl } from "./support/destinations";
 
 const ns = "secrets";
 
@@ -116,6 +118,96 @@ describe("secrets at rest", () => {
   });
 });
 
+/** Every D1 row of the control database and the shards, as one string. */
+async function dumpAll(): Promise<string> {
+  const out: unknown[] = [];
+  for (const db of [env.DB, env.SHARD_0, env.SHARD_1]) {
+    const tables = await db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all<{ name: string }>();
+    for (const { name } of tables.results.filter((t) => !t.name.startsWith("_cf_"))) {
+      out.push(...(await db.prepare(`SELECT * FROM "${name.replace(/"/g, '""')}"`).all()).results);
+    }
+  }
+  return JSON.stringify(out);
+}
+
+describe("destination credentials at rest (issue 25)", () => {
+  it("no credential of any destination type is in clear in D1, in any answer or in any log line, through create, deliver, update and a failing delivery", async () => {
+    const logged: unknown[][] = [];
+    for (const level of ["log", "info", "warn", "error", "debug"] as const) vi.spyOn(console, level).mockImplementation((...args: unknown[]) => void logged.push(args));
+    try {
+      const seen: ApiAnswer[] = [];
+      const call = async (method: string, path: string, body?: unknown) => {
+        const res = await api(method, path, body);
+        seen.push(res);
+        return res;
+      };
+      const token = cfToken();
+      await knowCloudflareToken(token);
+      const sqsKeys = awsKeys();
+      await knowAwsSecret(sqsKeys.access_key_id, sqsKeys.secret_access_key);
+      const busKeys = awsKeys(); // never registered: the stand-in refuses them (403), a failing delivery
+      const pair = (await crypto.subtle.generateKey(
+        { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
+        true,
+        ["sign"],
+      )) as CryptoKeyPair;
+      const keyB64 = toBase64(new Uint8Array((await crypto.subtle.exportKey("pkcs8", pair.privateKey)) as ArrayBuffer));
+      const privateKey = `-----BEGIN PRIVATE KEY-----\n${keyB64.replace(/(.{64})/g, "$1\n")}\n-----END PRIVATE KEY-----\n`;
+      const serviceAccountJson = JSON.stringify({ type: "service_account", private_key_id: "k123", private_key: privateKey, client_email: "sa@p-123456.iam.gserviceaccount.com" });
+      const queue = hex32();
+      const sqsQueue = uniqueKey("q");
+      const destinations = [
+        { type: "cloudflare_queue", account_id: hex32(), queue_id: queue, api_token: token, endpoint: standInsUrl() },
+        { type: "sqs", queue_url: `https://sqs.eu-west-1.amazonaws.com/123456789012/${sqsQueue}`, region: "eu-west-1", ...sqsKeys, endpoint: standInsUrl() },
+        { type: "eventbridge", region: "eu-west-1", event_bus_name: uniqueKey("bus"), source: "com.example.ci", ...busKeys, endpoint: standInsUrl() },
+        // No stand-in key for this account: its token exchange fails, another failing delivery.
+        { type: "pubsub", topic: `projects/p-123456/topics/${uniqueKey("t")}`, service_account_json: serviceAccountJson, endpoint: standInsUrl() },
+      ];
+      const hooks = [];
+      for (const destination of destinations) {
+        const res = await api("POST", `/v1/namespaces/${ns}/webhooks`, { name: uniqueKey("d"), events: ["build.finished"], destination });
+        expect(res.status, JSON.stringify(res.body)).toBe(201);
+        seen.push(res);
+        hooks.push(res.body);
+      }
+      const pub = await call("POST", `/v1/namespaces/${ns}/events`, { type: "build.finished", data: { id: 99 } });
+      expect(pub.status).toBe(202);
+      await waitFor(async () => [...(await standInReceived(queue)), ...(await standInReceived(sqsQueue))], (r) => r.length >= 2, 20_000);
+      const list = await waitFor(
+        () => call("GET", `/v1/namespaces/${ns}/events/${pub.body.id}`),
+        (r) => r.status === 200 && r.body.deliveries >= 4,
+        20_000,
+      );
+      for (const hook of hooks) {
+        const d = await waitFor(
+          () => call("GET", `/v1/namespaces/${ns}/webhooks/${hook.id}/deliveries`),
+          (r) => r.body.data.length > 0 && r.body.data[0].attempts > 0,
+          20_000,
+        );
+        await call("GET", `/v1/namespaces/${ns}/deliveries/${d.body.data[0].id}`);
+        await call("GET", `/v1/namespaces/${ns}/webhooks/${hook.id}`);
+        // An update that keeps the credentials, and one that replaces a field.
+        await call("PATCH", `/v1/namespaces/${ns}/webhooks/${hook.id}`, { description: "moved" });
+      }
+      expect(list.status).toBe(200);
+      await call("GET", `/v1/namespaces/${ns}/webhooks`);
+
+      const forbidden = [token, sqsKeys.access_key_id, sqsKeys.secret_access_key, busKeys.access_key_id, busKeys.secret_access_key, serviceAccountJson, keyB64.slice(0, 64), keyB64.slice(-80, -16)];
+      const rows = await dumpAll();
+      expect(rows).toContain("destination_sealed");
+      const answers = JSON.stringify(seen.map((r) => ({ body: r.body, headers: [...r.headers] })));
+      const logs = logged.map((args) => args.map((a) => (typeof a === "string" ? a : a instanceof Error ? `${a.stack}` : JSON.stringify(a))).join(" ")).join("\n");
+      for (const f of forbidden) {
+        expect(rows.includes(f), `D1 holds ${f.slice(0, 8)}…`).toBe(false);
+        expect(answers.includes(f), `an answer holds ${f.slice(0, 8)}…`).toBe(false);
+        expect(logs.includes(f), `a log line holds ${f.slice(0, 8)}…`).toBe(false);
+      }
+    } finally {
+      vi.restoreAllMocks();
+    }
+  });
+});
+
 describe("SECRETS_KEY rotation", () => {
   const keyA = btoa("A".repeat(32));
   const keyB = btoa("B".repeat(32));
@@ -152,7 +244,11 @@ describe("SECRETS_KEY rotation", () => {
         await Promise.all(
           [env.SHARD_0, env.SHARD_1].map(
             async (db) =>
-              (await db.prepare("SELECT id, secret_sealed, previous_secret_sealed FROM webhooks").all<{ id: string; secret_sealed: string | null; previous_secret_sealed: string | null }>())
+              (
+                await db
+                  .prepare("SELECT id, secret_sealed, previous_secret_sealed, destination_sealed FROM webhooks")
+                  .all<{ id: string; secret_sealed: string | null; previous_secret_sealed: string | null; destination_sealed: string | null }>()
+              )
                 .results,
           ),
         )
@@ -162,7 +258,10 @@ describe("SECRETS_KEY rotation", () => {
     for (const r of before) {
       if (r.secret_sealed) plain.set(r.secret_sealed, await unseal(env, r.secret_sealed, currentSecretOf(r.id)));
       if (r.previous_secret_sealed) plain.set(r.previous_secret_sealed, await unseal(env, r.previous_secret_sealed, previousSecretOf(r.id)));
+      if (r.destination_sealed) plain.set(r.destination_sealed, await unseal(env, r.destination_sealed, destinationCredentialsOf(r.id)));
     }
+    // Destination credentials (issue 25) are re-sealed too.
+    expect(before.some((r) => r.destination_sealed !== null)).toBe(true);
 
     let resealed = 0;
     let after: string | undefined;
@@ -175,7 +274,11 @@ describe("SECRETS_KEY rotation", () => {
     const afterRows = await sealedNow();
     for (const [i, r] of afterRows.entries()) {
       const old = before.find((b) => b.id === r.id)!;
-      const pairs = [[old.secret_sealed, r.secret_sealed, currentSecretOf(r.id)], [old.previous_secret_sealed, r.previous_secret_sealed, previousSecretOf(r.id)]] as const;
+      const pairs = [
+        [old.secret_sealed, r.secret_sealed, currentSecretOf(r.id)],
+        [old.previous_secret_sealed, r.previous_secret_sealed, previousSecretOf(r.id)],
+        [old.destination_sealed, r.destination_sealed, destinationCredentialsOf(r.id)],
+      ] as const;
       for (const [was, now, place] of pairs) {
         if (was === null) expect(now, `row ${i}`).toBeNull();
         else expect(await unseal({ SECRETS_KEY: newKey }, now!, place)).toBe(plain.get(was));

@@ -32,6 +32,8 @@ const webhook: ClaimedWebhook = {
   circuit_since: null,
   circuit_next_probe_at: null,
   circuit_failures: 0,
+  destination: null,
+  destination_sealed: null,
 };
 
 const claim = (over: Partial<Claim> = {}): Claim => ({

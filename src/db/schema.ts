@@ -30,6 +30,9 @@ import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import type { PayloadFilter } from "../events/payload-filter";
 
+/** A non-HTTP destination as stored: its type, non-secret fields and credential hints (webhooks/destinations.ts decodes it). */
+export type StoredDestination = { type: string } & Record<string, unknown>;
+
 export const webhooks = sqliteTable(
   "webhooks",
   {
@@ -51,6 +54,14 @@ export const webhooks = sqliteTable(
     secretHint: text("secret_hint"),
     previousSecretSealed: text("previous_secret_sealed"),
     previousSecretExpiresAt: integer("previous_secret_expires_at"),
+    /**
+     * Where deliveries go when not to `url` over HTTP (webhooks/destinations.ts): the
+     * destination's type and its non-secret fields, with hints of its credentials;
+     * null for an HTTP webhook. Its credentials are in destination_sealed.
+     */
+    destination: text("destination", { mode: "json" }).$type<StoredDestination>(),
+    /** AES-GCM sealed JSON of the destination's credentials (secret-box.ts, bound to this row and column). */
+    destinationSealed: text("destination_sealed"),
     disabledReason: text("disabled_reason"),
     disabledAt: integer("disabled_at"),
     /** Start of the current unbroken run of failed attempts (auto-disable). */

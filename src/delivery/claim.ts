@@ -22,6 +22,7 @@ import { byGeneration, unlessDayMissing } from "../db/generations";
 import { shardDb, type ShardEnv } from "../db/shards";
 import type { AppEnv } from "../env";
 import type { RawRow } from "../db/columns";
+import type { StoredDestination } from "../db/schema";
 import { claimedRows, claimStatement, type ClaimArgs, type ClaimedRow } from "../db/stores/deliveries";
 import { unclaimedRows } from "../db/stores/delivery-reads";
 import { unpackData, type StoredData } from "../events/stored-data";
@@ -50,6 +51,9 @@ export type ClaimedWebhook = {
   circuit_since: number | null;
   circuit_next_probe_at: number | null;
   circuit_failures: number;
+  /** A non-HTTP destination (webhooks/destinations.ts) and its sealed credentials; null for HTTP. */
+  destination: StoredDestination | null;
+  destination_sealed: string | null;
 };
 
 export type ClaimedEvent = { id: string; type: string; data: string; created_at: number; test: number };

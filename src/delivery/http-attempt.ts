@@ -12,9 +12,17 @@ export type AttemptResult = {
   headers?: Record<string, string>;
   body?: string;
   /** `slow_lane`: cut by the main lane's patience (cutAfterMs), not the receiver's timeout. */
-  errorClass?: "timeout" | "slow_lane" | "connection_refused" | "dns" | "tls" | "network" | "url_not_allowed" | "internal";
+  errorClass?: "timeout" | "slow_lane" | "connection_refused" | "dns" | "tls" | "network" | "url_not_allowed" | "internal" | ServiceErrorClass;
   errorMessage?: string;
 };
+
+/**
+ * A destination service's answer judged by the service's own rules
+ * (delivery/destinations/): `throttled` is retried as a 429 would be,
+ * `rejected` (a 2xx that says the message was not taken) and `auth` (no token
+ * could be had) fail the attempt like any error. The answer itself is kept.
+ */
+export type ServiceErrorClass = "throttled" | "rejected" | "auth";
 
 export async function postOnce(
   url: string,

@@ -14,6 +14,8 @@ import type { Claim, ClaimedEvent, ClaimedWebhook } from "./claim";
 import { buildRequest } from "./formats";
 import { postOnce, type AttemptResult } from "./http-attempt";
 import { redactSignatures } from "./redact";
+import { sendToDestination } from "./destinations/dispatch";
+import { messageOf } from "./destinations/message";
 
 export type Sent = { urlAllowed: boolean; requestHeaders: Record<string, string>; attempt: AttemptResult };
 
@@ -60,7 +62,14 @@ async function send(env: AppEnv, cfg: Config, claim: SendableClaim, now: number,
   const requestHeaders: Record<string, string> = redactSignatures(request.headers);
   for (const k of Object.keys(custom)) if (!(k.toLowerCase() in request.headers)) requestHeaders[k] = "[redacted]";
   usage.deliveryAttempts++;
-  const attempt = await postOnce(webhook.url, sent, request.body, webhook.timeout_ms ?? cfg.deliveryTimeoutMs, cutAfterMs);
+  const options = { timeoutMs: webhook.timeout_ms ?? cfg.deliveryTimeoutMs, cutAfterMs };
+  if (webhook.destination) {
+    // Another destination: the same request, as a message on the service (destinations/dispatch.ts).
+    const target = { webhookId: webhook.id, url: webhook.url, destination: webhook.destination, sealed: webhook.destination_sealed };
+    const attempt = await sendToDestination(env, target, messageOf(request.headers, request.body, event.type, webhook.id), options);
+    return { urlAllowed: true, requestHeaders: redactSignatures(request.headers), attempt };
+  }
+  const attempt = await postOnce(webhook.url, sent, request.body, options.timeoutMs, options.cutAfterMs);
   return { urlAllowed: true, requestHeaders, attempt };
 }
 

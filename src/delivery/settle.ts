@@ -73,6 +73,9 @@ export function endReason(claim: Claim, retrySchedule: number[]): string | null 
   return null;
 }
 
+/** A destination service's throttling answer (whatever its status) is retried as a 429. */
+const retryStatus = (a: AttemptResult) => (a.errorClass === "throttled" ? 429 : a.status);
+
 export const isSuccess = (a: AttemptResult) => a.status !== undefined && a.status >= 200 && a.status < 300 && !a.errorClass;
 
 export function settle(input: SettleInput): Settlement {
@@ -97,7 +100,7 @@ export function settle(input: SettleInput): Settlement {
     const decision =
       claim.manual || !urlAllowed || attempt.status === 410
         ? ({ retry: false } as const)
-        : nextRetry(input.retrySchedule, claim.attempts, { status: attempt.status, retryAfter: attempt.headers?.["retry-after"] }, finishedAt, input.random);
+        : nextRetry(input.retrySchedule, claim.attempts, { status: retryStatus(attempt), retryAfter: attempt.headers?.["retry-after"] }, finishedAt, input.random);
     if (decision.retry) {
       status = "pending";
       retryDelay = decision.delaySeconds;

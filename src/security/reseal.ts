@@ -1,5 +1,5 @@
 /**
- * Re-seal every stored webhook secret under the current SECRETS_KEY, bound to
+ * Re-seal every stored webhook secret (and destination credentials) under the current SECRETS_KEY, bound to
  * its row (secret-box.ts). Two uses: the last step of a SECRETS_KEY rotation
  * (so SECRETS_KEY_PREVIOUS can be removed), and the migration of values sealed
  * before the binding (`v1.`), which nothing else opens. Bounded: one page of
@@ -11,7 +11,7 @@
 import { everyShard, shardDb, type ShardEnv } from "../db/shards";
 import { resealStatement, sealedSecretsPage } from "../db/stores/webhooks";
 import type { AppEnv } from "../env";
-import { currentSecretOf, previousSecretOf, seal, sealedUnderCurrentKey, unsealForReseal, type SealPlace } from "./secret-box";
+import { currentSecretOf, destinationCredentialsOf, previousSecretOf, seal, sealedUnderCurrentKey, unsealForReseal, type SealPlace } from "./secret-box";
 
 export const RESEAL_PAGE = 100;
 
@@ -51,9 +51,10 @@ async function resealShardPage(env: ShardEnv, after: string | undefined): Promis
   for (const row of page) {
     const current = await again(row.secretSealed, currentSecretOf(row.id));
     const previous = await again(row.previousSecretSealed, previousSecretOf(row.id));
-    if (current === row.secretSealed && previous === row.previousSecretSealed) continue;
+    const destination = await again(row.destinationSealed, destinationCredentialsOf(row.id));
+    if (current === row.secretSealed && previous === row.previousSecretSealed && destination === row.destinationSealed) continue;
     // Conditional on the values read: a rotation in between wins and is left alone.
-    writes.push(resealStatement(db, row, current, previous));
+    writes.push(resealStatement(db, row, current, previous, destination));
   }
   if (writes.length) await db.batch(writes);
   return { checked: page.length, resealed: writes.length, unreadable, next: results.length > RESEAL_PAGE ? page[page.length - 1].id : null };

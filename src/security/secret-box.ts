@@ -21,10 +21,12 @@ import { fromBase64, toBase64 } from "../signing/encoding";
 export type SecretsKeys = Pick<AppEnv, "SECRETS_KEY" | "SECRETS_KEY_PREVIOUS">;
 
 /** Where a sealed secret lives: only there does it open. */
-export type SealPlace = { webhookId: string; column: "secret_sealed" | "previous_secret_sealed" };
+export type SealPlace = { webhookId: string; column: "secret_sealed" | "previous_secret_sealed" | "destination_sealed" };
 
 export const currentSecretOf = (webhookId: string): SealPlace => ({ webhookId, column: "secret_sealed" });
 export const previousSecretOf = (webhookId: string): SealPlace => ({ webhookId, column: "previous_secret_sealed" });
+/** A non-HTTP destination's credentials (JSON), sealed like the signing secrets. */
+export const destinationCredentialsOf = (webhookId: string): SealPlace => ({ webhookId, column: "destination_sealed" });
 
 const keys = new Map<string, Promise<CryptoKey>>();
 

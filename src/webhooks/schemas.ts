@@ -4,6 +4,7 @@ import { webhookFormats } from "../delivery/formats";
 import { PayloadFilterSchema } from "../events/payload-filter";
 import { headerNameProblem, headerValueProblem } from "../security/custom-headers";
 import { CircuitSchema } from "./circuit-view";
+import { DestinationInput, DestinationUpdate, DestinationView } from "./destination-schemas";
 
 export const NAMESPACE_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
@@ -19,7 +20,11 @@ const name = z
   .string()
   .regex(/^[A-Za-z0-9_-]{1,100}$/, "use 1 to 100 letters, digits, - or _ (no spaces)")
   .openapi({ example: "deploy-notifier" });
-const url = z.string().min(1).max(2048).openapi({ example: "https://hooks.example.com/ci" });
+const url = z
+  .string()
+  .min(1)
+  .max(2048)
+  .openapi({ description: "The receiver's URL; required for an http destination, refused for any other.", example: "https://hooks.example.com/ci" });
 const events = z
   .array(z.string().min(1).max(100))
   .min(1, "subscribe to at least one event")
@@ -46,7 +51,8 @@ const timeoutMs = flowField(1000, 15000, "HTTP timeout of one attempt in ms (100
 export const WebhookCreate = z
   .strictObject({
     name,
-    url,
+    url: url.optional(),
+    destination: DestinationInput.optional(),
     events,
     format: z.enum(webhookFormats).default("standard"),
     active: z.boolean().default(true),
@@ -72,6 +78,7 @@ export const WebhookUpdate = z
   .strictObject({
     name: name.optional(),
     url: url.optional(),
+    destination: DestinationUpdate.optional(),
     events: events.optional(),
     format: z.enum(webhookFormats).optional(),
     active: z.boolean().optional(),
@@ -91,7 +98,8 @@ export const Webhook = z
     id: z.string(),
     namespace: z.string(),
     name: z.string(),
-    url: z.string(),
+    url: z.string().openapi({ description: "Where deliveries are posted: the receiver, or for another destination its service's URL (derived)." }),
+    destination: DestinationView,
     description: z.string(),
     events: z.array(z.string()),
     format: z.enum(webhookFormats),

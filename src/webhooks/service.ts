@@ -18,6 +18,8 @@ import { defaultSecret, secretHint, secretProblem } from "./secrets";
 import { assertRoomForWebhook } from "../tenants/limits";
 import { CLOSED_CIRCUIT, webhookCircuit } from "./circuit-view";
 import type { WebhookCreateInput, WebhookUpdateInput, WebhookView } from "./schemas";
+import type { DestinationUpdateValue } from "./destination-schemas";
+import { destinationView, prepareDestination } from "./destinations";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -27,6 +29,7 @@ export function toView(row: WebhookRow): WebhookView {
     namespace: row.namespace,
     name: row.name,
     url: row.url,
+    destination: destinationView(row.destination),
     description: row.description,
     events: row.events,
     format: row.format,
@@ -52,6 +55,34 @@ function checkUrl(env: AppEnv, url: string): string {
     throw new ApiError("url_not_allowed", `The webhook URL ${verdict.reason}.`, [{ path: "url", message: verdict.reason }]);
   }
   return verdict.url.toString();
+}
+
+type Place = Pick<WebhookRow, "url" | "destination" | "destinationSealed">;
+
+const refused = (path: string, message: string) => new ApiError("validation_failed", `The ${path} ${message}.`, [{ path, message }]);
+
+/**
+ * Where the webhook's deliveries go (destinations.ts): an http destination
+ * needs `url`; any other takes none (its `url` is its service's) and sends
+ * no custom headers. `row`: the webhook being updated.
+ */
+async function placeOf(
+  env: AppEnv,
+  id: string,
+  input: { url?: string; destination?: DestinationUpdateValue; headers?: Record<string, string> },
+  row: WebhookRow | null,
+): Promise<Place | null> {
+  const type = input.destination?.type ?? row?.destination?.type ?? "http";
+  if (type !== "http") {
+    if (input.url !== undefined) throw refused("url", `is not used by a ${type} destination (its service's URL is derived)`);
+    if (input.headers && Object.keys(input.headers).length) throw refused("headers", "are sent to http destinations only");
+  }
+  if (input.destination === undefined || input.destination.type === "http") {
+    if (input.url !== undefined) return { url: checkUrl(env, input.url), destination: null, destinationSealed: null };
+    if (row === null || (input.destination !== undefined && row.destination !== null)) throw refused("url", "is required for an http destination");
+    return input.destination === undefined ? null : { url: row.url, destination: null, destinationSealed: null };
+  }
+  return prepareDestination(env, config(env).guard, id, input.destination, row);
 }
 
 function checkEvents(patterns: string[], format: WebhookFormat): string[] {
@@ -83,7 +114,8 @@ function nameTaken(name: string): ApiError {
 }
 
 export async function createWebhook(env: AppEnv, namespace: string, input: WebhookCreateInput) {
-  const url = checkUrl(env, input.url);
+  const id = randomId("wh");
+  const place = (await placeOf(env, id, input, null))!;
   await assertRoomForWebhook(env, namespace);
   const events = checkEvents(input.events, input.format);
   const filter = input.filter ?? null;
@@ -91,12 +123,11 @@ export async function createWebhook(env: AppEnv, namespace: string, input: Webho
   const secret = input.secret === undefined ? defaultSecret(input.format) : input.secret;
   checkSecret(input.format, secret);
   const now = Date.now();
-  const id = randomId("wh");
   const row: WebhookRow = {
     id,
     namespace,
     name: input.name,
-    url,
+    ...place,
     description: input.description,
     events,
     format: input.format,
@@ -153,7 +184,8 @@ export async function updateWebhook(env: AppEnv, namespace: string, id: string, 
   const now = Date.now();
   const patch: Partial<WebhookRow> = { updatedAt: now };
   if (input.name !== undefined) patch.name = input.name;
-  if (input.url !== undefined) patch.url = checkUrl(env, input.url);
+  const place = await placeOf(env, row.id, input, row);
+  if (place) Object.assign(patch, place);
   // A new format must carry every subscribed event, the stored ones included.
   if (input.events !== undefined || input.format !== undefined) patch.events = checkEvents(input.events ?? row.events, input.format ?? row.format);
   if (input.description !== undefined) patch.description = input.description;

@@ -48,7 +48,8 @@ RETURNING ${D.seq}, ${D.attempts}, ${D.manual}, ${D.namespace}, ${D.eventType},
           'previous_secret_expires_at', w.${W.previousSecretExpiresAt}, 'failing_since', w.${W.failingSince},
           'consecutive_failures', w.${W.consecutiveFailures}, 'timeout_ms', w.${W.timeoutMs}, 'rate_limit', w.${W.rateLimit},
           'circuit_state', w.${W.circuitState}, 'circuit_since', w.${W.circuitSince},
-          'circuit_next_probe_at', w.${W.circuitNextProbeAt}, 'circuit_failures', w.${W.circuitFailures})
+          'circuit_next_probe_at', w.${W.circuitNextProbeAt}, 'circuit_failures', w.${W.circuitFailures},
+          'destination', json(w.${W.destination}), 'destination_sealed', w.${W.destinationSealed})
      FROM webhooks w WHERE w.${W.id} = ${DT}.${D.webhookId}) AS webhook`;
 
 /** The claim's arguments, in bind order: seqs (JSON, all of one generation), now, default timeout, lease margin. */

@@ -126,24 +126,31 @@ export function healthStatement(db: D1Database, webhookId: string, namespace: st
 
 export const healthRow = (rows: RawRow[]): WebhookHealthRow | null => decodeRow(webhooks, HEALTH_KEYS, rows[0]);
 
-export type SealedSecrets = Pick<WebhookRow, "id" | "secretSealed" | "previousSecretSealed">;
+export type SealedSecrets = Pick<WebhookRow, "id" | "secretSealed" | "previousSecretSealed" | "destinationSealed">;
 
 /** Up to `limit` webhooks after id `after`, by id, with their sealed secrets (security/reseal.ts). */
 export async function sealedSecretsPage(db: D1Database, after: string, limit: number): Promise<SealedSecrets[]> {
   const { results } = await db
-    .prepare(`SELECT ${W.id}, ${W.secretSealed}, ${W.previousSecretSealed} FROM webhooks WHERE ${W.id} > ? ORDER BY ${W.id} LIMIT ?`)
+    .prepare(`SELECT ${W.id}, ${W.secretSealed}, ${W.previousSecretSealed}, ${W.destinationSealed} FROM webhooks WHERE ${W.id} > ? ORDER BY ${W.id} LIMIT ?`)
     .bind(after, limit)
     .all<RawRow>();
-  return decodeRows(webhooks, ["id", "secretSealed", "previousSecretSealed"], results);
+  return decodeRows(webhooks, ["id", "secretSealed", "previousSecretSealed", "destinationSealed"], results);
 }
 
 /** Writes re-sealed secrets, conditional on the values read: a rotation in between wins and is left alone. */
-export function resealStatement(db: D1Database, read: SealedSecrets, current: string | null, previous: string | null): D1PreparedStatement {
+export function resealStatement(
+  db: D1Database,
+  read: SealedSecrets,
+  current: string | null,
+  previous: string | null,
+  destination: string | null,
+): D1PreparedStatement {
   return db
     .prepare(
-      `UPDATE webhooks SET ${W.secretSealed} = ?, ${W.previousSecretSealed} = ? WHERE ${W.id} = ? AND ${W.secretSealed} IS ? AND ${W.previousSecretSealed} IS ?`,
+      `UPDATE webhooks SET ${W.secretSealed} = ?, ${W.previousSecretSealed} = ?, ${W.destinationSealed} = ?
+       WHERE ${W.id} = ? AND ${W.secretSealed} IS ? AND ${W.previousSecretSealed} IS ? AND ${W.destinationSealed} IS ?`,
     )
-    .bind(current, previous, read.id, read.secretSealed, read.previousSecretSealed);
+    .bind(current, previous, destination, read.id, read.secretSealed, read.previousSecretSealed, read.destinationSealed);
 }
 
 /**

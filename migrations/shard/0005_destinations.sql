@@ -1,0 +1,2 @@
+ALTER TABLE `webhooks` ADD `destination` text;--> statement-breakpoint
+ALTER TABLE `webhooks` ADD `destination_sealed` text;
