@@ -57,7 +57,7 @@ export const eventRoutes = router
       const event = validateEvent(body.type, body.data);
       // 202 once the event and its deliveries are durable in D1; the queue
       // messages follow in the background (the sweep covers a lost send).
-      const result = await publishEvent(c.env, ns, { id: body.id, ...event }, { background: (work) => c.executionCtx.waitUntil(work) });
+      const result = await publishEvent(c.env, ns, { id: body.id, orderingKey: body.ordering_key, ...event }, { background: (work) => c.executionCtx.waitUntil(work) });
       return c.json({ ...result.event, deliveries: result.deliveries }, result.duplicate ? 200 : 202);
     },
   )

@@ -27,6 +27,7 @@ export function toSummary(r: DeliverySummaryRow): DeliverySummaryView {
     created_at: new Date(r.createdAt).toISOString(),
     updated_at: new Date(r.updatedAt).toISOString(),
     next_attempt_at: r.status === "pending" ? new Date(r.nextAttemptAt).toISOString() : null,
+    ordering_key: r.orderingKey,
   };
 }
 
@@ -71,6 +72,7 @@ export async function getDelivery(env: AppEnv, namespace: string, seq: number) {
   const format = sentWebhookFormat(row);
   return {
     ...summary,
+    waiting_for: row.waitingFor === null ? null : deliveryId(row.waitingFor),
     attempt_count: count,
     request_body: await sentBody(row),
     attempts: loggedAttempts(attempts.results).map(

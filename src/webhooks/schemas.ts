@@ -47,6 +47,9 @@ const flowField = (min: number, max: number, description: string, example: numbe
 const rateLimit = flowField(1, 1000, "At most this many deliveries per second to this webhook (1 to 1000); null for no limit.", 10);
 const maxInFlight = flowField(1, 100, "At most this many requests to this webhook at once (1 to 100); null for no limit.", 5);
 const timeoutMs = flowField(1000, 15000, "HTTP timeout of one attempt in ms (1000 to 15000); null for the default DELIVERY_TIMEOUT_MS.", 5000);
+const ORDERED_DESCRIPTION =
+  "Deliveries of events that share an `ordering_key` go one at a time, in the order the events were accepted (docs/ordering.md). " +
+  "A change applies to deliveries created after it.";
 
 export const WebhookCreate = z
   .strictObject({
@@ -67,6 +70,7 @@ export const WebhookCreate = z
     rate_limit: rateLimit.optional(),
     max_in_flight: maxInFlight.optional(),
     timeout_ms: timeoutMs.optional(),
+    ordered: z.boolean().default(false).openapi({ description: ORDERED_DESCRIPTION }),
     certificate_validation: z
       .literal(true)
       .optional()
@@ -89,6 +93,7 @@ export const WebhookUpdate = z
     rate_limit: rateLimit.optional(),
     max_in_flight: maxInFlight.optional(),
     timeout_ms: timeoutMs.optional(),
+    ordered: z.boolean().optional().openapi({ description: ORDERED_DESCRIPTION }),
     certificate_validation: z.literal(true).optional(),
   })
   .openapi("WebhookUpdate");
@@ -110,6 +115,7 @@ export const Webhook = z
     rate_limit: z.number().int().nullable().openapi({ description: "Deliveries per second at most; null when unset." }),
     max_in_flight: z.number().int().nullable().openapi({ description: "Requests at once at most; null when unset." }),
     timeout_ms: z.number().int().nullable().openapi({ description: "HTTP timeout in ms; null means DELIVERY_TIMEOUT_MS." }),
+    ordered: z.boolean().openapi({ description: "Deliveries sharing an ordering_key go one at a time, in order." }),
     secret_hint: z.string().nullable(),
     disabled_reason: z.string().nullable(),
     disabled_at: z.string().nullable(),

@@ -23,11 +23,16 @@ import {
   unlessDayMissing,
 } from "../generations";
 import { deliveries, sweepMarks, webhooks, type DeliveryRow } from "../schema";
+import { heldSql } from "./delivery-order";
 import { D, SM, W } from "./names";
 
-/** The sweep's overdue test on deliveries `d` (?1 now, ?2 grace, ?3 resend back-off): see delivery/recovery-sweep.ts. */
-const OVERDUE = `((d.${D.nextAttemptAt} < ?2 AND (d.${D.enqueuedAt} < ?3 OR (d.${D.attempts} = 0 AND d.${D.enqueuedAt} = d.${D.createdAt} AND d.${D.enqueuedAt} < ?2)))
-  OR (d.${D.nextAttemptAt} <= ?1 AND d.${D.enqueuedAt} <= d.${D.updatedAt} AND ${UNRECORDED_CLAIM_SQL}))`;
+/**
+ * The sweep's overdue test on deliveries `d` (?1 now, ?2 grace, ?3 resend back-off): see delivery/recovery-sweep.ts.
+ * An ordered delivery parked behind an earlier one of its key is not overdue: the end of that one sends it (delivery/ordering.ts).
+ */
+const OVERDUE = `(((d.${D.nextAttemptAt} < ?2 AND (d.${D.enqueuedAt} < ?3 OR (d.${D.attempts} = 0 AND d.${D.enqueuedAt} = d.${D.createdAt} AND d.${D.enqueuedAt} < ?2)))
+  OR (d.${D.nextAttemptAt} <= ?1 AND d.${D.enqueuedAt} <= d.${D.updatedAt} AND ${UNRECORDED_CLAIM_SQL}))
+  AND NOT ${heldSql("d")})`;
 
 /**
  * The overdue deliveries, round-robin across namespaces: the watched ones
