@@ -1,0 +1,48 @@
+/**
+ * Ordered delivery and the recovery sweep (delivery/ordering.ts): a parked
+ * delivery is never re-sent while an earlier one of its key (here on
+ * yesterday's table) has not ended, and once it has, a head whose message
+ * was lost (the Worker died between the record and the send) is re-sent by
+ * the sweep. Its own file: the sweep reads the whole shard.
+ */
+import { env } from "cloudflare:test";
+import { expect, it } from "vitest";
+import { processDelivery } from "../src/delivery/consumer";
+import { sweepOverdueDeliveries } from "../src/delivery/recovery-sweep";
+import { generationAt } from "../src/db/generations";
+import { onShard } from "../src/db/shards";
+import type { AppEnv } from "../src/env";
+import { deliveryId } from "../src/ids";
+import { api, received, waitFor } from "./support/api";
+import { deliveryRow, hookAt, seedOnDay, updateDeliveries } from "./support/deliveries";
+
+const appEnv = onShard(env as unknown as AppEnv, "SHARD_0");
+const MINUTE = 60_000;
+
+it("holds a delivery behind an earlier one of its key on yesterday's table, sweep or not; re-sends it once that one ended and its message was lost", async () => {
+  const { ns, key, hook } = await hookAt("/ok", { ordered: true, events: ["build.*"] });
+  const now = Date.now();
+  const today = generationAt(now);
+  const a = await seedOnDay(env.SHARD_0, today - 1, { ns, eventId: "evt_ord_a", webhookId: hook.id, at: now - 3 * MINUTE });
+  const b = await seedOnDay(env.SHARD_0, today, { ns, eventId: "evt_ord_b", webhookId: hook.id, at: now - 2 * MINUTE });
+  await updateDeliveries(env.SHARD_0, "UPDATE deliveries SET ordered = 1, ordering_key = 'pipeline-7' WHERE seq IN (?1, ?2)", a, b);
+  // A waits for a retry due later: not overdue, not ended.
+  await updateDeliveries(env.SHARD_0, "UPDATE deliveries SET next_attempt_at = ?2 WHERE seq = ?1", a, now + 10 * MINUTE);
+
+  await sweepOverdueDeliveries(appEnv, now);
+  const parked = await deliveryRow(b);
+  expect(parked.enqueued_at).toBe(now - 2 * MINUTE);
+  // Its message (say the publish's) is acked without a write: parked.
+  expect(await processDelivery(appEnv, b, now)).toEqual({ kind: "waiting" });
+  expect(await deliveryRow(b)).toEqual(parked);
+  const shown = await api("GET", `/v1/namespaces/${ns}/deliveries/${deliveryId(b)}`);
+  expect(shown.body).toMatchObject({ status: "pending", waiting_for: deliveryId(a), ordering_key: "pipeline-7", attempt_count: 0 });
+  expect((await api("GET", `/v1/namespaces/${ns}/deliveries/${deliveryId(a)}`)).body.waiting_for).toBeNull();
+
+  // A ends, and the message that would have released B is lost: the sweep sends it.
+  await updateDeliveries(env.SHARD_0, "UPDATE deliveries SET status = 'succeeded' WHERE seq = ?1", a);
+  await sweepOverdueDeliveries(appEnv, Date.now());
+  expect((await deliveryRow(b)).enqueued_at).toBeGreaterThan(now - 2 * MINUTE);
+  await waitFor(() => deliveryRow(b), (r) => r.status === "succeeded");
+  expect(await received(key)).toHaveLength(1);
+});
