@@ -10,7 +10,8 @@ import { keyHeadsStatement } from "../src/db/stores/delivery-order";
 import { deliveryStatement } from "../src/db/stores/delivery-reads";
 import { OVERDUE_SQL } from "../src/db/stores/delivery-recovery";
 import { planGenerations, queryPlan } from "./support/db";
-import { api, createWebhook, received, receiverUrl, uniqueKey, waitFor, type Recorded } from "./support/api";
+import { checkOrder, eventOf } from "./support/order-check";
+import { api, createWebhook, received, receiverUrl, uniqueKey, waitFor } from "./support/api";
 
 const NS = "ordering";
 
@@ -37,24 +38,7 @@ const allSucceeded = (webhookId: string, count: number, timeoutMs: number) =>
   );
 
 const detail = async (id: string) => (await api("GET", `/v1/namespaces/${NS}/deliveries/${id}`)).body;
-const dataOf = (r: Recorded) => (JSON.parse(r.body) as { data: { k: string; n: number } }).data;
-
-/**
- * Per ordering key, the requests the receiver saw, in arrival order: their
- * event numbers never go back, and none arrives before the one before it was
- * answered (never two of one key in flight).
- */
-export function checkOrder(requests: Recorded[], keys: string[], perKey: number): void {
-  for (const k of keys) {
-    const mine = requests.filter((r) => dataOf(r).k === k).sort((a, b) => a.at - b.at);
-    const ns = mine.map((r) => dataOf(r).n);
-    expect(ns, `key ${k}`).toEqual([...ns].sort((a, b) => a - b));
-    expect([...new Set(ns)], `key ${k}`).toEqual(Array.from({ length: perKey }, (_, i) => i));
-    for (let i = 1; i < mine.length; i++) expect(mine[i].at, `key ${k}: request ${i} overlaps the one before`).toBeGreaterThanOrEqual(mine[i - 1].answeredAt!);
-    // The last request of each event number is its success.
-    for (let n = 0; n < perKey; n++) expect(mine.filter((r) => dataOf(r).n === n).at(-1)!.status, `key ${k} event ${n}`).toBe(200);
-  }
-}
+const dataOf = eventOf;
 
 describe("ordered delivery", () => {
   it("6 keys x 10 events through a receiver failing ~30 % at random: each key in publish order, one at a time, all succeed; an unordered webhook meanwhile", { timeout: 180_000 }, async () => {
