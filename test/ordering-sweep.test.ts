@@ -14,6 +14,7 @@ import { onShard } from "../src/db/shards";
 import type { AppEnv } from "../src/env";
 import { deliveryId } from "../src/ids";
 import { api, received, waitFor } from "./support/api";
+import { page } from "./support/dashboard";
 import { deliveryRow, hookAt, seedOnDay, updateDeliveries } from "./support/deliveries";
 
 const appEnv = onShard(env as unknown as AppEnv, "SHARD_0");
@@ -38,6 +39,12 @@ it("holds a delivery behind an earlier one of its key on yesterday's table, swee
   const shown = await api("GET", `/v1/namespaces/${ns}/deliveries/${deliveryId(b)}`);
   expect(shown.body).toMatchObject({ status: "pending", waiting_for: deliveryId(a), ordering_key: "pipeline-7", attempt_count: 0 });
   expect((await api("GET", `/v1/namespaces/${ns}/deliveries/${deliveryId(a)}`)).body.waiting_for).toBeNull();
+  // The dashboard shows both: the key, and a link to the delivery it waits for.
+  const deliveryPage = await (await page(`/deliveries/${deliveryId(b)}`, ns)).text();
+  expect(deliveryPage).toContain("<code>pipeline-7</code>");
+  expect(deliveryPage).toContain(`href="/deliveries/${deliveryId(a)}"`);
+  expect(deliveryPage).toMatch(/Waits for <a [^>]+>dlv_/);
+  expect(await (await page(`/webhooks/${hook.id}`, ns)).text()).toContain("key pipeline-7");
 
   // A ends, and the message that would have released B is lost: the sweep sends it.
   await updateDeliveries(env.SHARD_0, "UPDATE deliveries SET status = 'succeeded' WHERE seq = ?1", a);

@@ -263,6 +263,7 @@ export const WebhookPage: FC<{
                 </td>
                 <td data-label="Event">
                   <code>{d.event_type}</code>
+                  {d.ordering_key !== null ? <div class="muted small mono">key {d.ordering_key}</div> : null}
                 </td>
                 <td data-label="Attempts">{d.attempts}</td>
                 <td data-label="Response">
