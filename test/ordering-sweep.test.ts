@@ -13,8 +13,8 @@ import { generationAt } from "../src/db/generations";
 import { onShard } from "../src/db/shards";
 import type { AppEnv } from "../src/env";
 import { deliveryId } from "../src/ids";
-import { api, received, waitFor } from "./support/api";
-import { page } from "./support/dashboard";
+import { api, received, receiverUrl, uniqueKey, waitFor } from "./support/api";
+import { page, postForm } from "./support/dashboard";
 import { deliveryRow, hookAt, seedOnDay, updateDeliveries } from "./support/deliveries";
 
 const appEnv = onShard(env as unknown as AppEnv, "SHARD_0");
@@ -52,4 +52,23 @@ it("holds a delivery behind an earlier one of its key on yesterday's table, swee
   expect((await deliveryRow(b)).enqueued_at).toBeGreaterThan(now - 2 * MINUTE);
   await waitFor(() => deliveryRow(b), (r) => r.status === "succeeded");
   expect(await received(key)).toHaveLength(1);
+});
+
+it("the dashboard's webhook form sets and clears ordered", async () => {
+  const ns = "ordering-form";
+  const name = `ordered-${uniqueKey()}`;
+  const fields = (ordered: boolean): [string, string][] => [
+    ["name", name],
+    ["url", receiverUrl(`/ok/${uniqueKey()}`)],
+    ["format", "standard"],
+    ["events", "build.started"],
+    ["active", "on"],
+    ...(ordered ? ([["ordered", "on"]] as [string, string][]) : []),
+  ];
+  expect((await postForm("/webhooks", ns, fields(true))).status).toBe(201);
+  const hook = (await api("GET", `/v1/namespaces/${ns}/webhooks`)).body.data.find((w: { name: string }) => w.name === name);
+  expect(hook.ordered).toBe(true);
+  expect(await (await page(`/webhooks/${hook.id}/edit`, ns)).text()).toMatch(/name="ordered" value="on" checked/);
+  expect((await postForm(`/webhooks/${hook.id}`, ns, fields(false))).status).toBe(303);
+  expect((await api("GET", `/v1/namespaces/${ns}/webhooks/${hook.id}`)).body.ordered).toBe(false);
 });

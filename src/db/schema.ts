@@ -186,7 +186,8 @@ export const deliveries = sqliteTable(
     index("deliveries_webhook_created").on(t.webhookId, t.createdAt),
     index("deliveries_watched").on(t.seq).where(sql`status = 'pending' AND watched = 1`),
     // Pending ordered deliveries by key: an unordered delivery never enters it (no row written for it).
-    index("deliveries_ordered").on(t.webhookId, t.orderingKey, t.seq).where(sql`ordered = 1 AND status = 'pending'`),
+    // The key first: a lookup by key that names the webhook as `+webhook_id` can then never take deliveries_webhook_created instead.
+    index("deliveries_ordered").on(t.orderingKey, t.webhookId, t.seq).where(sql`ordered = 1 AND status = 'pending'`),
   ],
 );
 

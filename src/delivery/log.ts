@@ -4,6 +4,7 @@ import { namespaceEnv, shardDb, type ShardEnv } from "../db/shards";
 import type { DeliveryStatus } from "../db/schema";
 import type { RawRow } from "../db/columns";
 import { attemptsOfStatement, loggedAttempts } from "../db/stores/attempts";
+import { waitingFor } from "../db/stores/delivery-order";
 import { deliveryStatement, deliveryWithBody, webhookDeliveries, type DeliveryCursor, type DeliverySummaryRow } from "../db/stores/delivery-reads";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
@@ -68,11 +69,13 @@ export async function getDelivery(env: AppEnv, namespace: string, seq: number) {
   const row = delivery ? deliveryWithBody(delivery.results) : null;
   if (!row || !attempts) throw new ApiError("not_found", "No such delivery.");
   const { attempts: count, ...summary } = toSummary(row);
+  // What it waits for, read only for a pending ordered delivery (docs/ordering.md).
+  const waiting = row.inOrder && row.orderingKey !== null ? await withGenerations(db, (gens) => waitingFor(db, gens, row)) : null;
   // The webhook's format, from the same read; null for a webhook deleted since (then every URL is masked).
   const format = sentWebhookFormat(row);
   return {
     ...summary,
-    waiting_for: row.waitingFor === null ? null : deliveryId(row.waitingFor),
+    waiting_for: waiting === null ? null : deliveryId(waiting),
     attempt_count: count,
     request_body: await sentBody(row),
     attempts: loggedAttempts(attempts.results).map(

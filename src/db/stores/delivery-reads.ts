@@ -13,7 +13,7 @@ import type { Unclaimed } from "../../delivery/claim";
 import { decodeRows, type RawRow, type SqlName } from "../columns";
 import { acrossDays, DELIVERIES_T as DT, deliveriesTable, forGeneration, generationAt, generationEnd, generationOfSeq, perGeneration, unionAll, unlessDayMissing } from "../generations";
 import { deliveries, type DeliveryRow, type DeliveryStatus, type webhooks } from "../schema";
-import { heldSql, waitingForSql } from "./delivery-order";
+import { heldSql } from "./delivery-order";
 import { D, W } from "./names";
 
 const SUMMARY_KEYS = ["seq", "eventType", "webhookId", "status", "attempts", "lastResponseStatus", "failureReason", "createdAt", "updatedAt", "nextAttemptAt", "orderingKey"] as const;
@@ -128,30 +128,32 @@ export async function searchDeliveryRows(db: D1Database, gens: readonly number[]
   return newestFirst(summaries(rows), q.limit);
 }
 
-/** One delivery of the namespace with what rebuilds its sent body and what it waits for (to batch with its attempts). */
+/** One delivery of the namespace with what rebuilds its sent body (to batch with its attempts). */
 export function deliveryStatement(db: D1Database, namespace: string, seq: number): D1PreparedStatement {
   return db
     .prepare(
       forGeneration(
-        `SELECT ${DELIVERY_COLUMNS}, ${SENT_BODY_COLUMNS}, ${waitingForSql("d")} AS waiting_for FROM ${DT} d WHERE d.${D.seq} = ? AND d.${D.namespace} = ?`,
+        `SELECT ${DELIVERY_COLUMNS}, ${SENT_BODY_COLUMNS}, d.${D.ordered}, d.${D.manual} FROM ${DT} d WHERE d.${D.seq} = ? AND d.${D.namespace} = ?`,
         generationOfSeq(seq),
       ),
     )
     .bind(seq, namespace);
 }
 
-/** The delivery an ordered one waits for (db/stores/delivery-order.ts), as a seq; null when it waits for none. */
-export type Waiting = { waitingFor: number | null };
+/** Whether the delivery may be waiting for an earlier one of its ordering key (pending, ordered, not manual: db/stores/delivery-order.ts). */
+export type InOrder = { inOrder: boolean };
 
-export const deliveryWithBody = (rows: RawRow[]): (DeliverySummaryRow & SentBodyColumns & Waiting) | null =>
-  rows[0]
-    ? {
-        ...summaries(rows)[0],
-        sent_event: rows[0].sent_event as string | null,
-        sent_webhook: rows[0].sent_webhook as string | null,
-        waitingFor: rows[0].waiting_for as number | null,
-      }
-    : null;
+export const deliveryWithBody = (rows: RawRow[]): (DeliverySummaryRow & SentBodyColumns & InOrder) | null => {
+  if (!rows[0]) return null;
+  const summary = summaries(rows)[0];
+  const [flags] = decodeRows(deliveries, ["ordered", "manual"], rows);
+  return {
+    ...summary,
+    sent_event: rows[0].sent_event as string | null,
+    sent_webhook: rows[0].sent_webhook as string | null,
+    inOrder: summary.status === "pending" && flags.ordered && !flags.manual,
+  };
+};
 
 /** The attempts count of a delivery (0 when it is gone). */
 export async function attemptCount(db: D1Database, seq: number): Promise<number> {
