@@ -15,14 +15,17 @@
  *   for good), the same D1 batch that records the end finds the head of its
  *   key, and its message is sent. A failing head therefore holds only its
  *   key; its retries keep their schedule, since it is the one claimed.
- * - sweep (recovery-sweep.ts): a parked delivery is never re-sent while it is
- *   held (no timer storm behind a failing head); once it is a head whose
- *   message was lost (the Worker died between the record and the send), the
- *   sweep re-sends it as any overdue delivery.
+ * - sweep (recovery-sweep.ts): ordered deliveries get a pass of their own
+ *   that reads the pending ordered ones once and keeps each key's head: a
+ *   parked delivery is never re-sent while it is held (no timer storm behind
+ *   a failing head); a head whose message was lost (the Worker died between
+ *   the record and the send) is re-sent as any overdue delivery.
  * - manual attempts (redeliver, recover) are outside the order: never held,
  *   and never holding anyone.
- * - `waiting_for` in a delivery's detail is read, not stored: the latest
- *   earlier delivery of its key that has not ended.
+ * - `waiting_for` in a delivery's detail is read, not stored (day by day):
+ *   the latest earlier delivery of its key that has not ended.
+ * No statement nests a subquery over the views inside another over them: that
+ * compiles one per pair of days, out of memory at the longest retention.
  */
 import type { ShardEnv } from "../db/shards";
 import type { OrderKey } from "../db/stores/delivery-order";

@@ -20,7 +20,11 @@ import { D } from "./names";
 const EARLIER_NOT_ENDED = (x: string) => `FROM ${ALL_DELIVERIES} o WHERE o.${D.ordered} = 1 AND o.${D.status} = 'pending'
   AND o.${D.webhookId} = ${x}.${D.webhookId} AND o.${D.orderingKey} = ${x}.${D.orderingKey} AND o.${D.seq} < ${x}.${D.seq} AND o.${D.manual} = 0`;
 
-/** Delivery `x` (a row with seq, webhook_id, ordering_key, ordered, manual) must wait for an earlier one of its key. */
+/**
+ * Delivery `x` (a row with seq, webhook_id, ordering_key, ordered, manual) must
+ * wait for an earlier one of its key. Only for `x` on one day's table (the
+ * claim, the unclaimed read): over the views it would nest views in views.
+ */
 export const heldSql = (x: string) => `(${x}.${D.ordered} = 1 AND ${x}.${D.manual} = 0 AND EXISTS (SELECT 1 ${EARLIER_NOT_ENDED(x)}))`;
 
 /**
