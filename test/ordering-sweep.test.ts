@@ -7,7 +7,7 @@
  */
 import { env } from "cloudflare:test";
 import { expect, it } from "vitest";
-import { processDelivery } from "../src/delivery/consumer";
+import { processDeliveries, processDelivery } from "../src/delivery/consumer";
 import { sweepOverdueDeliveries } from "../src/delivery/recovery-sweep";
 import { generationAt } from "../src/db/generations";
 import { onShard } from "../src/db/shards";
@@ -71,4 +71,27 @@ it("the dashboard's webhook form sets and clears ordered", async () => {
   expect(await (await page(`/webhooks/${hook.id}/edit`, ns)).text()).toMatch(/name="ordered" value="on" checked/);
   expect((await postForm(`/webhooks/${hook.id}`, ns, fields(false))).status).toBe(303);
   expect((await api("GET", `/v1/namespaces/${ns}/webhooks/${hook.id}`)).body.ordered).toBe(false);
+});
+
+it("an open circuit holds every key: the head waits for the circuit, the rest for the head; once closed, the key resumes in order", async () => {
+  const { ns, key, hook } = await hookAt("/ok", { ordered: true, events: ["build.*"] });
+  const now = Date.now();
+  const today = generationAt(now);
+  const a = await seedOnDay(env.SHARD_0, today, { ns, eventId: "evt_circ_a", webhookId: hook.id, at: now - 1000 });
+  const b = await seedOnDay(env.SHARD_0, today, { ns, eventId: "evt_circ_b", webhookId: hook.id, at: now - 1000 });
+  await updateDeliveries(env.SHARD_0, "UPDATE deliveries SET ordered = 1, ordering_key = 'pipeline-9' WHERE seq IN (?1, ?2)", a, b);
+  await env.SHARD_0.prepare("UPDATE webhooks SET circuit_state = 'open', circuit_since = ?2, circuit_next_probe_at = ?3, circuit_failures = 5 WHERE id = ?1")
+    .bind(hook.id, now, now + 60_000)
+    .run();
+
+  const held = await processDeliveries(appEnv, [a, b], now, { lane: "slow" });
+  expect(held.get(a)).toMatchObject({ kind: "deferred", reason: "circuit_open" });
+  expect(held.get(b)).toEqual({ kind: "waiting" });
+  expect(await received(key)).toHaveLength(0);
+
+  await env.SHARD_0.prepare("UPDATE webhooks SET circuit_state = 'closed', circuit_since = NULL, circuit_next_probe_at = NULL, circuit_failures = 0 WHERE id = ?1").bind(hook.id).run();
+  // The head's message comes back and succeeds; its end sends the next one (through the real queue).
+  expect(await processDelivery(appEnv, a, Date.now(), { lane: "slow" })).toMatchObject({ kind: "settled", status: "succeeded" });
+  await waitFor(() => deliveryRow(b), (r) => r.status === "succeeded");
+  expect((await received(key)).map((r) => r.headers["webhook-id"])).toEqual(["evt_circ_a", "evt_circ_b"]);
 });
