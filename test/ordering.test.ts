@@ -9,6 +9,7 @@ import { claimStatement } from "../src/db/stores/deliveries";
 import { keyHeadsStatement } from "../src/db/stores/delivery-order";
 import { ORDERED_OVERDUE_SQL, OVERDUE_SQL } from "../src/db/stores/delivery-recovery";
 import { deliveryScans, planGenerations, queryPlan } from "./support/db";
+import { fixture } from "./support/fixtures";
 import { checkOrder, eventOf } from "./support/order-check";
 import { api, createWebhook, received, receiverUrl, uniqueKey, waitFor } from "./support/api";
 
@@ -122,6 +123,19 @@ describe("ordered delivery", () => {
     expect(both.map((r) => dataOf(r).n).sort()).toEqual([0, 1]);
     // In flight together: neither waited for the other.
     expect(both[1].at).toBeLessThan(both[0].answeredAt!);
+  });
+
+  it("an event the webhook's filter drops never holds its key", { timeout: 30_000 }, async () => {
+    const key = uniqueKey("filter");
+    const hook = await createWebhook(NS, { url: receiverUrl(`/ok/${key}`), events: ["deploy.finished"], filter: { env_name: "prod*" }, ordered: true });
+    const deploy = fixture("deploy.finished");
+    const k = `f-${key}`;
+    await publish({ ...deploy, env_name: "staging" }, k, "deploy.finished");
+    await publish({ ...deploy, env_name: "production" }, k, "deploy.finished");
+    const [only] = await allSucceeded(hook.id, 1, 20_000);
+    expect(only.ordering_key).toBe(k);
+    expect((await detail(only.id)).attempts).toHaveLength(1);
+    expect(await received(key)).toHaveLength(1);
   });
 
   it("ordering_key: 1 to 128 of [A-Za-z0-9._:/-], else 422; shown on the event and its deliveries, null without one", async () => {
