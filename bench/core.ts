@@ -27,14 +27,29 @@ export const ADMIN_TOKEN = "dev-admin-token";
 /** The Worker's DELIVERY_TIMEOUT_MS in the bench. */
 const TIMEOUT_MS = 5000;
 
-export type ScenarioSpec = { name: string; events: number; webhooks: number; receiver: "ok" | "fail-first" };
+export type ScenarioSpec = {
+  name: string;
+  events: number;
+  webhooks: number;
+  receiver: "ok" | "fail-first" | "fail-20";
+  /** Events carry ordering_key `key-<i mod orderingKeys>` (docs/ordering.md). */
+  orderingKeys?: number;
+  /** The webhooks are created with `ordered: true`. */
+  ordered?: boolean;
+};
 
-/** The issue's four scenarios, at full size. */
+/**
+ * The issue's four scenarios, at full size, and ordered delivery's pair
+ * (issue 24): the same 100-key events to a receiver failing 20 % of first
+ * attempts, to an unordered webhook and to an ordered one.
+ */
 export const SCENARIOS: ScenarioSpec[] = [
   { name: "fan_out_1", events: 2000, webhooks: 1, receiver: "ok" },
   { name: "fan_out_10", events: 200, webhooks: 10, receiver: "ok" },
   { name: "fan_out_500", events: 4, webhooks: 500, receiver: "ok" },
   { name: "retry", events: 500, webhooks: 1, receiver: "fail-first" },
+  { name: "unordered_keys", events: 1000, webhooks: 1, receiver: "fail-20", orderingKeys: 100 },
+  { name: "ordered", events: 1000, webhooks: 1, receiver: "fail-20", orderingKeys: 100, ordered: true },
 ];
 
 export type BenchOptions = {
@@ -248,7 +263,12 @@ async function runScenario(
   const keys = Array.from({ length: spec.webhooks }, (_, i) => `${spec.name}-w${i}`);
   log(`${spec.name}: creating ${spec.webhooks} webhook(s) in ${ns}`);
   await pool(spec.webhooks, ctx.concurrency, async (i) => {
-    await api.json("POST", `/v1/namespaces/${ns}/webhooks`, { name: keys[i], url: `${receiver.url}/${spec.receiver}/${keys[i]}`, events: ["build.finished"] }, 201);
+    await api.json(
+      "POST",
+      `/v1/namespaces/${ns}/webhooks`,
+      { name: keys[i], url: `${receiver.url}/${spec.receiver}/${keys[i]}`, events: ["build.finished"], ordered: spec.ordered ?? false },
+      201,
+    );
   });
   receiver.reset();
   await api.resetUsage();
@@ -264,7 +284,8 @@ async function runScenario(
     const id = `${spec.name}-${i}`;
     const t0 = performance.now();
     publishedAt.set(id, Date.now());
-    await api.json("POST", `/v1/namespaces/${ns}/events`, { id, type: "build.finished", data: eventData(i) }, 202);
+    const keyed = spec.orderingKeys ? { ordering_key: `key-${i % spec.orderingKeys}` } : {};
+    await api.json("POST", `/v1/namespaces/${ns}/events`, { id, type: "build.finished", data: eventData(i), ...keyed }, 202);
     publishMs.push(performance.now() - t0);
   });
 

@@ -5,6 +5,7 @@
  *
  *   POST /ok/<key>          200
  *   POST /fail-first/<key>  500 the first time a (key, webhook-id) arrives, then 200
+ *   POST /fail-20/<key>     500 the first time for one (key, webhook-id) in five (chosen by a hash of both, so every run fails the same ones), then 200
  *   POST /ceiling/<key>     200 (the bare Worker's POSTs)
  *   POST /hang/<key>        never answers (the noisy neighbour's receivers); counted in hangingCount()
  */
@@ -65,7 +66,8 @@ export async function startBenchReceiver(port: number): Promise<BenchReceiver> {
         hanging++; // no answer: the dispatcher's timeout ends it
         return;
       }
-      if (mode === "fail-first" && !failedOnce.has(`${key} ${id}`)) {
+      const failsFirst = mode === "fail-first" || (mode === "fail-20" && fnv1a(`${key} ${id}`) % 5 === 0);
+      if (failsFirst && !failedOnce.has(`${key} ${id}`)) {
         failedOnce.add(`${key} ${id}`);
         failed++;
         res.writeHead(500, { "content-type": "text/plain" }).end("not yet");
@@ -93,4 +95,11 @@ export async function startBenchReceiver(port: number): Promise<BenchReceiver> {
   });
   state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return state;
+}
+
+/** FNV-1a, 32 bits: a cheap stable hash to pick which deliveries fail. */
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
 }

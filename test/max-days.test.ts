@@ -9,6 +9,9 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { MAX_RETENTION_DAYS } from "../src/config";
+import { sweepOverdueDeliveries } from "../src/delivery/recovery-sweep";
+import { onShard } from "../src/db/shards";
+import type { AppEnv } from "../src/env";
 import { ALL_DELIVERIES, createGenerations, forGeneration, generationAt, listGenerations } from "../src/db/generations";
 import { claimStatement, fanOutStatement } from "../src/db/stores/deliveries";
 import { api, received, waitFor } from "./support/api";
@@ -39,8 +42,9 @@ beforeAll(async () => {
 
 describe(`${MAX_DAYS} days stored (RETENTION_DAYS=${MAX_RETENTION_DAYS})`, () => {
   it("a publish is delivered (claimed through the views' in-flight count) and every API read across days answers", async () => {
-    const { ns, key, hook } = await hookAt("/ok", { max_in_flight: 5 });
-    const published = await api("POST", `/v1/namespaces/${ns}/events`, { type: "build.finished", data: { n: 1 } });
+    // Ordered, with a key: the claim's and the release's reads of the key on every day run too (docs/ordering.md).
+    const { ns, key, hook } = await hookAt("/ok", { max_in_flight: 5, ordered: true });
+    const published = await api("POST", `/v1/namespaces/${ns}/events`, { type: "build.finished", data: { n: 1 }, ordering_key: "pipeline-1" });
     expect(published.status).toBe(202);
     await waitFor(() => received(key), (r) => r.length === 1);
     const log = await api("GET", `/v1/namespaces/${ns}/webhooks/${hook.id}/deliveries`);
@@ -64,10 +68,12 @@ describe(`${MAX_DAYS} days stored (RETENTION_DAYS=${MAX_RETENTION_DAYS})`, () =>
     // A recovery over the whole retention reads every day's index (nothing failed: nothing to do).
     const recover = await api("POST", `/v1/namespaces/${ns}/webhooks/${hook.id}/recover`, { since: new Date(Date.now() - MAX_RETENTION_DAYS * 86_400_000).toISOString() });
     expect(recover.body).toEqual({ enqueued: 0 });
+    // The sweep's two passes (the overdue, and the heads of ordered keys: docs/ordering.md) over every day.
+    expect(await sweepOverdueDeliveries(onShard(env as unknown as AppEnv, "SHARD_0"), Date.now())).toBe(0);
     const search = await api("GET", `/v1/namespaces/${ns}/deliveries`);
     expect(search.body.data.map((d: { id: string }) => d.id)).toEqual([id]);
     // The same id again: the "published before?" check reads every day through the view.
-    expect((await api("POST", `/v1/namespaces/${ns}/events`, { id: published.body.id, type: "build.finished", data: { n: 1 } })).status).toBe(200);
+    expect((await api("POST", `/v1/namespaces/${ns}/events`, { id: published.body.id, type: "build.finished", data: { n: 1 }, ordering_key: "pipeline-1" })).status).toBe(200);
 
     expect(sqlSeen.length).toBeGreaterThan(0);
     const longest = Math.max(...sqlSeen.map((s) => new TextEncoder().encode(s).length));
@@ -79,7 +85,7 @@ describe(`${MAX_DAYS} days stored (RETENTION_DAYS=${MAX_RETENTION_DAYS})`, () =>
     const db = env.SHARD_0;
     const fanOut = fanOutStatement(db, g, {
       type: "build.finished", operational: false, namespace: "ns", eventId: "evt_x", system: "", now: Date.now(),
-      onlyWebhookId: null, excludeWebhookId: null, data: "{}",
+      onlyWebhookId: null, excludeWebhookId: null, data: "{}", orderingKey: null,
     });
     const claim = claimStatement(db, g, "main", ["[1]", Date.now(), 15_000, 5_000]);
     for (const statement of [fanOut, claim]) {

@@ -64,8 +64,8 @@ const EXPORT_LINE_SCHEMAS: Record<string, unknown> = {
   delivery: { $ref: "#/components/schemas/DeliveryDetail" },
   event: {
     type: "object",
-    required: ["id", "type", "data", "created_at"],
-    properties: { id: { type: "string" }, type: { type: "string" }, data: { type: "object" }, created_at: { type: "string" } },
+    required: ["id", "type", "data", "ordering_key", "created_at"],
+    properties: { id: { type: "string" }, type: { type: "string" }, data: { type: "object" }, ordering_key: { type: ["string", "null"] }, created_at: { type: "string" } },
   },
 };
 
@@ -99,7 +99,7 @@ describe("every operation's answers match /openapi.json", () => {
     expect(check(op, 200, { ...ok, firstDeliverySeq: 7 }).join("\n")).toMatch(/firstDeliverySeq/);
     expect(check(op, 299, ok)).toEqual(["status 299 is not declared (declared: 200, 401, 403, 404, 422, 500, 503)"]);
     const exportOp = doc.paths["/v1/namespaces/{ns}/export"].get;
-    expect(check(exportOp, 200, '{"kind":"event","id":"e1","type":"t","data":{},"created_at":"x","leak":1}\n').join("\n")).toMatch(/leak/);
+    expect(check(exportOp, 200, '{"kind":"event","id":"e1","type":"t","data":{},"ordering_key":null,"created_at":"x","leak":1}\n').join("\n")).toMatch(/leak/);
     expect(check(exportOp, 200, '{"kind":"webhook","id":"wh_1"}\n').join("\n")).toMatch(/webhook/);
   });
 

@@ -47,9 +47,9 @@ export const eventRoutes = router
       const event = validateEvent(body.type, body.data);
       // 202 once the event and its deliveries are durable in D1; the queue
       // messages follow in the background (the sweep covers a lost send).
-      const result = await publishEvent(c.env, ns, { id: body.id, ...event }, { background: (work) => c.executionCtx.waitUntil(work) });
-      const { id, type, data, created_at } = result.event;
-      return c.json({ id, type, data, created_at, deliveries: result.deliveries }, result.duplicate ? 200 : 202);
+      const result = await publishEvent(c.env, ns, { id: body.id, orderingKey: body.ordering_key, ...event }, { background: (work) => c.executionCtx.waitUntil(work) });
+      const { id, type, data, ordering_key, created_at } = result.event;
+      return c.json({ id, type, data, ordering_key, created_at, deliveries: result.deliveries }, result.duplicate ? 200 : 202);
     },
   )
 

@@ -90,7 +90,14 @@ export const DeliveryPage: FC<{ me: Me; delivery: DeliveryDetail; webhookName: s
       {error ? <ApiErrorNotice error={error} title="Could not redeliver" /> : null}
       {pending ? (
         <Notice tone="info">
-          <p>{d.next_attempt_at ? <>Next attempt {when(d.next_attempt_at)}.</> : "An attempt is on its way."} {soon ? "This page refreshes by itself." : ""}</p>
+          {d.waiting_for ? (
+            <p>
+              Waits for <a href={`/deliveries/${encodeURIComponent(d.waiting_for)}`}>{d.waiting_for}</a>, the delivery before it with the same ordering
+              key: it is sent once that one has succeeded or failed for good.
+            </p>
+          ) : (
+            <p>{d.next_attempt_at ? <>Next attempt {when(d.next_attempt_at)}.</> : "An attempt is on its way."} {soon ? "This page refreshes by itself." : ""}</p>
+          )}
         </Notice>
       ) : null}
       <section class="panel" aria-labelledby="summary-title">
@@ -100,6 +107,24 @@ export const DeliveryPage: FC<{ me: Me; delivery: DeliveryDetail; webhookName: s
           <dd>
             <code>{d.event_type}</code> {d.event_id ? <span class="mono small muted">{d.event_id}</span> : null}
           </dd>
+          {d.ordering_key !== null ? (
+            <>
+              <dt>Ordering key</dt>
+              <dd>
+                <code>{d.ordering_key}</code>
+              </dd>
+            </>
+          ) : null}
+          {d.waiting_for ? (
+            <>
+              <dt>Waiting for</dt>
+              <dd>
+                <a class="mono" href={`/deliveries/${encodeURIComponent(d.waiting_for)}`}>
+                  {d.waiting_for}
+                </a>
+              </dd>
+            </>
+          ) : null}
           <dt>Attempts</dt>
           <dd>{d.attempt_count}</dd>
           <dt>Last response</dt>

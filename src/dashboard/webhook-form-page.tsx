@@ -22,6 +22,8 @@ export type WebhookFormValues = {
   description: string;
   format: string;
   active: boolean;
+  /** Deliveries sharing an ordering key go one at a time, in order (docs/ordering.md). */
+  ordered: boolean;
   events: string[];
   otherEvents: string;
   secret: string;
@@ -37,7 +39,7 @@ export type WebhookFormValues = {
   destination: DestinationFormValues;
 };
 
-export const FORM_FIELDS = ["name", "url", "destination", "description", "format", "active", "events", "secret", "signature_scheme", "filter", "rate_limit", "max_in_flight", "timeout_ms"] as const;
+export const FORM_FIELDS = ["name", "url", "destination", "description", "format", "active", "ordered", "events", "secret", "signature_scheme", "filter", "rate_limit", "max_in_flight", "timeout_ms"] as const;
 
 export const emptyWebhookForm: WebhookFormValues = {
   name: "",
@@ -46,6 +48,7 @@ export const emptyWebhookForm: WebhookFormValues = {
   description: "",
   format: "standard",
   active: true,
+  ordered: false,
   events: [],
   otherEvents: "",
   secret: "",
@@ -254,6 +257,16 @@ export const WebhookFormPage: FC<{
             <span>Active: send events to this webhook</span>
           </label>
           <FieldError id="active-error" errors={errors.active} />
+        </div>
+        <div class={fieldClass(errors.ordered)}>
+          <label class="check">
+            <input type="checkbox" name="ordered" value="on" checked={values.ordered} aria-describedby="ordered-hint" />
+            <span>Ordered: events that share an ordering key arrive one at a time, in order</span>
+          </label>
+          <p class="hint" id="ordered-hint">
+            For receivers that keep state per pipeline or build. A failing delivery holds the later ones of its key until it succeeds or fails for good.
+          </p>
+          <FieldError id="ordered-error" errors={errors.ordered} />
         </div>
         <div class="actions">
           <button type="submit" class="primary">

@@ -291,6 +291,7 @@ export const WebhookPage: FC<{
                 <td data-label="Event">
                   <code>{d.event_type}</code>
                   {d.event_id ? <div class="mono small muted">{d.event_id}</div> : null}
+                  {d.ordering_key !== null ? <div class="muted small mono">key {d.ordering_key}</div> : null}
                 </td>
                 <td data-label="Attempts">{d.attempts}</td>
                 <td data-label="Response">

@@ -97,6 +97,8 @@ export const webhooks = sqliteTable(
     rateTat: integer("rate_tat"),
     /** Until then the main lane hands this webhook's deliveries to the slow lane (it answered too slowly there). */
     slowUntil: integer("slow_until"),
+    /** Deliveries of events sharing an ordering_key go one at a time, in order (docs/ordering.md). */
+    ordered: integer("ordered", { mode: "boolean" }).notNull().default(false),
     lastSuccessAt: integer("last_success_at"),
     lastFailureAt: integer("last_failure_at"),
     createdAt: integer("created_at").notNull(),
@@ -127,6 +129,8 @@ export const events = sqliteTable(
     system: text("system").notNull().default(""),
     /** Sent by a test ping or "send example" (marked as a test on the wire), not by a publisher. */
     test: integer("test", { mode: "boolean" }).notNull().default(false),
+    /** The publisher's ordering key (a pipeline id, say); null if none (docs/ordering.md). */
+    orderingKey: text("ordering_key"),
     /**
      * The fan-out inserts an event's deliveries in the same transaction as
      * the event, so they are the rowid range [first_delivery_seq,
@@ -187,10 +191,21 @@ export const deliveries = sqliteTable(
     firstErrorMessage: text("first_error_message"),
     /** Still pending when the sweep's watermark passed it (delivery/recovery-sweep.ts): in deliveries_watched until it settles. */
     watched: integer("watched", { mode: "boolean" }).notNull().default(false),
+    /** Its event's ordering key, shown on the delivery; null if none. */
+    orderingKey: text("ordering_key"),
+    /**
+     * Its webhook was ordered and its event had a key when it was fanned out
+     * (delivery/ordering.ts): it waits for the earlier ones of its (webhook,
+     * key). Only these enter deliveries_ordered, and only while pending.
+     */
+    ordered: integer("ordered", { mode: "boolean" }).notNull().default(false),
   },
   (t) => [
     index("deliveries_webhook_created").on(t.webhookId, t.createdAt),
     index("deliveries_watched").on(t.seq).where(sql`status = 'pending' AND watched = 1`),
+    // Pending ordered deliveries by key: an unordered delivery never enters it (no row written for it).
+    // The key first: a lookup by key that names the webhook as `+webhook_id` can then never take deliveries_webhook_created instead.
+    index("deliveries_ordered").on(t.orderingKey, t.webhookId, t.seq).where(sql`ordered = 1 AND status = 'pending'`),
   ],
 );
 

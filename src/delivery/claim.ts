@@ -13,7 +13,9 @@
  * - the circuit is closed, or this is the one probe of a half-open circuit
  *   (the slow lane reserves it on the webhook row in the same transaction),
  *   or a person asked for the attempt;
- * - max_in_flight and rate_limit allow it (delivery/flow-control.ts).
+ * - max_in_flight and rate_limit allow it (delivery/flow-control.ts);
+ * - for an ordered delivery, every earlier one of its key has ended
+ *   (delivery/ordering.ts); one held back is left untouched and acked.
  * A healthy first try costs what it always did: one statement, the delivery
  * row. Only when something was left does a second, read-only statement say
  * why (the unclaimed rows), for the routing.
@@ -25,6 +27,7 @@ import type { RawRow } from "../db/columns";
 import type { StoredDestination } from "../db/schema";
 import { claimedRows, claimStatement, type ClaimArgs, type ClaimedRow } from "../db/stores/deliveries";
 import { unclaimedRows } from "../db/stores/delivery-reads";
+import type { OrderKey } from "../db/stores/delivery-order";
 import { unpackData, type StoredData } from "../events/stored-data";
 import { advanceRate, reserveProbesStatement } from "../db/stores/webhooks";
 import type { SignatureScheme, WebhookFormat } from "./formats";
@@ -70,6 +73,8 @@ export type Claim = {
   eventType: string;
   webhook: ClaimedWebhook | null;
   event: ClaimedEvent | null;
+  /** Its (webhook, key) when it is an ordered delivery (delivery/ordering.ts): its end releases the next of that key. */
+  order: OrderKey | null;
 };
 
 /** A delivery of the batch the claim left, and what the routing needs to know why. */
@@ -87,6 +92,8 @@ export type Unclaimed = {
   rate_tat: number | null;
   max_in_flight: number | null;
   slow_until: number | null;
+  /** An earlier delivery of its key has not ended (delivery/ordering.ts). */
+  held: number;
 };
 
 export async function claimDeliveries(
@@ -128,6 +135,7 @@ async function decode(row: ClaimedRow): Promise<Claim> {
     namespace: row.namespace,
     eventType: row.eventType,
     webhook: row.webhook ? (JSON.parse(row.webhook) as ClaimedWebhook) : null,
+    order: row.ordered && row.orderingKey !== null ? { w: row.webhookId, k: row.orderingKey } : null,
     event: event ? { id: event.id, type: event.type, data: await unpackData(event), created_at: event.created_at, test: event.test } : null,
   };
 }

@@ -21,6 +21,7 @@ import { circuitOf, CLOSED, type CircuitState } from "./circuit";
 import { claimDeliveries } from "./claim";
 import { laneOf, moveToSlowLane, retryLater, type Lane } from "./lanes";
 import { react, type DeliveryListener } from "./reactions";
+import { sendHeads } from "./ordering";
 import { Recorder } from "./record";
 import { continueRecovery } from "./recover";
 import { continuePurge } from "../namespaces/purge";
@@ -171,7 +172,7 @@ export async function processDeliveries(
   if (claimed.length === 0) return outcomes;
   await options.afterClaim?.(claimed.map((c) => c.seq));
 
-  const recorder = new Recorder(shardDb(env), now, claimed.length);
+  const recorder = new Recorder(shardDb(env), now, claimed.length, (heads) => sendHeads(env, heads));
   // Each webhook's circuit as this invocation last saw it, so attempts ending one after another fold in order.
   const circuits = new Map<string, CircuitState>();
   const knobs = { threshold: cfg.circuitThreshold, cooldownMs: cfg.circuitCooldownMs, maxCooldownMs: cfg.circuitMaxCooldownMs };

@@ -4,6 +4,7 @@ import { namespaceEnv, shardDb, type ShardEnv } from "../db/shards";
 import type { DeliveryStatus } from "../db/schema";
 import type { RawRow } from "../db/columns";
 import { attemptsOfStatement, loggedAttempts } from "../db/stores/attempts";
+import { waitingFor } from "../db/stores/delivery-order";
 import { deliveryStatement, deliveryWithBody, webhookDeliveries, type DeliveryCursor, type DeliverySummaryRow } from "../db/stores/delivery-reads";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
@@ -27,6 +28,7 @@ export function toSummary(r: DeliverySummaryRow): DeliverySummaryView {
     created_at: new Date(r.createdAt).toISOString(),
     updated_at: new Date(r.updatedAt).toISOString(),
     next_attempt_at: r.status === "pending" ? new Date(r.nextAttemptAt).toISOString() : null,
+    ordering_key: r.orderingKey,
   };
 }
 
@@ -76,19 +78,22 @@ export async function deliveryDetails(db: D1Database, namespace: string, seqs: r
   for (const results of reads) {
     for (let i = 0; i < results.length; i += 2) {
       const row = deliveryWithBody(results[i].results);
-      if (row) details.push(await toDetail(row, results[i + 1].results));
+      if (row) details.push(await toDetail(db, row, results[i + 1].results));
     }
   }
   const byId = new Map(details.map((d) => [d.id, d]));
   return seqs.flatMap((seq) => byId.get(deliveryId(seq)) ?? []);
 }
 
-async function toDetail(row: NonNullable<ReturnType<typeof deliveryWithBody>>, attemptRows: RawRow[]) {
+async function toDetail(db: D1Database, row: NonNullable<ReturnType<typeof deliveryWithBody>>, attemptRows: RawRow[]) {
   const { attempts: count, ...summary } = toSummary(row);
+  // What it waits for, read only for a pending ordered delivery (docs/ordering.md).
+  const waiting = row.inOrder && row.orderingKey !== null ? await withGenerations(db, (gens) => waitingFor(db, gens, row)) : null;
   // The webhook's format, from the same read; null for a webhook deleted since (then every URL is masked).
   const format = sentWebhookFormat(row);
   return {
     ...summary,
+    waiting_for: waiting === null ? null : deliveryId(waiting),
     attempt_count: count,
     request_body: await sentBody(row),
     attempts: loggedAttempts(attemptRows).map(

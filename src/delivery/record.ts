@@ -6,11 +6,16 @@
  * flush is ONE D1 batch: one multi-row INSERT of attempts (from the second attempt on;
  * attempt 1 rides in the settle UPDATE), one or two
  * multi-row UPDATEs of deliveries, and one UPDATE per webhook whose health or
- * circuit changed (a healthy webhook costs no writes).
+ * circuit changed (a healthy webhook costs no writes). When an ordered
+ * delivery ended, the batch also reads the head of its key, which is sent
+ * before the flush resolves (delivery/ordering.ts).
  */
+import type { RawRow } from "../db/columns";
 import { recordAttemptsStatements } from "../db/stores/attempts";
 import { endWithoutAttemptStatements, releaseClaimsStatements, settleStatements } from "../db/stores/deliveries";
 import { recordFailuresStatement, recordRecoveryStatement, slowUntilStatement } from "../db/stores/webhooks";
+import { keyHeads, keyHeadsStatement } from "../db/stores/delivery-order";
+import { endedKeys } from "./ordering";
 import { circuitOf, type CircuitState } from "./circuit";
 import type { Settlement } from "./settle";
 
@@ -23,11 +28,15 @@ export class Recorder {
   private ready: Waiting[] = [];
   private timer: ReturnType<typeof setTimeout> | null = null;
 
-  /** `running`: deliveries of the batch whose settlement is still to come. */
+  /**
+   * `running`: deliveries of the batch whose settlement is still to come.
+   * `release`: hears the heads of the ordering keys whose delivery ended in a flush (delivery/ordering.ts).
+   */
   constructor(
     private readonly db: D1Database,
     private readonly now: number,
     private running: number,
+    private readonly release: (heads: number[]) => Promise<void> = async () => {},
   ) {}
 
   /** Resolves once the settlement is in D1. */
@@ -57,7 +66,12 @@ export class Recorder {
     this.ready = [];
     if (taken.length === 0) return;
     try {
-      await this.db.batch(recordStatements(this.db, taken.map((w) => w.settlement), this.now));
+      const settlements = taken.map((w) => w.settlement);
+      // The heads are read in the same transaction, after the ends they follow.
+      const keys = endedKeys(settlements.map((s) => s.releases));
+      const statements = recordStatements(this.db, settlements, this.now);
+      const results = await this.db.batch<RawRow>(keys.length ? [...statements, keyHeadsStatement(this.db, keys)] : statements);
+      if (keys.length) await this.release(keyHeads(results[results.length - 1].results));
       for (const w of taken) w.resolve();
     } catch (err) {
       for (const w of taken) w.reject(err);

@@ -35,7 +35,7 @@ import { advanceWatermark, sweepOverdue, sweepWatermark } from "../db/stores/del
 
 export const SWEEP_GRACE_MS = 60_000;
 export const SWEEP_RESEND_BACKOFF_MS = 600_000;
-/** Deliveries re-enqueued per run at most. */
+/** Deliveries re-enqueued per run at most (and as many heads of ordered keys: delivery/ordering.ts). */
 export const SWEEP_BATCH = 500;
 /** Deliveries per namespace per round of the round-robin. */
 export const SWEEP_NAMESPACE_CHUNK = 50;

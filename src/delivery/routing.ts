@@ -2,6 +2,8 @@
  * What becomes of a delivery of the batch the claim left (a pure decision):
  * - settled, not yet due, or held by another consumer's lease: nothing to do
  *   (the message is acked; whoever holds it, or the sweep, carries it on);
+ * - waiting for an earlier delivery of its ordering key: acked too (parked;
+ *   delivery/ordering.ts);
  * - on the main lane, a retry or a delivery of a failing or slow webhook:
  *   moved to the slow lane, without spending an attempt;
  * - an open circuit, a probe in flight, max_in_flight or rate_limit: the
@@ -13,6 +15,7 @@ import type { Lane } from "./lanes";
 
 export type Route =
   | { kind: "skipped" }
+  | { kind: "waiting" }
   | { kind: "routed" }
   | { kind: "deferred"; delaySeconds: number; reason: "circuit_open" | "probe_in_flight" | "flow_control" };
 
@@ -25,6 +28,12 @@ export function routeUnclaimed(lane: Lane, rows: Unclaimed[], now: number): Map<
   for (const r of rows) {
     if (r.status !== "pending" || r.next_attempt_at > now || r.wid === null) {
       routes.set(r.seq, { kind: "skipped" });
+      continue;
+    }
+    // Parked behind an earlier delivery of its key: whatever else holds the webhook, the end of
+    // that one sends it again (delivery/ordering.ts), so its message is acked, not retried on a timer.
+    if (r.held) {
+      routes.set(r.seq, { kind: "waiting" });
       continue;
     }
     const open = r.circuit_state !== "closed";

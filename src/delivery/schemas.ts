@@ -15,6 +15,7 @@ export const DeliverySummary = z
     created_at: z.string(),
     updated_at: z.string(),
     next_attempt_at: z.string().nullable(),
+    ordering_key: z.string().nullable().openapi({ description: "Its event's ordering key; null if none." }),
   })
   .openapi("DeliverySummary");
 
@@ -40,6 +41,11 @@ export const DeliveryDetail = DeliverySummary.omit({ attempts: true })
   .extend({
     attempts: z.array(Attempt),
     attempt_count: z.number().int(),
+    waiting_for: z.string().nullable().openapi({
+      description:
+        "For a delivery of an ordered webhook: the earlier delivery of the same ordering key it waits for (the latest one not ended yet); null when it waits for none.",
+      example: "dlv_1x2y3z",
+    }),
     request_body: z.string().nullable().openapi({
       description: "The exact body sent (every attempt sends the same bytes), rebuilt from the stored event in the webhook's format; null once the webhook is deleted.",
     }),

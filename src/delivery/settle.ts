@@ -8,6 +8,7 @@ import { ATTEMPT_SLOTS, type DeliveryStatus } from "../db/schema";
 import { ATTEMPT_FIELDS } from "./attempt-log";
 import { nextCircuit, type CircuitChange, type CircuitKnobs, type CircuitState } from "./circuit";
 import type { Claim, ClaimedWebhook } from "./claim";
+import type { OrderKey } from "../db/stores/delivery-order";
 import type { AttemptResult } from "./http-attempt";
 import { keptResponseHeaders } from "./kept-headers";
 import { nextRetry } from "./retry-policy";
@@ -15,6 +16,7 @@ import type { Sent } from "./send";
 
 export type Outcome =
   | { kind: "skipped" }
+  | { kind: "waiting" }
   | { kind: "routed" }
   | { kind: "deferred"; delaySeconds: number; reason: string }
   | { kind: "settled"; status: DeliveryStatus; attempt?: AttemptResult }
@@ -57,6 +59,8 @@ export type Settlement = {
   stateRow?: Record<string, unknown>;
   /** Ended without an attempt (webhook gone or disabled, claims past the schedule). */
   endedWithoutAttempt?: string;
+  /** An ordered delivery ended: the next of its (webhook, key) may go now (delivery/ordering.ts). */
+  releases?: OrderKey;
 };
 
 /** How long a webhook whose receiver was too slow for the main lane stays on the slow lane. */
@@ -84,7 +88,12 @@ export function settle(input: SettleInput): Settlement {
   const ended = endReason(claim, input.retrySchedule);
   if (ended || !sent || !claim.webhook) {
     const reason = ended ?? "internal";
-    return { settled: { ...base, status: "failed", failureReason: reason }, outcome: { kind: "settled", status: "failed" }, endedWithoutAttempt: reason };
+    return {
+      settled: { ...base, status: "failed", failureReason: reason },
+      outcome: { kind: "settled", status: "failed" },
+      endedWithoutAttempt: reason,
+      releases: claim.order ?? undefined,
+    };
   }
   const { attempt, urlAllowed } = sent;
   if (attempt.errorClass === "slow_lane") {
@@ -132,6 +141,7 @@ export function settle(input: SettleInput): Settlement {
   return {
     settled: { ...base, status, attempt, failureReason: failureReason ?? undefined, circuit: { state: circuit.circuit, change: circuit.change } },
     outcome: retryDelay !== null ? { kind: "retry", delaySeconds: retryDelay, attempt } : { kind: "settled", status, attempt },
+    releases: status !== "pending" ? (claim.order ?? undefined) : undefined,
     attemptRow,
     stateRow: {
       seq: claim.seq,

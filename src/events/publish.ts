@@ -17,9 +17,9 @@ import { eventSystemOf } from "./carriage";
 import { resolveEventType } from "./catalog";
 import { packData, unpackData, type StoredData } from "./stored-data";
 
-export type PublishInput = { id?: string; type: string; data: unknown };
+export type PublishInput = { id?: string; type: string; data: unknown; orderingKey?: string };
 
-export type StoredEvent = { id: string; type: string; data: unknown; created_at: string };
+export type StoredEvent = { id: string; type: string; data: unknown; ordering_key: string | null; created_at: string };
 
 export type PublishResult = {
   duplicate: boolean;
@@ -60,6 +60,7 @@ export async function publishEvent(
   const now = Date.now();
   const def = resolveEventType(input.type);
   const system = def ? eventSystemOf(def, input.data) : "";
+  const orderingKey = input.orderingKey ?? null;
 
   // One transaction: the deliveries, then the event that counts them. Both
   // write only if the id is new on every day, so a re-post of the same id
@@ -79,19 +80,20 @@ export async function publishEvent(
         onlyWebhookId: opts.onlyWebhookId ?? null,
         excludeWebhookId: opts.excludeWebhookId ?? null,
         data,
+        orderingKey,
       }),
-      insertEventStatement(db, g, { namespace, id, type: input.type, data: packed, createdAt: now, system, test: opts.test ?? false }),
+      insertEventStatement(db, g, { namespace, id, type: input.type, data: packed, createdAt: now, system, test: opts.test ?? false, orderingKey }),
     ]),
   );
 
   if (inserted.results.length === 0) {
     const existing = await getEvent(senv, namespace, id);
     if (!existing) throw new ApiError("internal_error", "event vanished during publish");
-    if (existing.type !== input.type || JSON.stringify(existing.data) !== data) {
+    if (existing.type !== input.type || JSON.stringify(existing.data) !== data || existing.ordering_key !== orderingKey) {
       throw new ApiError("event_id_conflict", `An event with id "${id}" was already published with a different body.`);
     }
     // Only the stored event's own fields: the row's bookkeeping (firstDeliverySeq) is no part of the answer.
-    const event: StoredEvent = { id: existing.id, type: existing.type, data: existing.data, created_at: existing.created_at };
+    const event: StoredEvent = { id: existing.id, type: existing.type, data: existing.data, ordering_key: existing.ordering_key, created_at: existing.created_at };
     return { duplicate: true, event, deliveries: existing.deliveries, deliverySeqs: [] };
   }
 
@@ -101,7 +103,7 @@ export async function publishEvent(
   else await enqueued;
   return {
     duplicate: false,
-    event: { id, type: input.type, data: input.data ?? {}, created_at: new Date(now).toISOString() },
+    event: { id, type: input.type, data: input.data ?? {}, ordering_key: orderingKey, created_at: new Date(now).toISOString() },
     deliveries: deliverySeqs.length,
     deliverySeqs,
   };
@@ -138,6 +140,7 @@ export async function getEvent(
     id,
     type: row.type,
     data: JSON.parse(await unpackData(JSON.parse(row.stored) as StoredData)),
+    ordering_key: row.orderingKey,
     created_at: new Date(row.createdAt).toISOString(),
     deliveries: row.deliveryCount,
   };

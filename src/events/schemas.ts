@@ -4,6 +4,9 @@ import { isReservedEventId } from "./operational-ids";
 
 export const EVENT_BODY_LIMIT = 256 * 1024;
 
+/** An ordering key (api-contract.md, "Ordered delivery"): a pipeline or build id, say. */
+export const OrderingKey = z.string().regex(/^[A-Za-z0-9._:/-]{1,128}$/, "use 1 to 128 letters, digits, . _ : / or -");
+
 export const EventPublish = z
   .strictObject({
     type: z.string().min(1).max(100).openapi({ example: "build.finished" }),
@@ -22,6 +25,12 @@ export const EventPublish = z
       .refine((id) => !isReservedEventId(id), "reserved for the dispatcher's own events")
       .optional()
       .openapi({ description: "Idempotency key; generated (evt_...) when absent." }),
+    ordering_key: OrderingKey.optional().openapi({
+      description:
+        "Events sharing a key reach each `ordered` webhook one at a time, in the order they were accepted (docs/ordering.md). " +
+        "1 to 128 of A-Z a-z 0-9 . _ : / -.",
+      example: "pipeline-4711",
+    }),
   })
   .openapi("EventPublish");
 
@@ -30,6 +39,7 @@ export const EventAccepted = z
     id: z.string(),
     type: z.string(),
     data: z.unknown(),
+    ordering_key: z.string().nullable().openapi({ description: "The event's ordering key; null if none." }),
     created_at: z.string(),
     deliveries: z.number().int().openapi({ description: "Deliveries created (one per subscribed webhook)." }),
   })

@@ -53,7 +53,7 @@ async function* exportLines(env: AppEnv, namespace: string, db: D1Database): Asy
   for (const g of days) {
     for await (const events of eventPages(db, g, namespace)) {
       for (const e of events) {
-        yield { kind: "event", id: e.id, type: e.type, data: JSON.parse(await unpackData(JSON.parse(e.stored) as StoredData)), created_at: new Date(e.createdAt).toISOString() };
+        yield { kind: "event", id: e.id, type: e.type, data: JSON.parse(await unpackData(JSON.parse(e.stored) as StoredData)), ordering_key: e.orderingKey, created_at: new Date(e.createdAt).toISOString() };
       }
     }
   }

@@ -29,6 +29,7 @@ export async function eventFeed(env: AppEnv, namespace: string, q: FeedRequest):
       id: e.id,
       type: e.type,
       data: JSON.parse(await unpackData(JSON.parse(e.stored) as StoredData)) as unknown,
+      ordering_key: e.orderingKey,
       created_at: new Date(e.createdAt).toISOString(),
       deliveries: e.deliveryCount,
     })),

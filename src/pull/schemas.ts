@@ -50,6 +50,7 @@ export const FeedEvent = z
     id: z.string().openapi({ example: "evt_2Qm9" }),
     type: z.string().openapi({ example: "build.finished" }),
     data: z.unknown(),
+    ordering_key: z.string().nullable().openapi({ description: "The event's ordering key (docs/ordering.md); null if none." }),
     created_at: z.string(),
     deliveries: z.number().int().openapi({ description: "How many push deliveries the event fanned out to." }),
   })

@@ -58,6 +58,9 @@ const signatureScheme = z.enum(signatureSchemes).openapi({
   example: "ed25519",
 });
 const timeoutMs = flowField(1000, 15000, "HTTP timeout of one attempt in ms (1000 to 15000); null for the default DELIVERY_TIMEOUT_MS.", 5000);
+const ORDERED_DESCRIPTION =
+  "Deliveries of events that share an `ordering_key` go one at a time, in the order the events were accepted (docs/ordering.md). " +
+  "A change applies to deliveries created after it.";
 
 const mode = z
   .enum(["push", "poll"])
@@ -89,6 +92,7 @@ export const WebhookCreate = z
     rate_limit: rateLimit.optional(),
     max_in_flight: maxInFlight.optional(),
     timeout_ms: timeoutMs.optional(),
+    ordered: z.boolean().default(false).openapi({ description: ORDERED_DESCRIPTION }),
     certificate_validation: z
       .literal(true)
       .optional()
@@ -115,6 +119,7 @@ export const WebhookUpdate = z
     rate_limit: rateLimit.optional(),
     max_in_flight: maxInFlight.optional(),
     timeout_ms: timeoutMs.optional(),
+    ordered: z.boolean().optional().openapi({ description: ORDERED_DESCRIPTION }),
     certificate_validation: z.literal(true).optional(),
   })
   .openapi("WebhookUpdate");
@@ -138,6 +143,7 @@ export const Webhook = z
     rate_limit: z.number().int().nullable().openapi({ description: "Deliveries per second at most; null when unset." }),
     max_in_flight: z.number().int().nullable().openapi({ description: "Requests at once at most; null when unset." }),
     timeout_ms: z.number().int().nullable().openapi({ description: "HTTP timeout in ms; null means DELIVERY_TIMEOUT_MS." }),
+    ordered: z.boolean().openapi({ description: "Deliveries sharing an ordering_key go one at a time, in order." }),
     secret_hint: z.string().nullable().openapi({ description: "Last 4 characters of the HMAC secret; null when unsigned or ed25519." }),
     signature_scheme: z.enum(signatureSchemes),
     public_key: z

@@ -43,6 +43,7 @@ export function toView(row: WebhookRow): WebhookView {
     rate_limit: row.rateLimit,
     max_in_flight: row.maxInFlight,
     timeout_ms: row.timeoutMs,
+    ordered: row.ordered,
     secret_hint: row.secretHint,
     signature_scheme: row.signatureScheme,
     public_key: row.publicKey,
@@ -156,6 +157,7 @@ export async function createWebhook(env: AppEnv, namespace: string, input: Webho
     rateLimit: input.rate_limit ?? null,
     maxInFlight: input.max_in_flight ?? null,
     timeoutMs: input.timeout_ms ?? null,
+    ordered: input.ordered,
     ...CLOSED_CIRCUIT,
     rateTat: null,
     slowUntil: null,
@@ -209,6 +211,7 @@ export async function updateWebhook(env: AppEnv, namespace: string, id: string, 
   if (input.rate_limit !== undefined) patch.rateLimit = input.rate_limit;
   if (input.max_in_flight !== undefined) patch.maxInFlight = input.max_in_flight;
   if (input.timeout_ms !== undefined) patch.timeoutMs = input.timeout_ms;
+  if (input.ordered !== undefined) patch.ordered = input.ordered;
   const format = input.format ?? row.format;
   const scheme = input.signature_scheme ?? row.signatureScheme;
   checkScheme(format, scheme);

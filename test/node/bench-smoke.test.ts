@@ -10,7 +10,7 @@ describe("benchmark smoke run", () => {
   it("runs every scenario and reports every figure", async () => {
     const result = await runBench({ scale: 0.005, ports: { dispatcher: 8876, receiver: 8877, ceiling: 8878 }, publishConcurrency: 4 });
     expect(result.ceiling.deliveries_per_second).toBeGreaterThan(0);
-    expect(Object.keys(result.scenarios)).toEqual(["fan_out_1", "fan_out_10", "fan_out_500", "retry"]);
+    expect(Object.keys(result.scenarios)).toEqual(["fan_out_1", "fan_out_10", "fan_out_500", "retry", "unordered_keys", "ordered"]);
     for (const [name, s] of Object.entries(result.scenarios)) {
       expect(s.deliveries, name).toBe(s.events * s.webhooks_per_event);
       expect(s.deliveries_per_second, name).toBeGreaterThan(0);
@@ -22,7 +22,9 @@ describe("benchmark smoke run", () => {
       expect(s.rows_written_per_delivery_retention, name).toBeGreaterThan(0);
       expect(s.rows_written_per_delivery, name).toBeCloseTo(s.rows_written_per_delivery_hot_path + s.rows_written_per_delivery_retention, 2);
       // One message per delivery at a time: a retried delivery's second is its slow-lane message.
-      expect(s.queue_messages_sent_per_delivery, name).toBe(name === "retry" ? 2 : 1);
+      // (The 20 %-failing pair sends a second message for a retry, and an ordered delivery parked behind its key another.)
+      if (name === "unordered_keys" || name === "ordered") expect(s.queue_messages_sent_per_delivery, name).toBeGreaterThanOrEqual(1);
+      else expect(s.queue_messages_sent_per_delivery, name).toBe(name === "retry" ? 2 : 1);
       expect(s.worker_invocations_per_delivery, name).toBeGreaterThan(0);
       expect(s.usd_per_million_deliveries_marginal, name).toBeGreaterThan(0);
       // Bytes stored (dbstat on the local D1 file) and what one 10 GB shard holds at that size.

@@ -30,7 +30,7 @@ export function receiverUrl(path: string): string {
   return `${inject("receiverUrl")}${path}`;
 }
 
-export type Recorded = { method: string; path: string; headers: Record<string, string>; body: string; at: number };
+export type Recorded = { method: string; path: string; headers: Record<string, string>; body: string; at: number; answeredAt?: number; status?: number };
 
 export async function received(key: string): Promise<Recorded[]> {
   const res = await fetch(receiverUrl(`/__requests/${key}`));

@@ -14,6 +14,10 @@
  *   /redirect/<code>/<key>    <code> to /sentinel/<key>
  *   /reset/<key>              destroys the connection
  *   /slow/<ms>/<key>          200 after ms milliseconds
+ *   /chaos/<pct>/<ms>/<key>   after a random 0..ms delay, 500 for about pct % of
+ *                             requests (at random), else 200
+ *
+ * Each recorded request gets `answeredAt` once its answer is sent.
  *   /rules/<set>/<key>        200 if every receiver of the rule set accepts
  *                             (receiver-rules.ts), else 400 with the reasons;
  *                             the secret is set by POST /__secret/<key>
@@ -26,7 +30,7 @@ import type { AddressInfo } from "node:net";
 import { verifyV1a } from "./ed25519-verify.ts";
 import { judge } from "./receiver-rules.ts";
 
-export type RecordedRequest = { method: string; path: string; headers: Record<string, string>; body: string; at: number };
+export type RecordedRequest = { method: string; path: string; headers: Record<string, string>; body: string; at: number; answeredAt?: number; status?: number };
 
 export type Receiver = { url: string; server: Server; requests: Map<string, RecordedRequest[]>; close(): Promise<void> };
 
@@ -62,12 +66,15 @@ export async function startReceiver(port = 0): Promise<Receiver> {
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(", ") : (v ?? "");
     const list = requests.get(key) ?? [];
-    list.push({ method: req.method ?? "", path, headers, body, at: Date.now() });
+    const entry: RecordedRequest = { method: req.method ?? "", path, headers, body, at: Date.now() };
+    list.push(entry);
     requests.set(key, list);
     const seen = list.length;
     const reply = (status: number, text = "", extra: Record<string, string> = {}) => {
       res.writeHead(status, { "content-type": "text/plain", ...extra });
       res.end(text);
+      entry.answeredAt = Date.now();
+      entry.status = status;
     };
     switch (parts[0]) {
       case "ok":
@@ -117,6 +124,11 @@ export async function startReceiver(port = 0): Promise<Receiver> {
       case "slow":
         setTimeout(() => reply(200, "thanks"), Number(parts[1]));
         return;
+      case "chaos": {
+        const fails = Math.random() * 100 < Number(parts[1]);
+        setTimeout(() => (fails ? reply(500, "chaos") : reply(200, "thanks")), Math.random() * Number(parts[2]));
+        return;
+      }
       default:
         return reply(200, "thanks");
     }

@@ -15,6 +15,7 @@ import { formatMatchSql, SUBSCRIPTION_MATCH_SQL } from "../../events/subscriptio
 import { decodeRows, type RawRow } from "../columns";
 import { ALL_EVENTS, DELIVERIES_T as DT, EVENTS_T as ET, firstSeq, forGeneration, perGeneration } from "../generations";
 import { deliveries, type DeliveryRow } from "../schema";
+import { heldSql } from "./delivery-order";
 import { D, E, W } from "./names";
 
 const LEASE_END = (w: string) => `?2 + coalesce(${w}.${W.timeoutMs}, ?3) + ?4`;
@@ -30,6 +31,8 @@ const claimSql = (lane: Lane) => `WITH cand AS (
     row_number() OVER (PARTITION BY d.${D.webhookId} ORDER BY d.${D.seq}) AS k
   FROM ${DT} d LEFT JOIN webhooks w ON w.${W.id} = d.${D.webhookId}
   WHERE d.${D.seq} IN (SELECT value FROM json_each(?1)) AND d.${D.status} = 'pending' AND d.${D.nextAttemptAt} <= ?2
+    -- Not while an earlier delivery of its key has not ended (delivery/ordering.ts); read only for ordered deliveries.
+    AND NOT ${heldSql("d")}
 ), go AS (
   SELECT c.${D.seq} FROM cand c WHERE c.wid IS NULL OR (${LANE_GATE[lane]}
     AND (c.${D.manual} = 1 OR c.${W.circuitState} = 'closed'
@@ -40,7 +43,7 @@ const claimSql = (lane: Lane) => `WITH cand AS (
 UPDATE ${DT} SET ${D.attempts} = ${D.attempts} + 1, ${D.lastDurationMs} = NULL, ${D.updatedAt} = ?2,
   ${D.nextAttemptAt} = ?2 + coalesce((SELECT w.${W.timeoutMs} FROM webhooks w WHERE w.${W.id} = ${DT}.${D.webhookId}), ?3) + ?4
 WHERE ${D.seq} IN (SELECT ${D.seq} FROM go) AND ${D.status} = 'pending' AND ${D.nextAttemptAt} <= ?2
-RETURNING ${D.seq}, ${D.attempts}, ${D.manual}, ${D.namespace}, ${D.eventType},
+RETURNING ${D.seq}, ${D.attempts}, ${D.manual}, ${D.namespace}, ${D.eventType}, ${D.webhookId}, ${D.ordered}, ${D.orderingKey},
   (SELECT json_object('id', e.${E.id}, 'type', e.${E.type}, ${storedDataSql("e")}, 'created_at', e.${E.createdAt}, 'test', e.${E.test})
      FROM ${ET} e WHERE e.${E.namespace} = ${DT}.${D.namespace} AND e.${E.id} = ${DT}.${D.eventId}) AS event,
   (SELECT json_object('id', w.${W.id}, 'name', w.${W.name}, 'url', w.${W.url}, 'format', w.${W.format}, 'active', w.${W.active},
@@ -56,7 +59,7 @@ RETURNING ${D.seq}, ${D.attempts}, ${D.manual}, ${D.namespace}, ${D.eventType},
 /** The claim's arguments, in bind order: seqs (JSON, all of one generation), now, default timeout, lease margin. */
 export type ClaimArgs = readonly [seqsJson: string, now: number, defaultTimeoutMs: number, leaseMarginMs: number];
 
-const CLAIMED_KEYS = ["seq", "attempts", "manual", "namespace", "eventType"] as const;
+const CLAIMED_KEYS = ["seq", "attempts", "manual", "namespace", "eventType", "webhookId", "ordered", "orderingKey"] as const;
 
 /** A claimed delivery row, with its event and webhook as JSON objects (null when gone). */
 export type ClaimedRow = Pick<DeliveryRow, (typeof CLAIMED_KEYS)[number]> & { event: string | null; webhook: string | null };
@@ -120,6 +123,8 @@ export type FanOut = {
   excludeWebhookId: string | null;
   /** The event's data as JSON text, for the payload filters. */
   data: string;
+  /** The event's ordering key (docs/ordering.md); null if none. */
+  orderingKey: string | null;
 };
 
 /**
@@ -134,9 +139,12 @@ export function fanOutStatement(db: D1Database, g: number, f: FanOut): D1Prepare
   return db
     .prepare(
       forGeneration(
-        `INSERT INTO ${DT} (${D.seq}, ${D.eventSeq}, ${D.eventId}, ${D.webhookId}, ${D.namespace}, ${D.eventType}, ${D.nextAttemptAt}, ${D.enqueuedAt}, ${D.createdAt}, ${D.updatedAt})
+        `INSERT INTO ${DT} (${D.seq}, ${D.eventSeq}, ${D.eventId}, ${D.webhookId}, ${D.namespace}, ${D.eventType}, ${D.nextAttemptAt}, ${D.enqueuedAt}, ${D.createdAt}, ${D.updatedAt},
+           ${D.orderingKey}, ${D.ordered})
          SELECT (SELECT coalesce(max(${D.seq}), ?9) FROM ${DT}) + row_number() OVER (ORDER BY w.${W.id}),
-           (SELECT coalesce(max(${D.seq}), ?9) + 1 FROM ${DT}), ?4, w.${W.id}, w.${W.namespace}, ?1, ?5, ?5, ?5, ?5
+           (SELECT coalesce(max(${D.seq}), ?9) + 1 FROM ${DT}), ?4, w.${W.id}, w.${W.namespace}, ?1, ?5, ?5, ?5, ?5,
+           -- Ordered only with a key, for a webhook ordered now (delivery/ordering.ts); the test ping never is.
+           ?11, ?11 IS NOT NULL AND ?6 IS NULL AND w.${W.ordered} = 1
          FROM webhooks w
          WHERE NOT EXISTS (SELECT 1 FROM ${ALL_EVENTS} WHERE ${E.namespace} = ?3 AND ${E.id} = ?4) AND w.${W.namespace} = ?3 AND w.${W.active} = 1
            -- A polling webhook is served from the events themselves (pull/poll.ts): no delivery row at fan-out.
@@ -151,7 +159,7 @@ export function fanOutStatement(db: D1Database, g: number, f: FanOut): D1Prepare
         g,
       ),
     )
-    .bind(f.type, f.operational ? 1 : 0, f.namespace, f.eventId, f.now, f.onlyWebhookId, f.excludeWebhookId, f.data, firstSeq(g), f.system);
+    .bind(f.type, f.operational ? 1 : 0, f.namespace, f.eventId, f.now, f.onlyWebhookId, f.excludeWebhookId, f.data, firstSeq(g), f.system, f.orderingKey);
 }
 
 /** The fan-out's RETURNING rows: the new deliveries' seqs. */

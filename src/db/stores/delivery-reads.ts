@@ -13,16 +13,17 @@ import type { Unclaimed } from "../../delivery/claim";
 import { decodeRows, type RawRow, type SqlName } from "../columns";
 import { acrossDays, DELIVERIES_T as DT, deliveriesTable, forGeneration, generationAt, generationEnd, generationOfSeq, perGeneration, unionAll, unlessDayMissing } from "../generations";
 import { deliveries, type DeliveryRow, type DeliveryStatus, type webhooks } from "../schema";
+import { heldSql } from "./delivery-order";
 import { D, W } from "./names";
 
-const SUMMARY_KEYS = ["seq", "eventType", "webhookId", "status", "attempts", "lastResponseStatus", "failureReason", "createdAt", "updatedAt", "nextAttemptAt"] as const;
+const SUMMARY_KEYS = ["seq", "eventType", "webhookId", "status", "attempts", "lastResponseStatus", "failureReason", "createdAt", "updatedAt", "nextAttemptAt", "orderingKey"] as const;
 
 /** A delivery as the log lists it, with its event's id (null once the event is gone). */
 export type DeliverySummaryRow = Pick<DeliveryRow, (typeof SUMMARY_KEYS)[number]> & { eventId: string | null };
 
 /** Over deliveries `d` of one generation. */
 const DELIVERY_COLUMNS = `d.${D.seq}, nullif(d.${D.eventId}, '') AS event_id, d.${D.eventType}, d.${D.webhookId},
-  d.${D.status}, d.${D.attempts}, d.${D.lastResponseStatus}, d.${D.failureReason}, d.${D.createdAt}, d.${D.updatedAt}, d.${D.nextAttemptAt}`;
+  d.${D.status}, d.${D.attempts}, d.${D.lastResponseStatus}, d.${D.failureReason}, d.${D.createdAt}, d.${D.updatedAt}, d.${D.nextAttemptAt}, d.${D.orderingKey}`;
 
 const summaries = (rows: RawRow[]): DeliverySummaryRow[] =>
   decodeRows(deliveries, SUMMARY_KEYS, rows).map((d, i) => ({ ...d, eventId: rows[i].event_id as string | null }));
@@ -130,12 +131,29 @@ export async function searchDeliveryRows(db: D1Database, gens: readonly number[]
 /** One delivery of the namespace with what rebuilds its sent body (to batch with its attempts). */
 export function deliveryStatement(db: D1Database, namespace: string, seq: number): D1PreparedStatement {
   return db
-    .prepare(forGeneration(`SELECT ${DELIVERY_COLUMNS}, ${SENT_BODY_COLUMNS} FROM ${DT} d WHERE d.${D.seq} = ? AND d.${D.namespace} = ?`, generationOfSeq(seq)))
+    .prepare(
+      forGeneration(
+        `SELECT ${DELIVERY_COLUMNS}, ${SENT_BODY_COLUMNS}, d.${D.ordered}, d.${D.manual} FROM ${DT} d WHERE d.${D.seq} = ? AND d.${D.namespace} = ?`,
+        generationOfSeq(seq),
+      ),
+    )
     .bind(seq, namespace);
 }
 
-export const deliveryWithBody = (rows: RawRow[]): (DeliverySummaryRow & SentBodyColumns) | null =>
-  rows[0] ? { ...summaries(rows)[0], sent_event: rows[0].sent_event as string | null, sent_webhook: rows[0].sent_webhook as string | null } : null;
+/** Whether the delivery may be waiting for an earlier one of its ordering key (pending, ordered, not manual: db/stores/delivery-order.ts). */
+export type InOrder = { inOrder: boolean };
+
+export const deliveryWithBody = (rows: RawRow[]): (DeliverySummaryRow & SentBodyColumns & InOrder) | null => {
+  if (!rows[0]) return null;
+  const summary = summaries(rows)[0];
+  const [flags] = decodeRows(deliveries, ["ordered", "manual"], rows);
+  return {
+    ...summary,
+    sent_event: rows[0].sent_event as string | null,
+    sent_webhook: rows[0].sent_webhook as string | null,
+    inOrder: summary.status === "pending" && flags.ordered && !flags.manual,
+  };
+};
 
 /** The attempts count of a delivery (0 when it is gone). */
 export async function attemptCount(db: D1Database, seq: number): Promise<number> {
@@ -150,12 +168,13 @@ export async function firstAttemptRecorded(db: D1Database, seq: number): Promise
 
 /** The deliveries of a batch the claim left, with what the routing needs to know why (delivery/routing.ts). */
 const UNCLAIMED_SQL = `SELECT d.${D.seq}, d.${D.status}, d.${D.attempts}, d.${D.manual}, d.${D.nextAttemptAt}, w.${W.id} AS wid, w.${W.consecutiveFailures},
-  w.${W.circuitState}, w.${W.circuitNextProbeAt}, w.${W.rateLimit}, w.${W.rateTat}, w.${W.maxInFlight}, w.${W.slowUntil}
+  w.${W.circuitState}, w.${W.circuitNextProbeAt}, w.${W.rateLimit}, w.${W.rateTat}, w.${W.maxInFlight}, w.${W.slowUntil},
+  d.${D.status} = 'pending' AND ${heldSql("d")} AS held
 FROM ${DT} d LEFT JOIN webhooks w ON w.${W.id} = d.${D.webhookId}
 WHERE d.${D.seq} IN (SELECT value FROM json_each(?1))`;
 
 /** Unclaimed (delivery/claim.ts) is keyed by the SQL names this statement selects: a renamed column fails to compile here. */
-const unclaimedKeysAreColumns: Exclude<keyof Unclaimed, "wid"> extends SqlName<typeof deliveries> | SqlName<typeof webhooks> ? true : never = true;
+const unclaimedKeysAreColumns: Exclude<keyof Unclaimed, "wid" | "held"> extends SqlName<typeof deliveries> | SqlName<typeof webhooks> ? true : never = true;
 
 export async function unclaimedRows(db: D1Database, seqs: number[]): Promise<Unclaimed[]> {
   const reads = perGeneration(seqs, (s) => s, (g, list) => db.prepare(forGeneration(UNCLAIMED_SQL, g)).bind(JSON.stringify(list)));

@@ -28,8 +28,29 @@ import { D, E, SM, W } from "./names";
 import { PURGE_CHUNK_EVENTS_SQL } from "./events";
 
 /** The sweep's overdue test on deliveries `d` (?1 now, ?2 grace, ?3 resend back-off): see delivery/recovery-sweep.ts. */
-const OVERDUE = `((d.${D.nextAttemptAt} < ?2 AND (d.${D.enqueuedAt} < ?3 OR (d.${D.attempts} = 0 AND d.${D.enqueuedAt} = d.${D.createdAt} AND d.${D.enqueuedAt} < ?2)))
+const OVERDUE_TEST = `((d.${D.nextAttemptAt} < ?2 AND (d.${D.enqueuedAt} < ?3 OR (d.${D.attempts} = 0 AND d.${D.enqueuedAt} = d.${D.createdAt} AND d.${D.enqueuedAt} < ?2)))
   OR (d.${D.nextAttemptAt} <= ?1 AND d.${D.enqueuedAt} <= d.${D.updatedAt} AND ${UNRECORDED_CLAIM_SQL}))`;
+
+/** Ordered deliveries (not manual ones) are the heads pass's (ORDERED_OVERDUE_SQL). */
+const OVERDUE = `(${OVERDUE_TEST} AND NOT (d.${D.ordered} = 1 AND d.${D.manual} = 0))`;
+
+/**
+ * The overdue heads of ordered keys (delivery/ordering.ts): a parked
+ * delivery behind an earlier one of its key is never overdue (the end of
+ * that one sends it: no timer storm), but a head nobody sent (the Worker
+ * died between a record and its send) or whose claim was cut off is. The
+ * pending ordered deliveries are read once, through each day's partial
+ * index deliveries_ordered, and numbered per key: a subquery per delivery
+ * over the views would compile one per pair of days.
+ */
+export const ORDERED_OVERDUE_SQL = `SELECT d.${D.seq} FROM (
+  SELECT o.${D.seq}, o.${D.nextAttemptAt}, o.${D.enqueuedAt}, o.${D.attempts}, o.${D.createdAt}, o.${D.updatedAt}, o.${D.firstStartedAt},
+    row_number() OVER (PARTITION BY o.${D.webhookId}, o.${D.orderingKey} ORDER BY o.${D.seq}) AS pos
+  FROM ${ALL_DELIVERIES} o WHERE o.${D.ordered} = 1 AND o.${D.status} = 'pending' AND o.${D.manual} = 0
+) d
+WHERE d.pos = 1 AND ${OVERDUE_TEST}
+ORDER BY d.${D.seq}
+LIMIT ?4`;
 
 /**
  * The overdue deliveries, round-robin across namespaces: the watched ones
@@ -92,8 +113,11 @@ export async function sweepOverdue(
   db: D1Database,
   p: { now: number; graceBefore: number; resendBefore: number; limit: number; namespaceChunk: number; mark: number },
 ): Promise<number[]> {
-  const { results } = await db.prepare(OVERDUE_SQL).bind(p.now, p.graceBefore, p.resendBefore, p.limit, p.namespaceChunk, p.mark).all<RawRow>();
-  const due = decodeRows(deliveries, ["seq"], results).map((r) => r.seq);
+  const [overdue, heads] = await db.batch<RawRow>([
+    db.prepare(OVERDUE_SQL).bind(p.now, p.graceBefore, p.resendBefore, p.limit, p.namespaceChunk, p.mark),
+    db.prepare(ORDERED_OVERDUE_SQL).bind(p.now, p.graceBefore, p.resendBefore, p.limit),
+  ]);
+  const due = [...decodeRows(deliveries, ["seq"], overdue.results), ...decodeRows(deliveries, ["seq"], heads.results)].map((r) => r.seq);
   if (due.length === 0) return [];
   const marked = await db.batch<RawRow>(perGeneration(due, (s) => s, (g, seqs) => db.prepare(forGeneration(MARK_SQL, g)).bind(p.now, JSON.stringify(seqs))));
   return marked.flatMap((r) => decodeRows(deliveries, ["seq"], r.results).map((x) => x.seq));

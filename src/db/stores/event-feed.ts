@@ -30,11 +30,11 @@ export type FeedRead = {
   limit: number;
 };
 
-const FEED_KEYS = ["seq", "id", "type", "createdAt", "deliveryCount"] as const;
+const FEED_KEYS = ["seq", "id", "type", "createdAt", "deliveryCount", "orderingKey"] as const;
 
 export type FeedRow = Pick<EventRow, (typeof FEED_KEYS)[number]> & { stored: string; settled: boolean };
 
-const feedSql = (poll: boolean) => `SELECT e.${E.seq}, e.${E.id}, e.${E.type}, json_object(${storedDataSql("e")}) AS stored, e.${E.createdAt}, e.${E.deliveryCount},
+const feedSql = (poll: boolean) => `SELECT e.${E.seq}, e.${E.id}, e.${E.type}, json_object(${storedDataSql("e")}) AS stored, e.${E.createdAt}, e.${E.deliveryCount}, e.${E.orderingKey},
     (e.${E.seq} <= (SELECT coalesce(max(d.${D.seq}), -1) FROM ${DT} d) OR e.${E.createdAt} <= ?6) AS settled
   FROM ${ET} e
   WHERE e.${E.namespace} = ?1 AND e.${E.test} = 0

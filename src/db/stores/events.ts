@@ -10,7 +10,7 @@ import { ALL_EVENTS, DELIVERIES_T as DT, EVENTS_T as ET, firstSeq, forGeneration
 import { deliveries, events, type DeliveryRow, type EventRow } from "../schema";
 import { D, E } from "./names";
 
-export type NewEvent = Pick<EventRow, "namespace" | "id" | "type" | "createdAt" | "system" | "test"> & { data: string | ArrayBuffer };
+export type NewEvent = Pick<EventRow, "namespace" | "id" | "type" | "createdAt" | "system" | "test" | "orderingKey"> & { data: string | ArrayBuffer };
 
 /**
  * Inserts the event into generation g, batched right after its fan-out
@@ -24,30 +24,30 @@ export function insertEventStatement(db: D1Database, g: number, e: NewEvent): D1
   return db
     .prepare(
       forGeneration(
-        `INSERT INTO ${ET} (${E.seq}, ${E.namespace}, ${E.id}, ${E.type}, ${E.data}, ${E.createdAt}, ${E.system}, ${E.test}, ${E.firstDeliverySeq}, ${E.deliveryCount})
-         SELECT f.first, ?1, ?2, ?3, ?4, ?5, ?6, ?7, f.first, f.n
+        `INSERT INTO ${ET} (${E.seq}, ${E.namespace}, ${E.id}, ${E.type}, ${E.data}, ${E.createdAt}, ${E.system}, ${E.test}, ${E.firstDeliverySeq}, ${E.deliveryCount}, ${E.orderingKey})
+         SELECT f.first, ?1, ?2, ?3, ?4, ?5, ?6, ?7, f.first, f.n, ?9
          FROM (SELECT (SELECT coalesce(max(${D.seq}), ?8) FROM ${DT}) - changes() + 1 AS first, changes() AS n) f
          WHERE NOT EXISTS (SELECT 1 FROM ${ALL_EVENTS} WHERE ${E.namespace} = ?1 AND ${E.id} = ?2)
          RETURNING ${E.seq}`,
         g,
       ),
     )
-    .bind(e.namespace, e.id, e.type, e.data, e.createdAt, e.system, e.test ? 1 : 0, firstSeq(g));
+    .bind(e.namespace, e.id, e.type, e.data, e.createdAt, e.system, e.test ? 1 : 0, firstSeq(g), e.orderingKey);
 }
 
 /** One event by id, its data as a storedDataSql JSON object (`stored`), and where its deliveries are. */
-export type EventWithCount = Pick<EventRow, "type" | "createdAt" | "firstDeliverySeq" | "deliveryCount"> & { stored: string };
+export type EventWithCount = Pick<EventRow, "type" | "createdAt" | "firstDeliverySeq" | "deliveryCount" | "orderingKey"> & { stored: string };
 
 /** Found on any day through the view, by each day's key (namespace, id). */
 export async function eventById(db: D1Database, namespace: string, id: string): Promise<EventWithCount | null> {
   const row = await db
     .prepare(
-      `SELECT e.${E.type}, json_object(${storedDataSql("e")}) AS stored, e.${E.createdAt}, e.${E.firstDeliverySeq}, e.${E.deliveryCount}
+      `SELECT e.${E.type}, json_object(${storedDataSql("e")}) AS stored, e.${E.createdAt}, e.${E.firstDeliverySeq}, e.${E.deliveryCount}, e.${E.orderingKey}
        FROM ${ALL_EVENTS} e WHERE e.${E.namespace} = ? AND e.${E.id} = ?`,
     )
     .bind(namespace, id)
     .first<RawRow>();
-  const event = decodeRow(events, ["type", "createdAt", "firstDeliverySeq", "deliveryCount"], row);
+  const event = decodeRow(events, ["type", "createdAt", "firstDeliverySeq", "deliveryCount", "orderingKey"], row);
   return event && row ? { ...event, stored: row.stored as string } : null;
 }
 
@@ -110,16 +110,16 @@ export async function eventsPage(
   namespace: string,
   after: string,
   limit: number,
-): Promise<(Pick<EventRow, "id" | "type" | "createdAt" | "firstDeliverySeq" | "deliveryCount"> & { stored: string })[]> {
+): Promise<(Pick<EventRow, "id" | "type" | "createdAt" | "firstDeliverySeq" | "deliveryCount" | "orderingKey"> & { stored: string })[]> {
   const { results } = await db
     .prepare(
       forGeneration(
-        `SELECT e.${E.id}, e.${E.type}, json_object(${storedDataSql("e")}) AS stored, e.${E.createdAt}, e.${E.firstDeliverySeq}, e.${E.deliveryCount}
+        `SELECT e.${E.id}, e.${E.type}, json_object(${storedDataSql("e")}) AS stored, e.${E.createdAt}, e.${E.firstDeliverySeq}, e.${E.deliveryCount}, e.${E.orderingKey}
          FROM ${ET} e WHERE e.${E.namespace} = ?1 AND e.${E.id} > ?2 ORDER BY e.${E.id} LIMIT ?3`,
         g,
       ),
     )
     .bind(namespace, after, limit)
     .all<RawRow>();
-  return decodeRows(events, ["id", "type", "createdAt", "firstDeliverySeq", "deliveryCount"], results).map((e, i) => ({ ...e, stored: results[i].stored as string }));
+  return decodeRows(events, ["id", "type", "createdAt", "firstDeliverySeq", "deliveryCount", "orderingKey"], results).map((e, i) => ({ ...e, stored: results[i].stored as string }));
 }
