@@ -76,7 +76,7 @@ describe("the event feed", () => {
     await publish(ns, "deploy.finished", 3);
     await publish(ns, "build.finished", 4);
     const all = await feed(ns);
-    expect(all.body.data[0]).toEqual({ id: first.body.id, type: "build.finished", data: { n: 1 }, created_at: first.body.created_at, deliveries: 1 });
+    expect(all.body.data[0]).toEqual({ id: first.body.id, type: "build.finished", data: { n: 1 }, ordering_key: null, created_at: first.body.created_at, deliveries: 1 });
     // The event that reached no webhook shows once it is final (pull/feed.ts, SETTLE_MS).
     const every = await waitForCount(ns, "", 4);
     expect(every.map((e) => e.data.n)).toEqual([1, 2, 3, 4]);

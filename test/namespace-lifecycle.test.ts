@@ -223,7 +223,7 @@ describe("GET /v1/namespaces/{ns}/export", () => {
     expect(events).toHaveLength(3);
     for (const e of events) {
       const { body } = await api("GET", `/v1/namespaces/${ns}/events/${e.id}`);
-      expect(e).toEqual({ id: body.id, type: body.type, data: body.data, created_at: body.created_at });
+      expect(e).toEqual({ id: body.id, type: body.type, data: body.data, ordering_key: body.ordering_key, created_at: body.created_at });
     }
     expect(events.map((e) => e.id)).toContain(published.body.id);
 
