@@ -16,6 +16,8 @@ export const usage = {
   deliverySuccesses: 0,
   /** A publish that found its day's tables missing and created them (the cron creates them ahead: db/generations.ts). */
   dayTablesCreatedOnRequest: 0,
+  /** A statement that found a day table behind the template's columns (a migration the cron had not yet carried to the days) and brought the days up to date first. */
+  daySchemaHealedOnRequest: 0,
 };
 
 export function resetUsage(): void {

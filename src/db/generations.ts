@@ -247,12 +247,34 @@ export async function withGenerations<T>(db: D1Database, run: (gens: number[]) =
  */
 export async function inGeneration<T>(db: D1Database, g: number, write: () => Promise<T>): Promise<T> {
   try {
-    return await write();
+    return await healingDaySchema(db, write);
   } catch (err) {
     if (!isMissingGeneration(err)) throw err;
     usage.dayTablesCreatedOnRequest++;
     console.warn("a day's tables were missing on the request path and were created there (has the cron run?)", { generation: g });
     await createGeneration(db, g);
     return write();
+  }
+}
+
+/** A statement naming a column that a day table (or the views over them) lacks: a migration added it to the template only. */
+export const isDaySchemaBehind = (err: unknown): boolean => /(no such column|has no column named)/i.test(String(err instanceof Error ? err.message : err));
+
+/**
+ * Runs `run`; if it fails because the days lag behind the template (a
+ * release reading a column its migration just added, in the minute before
+ * the cron carries it to every day), brings the days up to date, counted
+ * and logged, and runs it once more. Without this a deploy would have to
+ * wait for a cron run between migrating and shipping the code.
+ */
+export async function healingDaySchema<T>(db: D1Database, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (!isDaySchemaBehind(err)) throw err;
+    usage.daySchemaHealedOnRequest++;
+    console.warn("the day tables lagged behind the template's columns and were brought up to date on the request path (has the cron run since the migration?)", { error: String(err) });
+    await reconcileGenerations(db);
+    return run();
   }
 }
