@@ -1,6 +1,7 @@
 import { Webhook } from "standardwebhooks";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { api, createWebhook, onlyDeliveryOf, received, receiverUrl, settledDelivery, uniqueKey, waitFor } from "./support/api";
+import { pinTogether } from "./support/shards";
 
 const NS = "redeliver";
 
@@ -13,6 +14,9 @@ async function publish(type = "build.started", data: unknown = { id: 1 }) {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("redeliver", () => {
+  // One shard for both, so the 404 under "other" is the `namespace = ?`, not placement.
+  beforeAll(() => pinTogether(NS, "other"));
+
   it("sends the same event again as a manual attempt: same id, new signature that verifies", async () => {
     const key = uniqueKey();
     const hook = await createWebhook(NS, { url: receiverUrl(`/ok/${key}`), events: ["build.*"] });

@@ -84,7 +84,9 @@ beforeAll(async () => {
   dispatcher = await startDispatcher({
     port: PORT,
     persistTo: PERSIST,
-    vars: { ADMIN_TOKEN: ADMIN, ENVIRONMENT: "development", ALLOW_LOOPBACK_TARGETS: "true", RETRY_SCHEDULE: "5,1,1" },
+    // SHARD_1 closed: every namespace lands on SHARD_0, so "not even by id" (one namespace's
+    // token asking for another's webhook) is the data's `namespace = ?` at work, not placement.
+    vars: { ADMIN_TOKEN: ADMIN, ENVIRONMENT: "development", ALLOW_LOOPBACK_TARGETS: "true", RETRY_SCHEDULE: "5,1,1", SHARDS_CLOSED: "SHARD_1" },
   });
   // playwright gives every launch a fresh, temporary user-data-dir of its own.
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
@@ -264,6 +266,9 @@ describe.skipIf(!haveChromium)("the Webhooks tab in Chromium", () => {
     const other = await api("POST", `/v1/namespaces/${theirs}/webhooks`, { name: "their-hook", url: `${receiver.url}/ok/t${run}`, events: ["*"] });
     expect(own.status).toBe(201);
     expect(other.status).toBe(201);
+    // Both on one shard (SHARD_1 is closed here), so nothing below is kept apart by placement.
+    const shards = await api("GET", "/v1/admin/shards");
+    expect(shards.json.shards.find((s: { binding: string }) => s.binding === "SHARD_1").namespaces).toBe(0);
     const token = await namespaceToken(mine);
     const { context, page } = await newPage();
 
