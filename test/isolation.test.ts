@@ -52,7 +52,7 @@ function watched(queue: string, seqs: number[]) {
 }
 
 describe("a healthy webhook's first try costs what it did", () => {
-  it("main lane: one claim statement, one flush (attempt + delivery state), one ack", async () => {
+  it("main lane: one claim statement and one flush (attempt + delivery state), settled", async () => {
     const { ns, key, hook } = await hookAt("/ok");
     const T = FUTURE + 1_000;
     const { seq } = await seedOwed(ns, hook.id, T);

@@ -49,6 +49,10 @@ export type SoakFigures = {
   /** Wall-clock minutes from the last publish until nothing was pending; null if that never happened. */
   minutesUntilNothingPending: number | null;
   seconds: number;
+  /** When the dispatcher was killed: deliveries pending (listing caps at 200 per namespace) and requests the receivers had not answered yet. */
+  inFlightAtKill: { pending: number; unanswered: number };
+  /** Periodic cron firings that did not answer 2xx (a sweep that threw). */
+  cronFailures: number;
   /** Details for a failed run: deliveries counted lost, duplicate keys not explained. */
   notes: string[];
 };
@@ -276,10 +280,31 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
       });
     };
 
+    const pendingNow = async (d: LocalDispatcher) => {
+      let pending = 0;
+      for (const ns of namespaces) {
+        const r = await call<{ data: unknown[] }>(d.url, "GET", `/v1/namespaces/${ns}/deliveries?status=pending&limit=200`);
+        pending += r.body.data.length;
+      }
+      return pending;
+    };
+    // Requests the dispatcher is still waiting on: a slow answer not given yet, or a hang younger than its timeout.
+    const unanswered = () =>
+      [...fleet.answers.values()].flat().filter((a) => (a.status === "hang" ? a.arrivedAt > Date.now() - TIMEOUT_MS : a.status !== "reset" && a.answeredAt === undefined)).length;
     const firstHalf = Math.floor(opts.events / 2);
     await publish(firstHalf, 0);
     log(`published ${firstHalf} events; waiting for deliveries to be under way, then SIGKILL`);
-    await sleep(3_000);
+    // Under way: requests have reached the receivers, some still unanswered, and deliveries are pending.
+    const underWayBy = Date.now() + 30_000;
+    let inFlightAtKill = { pending: 0, unanswered: 0 };
+    for (;;) {
+      inFlightAtKill = { pending: await pendingNow(dispatcher), unanswered: unanswered() };
+      if ((inFlightAtKill.pending > 0 && inFlightAtKill.unanswered > 0) || Date.now() > underWayBy) break;
+      await sleep(100);
+    }
+    if (inFlightAtKill.pending === 0) notes.push("nothing was pending when the dispatcher was killed: the kill tested nothing");
+    if (dispatcher.cronFailures().count) notes.push(`cron firings failed before the kill: ${dispatcher.cronFailures().last}`);
+    let cronFailures = dispatcher.cronFailures().count;
     killAt = Date.now();
     await dispatcher.stop("SIGKILL");
     dispatcher = await startDispatcher(dispatcherOptions);
@@ -294,11 +319,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
     let pendingAtFourMinutes: number | null = null;
     let minutesUntilNothingPending: number | null = null;
     for (;;) {
-      let pending = 0;
-      for (const ns of namespaces) {
-        const r = await call<{ data: unknown[] }>(dispatcher.url, "GET", `/v1/namespaces/${ns}/deliveries?status=pending&limit=200`);
-        pending += r.body.data.length;
-      }
+      const pending = await pendingNow(dispatcher);
       if (pendingAtFourMinutes === null && Date.now() - lastPublishAt >= 4 * 60_000) pendingAtFourMinutes = pending;
       if (pending === 0) {
         minutesUntilNothingPending = Math.round((Date.now() - lastPublishAt) / 6_000) / 10;
@@ -370,6 +391,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
     }
 
     const lost = expected - delivered - failedOnRecord;
+    cronFailures += dispatcher.cronFailures().count;
+    if (dispatcher.cronFailures().count) notes.push(`cron firings failed after the restart: ${dispatcher.cronFailures().last}`);
     if (deliveries.length !== expected) notes.push(`the API lists ${deliveries.length} deliveries, ${expected} were expected`);
     return {
       eventsAccepted: accepted,
@@ -382,6 +405,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
       pendingFourMinutesAfterLastPublish: pendingAtFourMinutes ?? 0,
       minutesUntilNothingPending,
       seconds: Math.round((Date.now() - started) / 1000),
+      inFlightAtKill,
+      cronFailures,
       notes,
     };
   } finally {
@@ -402,6 +427,8 @@ export function formatFigures(f: SoakFigures): string[] {
     `lost: ${f.lost}`,
     `still pending 4 minutes after the last publish: ${f.pendingFourMinutesAfterLastPublish}`,
     `nothing pending: ${f.minutesUntilNothingPending === null ? "never (gave up waiting)" : `${f.minutesUntilNothingPending} minutes after the last publish`}`,
+    `in flight at the kill: ${f.inFlightAtKill.pending} deliveries pending, ${f.inFlightAtKill.unanswered} requests unanswered`,
+    `cron firings that failed: ${f.cronFailures}`,
     `time: ${f.seconds} s`,
   ];
 }

@@ -4,17 +4,18 @@
  * Queues, as `npm start` runs it) and a loopback receiver.
  *
  * Skipped, with a notice naming the install command, where Chromium is
- * missing; `.ci/run` installs it, so in CI it always runs.
+ * missing; under CI a missing Chromium fails the file instead (`.ci/run`
+ * installs it at the path both use: test/node/support/ci.ts).
  * Screenshots of the main pages go to docs/screenshots/ (shown in docs/dashboard.md).
  */
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT, startDispatcher, type LocalDispatcher } from "../../scripts/lib/local-dispatcher.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
+import { CHROMIUM, haveChromium as chromiumHere, updating } from "./support/ci.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const CHROMIUM_ARGS = [
   "--headless",
   "--no-sandbox",
@@ -25,17 +26,14 @@ const CHROMIUM_ARGS = [
   "--disable-component-update",
   "--disable-sync",
 ];
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) {
-  console.warn(`SKIPPED dashboard browser tests: ${CHROMIUM} is missing. Install it with: apt-get update && apt-get install -y chromium`);
-}
+const haveChromium = chromiumHere();
 
 const PORT = 8896;
 const PERSIST = ".wrangler/browser-dashboard2";
 const ADMIN = "browser-admin-token";
 // The screenshots of docs/dashboard.md are refreshed on request (UPDATE_SCREENSHOTS=1), so a
 // plain test run leaves the work tree clean.
-const SHOTS = process.env.UPDATE_SCREENSHOTS ? join(ROOT, "docs", "screenshots") : join(ROOT, "test-results", "screenshots");
+const SHOTS = updating("UPDATE_SCREENSHOTS") ? join(ROOT, "docs", "screenshots") : join(ROOT, "test-results", "screenshots");
 
 let dispatcher: LocalDispatcher;
 let receiver: Receiver;

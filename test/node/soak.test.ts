@@ -14,6 +14,10 @@ describe("chaos soak (small)", () => {
     expect(figures.notes).toEqual([]);
     expect(figures.eventsAccepted).toBe(240);
     expect(figures.deliveriesExpected).toBeGreaterThan(240);
+    // The kill hit work in flight (else it proved nothing), and every sweep the soak relied on ran.
+    expect(figures.inFlightAtKill.pending).toBeGreaterThan(0);
+    expect(figures.inFlightAtKill.unanswered).toBeGreaterThan(0);
+    expect(figures.cronFailures).toBe(0);
     expect(figures.lost).toBe(0);
     expect(figures.pendingFourMinutesAfterLastPublish).toBe(0);
     expect(figures.minutesUntilNothingPending).not.toBeNull();
