@@ -1,9 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { api, createWebhook, onlyDeliveryOf, received, receiverUrl, settledDelivery, uniqueKey, waitFor } from "./support/api";
+import { api, createWebhook, onlyDeliveryOf, perWebhook, received, receiverUrl, settledDelivery, settledNamespace, uniqueKey, waitFor } from "./support/api";
 import { hookDb } from "./support/shards";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function publish(ns: string, type: string, data: unknown = { id: 1 }) {
   const res = await api("POST", `/v1/namespaces/${ns}/events`, { type, data });
@@ -18,8 +16,8 @@ describe("auto-disable", () => {
     const ns = "autodisable-gone";
     const watchKey = uniqueKey();
     const starKey = uniqueKey();
-    await createWebhook(ns, { url: receiverUrl(`/ok/${watchKey}`), events: ["webhook.disabled", "delivery.exhausted"] });
-    await createWebhook(ns, { url: receiverUrl(`/ok/${starKey}`), events: ["*"] });
+    const watcher = await createWebhook(ns, { url: receiverUrl(`/ok/${watchKey}`), events: ["webhook.disabled", "delivery.exhausted"] });
+    const star = await createWebhook(ns, { url: receiverUrl(`/ok/${starKey}`), events: ["*"] });
     // A subscriber that itself answers 410: it is disabled too, but a delivery
     // of an operational event causes no further operational event.
     const gone2Key = uniqueKey();
@@ -56,7 +54,10 @@ describe("auto-disable", () => {
     // gone2 got the notice, answered 410 and was disabled, silently.
     await waitFor(() => api("GET", `/v1/namespaces/${ns}/webhooks/${gone2.id}`), (r) => r.body.active === false);
     expect((await api("GET", `/v1/namespaces/${ns}/webhooks/${gone2.id}`)).body.disabled_reason).toBe("receiver_gone");
-    await sleep(6000); // past the 5 s retry of the waiting delivery, and any late notice
+    // Every delivery settled (the waiting one's retry included): nothing is still to be sent. One notice,
+    // to its two subscribers; gone2's own disabling caused none; `*` took the two builds only.
+    const rows = await settledNamespace(ns);
+    expect(perWebhook(rows)).toEqual({ [watcher.id]: 1, [gone2.id]: 1, [star.id]: 2, [hook.id]: 2 });
     expect(await received(gone2Key)).toHaveLength(1);
     expect(typesOf(await received(watchKey))).toEqual(["webhook.disabled"]);
     expect(typesOf(await received(starKey))).toEqual(["build.started", "build.finished"]);
@@ -108,8 +109,8 @@ describe("delivery.exhausted", () => {
     const ns = "exhausted";
     const watchKey = uniqueKey();
     const starKey = uniqueKey();
-    await createWebhook(ns, { url: receiverUrl(`/ok/${watchKey}`), events: ["delivery.exhausted"] });
-    await createWebhook(ns, { url: receiverUrl(`/ok/${starKey}`), events: ["*"] });
+    const watcher = await createWebhook(ns, { url: receiverUrl(`/ok/${watchKey}`), events: ["delivery.exhausted"] });
+    const star = await createWebhook(ns, { url: receiverUrl(`/ok/${starKey}`), events: ["*"] });
     const failKey = uniqueKey();
     const failing = await createWebhook(ns, { url: receiverUrl(`/status/503/${failKey}`), events: ["build.started", "delivery.exhausted"] });
 
@@ -130,7 +131,9 @@ describe("delivery.exhausted", () => {
       last_response_status: 503,
       reason: "attempts_exhausted",
     });
-    await sleep(1500);
+    // Settled: one notice, to the watcher only (not to the failing webhook, though it subscribes), nothing still to come.
+    const rows = await settledNamespace(ns);
+    expect(perWebhook(rows)).toEqual({ [watcher.id]: 1, [star.id]: 1, [failing.id]: 1 });
     expect(typesOf(await received(watchKey))).toEqual(["delivery.exhausted"]);
     expect(typesOf(await received(starKey))).toEqual(["build.started"]);
     // Every request the failing webhook got was the build event itself.
