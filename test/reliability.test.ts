@@ -109,6 +109,31 @@ describe("atomic acceptance and the recovery sweep", () => {
     expect(await enqueuedAt(settled.seq)).toBe(T);
   });
 
+  it("runs the same rules on a compressed clock when SWEEP_GRACE_SECONDS / SWEEP_RESEND_BACKOFF_SECONDS say so (the soak's)", async () => {
+    const { ns, hook } = await hookAt("/ok");
+    const T = FUTURE + 1_500_000;
+    const S = 1_000;
+    const fresh = await seedOwed(ns, hook.id, T);
+    const retried = await seedOwed(ns, hook.id, T, { attempts: 1, enqueuedAt: T - 5 * S });
+    await recordAttempt(retried.seq, 1, T - 4 * S);
+    const enqueuedAt = async (seq: number) => (await deliveryRow(seq)).enqueued_at;
+    // With the defaults, 11 s overdue is nothing yet.
+    await sweepOverdueDeliveries(appEnv, T + 11 * S);
+    expect(await enqueuedAt(fresh.seq)).toBe(T);
+    const fast = { ...appEnv, SWEEP_GRACE_SECONDS: "10", SWEEP_RESEND_BACKOFF_SECONDS: "30" };
+    await sweepOverdueDeliveries(fast, T + 11 * S);
+    expect(await enqueuedAt(fresh.seq)).toBe(T + 11 * S); // never attempted: after the 10 s grace
+    expect(await enqueuedAt(retried.seq)).toBe(T - 5 * S); // had an attempt: waits 30 s from its last enqueue
+    await sweepOverdueDeliveries(fast, T + 20 * S);
+    expect(await enqueuedAt(fresh.seq)).toBe(T + 11 * S);
+    expect(await enqueuedAt(retried.seq)).toBe(T - 5 * S);
+    await sweepOverdueDeliveries(fast, T + 26 * S);
+    expect(await enqueuedAt(retried.seq)).toBe(T + 26 * S);
+    await sweepOverdueDeliveries(fast, T + 42 * S);
+    expect(await enqueuedAt(fresh.seq)).toBe(T + 42 * S);
+    await updateDeliveries(env.SHARD_0, "UPDATE deliveries SET status = 'failed' WHERE namespace = ?", ns);
+  });
+
   it("re-enqueues at most SWEEP_BATCH deliveries per run; the next run continues", async () => {
     const { ns, hook } = await hookAt("/ok");
     const T = FUTURE + 2_000_000;

@@ -22,8 +22,6 @@ export type DispatcherOptions = {
   persistTo?: string;
   /** Fire the scheduled handler this often (ms); default every minute. */
   cronEveryMs?: number;
-  /** The time each cron firing passes as its scheduled time (default: now). The soak fast-forwards it. */
-  cronClock?: () => number;
   /** Print wrangler's output. */
   verbose?: boolean;
 };
@@ -136,8 +134,8 @@ export async function startDispatcher(opts: DispatcherOptions = {}): Promise<Loc
   }
   const fireCron = async (): Promise<void> => {
     const cron = `cron=${encodeURIComponent("* * * * *")}`;
-    // wrangler's /__scheduled ignores a time; Miniflare's own handler takes one.
-    const res = await fetch(opts.cronClock ? `${url}/cdn-cgi/handler/scheduled?${cron}&time=${Math.round(opts.cronClock())}` : `${url}/__scheduled?${cron}`);
+    // On the wall clock: the trigger's scheduled time is now, as Cloudflare's would be.
+    const res = await fetch(`${url}/__scheduled?${cron}`);
     const text = await res.text();
     if (!res.ok) throw new Error(`the scheduled handler answered ${res.status}: ${text.slice(0, 300)}`);
   };
