@@ -9,7 +9,6 @@ import { eventCatalog } from "../src/events/catalog";
 import { api, createWebhook, received, receiverUrl, settledDelivery, settledNamespace, uniqueKey, waitFor } from "./support/api";
 import { eventFixtures, fixture } from "./support/fixtures";
 
-const ns = "chat-formats";
 const AT = Date.parse("2026-03-01T12:00:00Z");
 
 function body(format: ChatFormat, type: string, data: unknown) {
@@ -116,8 +115,10 @@ describe("chat bodies", () => {
   });
 });
 
-describe("chat webhooks through the queue", () => {
+// Each test in a namespace of its own, so they run side by side (most of their time is waiting on retries).
+describe.concurrent("chat webhooks through the queue", () => {
   it("need no secret, send no signature, and the test ping posts connected", async () => {
+    const ns = uniqueKey("chat");
     for (const format of ["slack", "discord"] as const) {
       const key = uniqueKey();
       const hook = await createWebhook(ns, { url: receiverUrl(`/ok/${key}`), format });
@@ -135,6 +136,7 @@ describe("chat webhooks through the queue", () => {
   });
 
   it("a 404 from a chat webhook disables it with a reason; from a standard webhook it does not", async () => {
+    const ns = uniqueKey("chat");
     const chat = await createWebhook(ns, { url: receiverUrl(`/status/404/${uniqueKey()}`), format: "slack", events: ["build.finished"] });
     const plain = await createWebhook(ns, { url: receiverUrl(`/status/404/${uniqueKey()}`), events: ["build.finished"] });
     await api("POST", `/v1/namespaces/${ns}/events`, { type: "build.finished", data: fixture("build.finished") });
@@ -174,6 +176,7 @@ describe("chat webhooks through the queue", () => {
   });
 
   it("a 429 with Retry-After from a chat webhook waits that long", async () => {
+    const ns = uniqueKey("chat");
     const hook = await createWebhook(ns, { url: receiverUrl(`/status/429/retry-after/30/${uniqueKey()}`), format: "discord", events: ["deploy.finished"] });
     await api("POST", `/v1/namespaces/${ns}/events`, { type: "deploy.finished", data: fixture("deploy.finished") });
     const list = await waitFor(
