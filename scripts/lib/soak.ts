@@ -15,7 +15,7 @@
  * merely waiting in the queue looks the same until then). Production's
  * minute and ten minutes are compressed to SWEEP_VARS below, in proportion to
  * the soak's compressed retry schedule, and the cron fires on the wall clock
- * every 5 s: the sweep's rules and clock are the product's, only its
+ * once a minute: the sweep's rules and clock are the product's, only its
  * settings are the soak's (docs/configuration.md). Everything is measured on
  * the wall clock.
  */
@@ -62,12 +62,16 @@ export type SoakFigures = {
 
 const TIMEOUT_MS = 2000;
 /**
- * The sweep's settings in the soak: a claim cut off by the kill re-sent 5 s
- * after its timeout, a lost first message after 10 s, a lost retry 30 s after its last enqueue (the retry schedule's longest wait
- * is 3 s, a circuit's cool-down at most 10 s: a retry still queued after 30 s
- * is lost, and a duplicate message is harmless, the claim takes a due row once).
+ * The sweep's settings in the soak, with the cron firing once a minute as
+ * Cloudflare's does: a claim cut off by the kill is re-sent at the first
+ * sweep 5 s after its timeout, a lost first message after 30 s, a lost retry
+ * 90 s after its last enqueue. The back-off stays well above how long a
+ * message can wait in the local queue's backlog, so the sweep does not feed
+ * it duplicates of deliveries merely queued (each re-send is a message the
+ * consumer must read: at 30 s and a firing every 5 s the re-sends became the
+ * backlog); a duplicate is harmless otherwise, the claim takes a due row once.
  */
-export const SWEEP_VARS = { SWEEP_GRACE_SECONDS: "10", SWEEP_RESEND_BACKOFF_SECONDS: "30", CLAIM_LEASE_MARGIN_SECONDS: "5" };
+export const SWEEP_VARS = { SWEEP_GRACE_SECONDS: "30", SWEEP_RESEND_BACKOFF_SECONDS: "90", CLAIM_LEASE_MARGIN_SECONDS: "5" };
 const ADMIN = "dev-admin-token";
 const TYPES = ["build.submitted", "build.started", "build.finished", "deploy.started", "deploy.finished"];
 
@@ -222,8 +226,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
   const dispatcherOptions = {
     port,
     persistTo,
-    // On the wall clock (see the header).
-    cronEveryMs: 5_000,
+    // On the wall clock, once a minute as Cloudflare fires `* * * * *` (see the header).
+    cronEveryMs: 60_000,
     verbose: opts.verbose,
     vars: {
       ADMIN_TOKEN: ADMIN,
