@@ -24,6 +24,12 @@ export type Config = {
   circuitMaxCooldownMs: number;
   /** How long the main lane waits for a receiver before it hands the delivery to the slow lane. */
   slowReceiverMs: number;
+  /** The recovery sweep (delivery/recovery-sweep.ts): how overdue a never-attempted delivery is before it is re-sent... */
+  sweepGraceMs: number;
+  /** ...and how long after its last enqueue any other pending delivery is re-sent again. */
+  sweepResendBackoffMs: number;
+  /** Extra time past the HTTP timeout before a claimed attempt counts as abandoned (its Worker died). */
+  claimLeaseMarginMs: number;
 };
 
 /** Cloudflare Queues accept delays up to 12 h; longer waits are clamped. */
@@ -60,6 +66,9 @@ const ConfigSchema = z.object({
   CIRCUIT_COOLDOWN_SECONDS: positive(30, "seconds"),
   CIRCUIT_MAX_COOLDOWN_SECONDS: positive(3600, "seconds"),
   SLOW_RECEIVER_MS: positive(1000, "milliseconds"),
+  SWEEP_GRACE_SECONDS: positive(60, "seconds"),
+  SWEEP_RESEND_BACKOFF_SECONDS: positive(600, "seconds"),
+  CLAIM_LEASE_MARGIN_SECONDS: positive(60, "seconds"),
   NAMESPACE_MAX_WEBHOOKS: positive(100, "a whole number of webhooks").pipe(z.number().int("a whole number of webhooks")),
   ALLOW_LOOPBACK_TARGETS: unsetToDefault("false").pipe(z.enum(["true", "false"], "true or false")),
   ENVIRONMENT: unsetToDefault("production").pipe(z.enum(["production", "development"], "production or development")),
@@ -91,6 +100,9 @@ export function parseConfig(env: AppEnv): Config {
     circuitCooldownMs: v.CIRCUIT_COOLDOWN_SECONDS * 1000,
     circuitMaxCooldownMs: v.CIRCUIT_MAX_COOLDOWN_SECONDS * 1000,
     slowReceiverMs: v.SLOW_RECEIVER_MS,
+    sweepGraceMs: v.SWEEP_GRACE_SECONDS * 1000,
+    sweepResendBackoffMs: v.SWEEP_RESEND_BACKOFF_SECONDS * 1000,
+    claimLeaseMarginMs: v.CLAIM_LEASE_MARGIN_SECONDS * 1000,
     allowLoopback,
     development,
     guard: { allowLoopback, development },

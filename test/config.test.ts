@@ -23,6 +23,19 @@ describe("parseConfig", () => {
     expect(() => parseConfig(withVars({ RETENTION_DAYS: "401" }))).toThrow(/RETENTION_DAYS="401": at most 400 days/);
   });
 
+  it("the sweep's grace and re-send back-off: a minute and ten by default, seconds when set (the soak's)", () => {
+    expect(parseConfig(withVars({ SWEEP_GRACE_SECONDS: undefined, SWEEP_RESEND_BACKOFF_SECONDS: "", CLAIM_LEASE_MARGIN_SECONDS: undefined }))).toMatchObject({
+      sweepGraceMs: 60_000,
+      sweepResendBackoffMs: 600_000,
+      claimLeaseMarginMs: 60_000,
+    });
+    expect(parseConfig(withVars({ SWEEP_GRACE_SECONDS: "10", SWEEP_RESEND_BACKOFF_SECONDS: "30", CLAIM_LEASE_MARGIN_SECONDS: "5" }))).toMatchObject({
+      sweepGraceMs: 10_000,
+      sweepResendBackoffMs: 30_000,
+      claimLeaseMarginMs: 5_000,
+    });
+  });
+
   it.each([
     ["RETRY_SCHEDULE", "abc"],
     ["RETRY_SCHEDULE", "5,,10"],
@@ -36,6 +49,9 @@ describe("parseConfig", () => {
     ["AUTO_DISABLE_DAYS", "five"],
     ["ALLOW_LOOPBACK_TARGETS", "yes"],
     ["ENVIRONMENT", "prod"],
+    ["SWEEP_GRACE_SECONDS", "0"],
+    ["SWEEP_RESEND_BACKOFF_SECONDS", "10m"],
+    ["CLAIM_LEASE_MARGIN_SECONDS", "-1"],
   ])("refuses %s=%s and names it", (name, value) => {
     expect(() => parseConfig(withVars({ [name]: value }))).toThrow(ConfigError);
     expect(() => parseConfig(withVars({ [name]: value }))).toThrow(new RegExp(`${name}="${value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}"`));

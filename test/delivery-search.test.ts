@@ -3,6 +3,7 @@ import { searchStatement, type DeliverySearch } from "../src/delivery/search";
 import { deliveryId } from "../src/ids";
 import { api, createWebhook, type ApiAnswer } from "./support/api";
 import { deliveryScans, namespaceToken, planGenerations, queryPlan, seedDeliveries, type SeedDelivery } from "./support/db";
+import { pinTogether } from "./support/shards";
 
 const NS = "find-a";
 const HOUR = 3_600_000;
@@ -31,6 +32,8 @@ describe("GET /v1/namespaces/{ns}/deliveries", () => {
   let deletedHook: { id: string };
 
   beforeAll(async () => {
+    // One shard for both, so "keeps namespaces apart" is the query's doing, not placement's.
+    await pinTogether(NS, "find-b");
     hooks = [await createWebhook(NS), await createWebhook(NS), await createWebhook(NS)];
     deletedHook = await createWebhook(NS);
     const foreign = await createWebhook("find-b");

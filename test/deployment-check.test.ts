@@ -40,17 +40,21 @@ describe("deployment check (issue 15)", () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("misconfigured");
   });
 
-  it.each(MISCONFIGURED)("the queue handler refuses to work with %s, acking nothing", async (_, over) => {
+  it.each(MISCONFIGURED)("the queue handler refuses to work with %s (misconfigured), acking nothing", async (_, over) => {
     const batch = createMessageBatch<DeliveryMessage>("ci-webhooks-deliveries", [{ id: "m1", timestamp: new Date(), attempts: 1, body: { d: 987_654_321 } }]);
     const ctx = createExecutionContext();
-    await expect(worker.queue(batch, production(over))).rejects.toThrow();
+    // The deployment check's refusal, not any error on the way (a missing row, a bad message).
+    await expect(worker.queue(batch, production(over))).rejects.toMatchObject({ code: "misconfigured", message: "The service is not configured." });
     const result = await getQueueResult(batch, ctx);
     expect(result.explicitAcks).toEqual([]);
   });
 
-  it.each(MISCONFIGURED)("the scheduled handler refuses to work with %s", async (_, over) => {
+  it.each(MISCONFIGURED)("the scheduled handler refuses to work with %s (misconfigured)", async (_, over) => {
     const ctx = createExecutionContext();
-    await expect(worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "* * * * *" }), production(over), ctx)).rejects.toThrow();
+    await expect(worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "* * * * *" }), production(over), ctx)).rejects.toMatchObject({
+      code: "misconfigured",
+      message: "The service is not configured.",
+    });
   });
 
   it("honours ALLOW_LOOPBACK_TARGETS in development only", () => {

@@ -4,6 +4,7 @@ import { HTTPException } from "hono/http-exception";
 import { describe, expect, it } from "vitest";
 import { buildApp, renderError } from "../src/api/app";
 import { api } from "./support/api";
+import { namespaceToken } from "./support/db";
 
 describe("HTTPExceptions thrown by middleware keep their status", () => {
   const app = buildApp();
@@ -55,8 +56,18 @@ describe("bearer auth (hono/bearer-auth with our verifyToken)", () => {
     expect((await basic.json<{ error: { code: string } }>()).error.code).toBe("unauthorized");
   });
 
-  it("a valid token sets the principal", async () => {
-    expect((await api("GET", "/v1/event-types")).status).toBe(200);
+  it("a valid token sets the principal: the admin, or the token's namespace and scopes", async () => {
+    // A route of our own behind the same middleware answers what it was handed.
+    const probe = buildApp();
+    probe.get("/v1/whoami", (c) => c.json(c.get("principal")));
+    const whoami = async (token: string) => (await probe.request("/v1/whoami", { headers: { authorization: `Bearer ${token}` } }, env)).json();
+    expect(await whoami("test-admin-token")).toEqual({ kind: "admin" });
+    const token = await namespaceToken("mw-principal", ["webhooks:read", "events:publish"]);
+    expect(await whoami(token)).toMatchObject({ kind: "token", namespace: "mw-principal", scopes: ["webhooks:read", "events:publish"], id: expect.stringMatching(/^tok_/) });
+    // And the real routes act on it.
+    expect((await api("GET", "/v1/namespaces/mw-principal/webhooks", undefined, token)).status).toBe(200);
+    expect((await api("GET", "/v1/namespaces/mw-other/webhooks", undefined, token)).status).toBe(404);
+    expect((await api("GET", "/v1/admin/usage", undefined, token)).status).toBe(403);
   });
 });
 

@@ -18,7 +18,6 @@ import { attemptRows, batchOf, deliveryRow, hookAt, seedOwed, updateDeliveries }
 const appEnv = onShard(env as unknown as AppEnv, "SHARD_0");
 /** A clock far ahead of the real one: the real consumer never finds these due. */
 const FUTURE = Date.now() + 30 * 86_400_000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function setColumns(webhookId: string, columns: Record<string, number | string | null>) {
   const names = Object.keys(columns);
@@ -52,7 +51,7 @@ function watched(queue: string, seqs: number[]) {
 }
 
 describe("a healthy webhook's first try costs what it did", () => {
-  it("main lane: one claim statement, one flush (attempt + delivery state), one ack", async () => {
+  it("main lane: one claim statement and one flush (attempt + delivery state), settled", async () => {
     const { ns, key, hook } = await hookAt("/ok");
     const T = FUTURE + 1_000;
     const { seq } = await seedOwed(ns, hook.id, T);
@@ -83,20 +82,19 @@ describe("record and ack as each attempt ends", () => {
     const started = Date.now();
     const handling = handleDeliveryBatch(view, appEnv);
 
-    const recorded = await waitFor(() => deliveryRow(fast.seq), (d) => d.status === "succeeded", 5_000, 50);
-    const recordedAfter = Date.now() - started;
-    expect(recordedAfter).toBeLessThan(1_500); // the hanging receiver holds its request up to SLOW_RECEIVER_MS (1.8 s in tests)
+    // The order, not the latency (that is the bench's noisy-neighbour figure): the healthy one is
+    // recorded and acked while the hanging one is still unanswered.
+    const recorded = await waitFor(() => deliveryRow(fast.seq), (d) => d.status === "succeeded", 10_000, 50);
     expect(recorded.attempts).toBe(1);
-    expect(answeredAt.get(fast.seq)! - started).toBeLessThan(1_500);
+    expect(answeredAt.has(fast.seq)).toBe(true);
     expect(answeredAt.has(slow.seq)).toBe(false);
     expect((await deliveryRow(slow.seq)).last_response_status).toBeNull();
 
     await handling;
     // The hanging one: no answer within SLOW_RECEIVER_MS, so the main lane handed it to the
-    // slow lane without spending an attempt, long before its 5 s timeout.
+    // slow lane without spending an attempt, before its 5 s timeout (no timeout on record below).
     const handedAfter = answeredAt.get(slow.seq)! - started;
     expect(handedAfter).toBeGreaterThanOrEqual(config(appEnv).slowReceiverMs - 50);
-    expect(handedAfter).toBeLessThan(4_000);
     const result = await getQueueResult(batch, createExecutionContext());
     expect(result.explicitAcks.sort()).toEqual(batch.messages.map((m) => m.id).sort());
     expect(result.retryMessages).toEqual([]);
@@ -118,11 +116,13 @@ describe("record and ack as each attempt ends", () => {
     const ok = await hookAt("/ok");
     expect((await api("POST", `/v1/namespaces/${hang.ns}/events`, { type: "build.started", data: {} })).status).toBe(202);
     await waitFor(() => received(hang.key), (r) => r.length === 1, 5_000, 50); // its main-lane batch now waits on the receiver
-    const published = Date.now();
     expect((await api("POST", `/v1/namespaces/${ok.ns}/events`, { type: "build.started", data: {} })).status).toBe(202);
-    const [arrived] = await waitFor(() => received(ok.key), (r) => r.length === 1, 15_000, 50);
-    // At most the local queue's 1 s batch wait plus the main lane's patience (1.8 s in tests), not the 8 s the receiver may take.
-    expect(arrived.at - published).toBeLessThan(4_000);
+    await waitFor(() => received(ok.key), (r) => r.length === 1, 15_000, 50);
+    // The order, not the latency (the bench measures that): the healthy delivery arrived while the
+    // hanging one's request was still held, so it waited for no attempt of the hanging receiver to end.
+    const hanging = await env.SHARD_0.prepare("SELECT seq FROM all_deliveries WHERE webhook_id = ?").bind(hang.hook.id).first<{ seq: number }>();
+    expect(await attemptRows(hanging!.seq)).toEqual([]);
+    expect((await received(hang.key)).length).toBeGreaterThanOrEqual(1);
     await updateDeliveries(env.SHARD_0, "UPDATE deliveries SET status = 'failed' WHERE webhook_id = ?", hang.hook.id);
   });
 });
@@ -206,14 +206,25 @@ describe("circuit breaker", () => {
     expect(notice.data).toMatchObject({ webhook: { id: hook.id, name: hook.name } });
     expect(notice.data.failures).toBeGreaterThanOrEqual(50);
 
-    // While it stays open, deliveries wait: at most a probe per cool-down reaches the receiver.
-    const before = (await received(failKey)).length;
-    const attemptsBefore = (await env.SHARD_0.prepare("SELECT sum(attempts) AS n FROM all_deliveries WHERE webhook_id = ?").bind(hook.id).first<{ n: number }>())!.n;
-    await sleep(3_000);
-    const probes = (await received(failKey)).length - before;
-    expect(probes).toBeLessThanOrEqual(1); // the first cool-down is 2 s, the next ones longer
-    const attemptsAfter = (await env.SHARD_0.prepare("SELECT sum(attempts) AS n FROM all_deliveries WHERE webhook_id = ?").bind(hook.id).first<{ n: number }>())!.n;
-    expect(attemptsAfter - attemptsBefore).toBe(probes);
+    // While it stays open, deliveries wait: only a probe reaches the receiver. Waited for as an event
+    // (the probe's arrival), not a sleep: from a moment the circuit is open, the next request is the
+    // probe, and it is the only attempt claimed (the waiting deliveries' retries are not).
+    const attemptsOf = async () => (await env.SHARD_0.prepare("SELECT sum(attempts) AS n FROM all_deliveries WHERE webhook_id = ?").bind(hook.id).first<{ n: number }>())!.n;
+    const circuitOf = async () => (await api("GET", `/v1/namespaces/${ns}/webhooks/${hook.id}`)).body.circuit as { state: string; next_probe_at: string };
+    let taken: { posts: number; attempts: number } | null = null;
+    while (!taken) {
+      const c = await circuitOf();
+      const posts = (await received(failKey)).length;
+      const attempts = await attemptsOf();
+      const again = await circuitOf();
+      // Open before and after the reads, the same cool-down: no probe ran meanwhile.
+      if (c.state === "open" && again.state === "open" && again.next_probe_at === c.next_probe_at) taken = { posts, attempts };
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+    const snapshot = taken;
+    const probed = await waitFor(() => received(failKey), (r) => r.length > snapshot.posts, 30_000, 50);
+    expect(probed.length - snapshot.posts).toBe(1);
+    expect((await attemptsOf()) - snapshot.attempts).toBe(1);
     const stats = await api("GET", `/v1/namespaces/${ns}/webhooks/${hook.id}/stats`);
     expect(stats.body.circuit.state).not.toBe("closed");
 
@@ -237,11 +248,12 @@ describe("flow control", () => {
     await setColumns(hook.id, { timeout_ms: 1_000 });
     const T = FUTURE + 2_000;
     const { seq } = await seedOwed(ns, hook.id, T);
-    await processDelivery(appEnv, seq, T);
+    // A default far from the webhook's own, so which one cut the attempt shows however busy the machine is.
+    await processDelivery({ ...appEnv, DELIVERY_TIMEOUT_MS: "20000", SLOW_RECEIVER_MS: "19000" }, seq, T);
     const [a] = await attemptRows(seq);
     expect(a.error_class).toBe("timeout");
     expect(a.duration_ms).toBeGreaterThanOrEqual(950);
-    expect(a.duration_ms).toBeLessThan(1_800); // the default in tests is 2 s
+    expect(a.duration_ms).toBeLessThan(10_000);
   });
 
   it("max_in_flight: the claim counts running attempts by their leases; the rest wait untouched", async () => {
@@ -281,7 +293,7 @@ describe("flow control", () => {
     expect(await sentBy(T + 3_000)).toHaveLength(2);
   });
 
-  it("rate_limit holds within 10 % through the real queues (a 6 s window; the same GCRA maths as a minute)", { timeout: 90_000 }, async () => {
+  it("rate_limit holds within 10 % through the real queues, and is not far under it (a 6 s window; the same GCRA maths as a minute)", { timeout: 90_000 }, async () => {
     const RATE = 10;
     const N = 70;
     const { ns, key, hook } = await hookAt("/ok");
@@ -299,6 +311,9 @@ describe("flow control", () => {
     }
     const steady = (N - RATE) / ((at[N - 1] - at[0]) / 1000);
     expect(steady).toBeLessThanOrEqual(RATE * 1.1);
+    // And a floor: held-back deliveries are sent again as the limit allows, not parked for a cool-down.
+    // Loose (a third of the rate), since how late the local queue brings a delayed message is the machine's.
+    expect(steady, `${steady.toFixed(2)} sends a second`).toBeGreaterThanOrEqual(RATE / 3);
     expect(await received(key)).toHaveLength(N);
   });
 });

@@ -28,7 +28,6 @@ const FUTURE = Date.now() + 7 * 86_400_000;
 /** The consumer's lease: DELIVERY_TIMEOUT_MS (2 s in tests) + 60 s. */
 const LEASE_MS = 62_000;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The attempt row the consumer writes when attempt `attempt` of a delivery ends (a failed one here). */
 async function recordAttempt(seq: number, attempt: number, at: number) {
@@ -62,13 +61,13 @@ describe("atomic acceptance and the recovery sweep", () => {
     expect(accepted.deliveries).toBe(1);
     const [seq] = accepted.deliverySeqs;
     const owed = await deliveryRow(seq);
+    // No message went out (the queue refused it): nothing claimed it, nothing reached the receiver.
     expect(owed).toMatchObject({ status: "pending", attempts: 0 });
-    await sleep(1500);
     expect(await received(key)).toHaveLength(0);
 
     // Less than a minute overdue: left alone.
     await sweepOverdueDeliveries(appEnv, owed.created_at + 59_000);
-    expect((await deliveryRow(seq)).enqueued_at).toBe(owed.created_at);
+    expect(await deliveryRow(seq)).toMatchObject({ enqueued_at: owed.created_at, attempts: 0 });
     // More than a minute: re-enqueued, and the real queue consumer delivers it.
     await sweepOverdueDeliveries(appEnv, owed.created_at + 61_000);
     expect((await deliveryRow(seq)).enqueued_at).toBe(owed.created_at + 61_000);
@@ -108,6 +107,31 @@ describe("atomic acceptance and the recovery sweep", () => {
     const settled = await seedOwed(ns, hook.id, T, { status: "succeeded", attempts: 1 });
     await sweepOverdueDeliveries(appEnv, T + 60 * MINUTE);
     expect(await enqueuedAt(settled.seq)).toBe(T);
+  });
+
+  it("runs the same rules on a compressed clock when SWEEP_GRACE_SECONDS / SWEEP_RESEND_BACKOFF_SECONDS say so (the soak's)", async () => {
+    const { ns, hook } = await hookAt("/ok");
+    const T = FUTURE + 1_500_000;
+    const S = 1_000;
+    const fresh = await seedOwed(ns, hook.id, T);
+    const retried = await seedOwed(ns, hook.id, T, { attempts: 1, enqueuedAt: T - 5 * S });
+    await recordAttempt(retried.seq, 1, T - 4 * S);
+    const enqueuedAt = async (seq: number) => (await deliveryRow(seq)).enqueued_at;
+    // With the defaults, 11 s overdue is nothing yet.
+    await sweepOverdueDeliveries(appEnv, T + 11 * S);
+    expect(await enqueuedAt(fresh.seq)).toBe(T);
+    const fast = { ...appEnv, SWEEP_GRACE_SECONDS: "10", SWEEP_RESEND_BACKOFF_SECONDS: "30" };
+    await sweepOverdueDeliveries(fast, T + 11 * S);
+    expect(await enqueuedAt(fresh.seq)).toBe(T + 11 * S); // never attempted: after the 10 s grace
+    expect(await enqueuedAt(retried.seq)).toBe(T - 5 * S); // had an attempt: waits 30 s from its last enqueue
+    await sweepOverdueDeliveries(fast, T + 20 * S);
+    expect(await enqueuedAt(fresh.seq)).toBe(T + 11 * S);
+    expect(await enqueuedAt(retried.seq)).toBe(T - 5 * S);
+    await sweepOverdueDeliveries(fast, T + 26 * S);
+    expect(await enqueuedAt(retried.seq)).toBe(T + 26 * S);
+    await sweepOverdueDeliveries(fast, T + 42 * S);
+    expect(await enqueuedAt(fresh.seq)).toBe(T + 42 * S);
+    await updateDeliveries(env.SHARD_0, "UPDATE deliveries SET status = 'failed' WHERE namespace = ?", ns);
   });
 
   it("re-enqueues at most SWEEP_BATCH deliveries per run; the next run continues", async () => {

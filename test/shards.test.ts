@@ -15,27 +15,37 @@ import type { AppEnv, DeliveryMessage } from "../src/env";
 import worker from "../src/index";
 import { api, createWebhook, received, receiverUrl, settledDelivery, uniqueKey, waitFor } from "./support/api";
 import { deliveryRow, seedOwed } from "./support/deliveries";
-import { pinNamespace, shardOf } from "./support/shards";
+import { pinNamespace } from "./support/shards";
 import { callWithEnv } from "./support/env-call";
 
 const baseEnv = env as unknown as AppEnv;
 
-
 const placed = async (ns: string) =>
   (await env.DB.prepare("SELECT shard FROM namespace_shards WHERE namespace = ?").bind(ns).first<{ shard: string }>())?.shard ?? null;
 
-/** A namespace with one webhook on its own receiver key; the webhook create places it. */
-async function namespaceWithHook(prefix: string) {
+/** A namespace with one webhook on its own receiver key; the webhook create places it (or `shard`, pinned first). */
+async function namespaceWithHook(prefix: string, shard?: "SHARD_0" | "SHARD_1") {
   const ns = uniqueKey(prefix);
+  if (shard) await pinNamespace(ns, shard);
   const key = uniqueKey();
   const hook = await createWebhook(ns, { url: receiverUrl(`/ok/${key}`) });
   return { ns, key, hook };
 }
 
-describe("shards", () => {
-  const made: { ns: string; key: string; hook: { id: string } }[] = [];
+/** The directory's namespace count per shard, now. */
+async function counts(): Promise<Record<string, number>> {
+  const { results } = await env.DB.prepare("SELECT shard, count(*) AS n FROM namespace_shards GROUP BY shard").all<{ shard: string; n: number }>();
+  return { SHARD_0: 0, SHARD_1: 0, ...Object.fromEntries(results.map((r) => [r.shard, r.n])) };
+}
 
-  it("places new namespaces on the shard with the fewest, so they land on both; a read places nothing", async () => {
+/** Pins throw-away namespaces to `shard` until it holds more than `other`: the next placement by count would go to `other`. */
+async function makeFuller(shard: "SHARD_0" | "SHARD_1", other: "SHARD_0" | "SHARD_1") {
+  for (let c = await counts(); c[shard] <= c[other]; c = await counts()) await pinNamespace(uniqueKey("filler"), shard);
+}
+
+// Each case sets up the namespaces it needs: none reads another's, and none assumes the directory's counts.
+describe("shards", () => {
+  it("places each new namespace on the shard with the fewest, so they land on both; a read places nothing", async () => {
     const unplaced = uniqueKey("read");
     const list = await api("GET", `/v1/namespaces/${unplaced}/webhooks`);
     expect(list.status).toBe(200);
@@ -43,18 +53,25 @@ describe("shards", () => {
     expect((await api("GET", `/v1/namespaces/${unplaced}/events/evt_none`)).status).toBe(404);
     expect(await placed(unplaced)).toBeNull();
 
-    for (let i = 0; i < 4; i++) made.push(await namespaceWithHook("sh"));
-    const shards = await Promise.all(made.map((m) => placed(m.ns)));
-    expect(shards.filter((s) => s === "SHARD_0")).toHaveLength(2);
-    expect(shards.filter((s) => s === "SHARD_1")).toHaveLength(2);
-    // The rows are on the namespace's shard and nowhere else.
-    for (const m of made) {
-      const other = (await shardOf(m.ns)) === "SHARD_0" ? env.SHARD_1 : env.SHARD_0;
+    // From equal counts (whatever other cases placed), four new namespaces must use both shards.
+    for (let c = await counts(); c.SHARD_0 !== c.SHARD_1; c = await counts()) await pinNamespace(uniqueKey("filler"), c.SHARD_0 < c.SHARD_1 ? "SHARD_0" : "SHARD_1");
+    const landed: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const c = await counts();
+      // The fewest; a tie goes to the first in SHARDS.
+      const fewest = c.SHARD_1 < c.SHARD_0 ? "SHARD_1" : "SHARD_0";
+      const m = await namespaceWithHook("sh");
+      expect(await placed(m.ns), JSON.stringify(c)).toBe(fewest);
+      landed.push(fewest);
+      // The rows are on the namespace's shard and nowhere else.
+      const other = fewest === "SHARD_0" ? env.SHARD_1 : env.SHARD_0;
       expect(await other.prepare("SELECT 1 FROM webhooks WHERE id = ?").bind(m.hook.id).first()).toBeNull();
     }
+    expect(new Set(landed)).toEqual(new Set(["SHARD_0", "SHARD_1"]));
   });
 
   it("publishes, delivers and shows deliveries on either shard (queue messages carry their shard)", async () => {
+    const made = [await namespaceWithHook("pub", "SHARD_0"), await namespaceWithHook("pub", "SHARD_1")];
     const results = await Promise.all(
       made.map(async (m) => {
         const pub = await api("POST", `/v1/namespaces/${m.ns}/events`, { type: "build.finished", data: { ns: m.ns } });
@@ -68,17 +85,20 @@ describe("shards", () => {
         return { status: detail.status, body: JSON.parse(got[0].body) };
       }),
     );
-    expect(results.map((r) => r.status)).toEqual(["succeeded", "succeeded", "succeeded", "succeeded"]);
+    expect(results.map((r) => r.status)).toEqual(["succeeded", "succeeded"]);
     expect(results.map((r) => r.body.data.ns)).toEqual(made.map((m) => m.ns));
   });
 
   it("reports each shard's namespaces and size from D1's metadata", async () => {
+    await namespaceWithHook("rep", "SHARD_0");
+    await namespaceWithHook("rep", "SHARD_1");
     const res = await api("GET", "/v1/admin/shards");
     expect(res.status).toBe(200);
     expect(res.body.shards.map((s: { binding: string }) => s.binding)).toEqual(["SHARD_0", "SHARD_1"]);
+    const c = await counts();
     for (const s of res.body.shards) {
       expect(s.open).toBe(true);
-      expect(s.namespaces).toBe(2);
+      expect(s.namespaces).toBe(c[s.binding]);
       expect(s.size_bytes).toBeGreaterThan(0);
     }
     const closed = await callWithEnv({ ...baseEnv, SHARDS_CLOSED: "SHARD_1" }, "GET", "/v1/admin/shards");
@@ -87,14 +107,15 @@ describe("shards", () => {
   });
 
   it("places no new namespace on a closed shard; its own namespaces keep working", async () => {
+    const old = await namespaceWithHook("old", "SHARD_0");
+    // SHARD_0 has the fewest now: without the close, the next namespace would go there.
+    await makeFuller("SHARD_1", "SHARD_0");
     const closedEnv = { ...baseEnv, SHARDS_CLOSED: "SHARD_0" };
-    // 2 and 2 now: without the close, the next two would go one to each.
     for (let i = 0; i < 2; i++) {
       const ns = uniqueKey("closed");
       expect((await callWithEnv(closedEnv, "POST", `/v1/namespaces/${ns}/webhooks`, { name: "h", url: receiverUrl("/ok/x"), events: ["*"] })).status).toBe(201);
       expect(await placed(ns)).toBe("SHARD_1");
     }
-    const old = made[(await Promise.all(made.map((m) => placed(m.ns)))).indexOf("SHARD_0")];
     expect((await callWithEnv(closedEnv, "GET", `/v1/namespaces/${old.ns}/webhooks/${old.hook.id}`)).status).toBe(200);
     const everyClosed = await callWithEnv({ ...baseEnv, SHARDS_CLOSED: "SHARD_0,SHARD_1" }, "POST", `/v1/namespaces/${uniqueKey("none")}/webhooks`, {
       name: "h",
@@ -105,9 +126,8 @@ describe("shards", () => {
   });
 
   it("a failing shard answers 503 for its namespaces only; the other shard's are served", async () => {
-    const shards = await Promise.all(made.map((m) => placed(m.ns)));
-    const healthy = made[shards.indexOf("SHARD_0")];
-    const broken = made[shards.indexOf("SHARD_1")];
+    const healthy = await namespaceWithHook("healthy", "SHARD_0");
+    const broken = await namespaceWithHook("broken", "SHARD_1");
     // SHARD_1 pointed at a database without tables: every query on it fails.
     const failing = { ...baseEnv, SHARD_1: env.BROKEN_SHARD };
     const bad = await callWithEnv(failing, "GET", `/v1/namespaces/${broken.ns}/webhooks`);
@@ -121,7 +141,7 @@ describe("shards", () => {
     // The shard list still answers, from the directory.
     const report = await callWithEnv(failing, "GET", "/v1/admin/shards");
     expect(report.status).toBe(200);
-    expect(report.body.shards[1].namespaces).toBe(4);
+    expect(report.body.shards[1].namespaces).toBe((await counts()).SHARD_1);
   });
 
   it("takes a queue message without a shard (sent before shards) as the first shard's", async () => {

@@ -1,14 +1,18 @@
 /** The last 7 days hour by hour: the API answer, its query plan, and the webhook page's SVG chart. */
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { activityQuery } from "../src/webhooks/activity";
 import { api, createWebhook } from "./support/api";
 import { page } from "./support/dashboard";
 import { deliveryScans, planGenerations, queryPlan, seedDeliveries } from "./support/db";
+import { pinTogether } from "./support/shards";
 
 const HOUR = 3_600_000;
 const ns = "activity";
 
 describe("GET /v1/namespaces/{ns}/webhooks/{id}/stats/hourly", () => {
+  // One shard for both, so the 404 under "elsewhere" is the query's `namespace = ?`, not placement.
+  beforeAll(() => pinTogether(ns, "elsewhere"));
+
   it("counts each hour's deliveries by outcome with its p95, zero-filled, the current hour last", async () => {
     const hook = await createWebhook(ns);
     const other = await createWebhook(ns);

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { healthQueries } from "../src/webhooks/health";
 import { api, createWebhook, receiverUrl, settledDelivery, uniqueKey, waitFor } from "./support/api";
 import { deliveryScans, namespaceToken, planGenerations, queryPlan, seedDeliveries } from "./support/db";
+import { pinTogether } from "./support/shards";
 
 const HOUR = 3_600_000;
 
@@ -74,6 +75,8 @@ describe("GET /v1/namespaces/{ns}/webhooks/{id}/stats", () => {
   });
 
   it("needs webhooks:read, hides other namespaces, and 404s unknown webhooks", async () => {
+    // One shard for both, so the 404 under "elsewhere" is the query's `namespace = ?`, not placement.
+    await pinTogether("stats-auth", "elsewhere");
     const hook = await createWebhook("stats-auth");
     const path = `/v1/namespaces/stats-auth/webhooks/${hook.id}/stats`;
     expect((await api("GET", path, undefined, null)).status).toBe(401);

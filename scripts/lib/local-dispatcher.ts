@@ -22,8 +22,6 @@ export type DispatcherOptions = {
   persistTo?: string;
   /** Fire the scheduled handler this often (ms); default every minute. */
   cronEveryMs?: number;
-  /** The time each cron firing passes as its scheduled time (default: now). The soak fast-forwards it. */
-  cronClock?: () => number;
   /** Print wrangler's output. */
   verbose?: boolean;
   /** Each line of wrangler's output (instead of printing it); with `verbose`, `npm start` filters it. */
@@ -32,7 +30,15 @@ export type DispatcherOptions = {
   log?: (line: string) => void;
 };
 
-export type LocalDispatcher = { url: string; child: ChildProcess; stop(signal?: NodeJS.Signals): Promise<void>; fireCron(): Promise<void> };
+export type LocalDispatcher = {
+  url: string;
+  child: ChildProcess;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Runs the scheduled handler once; throws unless it answered 2xx (a sweep that threw is not a sweep). */
+  fireCron(): Promise<void>;
+  /** The periodic firings that failed so far, and the last failure. */
+  cronFailures(): { count: number; last: string | null };
+};
 
 export const quietEnv = {
   ...process.env,
@@ -144,24 +150,35 @@ export async function startDispatcher(opts: DispatcherOptions = {}): Promise<Loc
     killTree(child, "SIGKILL");
     throw err;
   }
-  const fireCron = async () => {
-    try {
-      const cron = `cron=${encodeURIComponent("* * * * *")}`;
-      // wrangler's /__scheduled ignores a time; Miniflare's own handler takes one.
-      await fetch(opts.cronClock ? `${url}/cdn-cgi/handler/scheduled?${cron}&time=${Math.round(opts.cronClock())}` : `${url}/__scheduled?${cron}`);
-    } catch {
-      // the dispatcher may be restarting; the next tick tries again
-    }
+  const fireCron = async (): Promise<void> => {
+    const cron = `cron=${encodeURIComponent("* * * * *")}`;
+    // On the wall clock: the trigger's scheduled time is now, as Cloudflare's would be.
+    const res = await fetch(`${url}/__scheduled?${cron}`);
+    const text = await res.text();
+    if (!res.ok) throw new Error(`the scheduled handler answered ${res.status}: ${text.slice(0, 300)}`);
   };
-  const timer = setInterval(fireCron, opts.cronEveryMs ?? 60_000);
+  const failures = { count: 0, last: null as string | null };
+  let stopped = false;
+  // The periodic firings keep going after a failure; whoever relies on them reads cronFailures().
+  const timer = setInterval(
+    () =>
+      void fireCron().catch((err: unknown) => {
+        if (stopped) return; // killed on purpose mid-firing
+        failures.count++;
+        failures.last = String(err);
+      }),
+    opts.cronEveryMs ?? 60_000,
+  );
   timer.unref();
   return {
     url,
     child,
     fireCron,
+    cronFailures: () => ({ ...failures }),
     stop: (signal: NodeJS.Signals = "SIGTERM") =>
       new Promise<void>((resolve) => {
         clearInterval(timer);
+        stopped = true;
         if (child.exitCode !== null) return resolve();
         child.once("exit", () => resolve());
         killTree(child, signal);

@@ -20,7 +20,8 @@
  * row. Only when something was left does a second, read-only statement say
  * why (the unclaimed rows), for the routing.
  */
-import { byGeneration, unlessDayMissing, healingDaySchema } from "../db/generations";
+import { config } from "../config";
+import { byGeneration, healingDaySchema, unlessDayMissing } from "../db/generations";
 import { shardDb, type ShardEnv } from "../db/shards";
 import type { AppEnv } from "../env";
 import type { RawRow } from "../db/columns";
@@ -33,8 +34,6 @@ import { advanceRate, reserveProbesStatement } from "../db/stores/webhooks";
 import type { SignatureScheme, WebhookFormat } from "./formats";
 import type { Lane } from "./lanes";
 
-/** Extra time past the HTTP timeout before a claimed attempt counts as abandoned. */
-export const LEASE_MARGIN_MS = 60_000;
 
 export type ClaimedWebhook = {
   id: string;
@@ -104,10 +103,12 @@ export async function claimDeliveries(
   defaultTimeoutMs: number,
 ): Promise<{ claimed: Claim[]; unclaimed: Unclaimed[] }> {
   const db = shardDb(env);
-  const args: ClaimArgs = [JSON.stringify(seqs), now, defaultTimeoutMs, LEASE_MARGIN_MS];
+  // Extra time past the HTTP timeout before a claimed attempt counts as abandoned (CLAIM_LEASE_MARGIN_SECONDS).
+  const leaseMarginMs = config(env).claimLeaseMarginMs;
+  const args: ClaimArgs = [JSON.stringify(seqs), now, defaultTimeoutMs, leaseMarginMs];
   // One claim per day among the batch's deliveries (db/generations.ts); almost always one.
   const days = byGeneration(seqs, (s) => s);
-  const claimOf = ([g, list]: [number, number[]]) => claimStatement(db, g, lane, [JSON.stringify(list), now, defaultTimeoutMs, LEASE_MARGIN_MS]);
+  const claimOf = ([g, list]: [number, number[]]) => claimStatement(db, g, lane, [JSON.stringify(list), now, defaultTimeoutMs, leaseMarginMs]);
   const run = async (claims: D1PreparedStatement[]) =>
     (await db.batch<RawRow>(lane === "slow" ? [reserveProbesStatement(db, args), ...claims] : claims)).slice(lane === "slow" ? 1 : 0).flatMap((r) => r.results);
   // A day retention dropped holds nothing to claim: claim the other days alone.

@@ -4,17 +4,18 @@
  * Queues, as `npm start` runs it) and a loopback receiver.
  *
  * Skipped, with a notice naming the install command, where Chromium is
- * missing; `.ci/run` installs it, so in CI it always runs.
+ * missing; under CI a missing Chromium fails the file instead (`.ci/run`
+ * installs it at the path both use: test/node/support/ci.ts).
  * Screenshots of the main pages go to docs/screenshots/ (shown in docs/dashboard.md).
  */
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT, startDispatcher, type LocalDispatcher } from "../../scripts/lib/local-dispatcher.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
+import { CHROMIUM, haveChromium as chromiumHere, updating } from "./support/ci.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const CHROMIUM_ARGS = [
   "--headless",
   "--no-sandbox",
@@ -25,17 +26,14 @@ const CHROMIUM_ARGS = [
   "--disable-component-update",
   "--disable-sync",
 ];
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) {
-  console.warn(`SKIPPED dashboard browser tests: ${CHROMIUM} is missing. Install it with: apt-get update && apt-get install -y chromium`);
-}
+const haveChromium = chromiumHere();
 
 const PORT = 8896;
 const PERSIST = ".wrangler/browser-dashboard2";
 const ADMIN = "browser-admin-token";
 // The screenshots of docs/dashboard.md are refreshed on request (UPDATE_SCREENSHOTS=1), so a
 // plain test run leaves the work tree clean.
-const SHOTS = process.env.UPDATE_SCREENSHOTS ? join(ROOT, "docs", "screenshots") : join(ROOT, "test-results", "screenshots");
+const SHOTS = updating("UPDATE_SCREENSHOTS") ? join(ROOT, "docs", "screenshots") : join(ROOT, "test-results", "screenshots");
 
 let dispatcher: LocalDispatcher;
 let receiver: Receiver;
@@ -122,7 +120,9 @@ beforeAll(async () => {
   dispatcher = await startDispatcher({
     port: PORT,
     persistTo: PERSIST,
-    vars: { ADMIN_TOKEN: ADMIN, ENVIRONMENT: "development", ALLOW_LOOPBACK_TARGETS: "true", RETRY_SCHEDULE: "5,1,1" },
+    // SHARD_1 closed: every namespace lands on SHARD_0, so "not even by id" (one namespace's
+    // token asking for another's webhook) is the data's `namespace = ?` at work, not placement.
+    vars: { ADMIN_TOKEN: ADMIN, ENVIRONMENT: "development", ALLOW_LOOPBACK_TARGETS: "true", RETRY_SCHEDULE: "5,1,1", SHARDS_CLOSED: "SHARD_1" },
   });
   // playwright gives every launch a fresh, temporary user-data-dir of its own.
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
@@ -358,6 +358,9 @@ describe.skipIf(!haveChromium)("the Webhooks tab in Chromium", () => {
     const other = await api("POST", `/v1/namespaces/${theirs}/webhooks`, { name: "their-hook", url: `${receiver.url}/ok/t${run}`, events: ["*"] });
     expect(own.status).toBe(201);
     expect(other.status).toBe(201);
+    // Both on one shard (SHARD_1 is closed here), so nothing below is kept apart by placement.
+    const shards = await api("GET", "/v1/admin/shards");
+    expect(shards.json.shards.find((s: { binding: string }) => s.binding === "SHARD_1").namespaces).toBe(0);
     const token = await namespaceToken(mine);
     const { context, page } = await newPage();
 

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT, startDispatcher, type LocalDispatcher } from "../../scripts/lib/local-dispatcher.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
+import { updating } from "./support/ci.ts";
 
 let dispatcher: LocalDispatcher;
 let receiver: Receiver;
@@ -68,7 +69,7 @@ describe("docs/formats.md event catalog", () => {
     const page = readFileSync(pagePath, "utf8");
     const section = /(<!-- catalog:[^\n]*-->\n)([\s\S]*?)(<!-- \/catalog -->)/;
     expect(page).toMatch(section);
-    if (process.env.UPDATE_DOCS) writeFileSync(pagePath, page.replace(section, (_m, open: string, _body, close: string) => `${open}${table}\n${close}`));
+    if (updating("UPDATE_DOCS")) writeFileSync(pagePath, page.replace(section, (_m, open: string, _body, close: string) => `${open}${table}\n${close}`));
     else expect(page.match(section)?.[2].trim(), "docs/formats.md catalog table is stale: run with UPDATE_DOCS=1").toBe(table);
   });
 });

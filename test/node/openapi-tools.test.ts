@@ -13,6 +13,7 @@ import openapiTS from "openapi-typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT, startDispatcher, type LocalDispatcher } from "../../scripts/lib/local-dispatcher.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
+import { updating } from "./support/ci.ts";
 import type { paths } from "./generated/openapi.d.ts";
 
 type Doc = { servers: { url: string }[]; paths: Record<string, Record<string, { operationId?: string }>>; webhooks: Record<string, { post: { operationId?: string } }> };
@@ -62,7 +63,7 @@ describe("generated client", () => {
   it("types are the served document's", async () => {
     const generated = await openapiTS(doc as never);
     const file = join(ROOT, "test/node/generated/openapi.d.ts");
-    if (process.env.UPDATE_OPENAPI_TYPES) writeFileSync(file, generated);
+    if (updating("UPDATE_OPENAPI_TYPES")) writeFileSync(file, generated);
     else expect(readFileSync(file, "utf8"), "stale: run with UPDATE_OPENAPI_TYPES=1").toBe(generated);
   });
 

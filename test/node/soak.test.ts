@@ -14,6 +14,13 @@ describe("chaos soak (small)", () => {
     expect(figures.notes).toEqual([]);
     expect(figures.eventsAccepted).toBe(240);
     expect(figures.deliveriesExpected).toBeGreaterThan(240);
+    // The kill hit work in flight (else it proved nothing), and every sweep the soak relied on ran.
+    expect(figures.inFlightAtKill.pending).toBeGreaterThan(0);
+    expect(figures.inFlightAtKill.unanswered).toBeGreaterThan(0);
+    expect(figures.cronFailures).toBe(0);
+    // No flood of re-sends (the sweep feeding the queue the deliveries merely waiting in it): after the
+    // restart each message is a publish, a retry, a slow-lane hand-off or a re-send of something lost.
+    expect(figures.afterRestart.queueMessagesSent).toBeLessThanOrEqual(2 * (figures.deliveriesExpected + figures.afterRestart.deliveryAttempts));
     expect(figures.lost).toBe(0);
     expect(figures.pendingFourMinutesAfterLastPublish).toBe(0);
     expect(figures.minutesUntilNothingPending).not.toBeNull();

@@ -88,3 +88,30 @@ export async function onlyDeliveryOf(ns: string, webhookId: string, timeoutMs = 
   );
   return list.body.data[0];
 }
+
+export type DeliverySummary = { id: string; event_id: string; event_type: string; webhook_id: string; status: string; attempts: number };
+
+/**
+ * The namespace's deliveries once none is pending (the API's search, every
+ * page). Fan-out happens in the publish's own batch, so a delivery that
+ * should not exist is a row by then; with none pending, no request for any
+ * of them is still to come. Instead of "sleep, then nothing arrived".
+ */
+export async function settledNamespace(ns: string, timeoutMs = 30_000): Promise<DeliverySummary[]> {
+  const all = async () => {
+    const rows: DeliverySummary[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: ApiAnswer<{ data: DeliverySummary[]; next_cursor: string | null }> = await api("GET", `/v1/namespaces/${ns}/deliveries?limit=200${cursor ? `&cursor=${cursor}` : ""}`);
+      if (page.status !== 200) throw new Error(`listing ${ns}'s deliveries: ${page.status} ${JSON.stringify(page.body)}`);
+      rows.push(...page.body.data);
+      cursor = page.body.next_cursor;
+    } while (cursor);
+    return rows;
+  };
+  return waitFor(all, (rows) => rows.every((d) => d.status !== "pending"), timeoutMs);
+}
+
+/** How many of `rows` belong to each webhook id. */
+export const perWebhook = (rows: DeliverySummary[]): Record<string, number> =>
+  rows.reduce<Record<string, number>>((n, d) => ({ ...n, [d.webhook_id]: (n[d.webhook_id] ?? 0) + 1 }), {});

@@ -36,3 +36,14 @@ export async function hookDb(webhookId: string): Promise<D1Database> {
   }
   throw new Error(`no shard holds webhook ${webhookId}`);
 }
+
+/**
+ * Places every namespace on one shard before their first writes, so a check
+ * that one cannot see another's rows runs on one database, where a missing
+ * `namespace = ?` would show (on two shards it never could).
+ */
+export async function pinTogether(...namespaces: string[]): Promise<void> {
+  for (const ns of namespaces) await pinNamespace(ns, "SHARD_0");
+  const shards = await Promise.all(namespaces.map(shardOf));
+  if (new Set(shards).size !== 1) throw new Error(`namespaces ${namespaces.join(", ")} were already placed apart: ${shards.join(", ")}`);
+}
