@@ -27,7 +27,7 @@
  * the watched ones and those above the watermark (a rowid range of the last
  * minute or so).
  */
-import { shardDb, type ShardEnv } from "../db/shards";
+import { seqSlot, shardDb, type ShardEnv } from "../db/shards";
 import type { AppEnv } from "../env";
 import { enqueueDeliveries } from "../events/publish";
 import { withGenerations } from "../db/generations";
@@ -43,7 +43,7 @@ export const SWEEP_NAMESPACE_CHUNK = 50;
 export async function sweepOverdueDeliveries(env: ShardEnv, now = Date.now()): Promise<number> {
   const db = shardDb(env);
   const from = await sweepWatermark(db);
-  const mark = await withGenerations(db, (gens) => advanceWatermark(db, gens, from, now - SWEEP_GRACE_MS));
+  const mark = await withGenerations(db, (gens) => advanceWatermark(db, gens, from, now - SWEEP_GRACE_MS, seqSlot(env)));
   const seqs = await sweepOverdue(db, {
     mark,
     now,
