@@ -9,7 +9,7 @@
 import { ATTEMPT_RUNNING_SQL } from "../../delivery/claims";
 import type { RawRow } from "../columns";
 import { ATTEMPT_SLOTS } from "../schema";
-import { deliveriesTable, eventsTable } from "../generations";
+import { deliveriesTable, eventsTable, SEQS_PER_SLOT } from "../generations";
 import { A, D, E, W } from "./names";
 
 /**
@@ -127,14 +127,29 @@ export function foreignSeqsStatement(db: D1Database, g: number, namespace: strin
     .bind(JSON.stringify(seqs), namespace);
 }
 
-/** Removes moved rows from the source: attempts and deliveries of `seqs`, then the events `ids` (day g). */
+/**
+ * Removes moved rows from the source: attempts and deliveries of `seqs`,
+ * then the events `ids` (day g). A delivery that is the highest seq of its
+ * slice stays as a blank row (no namespace, webhook or event, `failed`):
+ * the fan-out allocates above the slice's highest seq, and a seq handed
+ * out again would collide with the moved row on the target at a later move.
+ */
 export function deleteMovedStatements(db: D1Database, g: number, namespace: string, seqs: readonly number[], ids: readonly string[]): D1PreparedStatement[] {
   const list = JSON.stringify(seqs);
+  const dt = deliveriesTable(g);
+  const sliceTop = `(SELECT max(t.${D.seq}) FROM ${dt} t WHERE t.${D.seq} >= (${dt}.${D.seq} / ${SEQS_PER_SLOT}) * ${SEQS_PER_SLOT}
+    AND t.${D.seq} < (${dt}.${D.seq} / ${SEQS_PER_SLOT} + 1) * ${SEQS_PER_SLOT})`;
   return [
     db
       .prepare(`DELETE FROM attempts WHERE ${A.seq} IN (SELECT a.${A.seq} FROM json_each(?1) j JOIN attempts a ON a.${A.seq} >= j.value * ${ATTEMPT_SLOTS} AND a.${A.seq} < (j.value + 1) * ${ATTEMPT_SLOTS})`)
       .bind(list),
-    db.prepare(`DELETE FROM ${deliveriesTable(g)} WHERE ${D.seq} IN (SELECT value FROM json_each(?1)) AND ${D.namespace} = ?2`).bind(list, namespace),
+    db.prepare(`DELETE FROM ${dt} WHERE ${D.seq} IN (SELECT value FROM json_each(?1)) AND ${D.namespace} = ?2 AND ${D.seq} < ${sliceTop}`).bind(list, namespace),
+    db
+      .prepare(
+        `UPDATE ${dt} SET ${D.namespace} = '', ${D.webhookId} = '', ${D.eventId} = '', ${D.status} = 'failed', ${D.watched} = 0
+         WHERE ${D.seq} IN (SELECT value FROM json_each(?1)) AND ${D.namespace} = ?2`,
+      )
+      .bind(list, namespace),
     db.prepare(`DELETE FROM ${eventsTable(g)} WHERE ${E.namespace} = ?1 AND ${E.id} IN (SELECT value FROM json_each(?2))`).bind(namespace, JSON.stringify(ids)),
   ];
 }
