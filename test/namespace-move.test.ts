@@ -9,7 +9,7 @@
  */
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { generationAt } from "../src/db/generations";
+import { createGenerations, generationAt, listGenerations } from "../src/db/generations";
 import type { AppEnv } from "../src/env";
 import { MOVE_SETTLE_MS, moveStep, type MoveStep } from "../src/namespaces/move";
 import { usage } from "../src/usage";
@@ -223,6 +223,23 @@ describe("POST /v1/admin/namespaces/{ns}/move", () => {
     expect(failingOne.attempts).toBe(4);
     expect((await received(failKey)).length).toBe(4);
   }, 180_000);
+
+  it("costs one written row per row copied and per row deleted (docs/operations.md)", async () => {
+    const { ns } = await populated();
+    // The source's days exist on the target before measuring (creating a day's tables is the day's cost, not the move's).
+    await createGenerations(env.SHARD_1, (await listGenerations(env.SHARD_0)).filter((g) => g > 0));
+    const written = usage.d1RowsWritten;
+    expect((await api("POST", `/v1/admin/namespaces/${ns}/move`, { to: "SHARD_1" })).status).toBe(202);
+    expect(usage.d1RowsWritten - written).toBe(2);
+    await stepUntil(ns, "switched");
+    expect(usage.d1RowsWritten - written).toBe(2 + 10);
+    await stepUntil(ns, "done");
+    // As the local D1 reports them: mark 2 (the row, its namespace_shards_busy entry); copy 10: 2 webhooks at 3 (row, id key,
+    // name index), the event 1, the delivery 2 (row, log index), the switch 1; drain 6: the delivery (its slice's top, so blanked)
+    // 2, the event 1, 2 webhooks deleted 1 each, the end 1. Writing rows the target already has writes nothing.
+    expect(usage.d1RowsWritten - written).toBe(2 + 10 + 6);
+    expect(await rowsOn(env.SHARD_1, ns)).toMatchObject({ webhooks: 2, [`events_g${generationAt(Date.now()) - 1}`]: 1, [`deliveries_g${generationAt(Date.now()) - 1}`]: 1 });
+  }, 120_000);
 
   it("an unmoved namespace's first-try delivery writes the same rows on either shard's slice (5 at fan-out 1)", async () => {
     for (const shard of ["SHARD_0", "SHARD_1"]) {
