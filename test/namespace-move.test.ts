@@ -14,7 +14,7 @@ import type { AppEnv } from "../src/env";
 import { MOVE_SETTLE_MS, moveStep, type MoveStep } from "../src/namespaces/move";
 import { usage } from "../src/usage";
 import { api, createWebhook, received, receiverUrl, uniqueKey, waitFor } from "./support/api";
-import { seedOnDay } from "./support/deliveries";
+import { deliveryRow, seedOnDay, seedOwed, updateDeliveries } from "./support/deliveries";
 import { callWithEnv } from "./support/env-call";
 import { pinNamespace } from "./support/shards";
 
@@ -223,6 +223,33 @@ describe("POST /v1/admin/namespaces/{ns}/move", () => {
     expect(failingOne.attempts).toBe(4);
     expect((await received(failKey)).length).toBe(4);
   }, 180_000);
+
+  it("a delivery whose attempt is running on the old shard is recorded there and moves afterwards, settled", async () => {
+    const { ns, ok } = await populated();
+    // Claimed on SHARD_0 (attempt 1, lease a minute ahead), its attempt not yet recorded: an attempt is running there.
+    const { seq } = await seedOwed(ns, ok.id, Date.now(), { attempts: 1 });
+    await updateDeliveries(env.SHARD_0, "UPDATE deliveries SET next_attempt_at = ?, updated_at = ? WHERE seq = ?", Date.now() + 60_000, Date.now(), seq);
+    expect((await api("POST", `/v1/admin/namespaces/${ns}/move`, { to: "SHARD_1" })).status).toBe(202);
+    await stepUntil(ns, "switched");
+    await settled(ns);
+    // Not parked, not copied: it stays on the old shard while the attempt runs.
+    expect((await moveStep(appEnv, ns)).outcome).toBe("waiting");
+    expect(await deliveryRow(seq, env.SHARD_0)).toMatchObject({ status: "pending", attempts: 1 });
+    expect(await env.SHARD_1.prepare(`SELECT count(*) AS n FROM all_deliveries WHERE seq = ?`).bind(seq).first<{ n: number }>()).toEqual({ n: 0 });
+    // The attempt ends and is recorded on the old shard, as the consumer there would.
+    await updateDeliveries(
+      env.SHARD_0,
+      "UPDATE deliveries SET status = 'succeeded', next_attempt_at = ?, first_started_at = ?, first_duration_ms = 12, first_response_status = 200, last_response_status = 200 WHERE seq = ?",
+      Date.now(),
+      Date.now(),
+      seq,
+    );
+    await stepUntil(ns, "done");
+    const moved = await api("GET", `/v1/namespaces/${ns}/deliveries/dlv_${seq.toString(36)}`);
+    expect(moved.status).toBe(200);
+    expect(moved.body).toMatchObject({ status: "succeeded", attempts: [expect.objectContaining({ attempt: 1, response_status: 200, duration_ms: 12 })] });
+    expect(await rowsOn(env.SHARD_0, ns)).toEqual({});
+  }, 120_000);
 
   it("costs one written row per row copied and per row deleted (docs/operations.md)", async () => {
     const { ns } = await populated();
