@@ -167,6 +167,10 @@ describe("POST /v1/admin/namespaces/{ns}/move", () => {
     expect(second.body.error.code).toBe("conflict");
     expect((await api("DELETE", `/v1/namespaces/${ns}`)).status).toBe(409);
 
+    const polling = await populated();
+    expect((await api("POST", `/v1/namespaces/${polling.ns}/webhooks`, { name: "polled", mode: "poll", events: ["*"] })).status).toBe(201);
+    expect((await move(polling.ns, { to: "SHARD_1" })).status).toBe(409);
+
     expect((await api("DELETE", `/v1/namespaces/${other.ns}`)).status).toBe(202);
     expect((await move(other.ns, { to: "SHARD_1" })).status).toBe(409);
 

@@ -41,6 +41,7 @@ import {
   deliverySeqsOf,
   eventsChunk,
   foreignSeqsStatement,
+  holdsPollingWebhook,
   holdsTemplateRows,
   insertRowsStatements,
   PARKED,
@@ -98,8 +99,12 @@ export async function startMove(env: AppEnv, namespace: string, to: string, now 
   if (entry.status === "moving") throw new ApiError("conflict", `This namespace is being moved to ${entry.movingTo}.`);
   if (entry.status === "deleting") throw new ApiError("conflict", "This namespace is being deleted.");
   if (!(await ready(env, to))) throw invalid(`${to} does not answer with its tables (not yet migrated?).`);
-  if (await holdsTemplateRows(shardDb(onShard(env, entry.shard)), namespace)) {
+  const source = shardDb(onShard(env, entry.shard));
+  if (await holdsTemplateRows(source, namespace)) {
     throw new ApiError("conflict", "This namespace still holds rows from before day tables (generation 0); move it once retention has removed them.");
+  }
+  if (await holdsPollingWebhook(source, namespace)) {
+    throw new ApiError("conflict", "This namespace has a polling webhook (mode poll); its polled records cannot be moved yet.");
   }
   if (!(await changeStatus(control, namespace, "active", "moving", now, to))) throw new ApiError("conflict", "This namespace changed meanwhile; try again.");
   const moving: DirectoryEntry = { ...entry, status: "moving", statusAt: now, movingTo: to };

@@ -159,3 +159,9 @@ export async function holdsTemplateRows(db: D1Database, namespace: string): Prom
   const row = await db.prepare(`SELECT EXISTS (SELECT 1 FROM events WHERE ${E.namespace} = ?1) AS held`).bind(namespace).first<{ held: number }>();
   return row?.held === 1;
 }
+
+/** Whether the namespace has a polling webhook: its polled records are delivery rows outside the events' ranges, which the move does not carry yet. */
+export async function holdsPollingWebhook(db: D1Database, namespace: string): Promise<boolean> {
+  const row = await db.prepare(`SELECT EXISTS (SELECT 1 FROM webhooks WHERE ${W.namespace} = ?1 AND ${W.mode} = 'poll') AS held`).bind(namespace).first<{ held: number }>();
+  return row?.held === 1;
+}
