@@ -60,10 +60,10 @@ export async function sweepWatermark(db: D1Database): Promise<number> {
 /**
  * Moves the watermark over the deliveries created before `youngBefore`:
  * those still pending become watched (they enter deliveries_watched), and
- * the mark stops below the first younger one; when none is younger, it
- * goes to the last at or below the shard's own slice (`slot`): a moved-in
- * row in a higher slice (namespaces/move.ts) never carries it past the
- * shard's own next seqs. `gens` are the generations
+ * the mark stops below the first younger one, or goes to the last when
+ * none is younger. Both look only at or below the shard's own slice
+ * (`slot`): a moved-in row in a higher slice (namespaces/move.ts; pending
+ * ones arrive watched) never carries it past the shard's own next seqs. `gens` are the generations
  * that exist; only those at or above the mark's are touched. Answers the
  * new mark.
  */
@@ -83,7 +83,7 @@ export async function advanceWatermark(db: D1Database, gens: readonly number[], 
     db
       .prepare(
         `INSERT INTO sweep_marks (${SM.id}, ${SM.seq}) VALUES (1, coalesce(
-           (SELECT min(${D.seq}) - 1 FROM ${ALL_DELIVERIES} WHERE ${D.seq} > ?1 AND ${D.createdAt} >= ?2),
+           (SELECT min(${D.seq}) - 1 FROM ${ALL_DELIVERIES} WHERE ${D.seq} > ?1 AND ${D.createdAt} >= ?2 AND ${D.seq} % ${SEQS_PER_GENERATION} < ?3),
            (SELECT max(${D.seq}) FROM ${ALL_DELIVERIES} WHERE ${D.seq} > ?1 AND ${D.seq} % ${SEQS_PER_GENERATION} < ?3), ?1))
          ON CONFLICT (${SM.id}) DO UPDATE SET ${SM.seq} = max(${SM.seq}, excluded.${SM.seq})
          RETURNING ${SM.seq}`,
