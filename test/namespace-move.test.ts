@@ -270,6 +270,15 @@ describe("POST /v1/admin/namespaces/{ns}/move", () => {
     // 2, the event 1, 2 webhooks deleted 1 each, the end 1. Writing rows the target already has writes nothing.
     expect(usage.d1RowsWritten - written).toBe(2 + 10 + 6);
     expect(await rowsOn(env.SHARD_1, ns)).toMatchObject({ webhooks: 2, [`events_g${generationAt(Date.now()) - 1}`]: 1, [`deliveries_g${generationAt(Date.now()) - 1}`]: 1 });
+
+    // And back: the blank row its delivery left on SHARD_0 (its slice's top) takes the row again; the log is the same.
+    const logThere = await log(ns);
+    expect((await api("POST", `/v1/admin/namespaces/${ns}/move`, { to: "SHARD_0" })).status).toBe(202);
+    await stepUntil(ns, "switched");
+    await stepUntil(ns, "done");
+    expect((await api("GET", `/v1/namespaces/${ns}`)).body).toMatchObject({ shard: "SHARD_0", status: "active" });
+    expect(await log(ns)).toEqual(logThere);
+    expect(await rowsOn(env.SHARD_1, ns)).toEqual({});
   }, 120_000);
 
   it("an unmoved namespace's first-try delivery writes the same rows on either shard's slice (5 at fan-out 1)", async () => {

@@ -101,8 +101,12 @@ export function insertRowsStatements(db: D1Database, table: string, key: readonl
       ? `CASE substr(j.value ->> '$.${c}', 1, 1) WHEN 'x' THEN unhex(substr(j.value ->> '$.${c}', 2)) ELSE substr(j.value ->> '$.${c}', 2) END`
       : `j.value ->> '$.${c}'`;
   const update = cols.filter((c) => !key.includes(c)).map((c) => `\`${c}\` = excluded.\`${c}\``);
+  // A blank row (deleteMovedStatements) is overwritten even by `keep`: a namespace moved back brings its row home.
+  const blankOnly = table.startsWith("deliveries") ? ` WHERE ${table}.${D.namespace} = ''` : null;
+  const onConflict =
+    update.length === 0 || (mode === "keep" && !blankOnly) ? "NOTHING" : `UPDATE SET ${update.join(", ")}${mode === "keep" ? blankOnly : ""}`;
   const sql = `INSERT INTO ${table} (${cols.map((c) => `\`${c}\``).join(", ")}) SELECT ${cols.map(value).join(", ")} FROM json_each(?1) j WHERE true
-    ON CONFLICT (${key.map((c) => `\`${c}\``).join(", ")}) DO ${mode === "keep" || update.length === 0 ? "NOTHING" : `UPDATE SET ${update.join(", ")}`}`;
+    ON CONFLICT (${key.map((c) => `\`${c}\``).join(", ")}) DO ${onConflict}`;
   const out: D1PreparedStatement[] = [];
   let part: RawRow[] = [];
   let bytes = 0;
@@ -120,10 +124,10 @@ export function insertRowsStatements(db: D1Database, table: string, key: readonl
   return out;
 }
 
-/** Seqs among `seqs` (day g) held on this shard by another namespace: a copy that would collide (a day from before the seq slices). */
+/** Seqs among `seqs` (day g) held on this shard by another namespace (a blank row aside): a copy that would collide (a day from before the seq slices). */
 export function foreignSeqsStatement(db: D1Database, g: number, namespace: string, seqs: readonly number[]): D1PreparedStatement {
   return db
-    .prepare(`SELECT ${D.seq} FROM ${deliveriesTable(g)} WHERE ${D.seq} IN (SELECT value FROM json_each(?1)) AND ${D.namespace} <> ?2`)
+    .prepare(`SELECT ${D.seq} FROM ${deliveriesTable(g)} WHERE ${D.seq} IN (SELECT value FROM json_each(?1)) AND ${D.namespace} NOT IN (?2, '')`)
     .bind(JSON.stringify(seqs), namespace);
 }
 
