@@ -15,6 +15,8 @@ export type AppEnv = Env & {
  * exceptions have `d` 0, so handlers that only read `d` skip them: a
  * recovery's continuation (delivery/recover.ts), whose `recover` carries the
  * cursor (on shard `s`), and a step of a deleted namespace's purge
- * (namespaces/purge.ts), whose `purge` names the namespace.
+ * (namespaces/purge.ts), whose `purge` names the namespace, and a step of a
+ * namespace's move (namespaces/move.ts), whose `move` names it (`at`: the
+ * copy's cursor).
  */
-export type DeliveryMessage = { d: number; s?: string; recover?: { w: string; until: number; c: number; s: number }; purge?: string };
+export type DeliveryMessage = { d: number; s?: string; recover?: { w: string; until: number; c: number; s: number }; purge?: string; move?: string; at?: string };

@@ -25,6 +25,7 @@ import { laneOf } from "./delivery/lanes";
 import { sweepOverdueDeliveries } from "./delivery/recovery-sweep";
 import { pruneExpired } from "./delivery/retention";
 import type { AppEnv, DeliveryMessage } from "./env";
+import { redriveMoves } from "./namespaces/move";
 import { redrivePurges } from "./namespaces/purge";
 import { namespaceRoutes } from "./api/namespaces.routes";
 import { usage } from "./usage";
@@ -84,6 +85,7 @@ export default {
     // The day tables first, so the publishes of the next day run no DDL (db/generations.ts).
     // A step for every namespace still being deleted, every few minutes (namespaces/purge.ts).
     ctx.waitUntil(redrivePurges(env, now).catch((err) => console.error("purge redrive failed", { error: String(err) })));
+    ctx.waitUntil(redriveMoves(env, now).catch((err) => console.error("move redrive failed", { error: String(err) })));
     ctx.waitUntil(
       eachShardSettled(env, "housekeeping", async (senv) => {
         await ensureGenerations(shardDb(senv), now);

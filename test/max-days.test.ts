@@ -85,7 +85,7 @@ describe(`${MAX_DAYS} days stored (RETENTION_DAYS=${MAX_RETENTION_DAYS})`, () =>
     const db = env.SHARD_0;
     const fanOut = fanOutStatement(db, g, {
       type: "build.finished", operational: false, namespace: "ns", eventId: "evt_x", system: "", now: Date.now(),
-      onlyWebhookId: null, excludeWebhookId: null, data: "{}", orderingKey: null,
+      onlyWebhookId: null, excludeWebhookId: null, data: "{}", orderingKey: null, slot: 0,
     });
     const claim = claimStatement(db, g, "main", ["[1]", Date.now(), 15_000, 5_000]);
     for (const statement of [fanOut, claim]) {

@@ -170,6 +170,20 @@ export const conformanceCases: Record<string, Case> = {
     },
     bad: (f) => [{ params: { ns: "no-such-namespace-conf" } }, { token: f.nsToken }],
   },
+  "POST /v1/admin/namespaces/{ns}/move": {
+    ok: async () => {
+      const moving = uniqueKey("conf-move");
+      await createWebhook(moving);
+      const { shard } = (await api("GET", `/v1/namespaces/${moving}`)).body as { shard: string };
+      return [{ params: { ns: moving }, body: { to: shard === "SHARD_0" ? "SHARD_1" : "SHARD_0" } }];
+    },
+    bad: (f) => [
+      { body: { to: "SHARD_9" } },
+      { body: {} },
+      { params: { ns: "no-such-namespace-conf" }, body: { to: "SHARD_1" } },
+      { token: f.nsToken, body: { to: "SHARD_1" } },
+    ],
+  },
   "GET /v1/namespaces/{ns}/export": {
     ok: () => [{}],
     bad: (f) => [{ params: { ns: "no-such-namespace-conf" } }, { token: f.nsToken }],

@@ -3,13 +3,14 @@
  * namespace and the list, delete (with everything in it), export. Reading
  * one namespace or exporting it: the admin, or a token of that namespace
  * with `webhooks:read` (what it could read anyway, one call at a time).
- * The list and delete: the admin only.
+ * The list, delete and move: the admin only.
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { NamespaceParam } from "../webhooks/schemas";
 import { exportNamespace } from "../namespaces/export";
 import { deleteNamespace, getNamespace, listNamespaces } from "../namespaces/lifecycle";
-import { NamespaceAccepted, NamespaceDetail, NamespaceSummary } from "../namespaces/schemas";
+import { startMove } from "../namespaces/move";
+import { MoveRequest, NamespaceAccepted, NamespaceDetail, NamespaceSummary } from "../namespaces/schemas";
 import { authorize } from "./auth";
 import { errorResponses, jsonResponse } from "./openapi-helpers";
 import { decodeCursor, encodeCursor, PageQuery, pageSchema } from "./pagination";
@@ -111,5 +112,33 @@ export const namespaceRoutes = newRouter()
       const body = await exportNamespace(c.env, ns);
       // A stream in a content type the route's typed answers do not model (they know JSON and text).
       return c.newResponse(body, 200, { "content-type": "application/x-ndjson; charset=utf-8", "content-disposition": `attachment; filename="${ns}.ndjson"` }) as never;
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/admin/namespaces/{ns}/move",
+      tags,
+      operationId: "moveNamespace",
+      summary: "Move a namespace to another shard, online",
+      description:
+        "Copies its webhooks, events, deliveries and attempts to the shard `to`, switches its directory entry, then removes them from the old shard, in bounded steps " +
+        "through the queue (docs/shards.md, docs/operations.md). Publishing and delivering go on meanwhile; changes to its webhooks, redeliveries and recoveries answer " +
+        "409 until the move ends. Delivery ids and the log stay the same. GET /v1/namespaces/{ns} shows `moving` and `moving_to` until it is `active` on `to`. " +
+        "422 for a shard not in SHARDS, closed (SHARDS_CLOSED), without its tables, or the one it is on; 409 while it is moving or being deleted. Admin token.",
+      request: { params: NamespaceParam, body: { content: { "application/json": { schema: MoveRequest, example: { to: "SHARD_1" } } }, required: true } },
+      responses: {
+        202: {
+          description: "The move started.",
+          content: { "application/json": { schema: NamespaceAccepted, example: { namespace: "acme", status: "moving" } } },
+        },
+        ...errorResponses("forbidden", "not_found", "conflict", "validation_failed"),
+      },
+    }),
+    async (c) => {
+      const { ns } = c.req.valid("param");
+      authorize(c.get("principal"), ns, "admin");
+      await startMove(c.env, ns, c.req.valid("json").to);
+      return c.json({ namespace: ns, status: "moving" as const }, 202);
     },
   );

@@ -236,7 +236,7 @@ export const webhookRoutes = newRouter()
       const webhook = await findWebhook(c.env, ns, id);
       if (!webhook.active) throw disabled(webhook.disabledReason);
       const since = Date.parse(c.req.valid("json").since);
-      return c.json({ enqueued: await recoverWebhook(await namespaceEnv(c.env, ns), webhook.id, since) }, 202);
+      return c.json({ enqueued: await recoverWebhook(await namespaceEnv(c.env, ns, "owner"), webhook.id, since) }, 202);
     },
   )
 

@@ -54,8 +54,22 @@ export const generationEnd = (g: number): number => GENERATIONS_EPOCH_MS + g * G
 
 export const generationOfSeq = (seq: number): number => Math.floor(seq / SEQS_PER_GENERATION);
 
-/** The first seq generation g hands out is firstSeq(g) + 1. */
+/** The first seq generation g holds is firstSeq(g) + 1. */
 export const firstSeq = (g: number): number => g * SEQS_PER_GENERATION;
+
+/**
+ * Each shard hands out a day's seqs from its own slice of the day's range
+ * (docs/shards.md, "Moving a namespace"): slot k (its position in SHARDS)
+ * takes (firstSeq(g) + k * SEQS_PER_SLOT, firstSeq(g) + (k + 1) * SEQS_PER_SLOT).
+ * A namespace moved to another shard keeps its seqs (its delivery ids): the
+ * target never hands out seqs in the source's slice. 64 slots of 4.2 M.
+ */
+export const SEQS_PER_SLOT = 2 ** 22;
+export const MAX_SLOTS = SEQS_PER_GENERATION / SEQS_PER_SLOT;
+/** The seq before slot k's first on day g: the fan-out's base when the slice is empty. */
+export const sliceBase = (g: number, slot: number): number => firstSeq(g) + slot * SEQS_PER_SLOT;
+/** The first seq after slot k's slice on day g. */
+export const sliceEnd = (g: number, slot: number): number => sliceBase(g, slot) + SEQS_PER_SLOT;
 
 /** Placeholders in the stores' SQL for a generation's tables (forGeneration fills them in). */
 export const EVENTS_T = "__events__";

@@ -14,7 +14,7 @@ import { controlDb } from "./client";
 import { meteredD1 } from "./metered-d1";
 import * as schema from "./schema";
 import { directoryEntry, namespacesPerShard, placeNamespace, type DirectoryEntry } from "./stores/namespace-shards";
-import { isMissingGeneration } from "./generations";
+import { isMissingGeneration, MAX_SLOTS } from "./generations";
 import { holdsNamespace } from "./stores/webhooks";
 import { isTransientD1Error } from "./transient";
 
@@ -54,6 +54,16 @@ export function shardSettingsProblem(env: AppEnv): string | null {
   const unknown = list(env.SHARDS_CLOSED).filter((s) => !names.includes(s));
   if (unknown.length) return `SHARDS_CLOSED names ${unknown.join(", ")}, not in SHARDS`;
   return null;
+}
+
+/**
+ * The shard's seq slot: its position in SHARDS (db/generations.ts, sliceBase).
+ * SHARDS is therefore append-only: a shard keeps its position for good.
+ */
+export function seqSlot(env: ShardEnv): number {
+  const slot = shardNames(env).indexOf(env.shard);
+  if (slot < 0 || slot >= MAX_SLOTS) throw new Error(`shard ${env.shard} has no seq slot (SHARDS lists at most ${MAX_SLOTS})`);
+  return slot;
 }
 
 export function onShard(env: AppEnv, shard: string): ShardEnv {
@@ -123,11 +133,15 @@ export function forget(namespace: string): void {
  * The namespace's shard. Reading a namespace never placed does not place it:
  * it has no rows anywhere, so the first shard answers (empty, or 404).
  * `write` places it first, and refuses (409) while it is being deleted.
+ * `owner` is an owner's change of what a move copies (a webhook's settings
+ * or secret, a redelivery, a recovery): refused also while it is being
+ * moved (namespaces/move.ts), when publishing and delivering go on.
  */
-export async function namespaceEnv(env: AppEnv, namespace: string, mode: "read" | "write" = "read"): Promise<ShardEnv> {
+export async function namespaceEnv(env: AppEnv, namespace: string, mode: "read" | "write" | "owner" = "read"): Promise<ShardEnv> {
   const entry = await lookupNamespace(env, namespace);
-  if (mode === "write" && entry?.status === "deleting") throw new ApiError("conflict", "This namespace is being deleted.");
-  const shard = entry?.shard ?? (mode === "write" ? await place(env, namespace) : shardNames(env)[0]);
+  if (mode !== "read" && entry?.status === "deleting") throw new ApiError("conflict", "This namespace is being deleted.");
+  if (mode === "owner" && entry?.status === "moving") throw new ApiError("conflict", "This namespace is being moved to another shard; try again once the move has ended.");
+  const shard = entry?.shard ?? (mode === "read" ? shardNames(env)[0] : await place(env, namespace));
   return onShard(env, shard);
 }
 

@@ -24,6 +24,7 @@ import { react, type DeliveryListener } from "./reactions";
 import { sendHeads } from "./ordering";
 import { Recorder } from "./record";
 import { continueRecovery } from "./recover";
+import { continueMove } from "../namespaces/move";
 import { continuePurge } from "../namespaces/purge";
 import { routeUnclaimed } from "./routing";
 import { prepareAndSend, type Sent } from "./send";
@@ -55,7 +56,7 @@ export async function handleDeliveryBatch(batch: MessageBatch<DeliveryMessage>, 
   const byShard = new Map<string, { senv: ShardEnv; bySeq: Map<number, Message<DeliveryMessage>[]> }>();
   await Promise.all(
     batch.messages.map(async (message) => {
-      if (message.body.purge !== undefined) return purgeMessage(env, message);
+      if (message.body.purge !== undefined || message.body.move !== undefined) return namespaceMessage(env, message);
       if (!message.body.recover) {
         const senv = knownShard(env, message);
         if (!senv) return;
@@ -77,14 +78,20 @@ export async function handleDeliveryBatch(batch: MessageBatch<DeliveryMessage>, 
   await Promise.all([...byShard.values()].map(({ senv, bySeq }) => handleShardMessages(senv, bySeq, { ...options, lane })));
 }
 
-/** A step of a deleted namespace's purge (namespaces/purge.ts): acked when done, retried when it failed midway (the next try starts from what is left). */
-async function purgeMessage(env: AppEnv, message: Message<DeliveryMessage>): Promise<void> {
+/**
+ * A step of a deleted namespace's purge (namespaces/purge.ts) or of a move
+ * (namespaces/move.ts): acked when done, retried when it failed midway (the
+ * next try starts from what is left, or from the message's cursor).
+ */
+async function namespaceMessage(env: AppEnv, message: Message<DeliveryMessage>): Promise<void> {
+  const { s, purge, move, at } = message.body;
   try {
-    await continuePurge(env, message.body.s ?? "", message.body.purge!);
+    if (purge !== undefined) await continuePurge(env, s ?? "", purge);
+    else await continueMove(env, s ?? "", move!, at);
     usage.queueAcks++;
     message.ack();
   } catch (err) {
-    console.error("namespace purge step failed; retrying the message", { namespace: message.body.purge, error: String(err) });
+    console.error(`namespace ${purge !== undefined ? "purge" : "move"} step failed; retrying the message`, { namespace: purge ?? move, error: String(err) });
     usage.queueRetries++;
     message.retry({ delaySeconds: ERROR_RETRY_SECONDS });
   }

@@ -30,7 +30,7 @@
  * minute or so).
  */
 import { config } from "../config";
-import { shardDb, type ShardEnv } from "../db/shards";
+import { seqSlot, shardDb, type ShardEnv } from "../db/shards";
 import type { AppEnv } from "../env";
 import { enqueueDeliveries } from "../events/publish";
 import { withGenerations } from "../db/generations";
@@ -45,7 +45,7 @@ export async function sweepOverdueDeliveries(env: ShardEnv, now = Date.now()): P
   const { sweepGraceMs, sweepResendBackoffMs } = config(env);
   const db = shardDb(env);
   const from = await sweepWatermark(db);
-  const mark = await withGenerations(db, (gens) => advanceWatermark(db, gens, from, now - sweepGraceMs));
+  const mark = await withGenerations(db, (gens) => advanceWatermark(db, gens, from, now - sweepGraceMs, seqSlot(env)));
   const seqs = await sweepOverdue(db, {
     mark,
     now,

@@ -24,7 +24,7 @@ import { markRedelivered, redeliverTarget } from "../db/stores/delivery-recovery
 export const MAX_ATTEMPT_NUMBER = ATTEMPT_SLOTS - 1;
 
 export async function redeliver(env: AppEnv, namespace: string, seq: number, now = Date.now()): Promise<{ delivery_id: string }> {
-  const senv = await namespaceEnv(env, namespace);
+  const senv = await namespaceEnv(env, namespace, "owner");
   const db = shardDb(senv);
   const target = await redeliverTarget(db, seq, now, namespace);
   if (!target) throw new ApiError("not_found", "No such delivery.");

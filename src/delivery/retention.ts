@@ -19,7 +19,7 @@
 import { config } from "../config";
 import { dropGeneration, firstSeq, generationEnd, listGenerations } from "../db/generations";
 import { ATTEMPT_SLOTS } from "../db/schema";
-import { shardDb, type ShardEnv } from "../db/shards";
+import { seqSlot, shardDb, type ShardEnv } from "../db/shards";
 import { deleteAttemptsBetween } from "../db/stores/attempts";
 import { deleteDeliveriesBelow, generationSize } from "../db/stores/delivery-recovery";
 import { deleteEventsBelow, retentionBounds } from "../db/stores/events";
@@ -49,7 +49,7 @@ export async function pruneExpired(env: ShardEnv, now = Date.now()): Promise<Pru
   for (const g of expired) {
     const attemptsDone = await chunked((limit) => deleteAttemptsBetween(db, firstSeq(g) * ATTEMPT_SLOTS, firstSeq(g + 1) * ATTEMPT_SLOTS, limit), "attempts");
     if (!attemptsDone) return removed;
-    const size = await generationSize(db, g);
+    const size = await generationSize(db, g, seqSlot(env));
     await dropGeneration(db, g);
     removed.events += size.events;
     removed.deliveries += size.deliveries;

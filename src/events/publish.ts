@@ -7,7 +7,7 @@
 import { ApiError } from "../errors";
 import type { AppEnv, DeliveryMessage } from "../env";
 import type { RawRow } from "../db/columns";
-import { namespaceEnv, shardDb, type ShardEnv } from "../db/shards";
+import { namespaceEnv, seqSlot, shardDb, type ShardEnv } from "../db/shards";
 import { generationAt, inGeneration } from "../db/generations";
 import { fannedOutSeqs, fanOutStatement } from "../db/stores/deliveries";
 import { eventById, insertEventStatement } from "../db/stores/events";
@@ -55,6 +55,7 @@ export async function publishEvent(
 ): Promise<PublishResult> {
   const senv = await namespaceEnv(env, namespace, "write");
   const db = shardDb(senv);
+  const slot = seqSlot(senv);
   const id = input.id ?? randomId("evt");
   const data = JSON.stringify(input.data ?? {});
   const now = Date.now();
@@ -81,8 +82,9 @@ export async function publishEvent(
         excludeWebhookId: opts.excludeWebhookId ?? null,
         data,
         orderingKey,
+        slot,
       }),
-      insertEventStatement(db, g, { namespace, id, type: input.type, data: packed, createdAt: now, system, test: opts.test ?? false, orderingKey }),
+      insertEventStatement(db, g, { namespace, id, type: input.type, data: packed, createdAt: now, system, test: opts.test ?? false, orderingKey, slot }),
     ]),
   );
 

@@ -13,7 +13,7 @@
  * not-yet-final items it is about to hand out first, then reads again, so a
  * long poll answers within about POLL_EVERY_MS of a publish.
  */
-import { namespaceEnv, shardDb } from "../db/shards";
+import { namespaceEnv, seqSlot, shardDb } from "../db/shards";
 import type { WebhookRow } from "../db/schema";
 import { passingFilter, polledSeqsStatement, recordPolledStatement, type PolledItem } from "../db/stores/event-feed";
 import { buildRequest } from "../delivery/formats";
@@ -45,7 +45,9 @@ export async function pollWebhook(env: AppEnv, namespace: string, webhookId: str
   if (!webhook.active) throw new ApiError("webhook_disabled", "This webhook is disabled; re-enable it (PATCH active: true) to poll it again.");
   const binding = { namespace, webhookId };
   let position = q.cursor === undefined ? dayStart(0) : await openCursor(env.SECRETS_KEY, q.cursor, binding);
-  const db = shardDb(await namespaceEnv(env, namespace));
+  const senv = await namespaceEnv(env, namespace);
+  const db = shardDb(senv);
+  const slot = seqSlot(senv);
   const since = q.since ? Date.parse(q.since) : 0;
   const deadline = Date.now() + q.wait * 1000;
   const filter = webhook.filter ? payloadFilterSql("j.value") : null;
@@ -63,7 +65,7 @@ export async function pollWebhook(env: AppEnv, namespace: string, webhookId: str
       // Record what comes next before handing it out: that makes its group final (see above).
       const next = (await wanted(page.unsettled)).slice(0, q.limit - items.length);
       if (next.length > 0) {
-        await record(db, webhook, namespace, next, Date.now());
+        await record(db, webhook, namespace, next, Date.now(), slot);
         closed = true;
         continue;
       }
@@ -76,7 +78,7 @@ export async function pollWebhook(env: AppEnv, namespace: string, webhookId: str
       if (!page.more) await new Promise((r) => setTimeout(r, Math.min(POLL_EVERY_MS, Math.max(0, deadline - Date.now()))));
       continue;
     }
-    const data = await handOut(env, db, webhook, namespace, items);
+    const data = await handOut(env, db, webhook, namespace, items, slot);
     return { data, next_cursor: await sealCursor(env.SECRETS_KEY, page.next, binding), done: !page.more };
   }
 }
@@ -84,11 +86,11 @@ export async function pollWebhook(env: AppEnv, namespace: string, webhookId: str
 const polled = (items: readonly Readable[]): PolledItem[] => items.map((e) => ({ id: e.id, type: e.type, created_at: e.createdAt }));
 
 /** Records the items as delivered (once each), one statement per day among them; answers each event's delivery seq. */
-async function record(db: D1Database, webhook: WebhookRow, namespace: string, items: readonly Readable[], now: number): Promise<Map<string, number>> {
+async function record(db: D1Database, webhook: WebhookRow, namespace: string, items: readonly Readable[], now: number, slot: number): Promise<Map<string, number>> {
   const days = [...new Set(items.map((e) => e.g))];
   const statements = days.flatMap((g) => {
     const list = polled(items.filter((e) => e.g === g));
-    return [recordPolledStatement(db, g, webhook.id, namespace, list, now), polledSeqsStatement(db, g, webhook.id, list)];
+    return [recordPolledStatement(db, g, webhook.id, namespace, list, now, slot), polledSeqsStatement(db, g, webhook.id, list)];
   });
   const results = await db.batch<{ seq: number; event_id: string }>(statements);
   const seqs = new Map<string, number>();
@@ -98,10 +100,10 @@ async function record(db: D1Database, webhook: WebhookRow, namespace: string, it
   return seqs;
 }
 
-async function handOut(env: AppEnv, db: D1Database, webhook: WebhookRow, namespace: string, items: Readable[]): Promise<PollItemView[]> {
+async function handOut(env: AppEnv, db: D1Database, webhook: WebhookRow, namespace: string, items: Readable[], slot: number): Promise<PollItemView[]> {
   if (items.length === 0) return [];
   const now = Date.now();
-  const seqs = await record(db, webhook, namespace, items, now);
+  const seqs = await record(db, webhook, namespace, items, now, slot);
   const secrets = await signingSecrets(env, { webhookId: webhook.id, sealed: webhook.secretSealed, previousSealed: webhook.previousSecretSealed, previousExpiresAt: webhook.previousSecretExpiresAt, scheme: webhook.signatureScheme }, now);
   // Custom headers never override ours, as on a push (delivery/send.ts).
   const custom = sendableCustomHeaders(webhook.headers);

@@ -48,7 +48,7 @@ export async function rotateSecret(env: AppEnv, namespace: string, id: string, i
   // Compare-and-set on the old secret: of two concurrent rotations one wins,
   // the other is told so, and no answered secret is silently dropped.
   const sameSecret = row.secretSealed === null ? isNull(webhooks.secretSealed) : eq(webhooks.secretSealed, row.secretSealed);
-  const written = await shardOrm(await namespaceEnv(env, namespace))
+  const written = await shardOrm(await namespaceEnv(env, namespace, "owner"))
     .update(webhooks)
     .set(patch)
     .where(and(eq(webhooks.id, row.id), sameSecret))

@@ -167,7 +167,7 @@ export async function createWebhook(env: AppEnv, namespace: string, input: Webho
     updatedAt: now,
   };
   try {
-    await shardOrm(await namespaceEnv(env, namespace, "write")).insert(webhooks).values(row);
+    await shardOrm(await namespaceEnv(env, namespace, "owner")).insert(webhooks).values(row);
   } catch (err) {
     if (isUniqueViolation(err)) throw nameTaken(input.name);
     throw err;
@@ -246,7 +246,7 @@ export async function updateWebhook(env: AppEnv, namespace: string, id: string, 
     if (input.active) Object.assign(patch, { disabledReason: null, disabledAt: null, failingSince: null, failingAlertPercent: null, consecutiveFailures: 0, ...CLOSED_CIRCUIT });
   }
   try {
-    await shardOrm(await namespaceEnv(env, namespace)).update(webhooks).set(patch).where(eq(webhooks.id, row.id));
+    await shardOrm(await namespaceEnv(env, namespace, "owner")).update(webhooks).set(patch).where(eq(webhooks.id, row.id));
   } catch (err) {
     if (isUniqueViolation(err)) throw nameTaken(input.name ?? row.name);
     throw err;
@@ -257,7 +257,7 @@ export async function updateWebhook(env: AppEnv, namespace: string, id: string, 
 /** Deletes the webhook; its pending deliveries end as failed (`webhook_deleted`), its history stays. */
 export async function deleteWebhook(env: AppEnv, namespace: string, id: string): Promise<void> {
   const row = await findWebhook(env, namespace, id);
-  const db = shardDb(await namespaceEnv(env, namespace));
+  const db = shardDb(await namespaceEnv(env, namespace, "owner"));
   const now = Date.now();
   await withGenerations(db, (gens) => db.batch([deleteStatement(db, row.id), ...failPendingOfDeletedStatements(db, gens, now, row.id)]));
 }

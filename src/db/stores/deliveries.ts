@@ -13,7 +13,7 @@ import { payloadFilterSql } from "../../events/payload-filter";
 import { storedDataSql } from "../../events/stored-data";
 import { formatMatchSql, SUBSCRIPTION_MATCH_SQL } from "../../events/subscription";
 import { decodeRows, type RawRow } from "../columns";
-import { ALL_EVENTS, DELIVERIES_T as DT, EVENTS_T as ET, firstSeq, forGeneration, perGeneration } from "../generations";
+import { ALL_EVENTS, DELIVERIES_T as DT, EVENTS_T as ET, forGeneration, sliceBase, sliceEnd, perGeneration } from "../generations";
 import { deliveries, type DeliveryRow } from "../schema";
 import { heldSql } from "./delivery-order";
 import { D, E, W } from "./names";
@@ -125,14 +125,16 @@ export type FanOut = {
   data: string;
   /** The event's ordering key (docs/ordering.md); null if none. */
   orderingKey: string | null;
+  /** The shard's seq slot (db/generations.ts, sliceBase). */
+  slot: number;
 };
 
 /**
  * The fan-out INSERT into generation g, batched right before the event's
  * INSERT (db/stores/events.ts), which counts what it wrote: one delivery per
  * subscribed webhook, unless the event id was published before, on any day
- * (then neither writes). Seqs are given, not left to SQLite: a day's table
- * starts at its generation's first seq (db/generations.ts). event_seq is the
+ * (then neither writes). Seqs are given, not left to SQLite: the shard's
+ * slice of the day's range (db/generations.ts, sliceBase; a rowid range read). event_seq is the
  * first delivery's seq, which is also the event's `seq` on a day's table.
  */
 export function fanOutStatement(db: D1Database, g: number, f: FanOut): D1PreparedStatement {
@@ -141,10 +143,10 @@ export function fanOutStatement(db: D1Database, g: number, f: FanOut): D1Prepare
       forGeneration(
         `INSERT INTO ${DT} (${D.seq}, ${D.eventSeq}, ${D.eventId}, ${D.webhookId}, ${D.namespace}, ${D.eventType}, ${D.nextAttemptAt}, ${D.enqueuedAt}, ${D.createdAt}, ${D.updatedAt},
            ${D.orderingKey}, ${D.ordered})
-         SELECT (SELECT coalesce(max(${D.seq}), ?9) FROM ${DT}) + row_number() OVER (ORDER BY w.${W.id}),
-           (SELECT coalesce(max(${D.seq}), ?9) + 1 FROM ${DT}), ?4, w.${W.id}, w.${W.namespace}, ?1, ?5, ?5, ?5, ?5,
+         SELECT (SELECT coalesce(max(${D.seq}), ?9) FROM ${DT} WHERE ${D.seq} > ?9 AND ${D.seq} < ?11) + row_number() OVER (ORDER BY w.${W.id}),
+           (SELECT coalesce(max(${D.seq}), ?9) + 1 FROM ${DT} WHERE ${D.seq} > ?9 AND ${D.seq} < ?11), ?4, w.${W.id}, w.${W.namespace}, ?1, ?5, ?5, ?5, ?5,
            -- Ordered only with a key, for a webhook ordered now (delivery/ordering.ts); the test ping never is.
-           ?11, ?11 IS NOT NULL AND ?6 IS NULL AND w.${W.ordered} = 1
+           ?12, ?12 IS NOT NULL AND ?6 IS NULL AND w.${W.ordered} = 1
          FROM webhooks w
          WHERE NOT EXISTS (SELECT 1 FROM ${ALL_EVENTS} WHERE ${E.namespace} = ?3 AND ${E.id} = ?4) AND w.${W.namespace} = ?3 AND w.${W.active} = 1
            -- A polling webhook is served from the events themselves (pull/poll.ts): no delivery row at fan-out.
@@ -159,7 +161,7 @@ export function fanOutStatement(db: D1Database, g: number, f: FanOut): D1Prepare
         g,
       ),
     )
-    .bind(f.type, f.operational ? 1 : 0, f.namespace, f.eventId, f.now, f.onlyWebhookId, f.excludeWebhookId, f.data, firstSeq(g), f.system, f.orderingKey);
+    .bind(f.type, f.operational ? 1 : 0, f.namespace, f.eventId, f.now, f.onlyWebhookId, f.excludeWebhookId, f.data, sliceBase(g, f.slot), f.system, sliceEnd(g, f.slot), f.orderingKey);
 }
 
 /** The fan-out's RETURNING rows: the new deliveries' seqs. */

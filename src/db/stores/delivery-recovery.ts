@@ -12,7 +12,10 @@ import {
   DELIVERIES_T as DT,
   deliveriesTable,
   eventsTable,
-  firstSeq,
+  SEQS_PER_GENERATION,
+  SEQS_PER_SLOT,
+  sliceBase,
+  sliceEnd,
   forGeneration,
   generationEnd,
   generationOfSeq,
@@ -78,11 +81,14 @@ export async function sweepWatermark(db: D1Database): Promise<number> {
 /**
  * Moves the watermark over the deliveries created before `youngBefore`:
  * those still pending become watched (they enter deliveries_watched), and
- * the mark stops below the first younger one. `gens` are the generations
+ * the mark stops below the first younger one, or goes to the last when
+ * none is younger. Both look only at or below the shard's own slice
+ * (`slot`): a moved-in row in a higher slice (namespaces/move.ts; pending
+ * ones arrive watched) never carries it past the shard's own next seqs. `gens` are the generations
  * that exist; only those at or above the mark's are touched. Answers the
  * new mark.
  */
-export async function advanceWatermark(db: D1Database, gens: readonly number[], mark: number, youngBefore: number): Promise<number> {
+export async function advanceWatermark(db: D1Database, gens: readonly number[], mark: number, youngBefore: number, slot: number): Promise<number> {
   const touched = gens.filter((g) => g >= generationOfSeq(mark));
   const results = await db.batch<RawRow>([
     ...touched.map((g) =>
@@ -98,12 +104,12 @@ export async function advanceWatermark(db: D1Database, gens: readonly number[], 
     db
       .prepare(
         `INSERT INTO sweep_marks (${SM.id}, ${SM.seq}) VALUES (1, coalesce(
-           (SELECT min(${D.seq}) - 1 FROM ${ALL_DELIVERIES} WHERE ${D.seq} > ?1 AND ${D.createdAt} >= ?2),
-           (SELECT max(${D.seq}) FROM ${ALL_DELIVERIES} WHERE ${D.seq} > ?1), ?1))
+           (SELECT min(${D.seq}) - 1 FROM ${ALL_DELIVERIES} WHERE ${D.seq} > ?1 AND ${D.createdAt} >= ?2 AND ${D.seq} % ${SEQS_PER_GENERATION} < ?3),
+           (SELECT max(${D.seq}) FROM ${ALL_DELIVERIES} WHERE ${D.seq} > ?1 AND ${D.seq} % ${SEQS_PER_GENERATION} < ?3), ?1))
          ON CONFLICT (${SM.id}) DO UPDATE SET ${SM.seq} = max(${SM.seq}, excluded.${SM.seq})
          RETURNING ${SM.seq}`,
       )
-      .bind(mark, youngBefore),
+      .bind(mark, youngBefore, (slot + 1) * SEQS_PER_SLOT),
   ]);
   return decodeRows(sweepMarks, ["seq"], results[results.length - 1].results)[0]?.seq ?? mark;
 }
@@ -262,13 +268,14 @@ export async function deleteDeliveriesBelow(db: D1Database, deliveryBound: numbe
   return r.meta.changes ?? 0;
 }
 
-/** How many events and deliveries generation g holds (its delivery seqs are dense from firstSeq(g) + 1). */
-export async function generationSize(db: D1Database, g: number): Promise<{ events: number; deliveries: number }> {
+/** How many events and deliveries generation g holds (the shard's own seqs are dense in its slice; a few moved-in rows are not counted). */
+export async function generationSize(db: D1Database, g: number, slot: number): Promise<{ events: number; deliveries: number }> {
   const row = await db
     .prepare(
-      `SELECT (SELECT count(*) FROM ${eventsTable(g)}) AS events, coalesce((SELECT max(${D.seq}) FROM ${deliveriesTable(g)}), ?1) - ?1 AS deliveries`,
+      `SELECT (SELECT count(*) FROM ${eventsTable(g)}) AS events,
+         coalesce((SELECT max(${D.seq}) FROM ${deliveriesTable(g)} WHERE ${D.seq} > ?1 AND ${D.seq} < ?2), ?1) - ?1 AS deliveries`,
     )
-    .bind(firstSeq(g))
+    .bind(sliceBase(g, slot), sliceEnd(g, slot))
     .first<{ events: number; deliveries: number }>();
   return row ?? { events: 0, deliveries: 0 };
 }

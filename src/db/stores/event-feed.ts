@@ -11,7 +11,7 @@
 import { storedDataSql } from "../../events/stored-data";
 import { formatMatchSql, operationalTypeSql, patternMatchSql } from "../../events/subscription";
 import { decodeRows, type RawRow } from "../columns";
-import { DELIVERIES_T as DT, EVENTS_T as ET, firstSeq, forGeneration } from "../generations";
+import { DELIVERIES_T as DT, EVENTS_T as ET, forGeneration, sliceBase, sliceEnd } from "../generations";
 import { events, type EventRow } from "../schema";
 import { D, E, W } from "./names";
 
@@ -79,14 +79,22 @@ export type PolledItem = { id: string; type: string; created_at: number };
  * is found by the log's own index (webhook_id, created_at = the event's).
  * Two rows written per item: the row and its log index entry.
  */
-export function recordPolledStatement(db: D1Database, g: number, webhookId: string, namespace: string, items: readonly PolledItem[], now: number): D1PreparedStatement {
+export function recordPolledStatement(
+  db: D1Database,
+  g: number,
+  webhookId: string,
+  namespace: string,
+  items: readonly PolledItem[],
+  now: number,
+  slot: number,
+): D1PreparedStatement {
   return db
     .prepare(
       forGeneration(
         `INSERT INTO ${DT} (${D.seq}, ${D.eventSeq}, ${D.eventId}, ${D.webhookId}, ${D.namespace}, ${D.eventType}, ${D.status}, ${D.attempts},
            ${D.nextAttemptAt}, ${D.enqueuedAt}, ${D.createdAt}, ${D.updatedAt}, ${D.firstTrigger}, ${D.firstStartedAt}, ${D.firstDurationMs}, ${D.firstUrl})
          SELECT n.seq, n.seq, n.id, ?2, ?3, n.type, 'succeeded', 1, ?4, ?4, n.created_at, ?4, 'automatic', ?4, 0, 'poll'
-         FROM (SELECT (SELECT coalesce(max(${D.seq}), ?5) FROM ${DT}) + row_number() OVER (ORDER BY CAST(j.key AS INTEGER)) AS seq,
+         FROM (SELECT (SELECT coalesce(max(${D.seq}), ?5) FROM ${DT} WHERE ${D.seq} > ?5 AND ${D.seq} < ?6) + row_number() OVER (ORDER BY CAST(j.key AS INTEGER)) AS seq,
                  j.value ->> '$.id' AS id, j.value ->> '$.type' AS type, j.value ->> '$.created_at' AS created_at
                FROM json_each(?1) j
                WHERE NOT EXISTS (SELECT 1 FROM ${DT} d WHERE d.${D.webhookId} = ?2 AND d.${D.createdAt} = j.value ->> '$.created_at'
@@ -94,7 +102,7 @@ export function recordPolledStatement(db: D1Database, g: number, webhookId: stri
         g,
       ),
     )
-    .bind(JSON.stringify(items), webhookId, namespace, now, firstSeq(g));
+    .bind(JSON.stringify(items), webhookId, namespace, now, sliceBase(g, slot), sliceEnd(g, slot));
 }
 
 /** The delivery seqs of recorded items of day g (by the log's index), to name them. */

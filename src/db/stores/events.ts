@@ -6,11 +6,11 @@
  */
 import { storedDataSql } from "../../events/stored-data";
 import { decodeRow, decodeRows, type RawRow } from "../columns";
-import { ALL_EVENTS, DELIVERIES_T as DT, EVENTS_T as ET, firstSeq, forGeneration, generationOfSeq } from "../generations";
+import { ALL_EVENTS, DELIVERIES_T as DT, EVENTS_T as ET, forGeneration, generationOfSeq, sliceBase, sliceEnd } from "../generations";
 import { deliveries, events, type DeliveryRow, type EventRow } from "../schema";
 import { D, E } from "./names";
 
-export type NewEvent = Pick<EventRow, "namespace" | "id" | "type" | "createdAt" | "system" | "test" | "orderingKey"> & { data: string | ArrayBuffer };
+export type NewEvent = Pick<EventRow, "namespace" | "id" | "type" | "createdAt" | "system" | "test" | "orderingKey"> & { data: string | ArrayBuffer; slot: number };
 
 /**
  * Inserts the event into generation g, batched right after its fan-out
@@ -25,14 +25,14 @@ export function insertEventStatement(db: D1Database, g: number, e: NewEvent): D1
     .prepare(
       forGeneration(
         `INSERT INTO ${ET} (${E.seq}, ${E.namespace}, ${E.id}, ${E.type}, ${E.data}, ${E.createdAt}, ${E.system}, ${E.test}, ${E.firstDeliverySeq}, ${E.deliveryCount}, ${E.orderingKey})
-         SELECT f.first, ?1, ?2, ?3, ?4, ?5, ?6, ?7, f.first, f.n, ?9
-         FROM (SELECT (SELECT coalesce(max(${D.seq}), ?8) FROM ${DT}) - changes() + 1 AS first, changes() AS n) f
+         SELECT f.first, ?1, ?2, ?3, ?4, ?5, ?6, ?7, f.first, f.n, ?10
+         FROM (SELECT (SELECT coalesce(max(${D.seq}), ?8) FROM ${DT} WHERE ${D.seq} > ?8 AND ${D.seq} < ?9) - changes() + 1 AS first, changes() AS n) f
          WHERE NOT EXISTS (SELECT 1 FROM ${ALL_EVENTS} WHERE ${E.namespace} = ?1 AND ${E.id} = ?2)
          RETURNING ${E.seq}`,
         g,
       ),
     )
-    .bind(e.namespace, e.id, e.type, e.data, e.createdAt, e.system, e.test ? 1 : 0, firstSeq(g), e.orderingKey);
+    .bind(e.namespace, e.id, e.type, e.data, e.createdAt, e.system, e.test ? 1 : 0, sliceBase(g, e.slot), sliceEnd(g, e.slot), e.orderingKey);
 }
 
 /** One event by id, its data as a storedDataSql JSON object (`stored`), and where its deliveries are. */

@@ -94,3 +94,19 @@ export async function touchStatus(db: D1Database, namespace: string, now: number
 export function removeDeletedStatement(db: D1Database, namespace: string): D1PreparedStatement {
   return db.prepare(`DELETE FROM namespace_shards WHERE ${NS.namespace} = ? AND ${NS.status} = 'deleting'`).bind(namespace);
 }
+
+/**
+ * The move's write switch: a moving namespace's row names its target as its
+ * shard, still `moving` (namespaces/move.ts drains the source, then
+ * switchShard ends the move). Answers whether it did.
+ */
+export async function switchWrites(db: D1Database, namespace: string, from: string, to: string, now: number): Promise<boolean> {
+  const r = await db
+    .prepare(
+      `UPDATE namespace_shards SET ${NS.shard} = ?3, ${NS.statusAt} = ?4
+       WHERE ${NS.namespace} = ?1 AND ${NS.status} = 'moving' AND ${NS.shard} = ?2 AND ${NS.movingTo} = ?3`,
+    )
+    .bind(namespace, from, to, now)
+    .run();
+  return (r.meta.changes ?? 0) > 0;
+}
