@@ -97,6 +97,15 @@ describe("GET /v1/namespaces/{ns} and the list", () => {
 describe("DELETE /v1/namespaces/{ns}", () => {
   it("purges everything of it on every day, the directory row last, and leaves other namespaces alone", async () => {
     const doomed = await populated();
+    // A polling webhook that handed out one more event: its recorded item lies outside the event's range of deliveries.
+    const poller = await api("POST", `/v1/namespaces/${doomed.ns}/webhooks`, { name: "poller", mode: "poll", events: ["build.*"] });
+    const third = await api("POST", `/v1/namespaces/${doomed.ns}/events`, { type: "build.finished", data: { n: 3 } });
+    await waitFor(() => received(doomed.key), (r) => r.length === 2);
+    const polled = await waitFor(
+      () => api("GET", `/v1/namespaces/${doomed.ns}/webhooks/${poller.body.id}/poll?wait=5`),
+      (r) => r.body.data?.length === 1,
+    );
+    expect(polled.body.data[0].event_id).toBe(third.body.id);
     const other = await populated();
     const otherRows = await rowsOf(other.ns);
     expect(Object.keys(await rowsOf(doomed.ns))).toEqual(expect.arrayContaining(["webhooks", `events_g${generationAt(Date.now())}`, `deliveries_g${generationAt(Date.now()) - 1}`, "control.tokens", "control.portal_links"]));
@@ -113,9 +122,9 @@ describe("DELETE /v1/namespaces/{ns}", () => {
     expect((await purgeStep(appEnv, doomed.ns)).outcome).toBe("settling");
     const written = usage.d1RowsWritten;
     expect((await purgeStep(appEnv, doomed.ns, Date.now() + PURGE_SETTLE_MS)).outcome).toBe("done");
-    // One written row per deleted row as D1 reports it: 2 events, 2 deliveries, 1 attempt, the directory row
-    // (docs/operations.md). No token or webhook is left to delete by then.
-    expect(usage.d1RowsWritten - written).toBe(2 + 2 + 1 + 1);
+    // One written row per deleted row as D1 reports it: 3 events, 3 push deliveries, the polled item, 1 attempt,
+    // the directory row (docs/operations.md). No token or webhook is left to delete by then.
+    expect(usage.d1RowsWritten - written).toBe(3 + 3 + 1 + 1 + 1);
 
     expect(await rowsOf(doomed.ns)).toEqual({});
     expect(await attemptsOf(doomed.yesterday)).toBe(0);
@@ -149,6 +158,15 @@ describe("DELETE /v1/namespaces/{ns}", () => {
 
   it("a step that crashes midway is retried by the queue and finishes from what is left", async () => {
     const doomed = await populated();
+    // A polling webhook that handed out one more event: its recorded item lies outside the event's range of deliveries.
+    const poller = await api("POST", `/v1/namespaces/${doomed.ns}/webhooks`, { name: "poller", mode: "poll", events: ["build.*"] });
+    const third = await api("POST", `/v1/namespaces/${doomed.ns}/events`, { type: "build.finished", data: { n: 3 } });
+    await waitFor(() => received(doomed.key), (r) => r.length === 2);
+    const polled = await waitFor(
+      () => api("GET", `/v1/namespaces/${doomed.ns}/webhooks/${poller.body.id}/poll?wait=5`),
+      (r) => r.body.data?.length === 1,
+    );
+    expect(polled.body.data[0].event_id).toBe(third.body.id);
     const other = await populated();
     const otherRows = await rowsOf(other.ns);
     expect((await api("DELETE", `/v1/namespaces/${doomed.ns}`)).status).toBe(202);

@@ -23,8 +23,8 @@
 import { controlDb } from "../db/client";
 import { listGenerations, unlessDayMissing } from "../db/generations";
 import { forget, onShard, PLACEMENT_TTL_MS, shardDb } from "../db/shards";
-import { purgeAttemptsStatement } from "../db/stores/attempts";
-import { purgeDeliveriesStatement } from "../db/stores/delivery-recovery";
+import { purgeAttemptsStatement, purgeLeftoverAttemptsStatement } from "../db/stores/attempts";
+import { purgeDeliveriesStatement, purgeLeftoverDeliveriesStatement } from "../db/stores/delivery-recovery";
 import { purgeEventsStatement } from "../db/stores/events";
 import { busyEntries, directoryEntry, removeDeletedStatement } from "../db/stores/namespace-shards";
 import { deleteLinksOfStatement } from "../db/stores/portal-links";
@@ -73,6 +73,16 @@ export async function purgeStep(env: AppEnv, namespace: string, now = Date.now()
       );
       // A day dropped by retention meanwhile holds nothing any more.
       if (!results || (results[2].meta.changes ?? 0) < PURGE_CHUNK) break;
+    }
+    // Its events gone, what no event's range covered: a polling webhook's recorded items.
+    for (;;) {
+      if (chunks >= CHUNKS_PER_STEP) return { outcome: "more", chunks };
+      chunks++;
+      const results = await unlessDayMissing(
+        db.batch([purgeLeftoverAttemptsStatement(db, g, namespace, PURGE_CHUNK), purgeLeftoverDeliveriesStatement(db, g, namespace, PURGE_CHUNK)]),
+        null,
+      );
+      if (!results || (results[1].meta.changes ?? 0) < PURGE_CHUNK) break;
     }
   }
   // Nothing of it is left on its shard: the directory row goes last.

@@ -77,3 +77,19 @@ export function purgeAttemptsStatement(db: D1Database, g: number, namespace: str
     )
     .bind(namespace, limit);
 }
+
+/** The first `limit` deliveries of the namespace left on day g once its events are gone (polled items: pull/poll.ts), by seq. */
+export const PURGE_LEFTOVER_SQL = `SELECT ${D.seq} FROM ${DT} WHERE ${D.namespace} = ?1 ORDER BY ${D.seq} LIMIT ?2`;
+
+/** The attempts of the purge's chunk of leftover deliveries (PURGE_LEFTOVER_SQL), batched before the deliveries themselves. */
+export function purgeLeftoverAttemptsStatement(db: D1Database, g: number, namespace: string, limit: number): D1PreparedStatement {
+  return db
+    .prepare(
+      forGeneration(
+        `DELETE FROM attempts WHERE ${A.seq} IN (
+           SELECT a.${A.seq} FROM (${PURGE_LEFTOVER_SQL}) d JOIN attempts a ON a.${A.seq} >= d.${D.seq} * ${ATTEMPT_SLOTS} AND a.${A.seq} < (d.${D.seq} + 1) * ${ATTEMPT_SLOTS})`,
+        g,
+      ),
+    )
+    .bind(namespace, limit);
+}

@@ -28,6 +28,7 @@ import {
 } from "../generations";
 import { deliveries, sweepMarks, webhooks, type DeliveryRow } from "../schema";
 import { D, E, SM, W } from "./names";
+import { PURGE_LEFTOVER_SQL } from "./attempts";
 import { PURGE_CHUNK_EVENTS_SQL } from "./events";
 
 /** The sweep's overdue test on deliveries `d` (?1 now, ?2 grace, ?3 resend back-off): see delivery/recovery-sweep.ts. */
@@ -281,6 +282,15 @@ export async function generationSize(db: D1Database, g: number, slot: number): P
 }
 
 /** Deletes the deliveries of the purge's chunk of events on day g (their seq ranges), before the events (namespaces/purge.ts). */
+/**
+ * Deletes the purge's chunk of deliveries of the namespace that no event
+ * range covers (polled items, recorded outside their event's range): a scan
+ * of the day's table, once per day of a deleted namespace. `changes` is how many.
+ */
+export function purgeLeftoverDeliveriesStatement(db: D1Database, g: number, namespace: string, limit: number): D1PreparedStatement {
+  return db.prepare(forGeneration(`DELETE FROM ${DT} WHERE ${D.seq} IN (${PURGE_LEFTOVER_SQL})`, g)).bind(namespace, limit);
+}
+
 export function purgeDeliveriesStatement(db: D1Database, g: number, namespace: string, limit: number): D1PreparedStatement {
   return db
     .prepare(
