@@ -22,10 +22,14 @@ describe("a release that reads a column before the cron has carried it to the da
     const first = await api("POST", `/v1/namespaces/${ns}/events`, { type: "build.finished", data: { n: 1 } });
     expect(first.status).toBe(202);
     await waitFor(() => received(key), (r) => r.length === 1);
-    // Today's days as a shard migrated but not yet reconciled would have them: without `ordering_key`
-    // (the views over them go too, as a migration's new column is not in them yet).
+    // Today's days as a shard migrated but not yet reconciled would have them: without `ordering_key`.
     // The template's last columns (migration 0006), so the days' column order stays the template's once re-added.
     const today = generationAt(Date.now());
+    // The views as the release before this one defined them (every arm `SELECT *`), over every day there is:
+    // once the template has a column the days lack, their arms no longer line up.
+    const days = (await db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB 'deliveries_g[0-9]*'").all<{ name: string }>()).results.map((r) => Number(r.name.slice(12)));
+    const oldView = (view: string, table: (g: number) => string, template: string) =>
+      db.prepare(`CREATE VIEW ${view} AS ${[template, ...days.map(table)].map((t) => `SELECT * FROM ${t}`).join(" UNION ALL ")}`);
     await db.batch([
       db.prepare("DROP VIEW IF EXISTS all_events"),
       db.prepare("DROP VIEW IF EXISTS all_deliveries"),
@@ -34,6 +38,8 @@ describe("a release that reads a column before the cron has carried it to the da
       db.prepare(`ALTER TABLE ${deliveriesTable(today)} DROP COLUMN ordered`),
       db.prepare(`ALTER TABLE ${deliveriesTable(today)} DROP COLUMN ordering_key`),
     ]);
+    await db.batch([oldView("all_events", eventsTable, "events"), oldView("all_deliveries", deliveriesTable, "deliveries")]);
+    await expect(db.prepare("SELECT count(*) FROM all_events").run()).rejects.toThrow(/same number of result columns/);
     expect(await columnsOf(eventsTable(today))).not.toContain("ordering_key");
     const healed = usage.daySchemaHealedOnRequest;
     const second = await api("POST", `/v1/namespaces/${ns}/events`, { type: "build.finished", data: { n: 2 }, ordering_key: "pipeline-7" });

@@ -35,6 +35,7 @@
  *   the writes that follow it on the primary (`withSession("first-primary")`).
  */
 import { usage } from "../usage";
+import type { Healing } from "./metered-d1";
 import { compound, deliveriesTable, eventsTable, GENERATION_TABLES_SQL } from "./day-names";
 import { dayDdl, readDaySchema, schemaDrifted, viewDefinitions, type DaySchema } from "./day-schema";
 
@@ -261,7 +262,7 @@ export async function withGenerations<T>(db: D1Database, run: (gens: number[]) =
  */
 export async function inGeneration<T>(db: D1Database, g: number, write: () => Promise<T>): Promise<T> {
   try {
-    return await healingDaySchema(db, write);
+    return await write();
   } catch (err) {
     if (!isMissingGeneration(err)) throw err;
     usage.dayTablesCreatedOnRequest++;
@@ -271,24 +272,29 @@ export async function inGeneration<T>(db: D1Database, g: number, write: () => Pr
   }
 }
 
-/** A statement naming a column that a day table (or the views over them) lacks: a migration added it to the template only. */
-export const isDaySchemaBehind = (err: unknown): boolean => /(no such column|has no column named)/i.test(String(err instanceof Error ? err.message : err));
+/**
+ * A statement that found the days behind the template: a column a migration
+ * added to the template only ("no such column", "has no column named"), or
+ * views from before a migration whose arms no longer line up.
+ */
+export const isDaySchemaBehind = (err: unknown): boolean =>
+  /no such column|has no column named|do not have the same number of result columns/i.test(String(err instanceof Error ? err.message : err));
 
 /**
- * Runs `run`; if it fails because the days lag behind the template (a
- * release reading a column its migration just added, in the minute before
- * the cron carries it to every day), brings the days up to date, counted
- * and logged, and runs it once more. Without this a deploy would have to
- * wait for a cron run between migrating and shipping the code.
+ * What shardDb does when a statement finds the days behind the template: a
+ * release running between its migration and the next cron run (which
+ * carries the template to every day). It brings the days and views up to
+ * date there, counted and logged, and the statement runs once more; so a
+ * migration and the code that reads it can ship together. `raw` is the
+ * shard without this healing, so the fix cannot recurse.
  */
-export async function healingDaySchema<T>(db: D1Database, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    if (!isDaySchemaBehind(err)) throw err;
-    usage.daySchemaHealedOnRequest++;
-    console.warn("the day tables lagged behind the template's columns and were brought up to date on the request path (has the cron run since the migration?)", { error: String(err) });
-    await reconcileGenerations(db);
-    return run();
-  }
+export function daySchemaHealing(raw: D1Database): Healing {
+  return {
+    when: isDaySchemaBehind,
+    fix: async () => {
+      usage.daySchemaHealedOnRequest++;
+      console.warn("the day tables lagged behind the template and were brought up to date on the request path (has the cron run since the migration?)");
+      await reconcileGenerations(raw);
+    },
+  };
 }

@@ -18,21 +18,39 @@ function record(meta: Meta | undefined, statements = 1): void {
 export type ErrorMapper = (err: unknown) => unknown;
 const asIs: ErrorMapper = (err) => err;
 
+/**
+ * A failure the database can be brought past (day tables behind the
+ * template: db/generations.ts): when `when` matches, `fix` runs and the
+ * statement or batch runs once more.
+ */
+export type Healing = { when: (err: unknown) => boolean; fix: () => Promise<void> };
+
+async function healed<T>(healing: Healing | null, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (!healing?.when(err)) throw err;
+    await healing.fix();
+    return run();
+  }
+}
+
 class MeteredStatement {
   constructor(
     readonly inner: D1PreparedStatement,
     private readonly mapError: ErrorMapper,
+    private readonly healing: Healing | null,
   ) {}
   bind(...values: unknown[]): MeteredStatement {
-    return new MeteredStatement(this.inner.bind(...values), this.mapError);
+    return new MeteredStatement(this.inner.bind(...values), this.mapError, this.healing);
   }
   async run<T = Record<string, unknown>>(): Promise<D1Result<T>> {
-    const r = await this.inner.run<T>().catch((err) => Promise.reject(this.mapError(err)));
+    const r = await healed(this.healing, () => this.inner.run<T>()).catch((err) => Promise.reject(this.mapError(err)));
     record(r.meta);
     return r;
   }
   async all<T = Record<string, unknown>>(): Promise<D1Result<T>> {
-    const r = await this.inner.all<T>().catch((err) => Promise.reject(this.mapError(err)));
+    const r = await healed(this.healing, () => this.inner.all<T>()).catch((err) => Promise.reject(this.mapError(err)));
     record(r.meta);
     return r;
   }
@@ -52,17 +70,17 @@ class MeteredStatement {
   }
 }
 
-export function meteredD1(db: D1Database, mapError: ErrorMapper = asIs): D1Database {
+export function meteredD1(db: D1Database, mapError: ErrorMapper = asIs, healing: Healing | null = null): D1Database {
   const wrapped = {
     prepare: (query: string) => {
       try {
-        return new MeteredStatement(db.prepare(query), mapError);
+        return new MeteredStatement(db.prepare(query), mapError, healing);
       } catch (err) {
         throw mapError(err);
       }
     },
     batch: async <T = unknown>(statements: MeteredStatement[]): Promise<D1Result<T>[]> => {
-      const results = await db.batch<T>(statements.map((s) => s.inner)).catch((err) => Promise.reject(mapError(err)));
+      const results = await healed(healing, () => db.batch<T>(statements.map((s) => s.inner))).catch((err) => Promise.reject(mapError(err)));
       for (const r of results) record(r.meta);
       return results;
     },

@@ -11,10 +11,10 @@ import { drizzle } from "drizzle-orm/d1";
 import type { AppEnv, DeliveryMessage } from "../env";
 import { ApiError } from "../errors";
 import { controlDb } from "./client";
-import { meteredD1 } from "./metered-d1";
+import { meteredD1, type ErrorMapper } from "./metered-d1";
 import * as schema from "./schema";
 import { directoryEntry, namespacesPerShard, placeNamespace, type DirectoryEntry } from "./stores/namespace-shards";
-import { isMissingGeneration, MAX_SLOTS } from "./generations";
+import { daySchemaHealing, isMissingGeneration, MAX_SLOTS } from "./generations";
 import { holdsNamespace } from "./stores/webhooks";
 import { isTransientD1Error } from "./transient";
 
@@ -90,7 +90,12 @@ function shardFailure(shard: string) {
 
 /** The metered D1 of the chosen shard, for hand-written SQL. */
 export function shardDb(env: ShardEnv): D1Database {
-  return meteredD1(binding(env, env.shard), shardFailure(env.shard));
+  return healingD1(binding(env, env.shard), shardFailure(env.shard));
+}
+
+/** Metered, and brought past days that lag behind the template (db/generations.ts, daySchemaHealing). */
+function healingD1(raw: D1Database, failure?: ErrorMapper): D1Database {
+  return meteredD1(raw, failure, daySchemaHealing(meteredD1(raw, failure)));
 }
 
 /** drizzle over the same, for the CRUD paths. */
@@ -161,7 +166,7 @@ async function survey(env: AppEnv, namespace: string): Promise<Survey[]> {
   return Promise.all(
     shardNames(env).map(async (shard) => {
       try {
-        return { shard, ready: true, holds: await holdsNamespace(binding(env, shard), namespace) };
+        return { shard, ready: true, holds: await holdsNamespace(healingD1(binding(env, shard)), namespace) };
       } catch (err) {
         if (/no such table/i.test(err instanceof Error ? err.message : String(err))) return { shard, ready: false, holds: false };
         throw shardFailure(shard)(err);

@@ -21,7 +21,7 @@
  * why (the unclaimed rows), for the routing.
  */
 import { config } from "../config";
-import { byGeneration, healingDaySchema, unlessDayMissing } from "../db/generations";
+import { byGeneration, unlessDayMissing } from "../db/generations";
 import { shardDb, type ShardEnv } from "../db/shards";
 import type { AppEnv } from "../env";
 import type { RawRow } from "../db/columns";
@@ -112,11 +112,9 @@ export async function claimDeliveries(
   const run = async (claims: D1PreparedStatement[]) =>
     (await db.batch<RawRow>(lane === "slow" ? [reserveProbesStatement(db, args), ...claims] : claims)).slice(lane === "slow" ? 1 : 0).flatMap((r) => r.results);
   // A day retention dropped holds nothing to claim: claim the other days alone.
-  const rows = await healingDaySchema(
-    db,
-    async () =>
-      (await unlessDayMissing(run(days.map(claimOf)), null)) ?? (await Promise.all(days.map((day) => unlessDayMissing(run([claimOf(day)]), [])))).flat(),
-  );
+  const rows =
+    (await unlessDayMissing(run(days.map(claimOf)), null)) ??
+    (await Promise.all(days.map((day) => unlessDayMissing(run([claimOf(day)]), [])))).flat();
   const claimed = await Promise.all(claimedRows(rows).map(decode));
   const rated = new Map<string, number>();
   for (const c of claimed) if (c.webhook?.rate_limit) rated.set(c.webhook.id, (rated.get(c.webhook.id) ?? 0) + 1);

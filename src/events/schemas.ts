@@ -17,6 +17,7 @@ export const EventPublish = z
       .refine((d) => !nestsDeeperThan(d), `nests deeper than ${MAX_JSON_DEPTH} levels, the limit`)
       .openapi({
         type: "object",
+        additionalProperties: true,
         description: `The payload (required); validated against the type's schema; unknown fields pass through. At most ${MAX_JSON_DEPTH} levels deep. \`GET /v1/event-types\` shows each type's fields and an example.`,
       }),
     id: z

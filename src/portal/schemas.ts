@@ -44,7 +44,7 @@ export const PortalBrandingSchema = z
       .trim()
       .min(1)
       .max(60)
-      .regex(/^[^\p{Cc}]+$/u, "no control characters")
+      .regex(/^[^\u0000-\u001f\u007f-\u009f]+$/, "no control characters")
       .optional()
       .openapi({ description: "Shown as text in place of the dispatcher's name.", example: "Acme CI" }),
     logo_url: logoUrl.optional(),

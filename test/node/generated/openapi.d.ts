@@ -4,6 +4,11 @@
  */
 
 
+/** OneOf type helpers */
+type Without<T, U> = { [P in Exclude<keyof T, keyof U>]?: never };
+type XOR<T, U> = (T | U) extends object ? (Without<T, U> & U) | (Without<U, T> & T) : T | U;
+type OneOf<T extends any[]> = T extends [infer Only] ? Only : T extends [infer A, infer B, ...infer Rest] ? OneOf<[XOR<A, B>, ...Rest]> : never;
+
 export interface paths {
   "/v1/namespaces/{ns}/webhooks": {
     /**
@@ -65,7 +70,7 @@ export interface paths {
   "/v1/namespaces/{ns}/webhooks/{id}/rotate-secret": {
     /**
      * Rotate the signing secret
-     * @description Answers the new secret, once. For `grace_seconds` (default 24 h) the previous secret keeps signing too: `standard` and `puppet` send both signatures; `djinn` and `circleci`, whose receivers take one, keep signing with the old one until the grace period ends.
+     * @description Answers the new secret, once. For `grace_seconds` (default 24 h) the previous secret keeps signing too: `standard` and `puppet` send both signatures; `djinn` and `circleci`, whose receivers take one, keep signing with the old one until the grace period ends. An `ed25519` webhook gets a new key pair instead (no `secret` may be given; the answer's `public_key` is the new one) and sends both `v1a` signatures during the grace period.
      */
     post: operations["rotateWebhookSecret"];
   };
@@ -85,6 +90,11 @@ export interface paths {
   };
   "/v1/namespaces/{ns}/events": {
     /**
+     * The event feed
+     * @description Events oldest first, as publish answered them. `next_cursor` is never null: a reader resumes from it exactly, nothing skipped and nothing twice, across days and while events keep arriving; `done` says it has caught up for now. An event that fanned out to no webhook shows once it is 5 s old. Needs `webhooks:read`.
+     */
+    get: operations["listEvents"];
+    /**
      * Publish an event
      * @description Stores the event once and fans it out to every active webhook of the namespace subscribed to its type. Re-posting the same `id` with the same body answers 200 with the original event and fans out nothing. Numbers beyond 2^53 lose precision in JSON parsing; send them as strings.
      */
@@ -103,6 +113,13 @@ export interface paths {
      * @description Every event type, its source system, a description and the JSON Schema of its data.
      */
     get: operations["listEventTypes"];
+  };
+  "/v1/namespaces/{ns}/webhooks/{id}/poll": {
+    /**
+     * Poll a webhook of mode poll
+     * @description What the webhook would have been pushed, oldest first: each item's `body` is the exact string a push would POST and `headers` every header it would carry, signatures included, so a receiver verifies it as it verifies a push. Subscription, format and filter apply. `wait` (0-30 s) holds the answer open until an item arrives. A handed-out item shows in the delivery log as succeeded. A disabled webhook answers 409 `webhook_disabled` (its cursor resumes once re-enabled). Needs `webhooks:poll` (or `webhooks:read`).
+     */
+    get: operations["pollWebhook"];
   };
   "/v1/namespaces/{ns}/deliveries": {
     /**
@@ -153,6 +170,39 @@ export interface paths {
      */
     post: operations["pruneRetention"];
   };
+  "/v1/admin/namespaces": {
+    /**
+     * List namespaces
+     * @description Every namespace in the directory, by name, a page at a time, with its shard, status and counts as stored now (admin token).
+     */
+    get: operations["listNamespaces"];
+  };
+  "/v1/namespaces/{ns}": {
+    /**
+     * Get a namespace
+     * @description Its shard, status (`active`, `moving`, `deleting`), `moving_to`, and how many webhooks and events it stores now. After a delete it shows `deleting` until it answers 404. The admin token, or a token of the namespace with `webhooks:read`.
+     */
+    get: operations["getNamespace"];
+    /**
+     * Delete a namespace with everything in it
+     * @description Its tokens and webhooks go at once; its events, deliveries and attempts, on every day of its shard, are purged in the background in bounded steps, and its directory entry last (docs/operations.md). Meanwhile publishing to it answers 409 and GET shows `deleting`. D1 Time Travel still holds the deleted rows for its retention window (30 days). Admin token.
+     */
+    delete: operations["deleteNamespace"];
+  };
+  "/v1/namespaces/{ns}/export": {
+    /**
+     * Export a namespace as NDJSON
+     * @description One JSON object a line, each with `kind`: every `webhook` (its API shape, no secret), then every `event`, then every `delivery` (its detail shape, attempts included), streamed in bounded reads. The admin token, or a token of the namespace with `webhooks:read`.
+     */
+    get: operations["exportNamespace"];
+  };
+  "/v1/admin/namespaces/{ns}/move": {
+    /**
+     * Move a namespace to another shard, online
+     * @description Copies its webhooks, events, deliveries and attempts to the shard `to`, switches its directory entry, then removes them from the old shard, in bounded steps through the queue (docs/shards.md, docs/operations.md). Publishing and delivering go on meanwhile; changes to its webhooks, redeliveries and recoveries answer 409 until the move ends. Delivery ids and the log stay the same. GET /v1/namespaces/{ns} shows `moving` and `moving_to` until it is `active` on `to`. 422 for a shard not in SHARDS, closed (SHARDS_CLOSED), without its tables, or the one it is on; 409 while it is moving or being deleted. Admin token.
+     */
+    post: operations["moveNamespace"];
+  };
   "/v1/namespaces/{ns}/tokens": {
     /**
      * List a namespace's tokens
@@ -161,7 +211,7 @@ export interface paths {
     get: operations["listTokens"];
     /**
      * Create a namespace token
-     * @description Admin only. The answer carries `token` once; only its SHA-256 is stored, so it cannot be shown again. Scopes: `webhooks:read`, `webhooks:write`, `events:publish`.
+     * @description Admin only. The answer carries `token` once; only its SHA-256 is stored, so it cannot be shown again. Scopes: `webhooks:read`, `webhooks:write`, `events:publish`, `webhooks:poll` (polling only), `portal:create` (portal links, docs/portal.md). With `webhook_id` the token touches that one webhook and nothing else (403 or 404 for the rest).
      */
     post: operations["createToken"];
   };
@@ -171,6 +221,13 @@ export interface paths {
      * @description Admin only. The token answers 401 from now on; it stays listed with `revoked_at`.
      */
     delete: operations["revokeToken"];
+  };
+  "/v1/namespaces/{ns}/portal-links": {
+    /**
+     * Create a portal link
+     * @description A one-time URL (valid `ttl_seconds`, default 600) that opens the dashboard as a session of this namespace only, for at most 12 hours: its webhooks, deliveries, health, ping and redeliver, and nothing of the admin's or of another namespace. `read_only` hides every form and refuses every change (403); `event_types` limits what webhooks may subscribe to; `branding` is data (a name shown as text, an https logo, a `#rrggbb` colour); `embed_origins` may frame the pages (CSP `frame-ancestors`, cookie `SameSite=None; Secure; Partitioned`). A used or expired link answers 410. Admin, or a namespace token with the scope `portal:create`.
+     */
+    post: operations["createPortalLink"];
   };
   "/v1/admin/secrets/reseal": {
     /**
@@ -777,6 +834,27 @@ export interface webhooks {
      */
     post: operations["sendWebhookDisabledDiscord"];
   };
+  "webhook.failing (standard)": {
+    /**
+     * webhook.failing to a standard webhook
+     * @description A webhook has been failing for 50, 70 or 90 % of AUTO_DISABLE_DAYS (once each per failing run): it will be disabled unless a delivery succeeds. Emitted by the dispatcher itself; subscribe to it by name.
+     */
+    post: operations["sendWebhookFailingStandard"];
+  };
+  "webhook.failing (slack)": {
+    /**
+     * webhook.failing to a slack webhook
+     * @description A webhook has been failing for 50, 70 or 90 % of AUTO_DISABLE_DAYS (once each per failing run): it will be disabled unless a delivery succeeds. Emitted by the dispatcher itself; subscribe to it by name.
+     */
+    post: operations["sendWebhookFailingSlack"];
+  };
+  "webhook.failing (discord)": {
+    /**
+     * webhook.failing to a discord webhook
+     * @description A webhook has been failing for 50, 70 or 90 % of AUTO_DISABLE_DAYS (once each per failing run): it will be disabled unless a delivery succeeds. Emitted by the dispatcher itself; subscribe to it by name.
+     */
+    post: operations["sendWebhookFailingDiscord"];
+  };
   "webhook.circuit_opened (standard)": {
     /**
      * webhook.circuit_opened to a standard webhook
@@ -845,9 +923,99 @@ export interface webhooks {
 export interface components {
   schemas: {
     WebhookWithSecret: components["schemas"]["Webhook"] & ({
-      /** @description Shown only in this answer. */
+      /** @description Shown only in this answer; null without one, and for ed25519 (the private key is never shown). */
       secret: string | null;
     });
+    /**
+     * @description Where deliveries go; credentials appear only as hints.
+     * @example {
+     *   "type": "sqs",
+     *   "queue_url": "https://sqs.eu-west-1.amazonaws.com/123456789012/ci-events",
+     *   "region": "eu-west-1",
+     *   "endpoint": null,
+     *   "access_key_id_hint": "MPLE",
+     *   "secret_access_key_hint": "EKEY"
+     * }
+     */
+    Destination: OneOf<[{
+      /** @enum {string} */
+      type: "http";
+    }, {
+      /** @enum {string} */
+      type: "cloudflare_queue";
+      account_id: string;
+      queue_id: string;
+      /**
+       * @description The service URL override; null for the service's own.
+       * @example null
+       */
+      endpoint: string | null;
+      /**
+       * @description The last 4 characters of api_token.
+       * @example MPLE
+       */
+      api_token_hint: string;
+    }, {
+      /** @enum {string} */
+      type: "sqs";
+      queue_url: string;
+      region: string;
+      /**
+       * @description The service URL override; null for the service's own.
+       * @example null
+       */
+      endpoint: string | null;
+      /**
+       * @description The last 4 characters of access_key_id.
+       * @example MPLE
+       */
+      access_key_id_hint: string;
+      /**
+       * @description The last 4 characters of secret_access_key.
+       * @example MPLE
+       */
+      secret_access_key_hint: string;
+    }, {
+      /** @enum {string} */
+      type: "eventbridge";
+      region: string;
+      event_bus_name: string;
+      source: string;
+      /**
+       * @description The service URL override; null for the service's own.
+       * @example null
+       */
+      endpoint: string | null;
+      /**
+       * @description The last 4 characters of access_key_id.
+       * @example MPLE
+       */
+      access_key_id_hint: string;
+      /**
+       * @description The last 4 characters of secret_access_key.
+       * @example MPLE
+       */
+      secret_access_key_hint: string;
+    }, {
+      /** @enum {string} */
+      type: "pubsub";
+      topic: string;
+      /**
+       * @description The service URL override; null for the service's own.
+       * @example null
+       */
+      endpoint: string | null;
+      /**
+       * @description The service account the key belongs to.
+       * @example ci-events@my-project.iam.gserviceaccount.com
+       */
+      client_email: string;
+      /**
+       * @description The last 4 characters of the key's private_key_id.
+       * @example MPLE
+       */
+      service_account_json_hint: string;
+    }]>;
     /**
      * @description The payload filter; null when every event of the subscribed types is sent.
      * @example {
@@ -876,7 +1044,13 @@ export interface components {
       id: string;
       namespace: string;
       name: string;
+      /** @description Where deliveries are posted: the receiver, or for another destination its service's URL (derived); empty for a polling webhook (mode poll). */
       url: string;
+      destination: components["schemas"]["Destination"];
+      /** @enum {string} */
+      mode: "push" | "poll";
+      /** @description When a temporary webhook is deleted; null when kept. */
+      expires_at: string | null;
       description: string;
       events: string[];
       /** @enum {string} */
@@ -893,7 +1067,17 @@ export interface components {
       max_in_flight: number | null;
       /** @description HTTP timeout in ms; null means DELIVERY_TIMEOUT_MS. */
       timeout_ms: number | null;
+      /** @description Deliveries sharing an ordering_key go one at a time, in order. */
+      ordered: boolean;
+      /** @description Last 4 characters of the HMAC secret; null when unsigned or ed25519. */
       secret_hint: string | null;
+      /** @enum {string} */
+      signature_scheme: "hmac-sha256" | "ed25519";
+      /**
+       * @description For `ed25519`: `whpk_` + base64 of the raw 32-byte Ed25519 public key that verifies the `v1a` signatures (docs/formats.md); null otherwise.
+       * @example whpk_11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=
+       */
+      public_key: string | null;
       disabled_reason: string | null;
       disabled_at: string | null;
       circuit: components["schemas"]["Circuit"];
@@ -915,8 +1099,23 @@ export interface components {
     WebhookCreate: {
       /** @example deploy-notifier */
       name: string;
-      /** @example https://hooks.example.com/ci */
-      url: string;
+      /**
+       * @description Where deliveries are POSTed: http(s) on a public host name. Private, loopback and link-local addresses are refused; a deployed Worker cannot reach bare IP addresses at all. Required for an http destination, refused for any other.
+       * @example https://hooks.example.com/ci
+       */
+      url?: string;
+      destination?: components["schemas"]["DestinationInput"];
+      /**
+       * @description `push` (the default) POSTs to `url`; `poll` has no `url`: its receiver fetches `/poll` (docs/pull.md).
+       * @default push
+       * @enum {string}
+       */
+      mode?: "push" | "poll";
+      /**
+       * Format: date-time
+       * @description A temporary webhook: deleted once this passes (`npm run listen` sets and renews it); null keeps it.
+       */
+      expires_at?: string | null;
       /**
        * @example [
        *   "build.*",
@@ -929,6 +1128,13 @@ export interface components {
        * @enum {string}
        */
       format?: "standard" | "djinn" | "circleci" | "puppet" | "slack" | "discord";
+      /**
+       * @description How a `standard` webhook signs: `hmac-sha256` (Standard Webhooks `v1`, with the secret) or `ed25519` (`v1a`: receivers verify with `public_key` alone; no secret is given or shown). Other formats take only `hmac-sha256`.
+       * @default hmac-sha256
+       * @example ed25519
+       * @enum {string}
+       */
+      signature_scheme?: "hmac-sha256" | "ed25519";
       /** @default true */
       active?: boolean;
       /** @default */
@@ -956,16 +1162,128 @@ export interface components {
        */
       timeout_ms?: number | null;
       /**
+       * @description Deliveries of events that share an `ordering_key` go one at a time, in the order the events were accepted (docs/ordering.md). A change applies to deliveries created after it.
+       * @default false
+       */
+      ordered?: boolean;
+      /**
        * @description Always on: Workers cannot skip TLS certificate validation.
        * @enum {boolean}
        */
       certificate_validation?: true;
     };
+    /**
+     * @description Where deliveries go. Default `{ "type": "http" }` (the webhook's `url`). Other types take no `url`.
+     * @example {
+     *   "type": "sqs",
+     *   "queue_url": "https://sqs.eu-west-1.amazonaws.com/123456789012/ci-events",
+     *   "region": "eu-west-1",
+     *   "access_key_id": "AKIAIOSFODNN7EXAMPLE",
+     *   "secret_access_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+     * }
+     */
+    DestinationInput: OneOf<[{
+      /** @enum {string} */
+      type: "http";
+    }, {
+      /** @enum {string} */
+      type: "cloudflare_queue";
+      /** @example 023e105f4ecef8ad9ca31a8372d0c353 */
+      account_id: string;
+      /** @example 5c1f9e8e3a2b4d7f9c0e1a2b3c4d5e6f */
+      queue_id: string;
+      /**
+       * @description A token with Queues Edit on the account. Write-only; answered as api_token_hint.
+       * @example Jx8TqE3yNvLr6WbUf2HdKs9PmZc4AaGo7BiYeQ1t
+       */
+      api_token: string;
+      /**
+       * @description Overrides the service's URL (a compatible service, or a test stand-in); it must pass the same URL checks as a webhook URL. For pubsub it serves both the token exchange (/token) and the publish call.
+       * @example https://queue-proxy.example.com
+       */
+      endpoint?: string;
+    }, {
+      /** @enum {string} */
+      type: "sqs";
+      /**
+       * @description The queue's URL, as SQS shows it.
+       * @example https://sqs.eu-west-1.amazonaws.com/123456789012/ci-events
+       */
+      queue_url: string;
+      /** @example eu-west-1 */
+      region: string;
+      /**
+       * @description Write-only; answered as access_key_id_hint.
+       * @example AKIAIOSFODNN7EXAMPLE
+       */
+      access_key_id: string;
+      /**
+       * @description Write-only; answered as secret_access_key_hint.
+       * @example wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+       */
+      secret_access_key: string;
+      /**
+       * @description Overrides the service's URL (a compatible service, or a test stand-in); it must pass the same URL checks as a webhook URL. For pubsub it serves both the token exchange (/token) and the publish call.
+       * @example https://queue-proxy.example.com
+       */
+      endpoint?: string;
+    }, {
+      /** @enum {string} */
+      type: "eventbridge";
+      /** @example eu-west-1 */
+      region: string;
+      /** @example ci-events */
+      event_bus_name: string;
+      /**
+       * @description The events' Source field.
+       * @example com.example.ci
+       */
+      source: string;
+      /**
+       * @description Write-only; answered as access_key_id_hint.
+       * @example AKIAIOSFODNN7EXAMPLE
+       */
+      access_key_id: string;
+      /**
+       * @description Write-only; answered as secret_access_key_hint.
+       * @example wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+       */
+      secret_access_key: string;
+      /**
+       * @description Overrides the service's URL (a compatible service, or a test stand-in); it must pass the same URL checks as a webhook URL. For pubsub it serves both the token exchange (/token) and the publish call.
+       * @example https://queue-proxy.example.com
+       */
+      endpoint?: string;
+    }, {
+      /** @enum {string} */
+      type: "pubsub";
+      /** @example projects/my-project/topics/ci-events */
+      topic: string;
+      /**
+       * @description The service account's JSON key file, as Google gives it (type service_account, client_email, private_key). Write-only.
+       * @example {"type":"service_account","client_email":"ci-events@my-project.iam.gserviceaccount.com","private_key_id":"…","private_key":"-----BEGIN PRIVATE KEY-----\n…"}
+       */
+      service_account_json: string;
+      /**
+       * @description Overrides the service's URL (a compatible service, or a test stand-in); it must pass the same URL checks as a webhook URL. For pubsub it serves both the token exchange (/token) and the publish call.
+       * @example https://queue-proxy.example.com
+       */
+      endpoint?: string;
+    }]>;
     WebhookUpdate: {
       /** @example deploy-notifier */
       name?: string;
-      /** @example https://hooks.example.com/ci */
+      /**
+       * @description Where deliveries are POSTed: http(s) on a public host name. Private, loopback and link-local addresses are refused; a deployed Worker cannot reach bare IP addresses at all. Required for an http destination, refused for any other.
+       * @example https://hooks.example.com/ci
+       */
       url?: string;
+      destination?: components["schemas"]["DestinationUpdate"];
+      /**
+       * Format: date-time
+       * @description A temporary webhook: deleted once this passes (`npm run listen` sets and renews it); null keeps it.
+       */
+      expires_at?: string | null;
       /**
        * @example [
        *   "build.*",
@@ -975,6 +1293,12 @@ export interface components {
       events?: string[];
       /** @enum {string} */
       format?: "standard" | "djinn" | "circleci" | "puppet" | "slack" | "discord";
+      /**
+       * @description Changing it makes a new key (no grace period: use rotate-secret for that); a change to ed25519 answers `public_key`.
+       * @example ed25519
+       * @enum {string}
+       */
+      signature_scheme?: "hmac-sha256" | "ed25519";
       active?: boolean;
       description?: string;
       secret?: string | null;
@@ -1010,9 +1334,107 @@ export interface components {
        * @example 5000
        */
       timeout_ms?: number | null;
+      /** @description Deliveries of events that share an `ordering_key` go one at a time, in the order the events were accepted (docs/ordering.md). A change applies to deliveries created after it. */
+      ordered?: boolean;
       /** @enum {boolean} */
       certificate_validation?: true;
     };
+    /**
+     * @description Replaces the destination. With the same type, an omitted credential keeps the stored one; a new type needs all of its credentials.
+     * @example {
+     *   "type": "sqs",
+     *   "queue_url": "https://sqs.eu-west-1.amazonaws.com/123456789012/ci-events-2",
+     *   "region": "eu-west-1"
+     * }
+     */
+    DestinationUpdate: OneOf<[{
+      /** @enum {string} */
+      type: "http";
+    }, {
+      /** @enum {string} */
+      type: "cloudflare_queue";
+      /** @example 023e105f4ecef8ad9ca31a8372d0c353 */
+      account_id: string;
+      /** @example 5c1f9e8e3a2b4d7f9c0e1a2b3c4d5e6f */
+      queue_id: string;
+      /**
+       * @description A token with Queues Edit on the account. Write-only; answered as api_token_hint.
+       * @example Jx8TqE3yNvLr6WbUf2HdKs9PmZc4AaGo7BiYeQ1t
+       */
+      api_token?: string;
+      /**
+       * @description Overrides the service's URL (a compatible service, or a test stand-in); it must pass the same URL checks as a webhook URL. For pubsub it serves both the token exchange (/token) and the publish call.
+       * @example https://queue-proxy.example.com
+       */
+      endpoint?: string;
+    }, {
+      /** @enum {string} */
+      type: "sqs";
+      /**
+       * @description The queue's URL, as SQS shows it.
+       * @example https://sqs.eu-west-1.amazonaws.com/123456789012/ci-events
+       */
+      queue_url: string;
+      /** @example eu-west-1 */
+      region: string;
+      /**
+       * @description Write-only; answered as access_key_id_hint.
+       * @example AKIAIOSFODNN7EXAMPLE
+       */
+      access_key_id?: string;
+      /**
+       * @description Write-only; answered as secret_access_key_hint.
+       * @example wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+       */
+      secret_access_key?: string;
+      /**
+       * @description Overrides the service's URL (a compatible service, or a test stand-in); it must pass the same URL checks as a webhook URL. For pubsub it serves both the token exchange (/token) and the publish call.
+       * @example https://queue-proxy.example.com
+       */
+      endpoint?: string;
+    }, {
+      /** @enum {string} */
+      type: "eventbridge";
+      /** @example eu-west-1 */
+      region: string;
+      /** @example ci-events */
+      event_bus_name: string;
+      /**
+       * @description The events' Source field.
+       * @example com.example.ci
+       */
+      source: string;
+      /**
+       * @description Write-only; answered as access_key_id_hint.
+       * @example AKIAIOSFODNN7EXAMPLE
+       */
+      access_key_id?: string;
+      /**
+       * @description Write-only; answered as secret_access_key_hint.
+       * @example wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+       */
+      secret_access_key?: string;
+      /**
+       * @description Overrides the service's URL (a compatible service, or a test stand-in); it must pass the same URL checks as a webhook URL. For pubsub it serves both the token exchange (/token) and the publish call.
+       * @example https://queue-proxy.example.com
+       */
+      endpoint?: string;
+    }, {
+      /** @enum {string} */
+      type: "pubsub";
+      /** @example projects/my-project/topics/ci-events */
+      topic: string;
+      /**
+       * @description The service account's JSON key file, as Google gives it (type service_account, client_email, private_key). Write-only.
+       * @example {"type":"service_account","client_email":"ci-events@my-project.iam.gserviceaccount.com","private_key_id":"…","private_key":"-----BEGIN PRIVATE KEY-----\n…"}
+       */
+      service_account_json?: string;
+      /**
+       * @description Overrides the service's URL (a compatible service, or a test stand-in); it must pass the same URL checks as a webhook URL. For pubsub it serves both the token exchange (/token) and the publish call.
+       * @example https://queue-proxy.example.com
+       */
+      endpoint?: string;
+    }]>;
     PingResult: {
       delivery_id: string;
       event_id: string | null;
@@ -1050,6 +1472,8 @@ export interface components {
       created_at: string;
       updated_at: string;
       next_attempt_at: string | null;
+      /** @description Its event's ordering key; null if none. */
+      ordering_key: string | null;
     };
     RecoverAccepted: {
       /** @description How many failed deliveries are sent again. */
@@ -1064,8 +1488,8 @@ export interface components {
       since: string;
     };
     RotatedWebhook: components["schemas"]["WebhookWithSecret"] & ({
-      /** @description The new secret, shown only in this answer. */
-      secret?: string;
+      /** @description The new secret, shown only in this answer; null for ed25519 (the new `public_key` is in this answer). */
+      secret?: string | null;
       /** @description Until when the previous secret also signs; null when none does. */
       previous_secret_expires_at: string | null;
     });
@@ -1082,6 +1506,13 @@ export interface components {
       consecutive_failures: number;
       /** @description Start of the current unbroken run of failures. */
       failing_since: string | null;
+      /** @description When the current run of failures disables the webhook unless a delivery succeeds first (failing_since + AUTO_DISABLE_DAYS); null when not failing. */
+      disables_at: string | null;
+      /**
+       * @description The last `webhook.failing` alert sent for the current run (50, 70 or 90 % of AUTO_DISABLE_DAYS); null when none.
+       * @example 70
+       */
+      failing_alert_percent: number | null;
       last_success_at: string | null;
       last_failure_at: string | null;
       circuit: components["schemas"]["Circuit"];
@@ -1121,6 +1552,8 @@ export interface components {
       id: string;
       type: string;
       data?: unknown;
+      /** @description The event's ordering key; null if none. */
+      ordering_key: string | null;
       created_at: string;
       /** @description Deliveries created (one per subscribed webhook). */
       deliveries: number;
@@ -1128,10 +1561,17 @@ export interface components {
     EventPublish: {
       /** @example build.finished */
       type: string;
-      /** @description The payload; validated against the type's schema; unknown fields pass through. At most 64 levels deep. */
-      data?: unknown;
+      /** @description The payload (required); validated against the type's schema; unknown fields pass through. At most 64 levels deep. `GET /v1/event-types` shows each type's fields and an example. */
+      data: {
+        [key: string]: unknown;
+      };
       /** @description Idempotency key; generated (evt_...) when absent. */
       id?: string;
+      /**
+       * @description Events sharing a key reach each `ordered` webhook one at a time, in the order they were accepted (docs/ordering.md). 1 to 128 of A-Z a-z 0-9 . _ : / -.
+       * @example pipeline-4711
+       */
+      ordering_key?: string;
     };
     EventDetail: components["schemas"]["EventAccepted"] & {
       delivery_list: {
@@ -1140,6 +1580,48 @@ export interface components {
           status: string;
           attempts: number;
         }[];
+    };
+    FeedPage: {
+      data: components["schemas"]["FeedEvent"][];
+      /** @description Never null: resume from it, whether or not `done`. */
+      next_cursor: string;
+      /** @description Caught up for now: nothing more to read at this moment. */
+      done: boolean;
+    };
+    FeedEvent: {
+      /** @example evt_2Qm9 */
+      id: string;
+      /** @example build.finished */
+      type: string;
+      data?: unknown;
+      /** @description The event's ordering key (docs/ordering.md); null if none. */
+      ordering_key: string | null;
+      created_at: string;
+      /** @description How many push deliveries the event fanned out to. */
+      deliveries: number;
+    };
+    PollPage: {
+      data: components["schemas"]["PollItem"][];
+      /** @description Never null: resume from it, whether or not `done`. */
+      next_cursor: string;
+      /** @description Caught up for now: nothing more to read at this moment. */
+      done: boolean;
+    };
+    PollItem: {
+      /**
+       * @description The delivery this item is in the webhook's log.
+       * @example dlv_5yc1s
+       */
+      id: string;
+      event_id: string;
+      event_type: string;
+      created_at: string;
+      /** @description Every header a push would carry, signatures included. */
+      headers: {
+        [key: string]: string;
+      };
+      /** @description The exact bytes a push would POST (verify the signatures over this string). */
+      body: string;
     };
     DeliveryDetail: {
       id: string;
@@ -1153,8 +1635,15 @@ export interface components {
       created_at: string;
       updated_at: string;
       next_attempt_at: string | null;
+      /** @description Its event's ordering key; null if none. */
+      ordering_key: string | null;
       attempts: components["schemas"]["Attempt"][];
       attempt_count: number;
+      /**
+       * @description For a delivery of an ordered webhook: the earlier delivery of the same ordering key it waits for (the latest one not ended yet); null when it waits for none.
+       * @example dlv_1x2y3z
+       */
+      waiting_for: string | null;
       /** @description The exact body sent (every attempt sends the same bytes), rebuilt from the stored event in the webhook's format; null once the webhook is deleted. */
       request_body: string | null;
     };
@@ -1206,6 +1695,8 @@ export interface components {
       queueAcks: number;
       deliveryAttempts: number;
       deliverySuccesses: number;
+      dayTablesCreatedOnRequest: number;
+      daySchemaHealedOnRequest: number;
     };
     RetentionPruneResult: {
       events: number;
@@ -1216,10 +1707,52 @@ export interface components {
       /** @description Run as if it were this time (ms since epoch); default now. */
       now?: number;
     };
+    NamespaceSummary: {
+      /** @example acme */
+      namespace: string;
+      /**
+       * @description The D1 binding that holds it (SHARDS).
+       * @example SHARD_0
+       */
+      shard: string;
+      /**
+       * @description `active`, `moving` (to `moving_to`) or `deleting` (until it answers 404).
+       * @enum {string}
+       */
+      status: "active" | "moving" | "deleting";
+      /** @description Webhooks stored now. */
+      webhooks: number;
+      /** @description Events stored now (within retention). */
+      events: number;
+    };
+    NamespaceDetail: components["schemas"]["NamespaceSummary"] & ({
+      /** @description The shard it is being moved to; null unless moving. */
+      moving_to: string | null;
+    });
+    /**
+     * @example {
+     *   "namespace": "acme",
+     *   "status": "deleting"
+     * }
+     */
+    NamespaceAccepted: {
+      namespace: string;
+      /** @enum {string} */
+      status: "active" | "moving" | "deleting";
+    };
+    NamespaceMoveRequest: {
+      /**
+       * @description The shard's D1 binding name, listed in SHARDS and open.
+       * @example SHARD_1
+       */
+      to: string;
+    };
     CreatedToken: {
       id: string;
       name: string;
-      scopes: ("webhooks:read" | "webhooks:write" | "events:publish")[];
+      scopes: ("webhooks:read" | "webhooks:write" | "events:publish" | "portal:create" | "webhooks:poll")[];
+      /** @description The one webhook the token may touch; absent for a token of the whole namespace. */
+      webhook_id?: string;
       created_at: string;
       /** @description The token itself, shown only in this answer. Send it as `Authorization: Bearer <token>`. */
       token: string;
@@ -1232,16 +1765,92 @@ export interface components {
        *   "events:publish"
        * ]
        */
-      scopes: ("webhooks:read" | "webhooks:write" | "events:publish")[];
+      scopes: ("webhooks:read" | "webhooks:write" | "events:publish" | "portal:create" | "webhooks:poll")[];
+      /**
+       * @description Limits the token to this webhook of the namespace: every other route answers 403 or 404.
+       * @example wh_3kTMd9Qz
+       */
+      webhook_id?: string;
     };
     Token: {
       id: string;
       name: string;
-      scopes: ("webhooks:read" | "webhooks:write" | "events:publish")[];
+      scopes: ("webhooks:read" | "webhooks:write" | "events:publish" | "portal:create" | "webhooks:poll")[];
+      /** @description The one webhook the token may touch; absent for a token of the whole namespace. */
+      webhook_id?: string;
       created_at: string;
       /** @description Refreshed at most once a minute. */
       last_used_at: string | null;
       revoked_at: string | null;
+    };
+    PortalLink: {
+      /**
+       * @description Opens the portal once: starts a session of this namespace only (at most 12 h) and redirects to its webhooks. Used or expired: 410.
+       * @example https://webhooks.example.com/portal/pl_4Xb9wQ2mZk7tR1cVn8LpYd.Hq3x…
+       */
+      url: string;
+      /** @example 2026-12-07T18:40:00.000Z */
+      expires_at: string;
+    };
+    /**
+     * @example {
+     *   "ttl_seconds": 600,
+     *   "read_only": false,
+     *   "event_types": [
+     *     "build.*",
+     *     "deploy.finished"
+     *   ],
+     *   "branding": {
+     *     "name": "Acme CI",
+     *     "logo_url": "https://ci.example.com/logo.svg",
+     *     "accent_color": "#0f766e"
+     *   },
+     *   "embed_origins": [
+     *     "https://ci.example.com"
+     *   ]
+     * }
+     */
+    PortalLinkCreate: {
+      /**
+       * @description How long the link stays usable (60 to 3600 s).
+       * @default 600
+       * @example 600
+       */
+      ttl_seconds?: number;
+      /**
+       * @description The session sees everything of the namespace and changes nothing.
+       * @default false
+       */
+      read_only?: boolean;
+      /**
+       * @description Patterns (as in a webhook's `events`) the session may subscribe webhooks to; absent = any. The form offers only these.
+       * @example [
+       *   "build.*",
+       *   "deploy.finished"
+       * ]
+       */
+      event_types?: string[];
+      branding?: components["schemas"]["PortalBranding"];
+      /**
+       * @description Origins whose pages may frame the portal (CSP frame-ancestors). Empty: no framing.
+       * @default []
+       */
+      embed_origins?: string[];
+    };
+    /** @description Data, never markup or CSS: the name is text, the logo an image URL, the colour a hex value. */
+    PortalBranding: {
+      /**
+       * @description Shown as text in place of the dispatcher's name.
+       * @example Acme CI
+       */
+      name?: string;
+      /**
+       * @description An image shown as `<img>` in the portal's top bar. https only.
+       * @example https://ci.example.com/logo.svg
+       */
+      logo_url?: string;
+      /** @example #0f766e */
+      accent_color?: string;
     };
     ResealResult: {
       checked: number;
@@ -2545,6 +3154,19 @@ export interface components {
       disabled_at?: string | null;
       [key: string]: unknown;
     };
+    /** @description `data` of `webhook.failing`: A webhook has been failing for 50, 70 or 90 % of AUTO_DISABLE_DAYS (once each per failing run): it will be disabled unless a delivery succeeds. */
+    WebhookFailingEventData: {
+      webhook: {
+        id: string;
+        name: string;
+        url: string;
+        [key: string]: unknown;
+      };
+      percent: number;
+      failing_since: string | null;
+      disables_at: string | null;
+      [key: string]: unknown;
+    };
     /** @description `data` of `webhook.circuit_opened`: A webhook's circuit breaker opened: deliveries wait until a probe succeeds. */
     WebhookCircuitOpenedEventData: {
       webhook: {
@@ -3297,7 +3919,7 @@ export interface operations {
   };
   /**
    * Rotate the signing secret
-   * @description Answers the new secret, once. For `grace_seconds` (default 24 h) the previous secret keeps signing too: `standard` and `puppet` send both signatures; `djinn` and `circleci`, whose receivers take one, keep signing with the old one until the grace period ends.
+   * @description Answers the new secret, once. For `grace_seconds` (default 24 h) the previous secret keeps signing too: `standard` and `puppet` send both signatures; `djinn` and `circleci`, whose receivers take one, keep signing with the old one until the grace period ends. An `ed25519` webhook gets a new key pair instead (no `secret` may be given; the answer's `public_key` is the new one) and sends both `v1a` signatures during the grace period.
    */
   rotateWebhookSecret: {
     parameters: {
@@ -3483,6 +4105,71 @@ export interface operations {
         };
       };
       /** @description Error; `error.code` is one of: `validation_failed`. */
+      422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `internal_error`, `misconfigured`. */
+      500: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `unavailable`. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /**
+   * The event feed
+   * @description Events oldest first, as publish answered them. `next_cursor` is never null: a reader resumes from it exactly, nothing skipped and nothing twice, across days and while events keep arriving; `done` says it has caught up for now. An event that fanned out to no webhook shows once it is 5 s old. Needs `webhooks:read`.
+   */
+  listEvents: {
+    parameters: {
+      query?: {
+        /** @description RFC 3339 time: only events created at or after it (a seek by time). */
+        since?: string;
+        /** @description `next_cursor` of the previous answer: the read resumes exactly after what it handed out. */
+        cursor?: string;
+        /** @description Page size, 1 to 200. */
+        limit?: number;
+        /** @description Event type patterns as in subscriptions (`build.*`, `deploy.finished`), comma-separated. */
+        type?: string;
+      };
+      path: {
+        ns: string;
+      };
+    };
+    responses: {
+      /** @description A page of the feed. */
+      200: {
+        content: {
+          "application/json": components["schemas"]["FeedPage"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `unauthorized`. */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `forbidden`. */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `not_found`. */
+      404: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `validation_failed`, `invalid_cursor`, `unknown_event_type`. */
       422: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -3699,6 +4386,78 @@ export interface operations {
       };
       /** @description Error; `error.code` is one of: `unauthorized`. */
       401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `internal_error`, `misconfigured`. */
+      500: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `unavailable`. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /**
+   * Poll a webhook of mode poll
+   * @description What the webhook would have been pushed, oldest first: each item's `body` is the exact string a push would POST and `headers` every header it would carry, signatures included, so a receiver verifies it as it verifies a push. Subscription, format and filter apply. `wait` (0-30 s) holds the answer open until an item arrives. A handed-out item shows in the delivery log as succeeded. A disabled webhook answers 409 `webhook_disabled` (its cursor resumes once re-enabled). Needs `webhooks:poll` (or `webhooks:read`).
+   */
+  pollWebhook: {
+    parameters: {
+      query?: {
+        /** @description RFC 3339 time: only events created at or after it (a seek by time). */
+        since?: string;
+        /** @description `next_cursor` of the previous answer: the read resumes exactly after what it handed out. */
+        cursor?: string;
+        /** @description Page size, 1 to 200. */
+        limit?: number;
+        /** @description Long poll: with nothing to hand out, wait up to this many seconds (0-30) for an event. */
+        wait?: number | null;
+      };
+      path: {
+        ns: string;
+        id: string;
+      };
+    };
+    responses: {
+      /** @description A page of items. */
+      200: {
+        content: {
+          "application/json": components["schemas"]["PollPage"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `unauthorized`. */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `forbidden`. */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `not_found`. */
+      404: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `not_polling`, `webhook_disabled`. */
+      409: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `validation_failed`, `invalid_cursor`. */
+      422: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -4092,6 +4851,303 @@ export interface operations {
     };
   };
   /**
+   * List namespaces
+   * @description Every namespace in the directory, by name, a page at a time, with its shard, status and counts as stored now (admin token).
+   */
+  listNamespaces: {
+    parameters: {
+      query?: {
+        /** @description Page size, 1 to 200. */
+        limit?: number;
+        /** @description `next_cursor` of the previous page. */
+        cursor?: string;
+      };
+    };
+    responses: {
+      /** @description A page of namespaces, by name. */
+      200: {
+        content: {
+          "application/json": {
+            data: components["schemas"]["NamespaceSummary"][];
+            next_cursor: string | null;
+          };
+        };
+      };
+      /** @description Error; `error.code` is one of: `unauthorized`. */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `forbidden`. */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `validation_failed`. */
+      422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `internal_error`, `misconfigured`. */
+      500: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `unavailable`. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /**
+   * Get a namespace
+   * @description Its shard, status (`active`, `moving`, `deleting`), `moving_to`, and how many webhooks and events it stores now. After a delete it shows `deleting` until it answers 404. The admin token, or a token of the namespace with `webhooks:read`.
+   */
+  getNamespace: {
+    parameters: {
+      path: {
+        ns: string;
+      };
+    };
+    responses: {
+      /** @description The namespace. */
+      200: {
+        content: {
+          "application/json": components["schemas"]["NamespaceDetail"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `unauthorized`. */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `forbidden`. */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `not_found`. */
+      404: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `validation_failed`. */
+      422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `internal_error`, `misconfigured`. */
+      500: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `unavailable`. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /**
+   * Delete a namespace with everything in it
+   * @description Its tokens and webhooks go at once; its events, deliveries and attempts, on every day of its shard, are purged in the background in bounded steps, and its directory entry last (docs/operations.md). Meanwhile publishing to it answers 409 and GET shows `deleting`. D1 Time Travel still holds the deleted rows for its retention window (30 days). Admin token.
+   */
+  deleteNamespace: {
+    parameters: {
+      path: {
+        ns: string;
+      };
+    };
+    responses: {
+      /** @description Deletion started (or already running). */
+      202: {
+        content: {
+          "application/json": components["schemas"]["NamespaceAccepted"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `unauthorized`. */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `forbidden`. */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `not_found`. */
+      404: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `conflict`. */
+      409: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `validation_failed`. */
+      422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `internal_error`, `misconfigured`. */
+      500: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `unavailable`. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /**
+   * Export a namespace as NDJSON
+   * @description One JSON object a line, each with `kind`: every `webhook` (its API shape, no secret), then every `event`, then every `delivery` (its detail shape, attempts included), streamed in bounded reads. The admin token, or a token of the namespace with `webhooks:read`.
+   */
+  exportNamespace: {
+    parameters: {
+      path: {
+        ns: string;
+      };
+    };
+    responses: {
+      /** @description The namespace, one object a line. */
+      200: {
+        content: {
+          "application/x-ndjson": string;
+        };
+      };
+      /** @description Error; `error.code` is one of: `unauthorized`. */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `forbidden`. */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `not_found`. */
+      404: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `validation_failed`. */
+      422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `internal_error`, `misconfigured`. */
+      500: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `unavailable`. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /**
+   * Move a namespace to another shard, online
+   * @description Copies its webhooks, events, deliveries and attempts to the shard `to`, switches its directory entry, then removes them from the old shard, in bounded steps through the queue (docs/shards.md, docs/operations.md). Publishing and delivering go on meanwhile; changes to its webhooks, redeliveries and recoveries answer 409 until the move ends. Delivery ids and the log stay the same. GET /v1/namespaces/{ns} shows `moving` and `moving_to` until it is `active` on `to`. 422 for a shard not in SHARDS, closed (SHARDS_CLOSED), without its tables, or the one it is on; 409 while it is moving or being deleted. Admin token.
+   */
+  moveNamespace: {
+    parameters: {
+      path: {
+        ns: string;
+      };
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *   "to": "SHARD_1"
+         * }
+         */
+        "application/json": components["schemas"]["NamespaceMoveRequest"];
+      };
+    };
+    responses: {
+      /** @description The move started. */
+      202: {
+        content: {
+          "application/json": components["schemas"]["NamespaceAccepted"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `unauthorized`. */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `forbidden`. */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `not_found`. */
+      404: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `conflict`. */
+      409: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `validation_failed`. */
+      422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `internal_error`, `misconfigured`. */
+      500: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `unavailable`. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /**
    * List a namespace's tokens
    * @description Admin only. Oldest first, revoked ones included; never the token values.
    */
@@ -4157,7 +5213,7 @@ export interface operations {
   };
   /**
    * Create a namespace token
-   * @description Admin only. The answer carries `token` once; only its SHA-256 is stored, so it cannot be shown again. Scopes: `webhooks:read`, `webhooks:write`, `events:publish`.
+   * @description Admin only. The answer carries `token` once; only its SHA-256 is stored, so it cannot be shown again. Scopes: `webhooks:read`, `webhooks:write`, `events:publish`, `webhooks:poll` (polling only), `portal:create` (portal links, docs/portal.md). With `webhook_id` the token touches that one webhook and nothing else (403 or 404 for the rest).
    */
   createToken: {
     parameters: {
@@ -4288,6 +5344,84 @@ export interface operations {
     };
   };
   /**
+   * Create a portal link
+   * @description A one-time URL (valid `ttl_seconds`, default 600) that opens the dashboard as a session of this namespace only, for at most 12 hours: its webhooks, deliveries, health, ping and redeliver, and nothing of the admin's or of another namespace. `read_only` hides every form and refuses every change (403); `event_types` limits what webhooks may subscribe to; `branding` is data (a name shown as text, an https logo, a `#rrggbb` colour); `embed_origins` may frame the pages (CSP `frame-ancestors`, cookie `SameSite=None; Secure; Partitioned`). A used or expired link answers 410. Admin, or a namespace token with the scope `portal:create`.
+   */
+  createPortalLink: {
+    parameters: {
+      path: {
+        ns: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["PortalLinkCreate"];
+      };
+    };
+    responses: {
+      /** @description Created: hand `url` to the customer (or put it in an iframe's src) once. */
+      201: {
+        content: {
+          "application/json": components["schemas"]["PortalLink"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `invalid_json`, `bad_request`. */
+      400: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `unauthorized`. */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `forbidden`. */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `not_found`. */
+      404: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `payload_too_large`. */
+      413: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `unsupported_media_type`. */
+      415: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `validation_failed`, `unknown_event_type`. */
+      422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `internal_error`, `misconfigured`. */
+      500: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `unavailable`. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /**
    * Re-seal webhook secrets under the current SECRETS_KEY
    * @description After a SECRETS_KEY rotation (SECRETS_KEY_PREVIOUS set to the old key), and once after upgrading to row-bound seals: re-encrypts up to 100 webhooks' secrets per call under the current key, each bound to its webhook and column. Repeat with `after: next` until `next` is null, then remove SECRETS_KEY_PREVIOUS. Secrets are never answered.
    */
@@ -4365,7 +5499,7 @@ export interface operations {
         "webhook-id": string;
         /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
         "webhook-timestamp": string;
-        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. With `signature_scheme: ed25519`: `v1a,<base64 of the 64-byte Ed25519 signature>` over the same string instead, verified with the webhook's `public_key` (`whpk_<base64 of the raw 32-byte key>`); two `v1a` entries while its key pair rotates. */
         "webhook-signature": string;
       };
     };
@@ -4491,7 +5625,7 @@ export interface operations {
         "webhook-id": string;
         /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
         "webhook-timestamp": string;
-        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. With `signature_scheme: ed25519`: `v1a,<base64 of the 64-byte Ed25519 signature>` over the same string instead, verified with the webhook's `public_key` (`whpk_<base64 of the raw 32-byte key>`); two `v1a` entries while its key pair rotates. */
         "webhook-signature": string;
       };
     };
@@ -4644,7 +5778,7 @@ export interface operations {
         "webhook-id": string;
         /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
         "webhook-timestamp": string;
-        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. With `signature_scheme: ed25519`: `v1a,<base64 of the 64-byte Ed25519 signature>` over the same string instead, verified with the webhook's `public_key` (`whpk_<base64 of the raw 32-byte key>`); two `v1a` entries while its key pair rotates. */
         "webhook-signature": string;
       };
     };
@@ -4797,7 +5931,7 @@ export interface operations {
         "webhook-id": string;
         /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
         "webhook-timestamp": string;
-        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. With `signature_scheme: ed25519`: `v1a,<base64 of the 64-byte Ed25519 signature>` over the same string instead, verified with the webhook's `public_key` (`whpk_<base64 of the raw 32-byte key>`); two `v1a` entries while its key pair rotates. */
         "webhook-signature": string;
       };
     };
@@ -4923,7 +6057,7 @@ export interface operations {
         "webhook-id": string;
         /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
         "webhook-timestamp": string;
-        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. With `signature_scheme: ed25519`: `v1a,<base64 of the 64-byte Ed25519 signature>` over the same string instead, verified with the webhook's `public_key` (`whpk_<base64 of the raw 32-byte key>`); two `v1a` entries while its key pair rotates. */
         "webhook-signature": string;
       };
     };
@@ -5049,7 +6183,7 @@ export interface operations {
         "webhook-id": string;
         /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
         "webhook-timestamp": string;
-        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. With `signature_scheme: ed25519`: `v1a,<base64 of the 64-byte Ed25519 signature>` over the same string instead, verified with the webhook's `public_key` (`whpk_<base64 of the raw 32-byte key>`); two `v1a` entries while its key pair rotates. */
         "webhook-signature": string;
       };
     };
@@ -5175,7 +6309,7 @@ export interface operations {
         "webhook-id": string;
         /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
         "webhook-timestamp": string;
-        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. With `signature_scheme: ed25519`: `v1a,<base64 of the 64-byte Ed25519 signature>` over the same string instead, verified with the webhook's `public_key` (`whpk_<base64 of the raw 32-byte key>`); two `v1a` entries while its key pair rotates. */
         "webhook-signature": string;
       };
     };
@@ -5301,7 +6435,7 @@ export interface operations {
         "webhook-id": string;
         /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
         "webhook-timestamp": string;
-        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. With `signature_scheme: ed25519`: `v1a,<base64 of the 64-byte Ed25519 signature>` over the same string instead, verified with the webhook's `public_key` (`whpk_<base64 of the raw 32-byte key>`); two `v1a` entries while its key pair rotates. */
         "webhook-signature": string;
       };
     };
@@ -5427,7 +6561,7 @@ export interface operations {
         "webhook-id": string;
         /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
         "webhook-timestamp": string;
-        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. With `signature_scheme: ed25519`: `v1a,<base64 of the 64-byte Ed25519 signature>` over the same string instead, verified with the webhook's `public_key` (`whpk_<base64 of the raw 32-byte key>`); two `v1a` entries while its key pair rotates. */
         "webhook-signature": string;
       };
     };
@@ -5553,7 +6687,7 @@ export interface operations {
         "webhook-id": string;
         /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
         "webhook-timestamp": string;
-        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. With `signature_scheme: ed25519`: `v1a,<base64 of the 64-byte Ed25519 signature>` over the same string instead, verified with the webhook's `public_key` (`whpk_<base64 of the raw 32-byte key>`); two `v1a` entries while its key pair rotates. */
         "webhook-signature": string;
       };
     };
@@ -5679,7 +6813,7 @@ export interface operations {
         "webhook-id": string;
         /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
         "webhook-timestamp": string;
-        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. With `signature_scheme: ed25519`: `v1a,<base64 of the 64-byte Ed25519 signature>` over the same string instead, verified with the webhook's `public_key` (`whpk_<base64 of the raw 32-byte key>`); two `v1a` entries while its key pair rotates. */
         "webhook-signature": string;
       };
     };
@@ -5805,7 +6939,7 @@ export interface operations {
         "webhook-id": string;
         /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
         "webhook-timestamp": string;
-        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. With `signature_scheme: ed25519`: `v1a,<base64 of the 64-byte Ed25519 signature>` over the same string instead, verified with the webhook's `public_key` (`whpk_<base64 of the raw 32-byte key>`); two `v1a` entries while its key pair rotates. */
         "webhook-signature": string;
       };
     };
@@ -5931,7 +7065,7 @@ export interface operations {
         "webhook-id": string;
         /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
         "webhook-timestamp": string;
-        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. With `signature_scheme: ed25519`: `v1a,<base64 of the 64-byte Ed25519 signature>` over the same string instead, verified with the webhook's `public_key` (`whpk_<base64 of the raw 32-byte key>`); two `v1a` entries while its key pair rotates. */
         "webhook-signature": string;
       };
     };
@@ -6057,7 +7191,7 @@ export interface operations {
         "webhook-id": string;
         /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
         "webhook-timestamp": string;
-        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. With `signature_scheme: ed25519`: `v1a,<base64 of the 64-byte Ed25519 signature>` over the same string instead, verified with the webhook's `public_key` (`whpk_<base64 of the raw 32-byte key>`); two `v1a` entries while its key pair rotates. */
         "webhook-signature": string;
       };
     };
@@ -6183,7 +7317,7 @@ export interface operations {
         "webhook-id": string;
         /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
         "webhook-timestamp": string;
-        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. With `signature_scheme: ed25519`: `v1a,<base64 of the 64-byte Ed25519 signature>` over the same string instead, verified with the webhook's `public_key` (`whpk_<base64 of the raw 32-byte key>`); two `v1a` entries while its key pair rotates. */
         "webhook-signature": string;
       };
     };
@@ -6309,7 +7443,7 @@ export interface operations {
         "webhook-id": string;
         /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
         "webhook-timestamp": string;
-        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. With `signature_scheme: ed25519`: `v1a,<base64 of the 64-byte Ed25519 signature>` over the same string instead, verified with the webhook's `public_key` (`whpk_<base64 of the raw 32-byte key>`); two `v1a` entries while its key pair rotates. */
         "webhook-signature": string;
       };
     };
@@ -6429,7 +7563,7 @@ export interface operations {
         "webhook-id": string;
         /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
         "webhook-timestamp": string;
-        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. With `signature_scheme: ed25519`: `v1a,<base64 of the 64-byte Ed25519 signature>` over the same string instead, verified with the webhook's `public_key` (`whpk_<base64 of the raw 32-byte key>`); two `v1a` entries while its key pair rotates. */
         "webhook-signature": string;
       };
     };
@@ -6549,7 +7683,7 @@ export interface operations {
         "webhook-id": string;
         /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
         "webhook-timestamp": string;
-        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. With `signature_scheme: ed25519`: `v1a,<base64 of the 64-byte Ed25519 signature>` over the same string instead, verified with the webhook's `public_key` (`whpk_<base64 of the raw 32-byte key>`); two `v1a` entries while its key pair rotates. */
         "webhook-signature": string;
       };
     };
@@ -6688,7 +7822,7 @@ export interface operations {
         "webhook-id": string;
         /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
         "webhook-timestamp": string;
-        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. With `signature_scheme: ed25519`: `v1a,<base64 of the 64-byte Ed25519 signature>` over the same string instead, verified with the webhook's `public_key` (`whpk_<base64 of the raw 32-byte key>`); two `v1a` entries while its key pair rotates. */
         "webhook-signature": string;
       };
     };
@@ -6827,7 +7961,7 @@ export interface operations {
         "webhook-id": string;
         /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
         "webhook-timestamp": string;
-        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. With `signature_scheme: ed25519`: `v1a,<base64 of the 64-byte Ed25519 signature>` over the same string instead, verified with the webhook's `public_key` (`whpk_<base64 of the raw 32-byte key>`); two `v1a` entries while its key pair rotates. */
         "webhook-signature": string;
       };
     };
@@ -6966,7 +8100,7 @@ export interface operations {
         "webhook-id": string;
         /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
         "webhook-timestamp": string;
-        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. With `signature_scheme: ed25519`: `v1a,<base64 of the 64-byte Ed25519 signature>` over the same string instead, verified with the webhook's `public_key` (`whpk_<base64 of the raw 32-byte key>`); two `v1a` entries while its key pair rotates. */
         "webhook-signature": string;
       };
     };
@@ -7049,6 +8183,99 @@ export interface operations {
     };
   };
   /**
+   * webhook.failing to a standard webhook
+   * @description A webhook has been failing for 50, 70 or 90 % of AUTO_DISABLE_DAYS (once each per failing run): it will be disabled unless a delivery succeeds. Emitted by the dispatcher itself; subscribe to it by name.
+   */
+  sendWebhookFailingStandard: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. With `signature_scheme: ed25519`: `v1a,<base64 of the 64-byte Ed25519 signature>` over the same string instead, verified with the webhook's `public_key` (`whpk_<base64 of the raw 32-byte key>`); two `v1a` entries while its key pair rotates. */
+        "webhook-signature": string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          /** @constant */
+          type: "webhook.failing";
+          /** Format: date-time */
+          timestamp: string;
+          data: components["schemas"]["WebhookFailingEventData"];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * webhook.failing to a slack webhook
+   * @description A webhook has been failing for 50, 70 or 90 % of AUTO_DISABLE_DAYS (once each per failing run): it will be disabled unless a delivery succeeds. Emitted by the dispatcher itself; subscribe to it by name.
+   */
+  sendWebhookFailingSlack: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          text: string;
+          blocks: Record<string, never>[];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * webhook.failing to a discord webhook
+   * @description A webhook has been failing for 50, 70 or 90 % of AUTO_DISABLE_DAYS (once each per failing run): it will be disabled unless a delivery succeeds. Emitted by the dispatcher itself; subscribe to it by name.
+   */
+  sendWebhookFailingDiscord: {
+    parameters: {
+      header: {
+        /** @description The event id: the same on every retry, so a receiver can drop duplicates. */
+        "webhook-id": string;
+        /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
+        "webhook-timestamp": string;
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        "webhook-signature"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          content: string;
+          embeds: Record<string, never>[];
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx answer within the delivery timeout acknowledges the delivery; anything else is retried on the retry schedule. */
+      200: {
+        content: never;
+      };
+    };
+  };
+  /**
    * webhook.circuit_opened to a standard webhook
    * @description A webhook's circuit breaker opened: deliveries wait until a probe succeeds. Emitted by the dispatcher itself; subscribe to it by name.
    */
@@ -7059,7 +8286,7 @@ export interface operations {
         "webhook-id": string;
         /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
         "webhook-timestamp": string;
-        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. With `signature_scheme: ed25519`: `v1a,<base64 of the 64-byte Ed25519 signature>` over the same string instead, verified with the webhook's `public_key` (`whpk_<base64 of the raw 32-byte key>`); two `v1a` entries while its key pair rotates. */
         "webhook-signature": string;
       };
     };
@@ -7152,7 +8379,7 @@ export interface operations {
         "webhook-id": string;
         /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
         "webhook-timestamp": string;
-        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. With `signature_scheme: ed25519`: `v1a,<base64 of the 64-byte Ed25519 signature>` over the same string instead, verified with the webhook's `public_key` (`whpk_<base64 of the raw 32-byte key>`); two `v1a` entries while its key pair rotates. */
         "webhook-signature": string;
       };
     };
@@ -7245,7 +8472,7 @@ export interface operations {
         "webhook-id": string;
         /** @description Unix seconds when this attempt was signed; refuse old ones to stop replays. */
         "webhook-timestamp": string;
-        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. */
+        /** @description Space-separated `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{body}`; two entries while a secret rotates. With `signature_scheme: ed25519`: `v1a,<base64 of the 64-byte Ed25519 signature>` over the same string instead, verified with the webhook's `public_key` (`whpk_<base64 of the raw 32-byte key>`); two `v1a` entries while its key pair rotates. */
         "webhook-signature": string;
       };
     };
