@@ -4,8 +4,8 @@
  * runs it, SIGKILLed in the middle of 6 keys x 10 events to a receiver that
  * fails ~30 % of requests at random after a random delay, restarted on the
  * same state. The local queue loses every message in flight with it, so
- * what was under way comes back only through the recovery sweep (its clock
- * fast-forwarded after the restart, as in the soak). Each key's events must
+ * what was under way comes back only through the recovery sweep (on the wall
+ * clock, with the soak's compressed settings). Each key's events must
  * still reach the receiver in publish order, one at a time, and all succeed;
  * an unordered webhook beside it gets all of its deliveries. Ports 8970-8979.
  */
@@ -13,6 +13,7 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT, startDispatcher, type LocalDispatcher } from "../../scripts/lib/local-dispatcher.ts";
+import { SWEEP_VARS } from "../../scripts/lib/soak.ts";
 import { checkOrder, eventOf, type Seen } from "../support/order-check.ts";
 import { startReceiver } from "../support/receiver.ts";
 
@@ -38,18 +39,13 @@ async function call<T = any>(base: string, method: string, path: string, body?: 
 describe("ordered delivery across a dispatcher restart", () => {
   it("keeps each key in publish order, one at a time, and loses nothing across a SIGKILL", { timeout: 420_000 }, async () => {
     const receiver = await startReceiver(RECEIVER_PORT);
-    let skewMs = 0;
-    let fastForward = false;
     const options = {
       port: PORT,
       persistTo: join(ROOT, ".wrangler", `ordering-${PORT}-${Date.now()}`),
+      // On the wall clock, with the soak's compressed sweep (SWEEP_VARS): what the kill lost comes back within about 90 s.
       cronEveryMs: 5_000,
-      // After the restart each cron firing is 11 minutes later than the last (the soak's trick): lost messages come back fast.
-      cronClock: () => {
-        if (fastForward) skewMs += 11 * 60_000;
-        return Date.now() + skewMs;
-      },
       vars: {
+        ...SWEEP_VARS,
         ADMIN_TOKEN: ADMIN,
         // Nine attempts: a delivery failing all of them at 30 % is a 1-in-50,000 event.
         RETRY_SCHEDULE: "1,1,1,2,2,2,3,3",
@@ -57,7 +53,6 @@ describe("ordered delivery across a dispatcher restart", () => {
         CIRCUIT_MAX_COOLDOWN_SECONDS: "10",
         DELIVERY_TIMEOUT_MS: "2000",
         ALLOW_LOOPBACK_TARGETS: "true",
-        RETENTION_DAYS: "400",
       },
     };
     let dispatcher: LocalDispatcher | null = null;
@@ -99,7 +94,6 @@ describe("ordered delivery across a dispatcher restart", () => {
       expect(owed).toBeGreaterThan(0);
       await dispatcher.stop("SIGKILL");
       dispatcher = await startDispatcher(options);
-      fastForward = true;
       for (let n = PER_KEY / 2; n < PER_KEY; n++) await publish(n);
 
       const until = Date.now() + 240_000;
