@@ -40,6 +40,14 @@ const allSucceeded = (webhookId: string, count: number, timeoutMs: number) =>
 const detail = async (id: string) => (await api("GET", `/v1/namespaces/${NS}/deliveries/${id}`)).body;
 const dataOf = eventOf;
 
+/**
+ * Each delivery's first arrival. A receiver answering near SLOW_RECEIVER_MS (the tests' /slow/1500 on a
+ * loaded machine) can have its answer cut by the main lane and the delivery sent again by the slow
+ * lane, with the same webhook-id: that is the lane's rule, not the order's, so it counts once here.
+ */
+const firstOfEach = (list: Awaited<ReturnType<typeof received>>) =>
+  list.sort((a, b) => a.at - b.at).filter((r, i, all) => all.findIndex((o) => o.headers["webhook-id"] === r.headers["webhook-id"]) === i);
+
 describe("ordered delivery", () => {
   it("6 keys x 10 events through a receiver failing ~30 % at random: each key in publish order, one at a time, all succeed; an unordered webhook meanwhile", { timeout: 180_000 }, async () => {
     const orderedKey = uniqueKey("ord");
@@ -102,7 +110,7 @@ describe("ordered delivery", () => {
     await waitFor(() => detail(d.id), (r) => r.waiting_for === c.id, 10_000, 50);
     expect((await api("POST", `/v1/namespaces/${NS}/deliveries/${d.id}/redeliver`)).status).toBe(202);
     await allSucceeded(hook.id, 2, 20_000);
-    const got = (await received(key)).sort((a, b) => a.at - b.at);
+    const got = firstOfEach(await received(key));
     expect(got.map((r) => dataOf(r).n)).toEqual([0, 1]);
     expect(got[1].at).toBeLessThan(got[0].answeredAt!);
     expect((await detail(d.id)).attempts.map((a: { trigger: string }) => a.trigger)).toEqual(["manual"]);
@@ -119,7 +127,7 @@ describe("ordered delivery", () => {
     expect((await api("POST", `/v1/namespaces/${NS}/webhooks/${failing.id}/recover`, { since })).status).toBe(202);
     await publish({ id: 4, k: w, n: 1 }, w);
     await allSucceeded(failing.id, 2, 20_000);
-    const both = (await received(slowKey)).sort((a, b) => a.at - b.at);
+    const both = firstOfEach(await received(slowKey));
     expect(both.map((r) => dataOf(r).n).sort()).toEqual([0, 1]);
     // In flight together: neither waited for the other.
     expect(both[1].at).toBeLessThan(both[0].answeredAt!);

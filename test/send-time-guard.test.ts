@@ -16,13 +16,14 @@ const appEnv = env as unknown as AppEnv;
 
 /**
  * Hands the delivery once to the real consumer with `run`'s env and waits
- * until its attempt is recorded (send, then record: once recorded, that
- * claim makes no request any more), then reads what it recorded.
+ * until it has settled (send, then record: once settled, that claim makes
+ * no request any more), then reads what it recorded.
  */
 async function sendOnce(ns: string, webhookId: string, run: AppEnv) {
   const { seq } = await seedOwed(ns, webhookId, Date.now());
   await handleDeliveryBatch(batchOf(QUEUE, [seq]), run);
-  await waitFor(() => deliveryRow(seq), (d) => d.attempts >= 1, 10_000, 50);
+  // Settled: a refused URL fails for good, an allowed one succeeds (the claim counts the attempt before the send).
+  await waitFor(() => deliveryRow(seq), (d) => d.attempts >= 1 && d.status !== "pending", 10_000, 50);
   const detail = await api("GET", `/v1/namespaces/${ns}/deliveries/${deliveryId(seq)}`);
   expect(detail.status).toBe(200);
   return { row: await deliveryRow(seq), attempts: await attemptRows(seq), detail: detail.body };

@@ -12,7 +12,7 @@ import { deleteNamespace, getNamespace, listNamespaces } from "../namespaces/lif
 import { startMove } from "../namespaces/move";
 import { MoveRequest, NamespaceAccepted, NamespaceDetail, NamespaceSummary } from "../namespaces/schemas";
 import { authorize } from "./auth";
-import { errorResponses, jsonResponse } from "./openapi-helpers";
+import { errorResponses, JSON_BODY_ERRORS, jsonResponse } from "./openapi-helpers";
 import { decodeCursor, encodeCursor, PageQuery, pageSchema } from "./pagination";
 import { newRouter } from "./router";
 
@@ -132,7 +132,7 @@ export const namespaceRoutes = newRouter()
           description: "The move started.",
           content: { "application/json": { schema: NamespaceAccepted, example: { namespace: "acme", status: "moving" } } },
         },
-        ...errorResponses("forbidden", "not_found", "conflict", "validation_failed"),
+        ...errorResponses(...JSON_BODY_ERRORS, "forbidden", "not_found", "conflict", "validation_failed"),
       },
     }),
     async (c) => {

@@ -5103,6 +5103,12 @@ export interface operations {
           "application/json": components["schemas"]["NamespaceAccepted"];
         };
       };
+      /** @description Error; `error.code` is one of: `invalid_json`, `bad_request`. */
+      400: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description Error; `error.code` is one of: `unauthorized`. */
       401: {
         content: {
@@ -5123,6 +5129,18 @@ export interface operations {
       };
       /** @description Error; `error.code` is one of: `conflict`. */
       409: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `payload_too_large`. */
+      413: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Error; `error.code` is one of: `unsupported_media_type`. */
+      415: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
