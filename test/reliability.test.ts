@@ -425,7 +425,9 @@ describe("receiver behaviour", () => {
 
   it("cuts a trickling receiver at the timeout", async () => {
     const { attempt, row, outcome } = await attemptAt("/trickle");
-    expect(attempt.response_status).toBe(200);
+    // The 200 is on record when its headers beat the 2 s timeout; on a loaded 2-core machine the
+    // test receiver (in vitest's own process) can be late with them too. Either way the body never ends: cut.
+    expect([200, null]).toContain(attempt.response_status);
     expect(attempt.error_class).toBe("timeout");
     expect(attempt.duration_ms).toBeGreaterThanOrEqual(1_900);
     expect(attempt.duration_ms).toBeLessThan(10_000);
