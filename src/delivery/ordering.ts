@@ -19,7 +19,7 @@
  *   that reads the pending ordered ones once and keeps each key's head: a
  *   parked delivery is never re-sent while it is held (no timer storm behind
  *   a failing head); a head whose message was lost (the Worker died between
- *   the record and the send) is re-sent as any overdue delivery.
+ *   the record and the send) is re-sent like every other overdue delivery.
  * - manual attempts (redeliver, recover) are outside the order: never held,
  *   and never holding anyone.
  * - `waiting_for` in a delivery's detail is read, not stored (day by day):
