@@ -27,7 +27,7 @@ export default defineConfig({
     // Workers shared by both projects. Most test files wait (on retries, receivers, a restarted
     // dispatcher) far more than they compute: the default (one per core, 2 here) left the worker
     // project one slot while the node project's long files held the other.
-    maxWorkers: 4,
+    maxWorkers: 3,
     projects: [
       {
         // The Worker itself, inside workerd, with real local D1 and Queues.
