@@ -93,7 +93,7 @@ export const WebhookFormPage: FC<{
   dropped?: string[];
   /** The format was just changed: focus back on it. */
   formatChanged?: boolean;
-  /** A portal session's allowance (its link's event_types); null or absent: any event. */
+  /** A portal session's allowance (its link's event_types); null or absent: every event. */
   allowedPatterns?: string[] | null;
 }> = ({ me, mode, webhookId, webhookName, values, eventTypes, errors, error, dropped, formatChanged, allowedPatterns }) => {
   const action = mode === "create" ? "/webhooks" : `/webhooks/${encodeURIComponent(webhookId ?? "")}`;
