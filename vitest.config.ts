@@ -1,6 +1,7 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { builtinModules } from "node:module";
 import { defineConfig } from "vitest/config";
+import SlowFirstSequencer from "./test/support/sequencer.ts";
 
 /** Node built-ins stay imports (workerd provides them): the optimizer must not try to bundle them. */
 const isNodeBuiltin = (id: string) => id.startsWith("node:") || builtinModules.includes(id);
@@ -24,10 +25,12 @@ export const TEST_VARS = {
 
 export default defineConfig({
   test: {
-    // Workers shared by both projects. Most test files wait (on retries, receivers, a restarted
-    // dispatcher) far more than they compute: the default (one per core, 2 here) left the worker
-    // project one slot while the node project's long files held the other.
-    maxWorkers: 3,
+    // Workers shared by both projects, whose files run side by side (one pool: the node project's
+    // files have their own ports and state). Most test files wait (on retries, receivers, a
+    // restarted dispatcher) far more than they compute, so this is above the 2 cores; the files
+    // that wait longest start first (test/support/sequencer.ts).
+    maxWorkers: 4,
+    sequence: { sequencer: SlowFirstSequencer },
     projects: [
       {
         // The Worker itself, inside workerd, with real local D1 and Queues.
@@ -63,12 +66,12 @@ export default defineConfig({
       },
       {
         // Whole-system checks from Node: `wrangler dev` as `npm start` runs it,
-        // real receivers, a real browser. One file at a time (each starts a Worker).
+        // real receivers, a real browser. Each file starts its own Worker on its
+        // own ports and local state, so files run side by side.
         test: {
           name: "node",
           environment: "node",
           include: ["test/node/**/*.test.ts"],
-          fileParallelism: false,
           testTimeout: 300_000,
           hookTimeout: 180_000,
         },

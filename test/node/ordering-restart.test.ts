@@ -13,7 +13,7 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT, startDispatcher, type LocalDispatcher } from "../../scripts/lib/local-dispatcher.ts";
-import { SWEEP_VARS } from "../../scripts/lib/soak.ts";
+import { QUICK_SWEEP } from "../../scripts/lib/soak.ts";
 import { checkOrder, eventOf, type Seen } from "../support/order-check.ts";
 import { startReceiver } from "../support/receiver.ts";
 
@@ -42,10 +42,10 @@ describe("ordered delivery across a dispatcher restart", () => {
     const options = {
       port: PORT,
       persistTo: join(ROOT, ".wrangler", `ordering-${PORT}-${Date.now()}`),
-      // On the wall clock, with the soak's compressed sweep (SWEEP_VARS): what the kill lost comes back within about 90 s.
-      cronEveryMs: 5_000,
+      // On the wall clock, with the small soak's compressed sweep: what the kill lost comes back within about 40 s.
+      cronEveryMs: QUICK_SWEEP.cronEveryMs,
       vars: {
-        ...SWEEP_VARS,
+        ...QUICK_SWEEP.vars,
         ADMIN_TOKEN: ADMIN,
         // Nine attempts: a delivery failing all of them at 30 % is a 1-in-50,000 event.
         RETRY_SCHEDULE: "1,1,1,2,2,2,3,3",

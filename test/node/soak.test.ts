@@ -5,11 +5,11 @@
  * every duplicate POST must follow a lost answer.
  */
 import { describe, expect, it } from "vitest";
-import { formatFigures, runSoak } from "../../scripts/lib/soak.ts";
+import { formatFigures, QUICK_SWEEP, runSoak } from "../../scripts/lib/soak.ts";
 
 describe("chaos soak (small)", () => {
   it("loses nothing across a SIGKILL and restart", { timeout: 420_000 }, async () => {
-    const figures = await runSoak({ events: 240, port: 8855, waitTimeoutMs: 300_000 });
+    const figures = await runSoak({ events: 240, port: 8855, waitTimeoutMs: 300_000, sweep: QUICK_SWEEP });
     console.log(formatFigures(figures).join("\n"));
     expect(figures.notes).toEqual([]);
     expect(figures.eventsAccepted).toBe(240);
