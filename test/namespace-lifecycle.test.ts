@@ -94,18 +94,26 @@ describe("GET /v1/namespaces/{ns} and the list", () => {
   });
 });
 
+/**
+ * populated(), plus a polling webhook that handed out one more event: its
+ * recorded item lies outside the event's range of deliveries.
+ */
+async function populatedWithPolledItem() {
+  const doomed = await populated();
+  const poller = await api("POST", `/v1/namespaces/${doomed.ns}/webhooks`, { name: "poller", mode: "poll", events: ["build.*"] });
+  const third = await api("POST", `/v1/namespaces/${doomed.ns}/events`, { type: "build.finished", data: { n: 3 } });
+  await waitFor(() => received(doomed.key), (r) => r.length === 2);
+  const polled = await waitFor(
+    () => api("GET", `/v1/namespaces/${doomed.ns}/webhooks/${poller.body.id}/poll?wait=5`),
+    (r) => r.body.data?.length === 1,
+  );
+  expect(polled.body.data[0].event_id).toBe(third.body.id);
+  return doomed;
+}
+
 describe("DELETE /v1/namespaces/{ns}", () => {
   it("purges everything of it on every day, the directory row last, and leaves other namespaces alone", async () => {
-    const doomed = await populated();
-    // A polling webhook that handed out one more event: its recorded item lies outside the event's range of deliveries.
-    const poller = await api("POST", `/v1/namespaces/${doomed.ns}/webhooks`, { name: "poller", mode: "poll", events: ["build.*"] });
-    const third = await api("POST", `/v1/namespaces/${doomed.ns}/events`, { type: "build.finished", data: { n: 3 } });
-    await waitFor(() => received(doomed.key), (r) => r.length === 2);
-    const polled = await waitFor(
-      () => api("GET", `/v1/namespaces/${doomed.ns}/webhooks/${poller.body.id}/poll?wait=5`),
-      (r) => r.body.data?.length === 1,
-    );
-    expect(polled.body.data[0].event_id).toBe(third.body.id);
+    const doomed = await populatedWithPolledItem();
     const other = await populated();
     const otherRows = await rowsOf(other.ns);
     expect(Object.keys(await rowsOf(doomed.ns))).toEqual(expect.arrayContaining(["webhooks", `events_g${generationAt(Date.now())}`, `deliveries_g${generationAt(Date.now()) - 1}`, "control.tokens", "control.portal_links"]));
@@ -157,16 +165,7 @@ describe("DELETE /v1/namespaces/{ns}", () => {
   });
 
   it("a step that crashes midway is retried by the queue and finishes from what is left", async () => {
-    const doomed = await populated();
-    // A polling webhook that handed out one more event: its recorded item lies outside the event's range of deliveries.
-    const poller = await api("POST", `/v1/namespaces/${doomed.ns}/webhooks`, { name: "poller", mode: "poll", events: ["build.*"] });
-    const third = await api("POST", `/v1/namespaces/${doomed.ns}/events`, { type: "build.finished", data: { n: 3 } });
-    await waitFor(() => received(doomed.key), (r) => r.length === 2);
-    const polled = await waitFor(
-      () => api("GET", `/v1/namespaces/${doomed.ns}/webhooks/${poller.body.id}/poll?wait=5`),
-      (r) => r.body.data?.length === 1,
-    );
-    expect(polled.body.data[0].event_id).toBe(third.body.id);
+    const doomed = await populatedWithPolledItem();
     const other = await populated();
     const otherRows = await rowsOf(other.ns);
     expect((await api("DELETE", `/v1/namespaces/${doomed.ns}`)).status).toBe(202);

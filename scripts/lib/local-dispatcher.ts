@@ -195,3 +195,17 @@ function killTree(child: ChildProcess, signal: NodeJS.Signals): void {
     // already gone
   }
 }
+
+/** The admin token the soak and the restart tests give their dispatcher (`ADMIN_TOKEN`). */
+export const LOCAL_ADMIN_TOKEN = "dev-admin-token";
+
+/** One JSON call to a local dispatcher as its admin: the status and the parsed body (null when empty). */
+export async function adminCall<T>(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${LOCAL_ADMIN_TOKEN}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+}

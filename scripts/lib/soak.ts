@@ -23,7 +23,7 @@ import { rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { join } from "node:path";
-import { ROOT, startDispatcher, type LocalDispatcher } from "./local-dispatcher.ts";
+import { adminCall as call, LOCAL_ADMIN_TOKEN, ROOT, startDispatcher, type LocalDispatcher } from "./local-dispatcher.ts";
 
 export type SoakOptions = {
   events: number;
@@ -87,7 +87,6 @@ export const QUICK_SWEEP: SweepSettings = {
   cronEveryMs: 10_000,
   vars: { SWEEP_GRACE_SECONDS: "10", SWEEP_RESEND_BACKOFF_SECONDS: "30", CLAIM_LEASE_MARGIN_SECONDS: "3" },
 };
-const ADMIN = "dev-admin-token";
 const TYPES = ["build.submitted", "build.started", "build.finished", "deploy.started", "deploy.finished"];
 
 type Answer = { status: number | "hang" | "reset"; arrivedAt: number; answeredAt?: number; lostAnswer: boolean };
@@ -193,16 +192,6 @@ async function startFleet(ports: number[], plans: Map<string, HookPlan>): Promis
   };
 }
 
-async function call<T>(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
-}
-
 /** Runs `work` over `items` with at most `limit` at a time. */
 async function pool<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -245,7 +234,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
     cronEveryMs: opts.sweep?.cronEveryMs ?? 60_000,
     verbose: opts.verbose,
     vars: {
-      ADMIN_TOKEN: ADMIN,
+      ADMIN_TOKEN: LOCAL_ADMIN_TOKEN,
       RETRY_SCHEDULE: "1,1,2,2,3",
       // The circuit's clock is compressed like the retry schedule: a chaos
       // receiver fails about half its requests, so with production's 30 s

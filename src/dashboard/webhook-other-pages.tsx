@@ -2,7 +2,7 @@
  * The pages around one webhook's own: its secret shown once (after create or
  * rotate), the rotate and delete confirmations, and "not found".
  */
-import type { FC } from "hono/jsx";
+import type { FC, PropsWithChildren } from "hono/jsx";
 import { shownUrl } from "../security/url-mask";
 import type { Webhook } from "./types";
 import { Csrf, Layout, Notice, utc, type Me } from "./view";
@@ -81,35 +81,29 @@ export const ROTATION_GRACES = [
   { seconds: 0, label: "none: the old secret stops now" },
 ] as const;
 
-export const RotatePage: FC<{ me: Me; webhook: Webhook }> = ({ me, webhook }) => {
+/** A webhook action that asks first: the form posting to `action`, its button, and Cancel back to the webhook. */
+const ConfirmPage: FC<PropsWithChildren<{ me: Me; webhook: Webhook; title: string; action: string; button: string; kind: "primary" | "danger" }>> = ({
+  me,
+  webhook,
+  title,
+  action,
+  button,
+  kind,
+  children,
+}) => {
   const base = `/webhooks/${encodeURIComponent(webhook.id)}`;
-  const one = ONE_SIGNATURE_FORMATS.has(webhook.format);
   return (
-    <Layout title={`Rotate the secret of ${webhook.name}`} me={me} nav="webhooks">
+    <Layout title={title} me={me} nav="webhooks">
       <div class="crumbs">
         <a href="/webhooks">Webhooks</a> / <a href={base}>{webhook.name}</a>
       </div>
       <div class="narrow wide">
-        <form method="post" action={`${base}/rotate-secret`} class="panel">
+        <form method="post" action={`${base}/${action}`} class="panel">
           <Csrf token={me.csrf} />
-          <h1>Rotate the signing secret of {webhook.name}?</h1>
-          <p>A new secret is generated and shown once. During the grace period the previous secret goes on signing:</p>
-          <p>
-            {one
-              ? `a ${webhook.format} receiver checks one signature, so deliveries stay signed with the previous secret only until the grace period ends, then switch to the new one. Put the new secret in your receiver before it ends.`
-              : "deliveries carry both signatures (new and previous), so a receiver holding either accepts them; after the grace period only the new secret signs."}
-          </p>
-          <div class="field">
-            <label for="grace">Grace period</label>
-            <select id="grace" name="grace_seconds">
-              {ROTATION_GRACES.map((g) => (
-                <option value={String(g.seconds)}>{g.label}</option>
-              ))}
-            </select>
-          </div>
+          {children}
           <div class="actions">
-            <button type="submit" class="primary">
-              Rotate secret
+            <button type="submit" class={kind}>
+              {button}
             </button>
             <a class="btn" href={base}>
               Cancel
@@ -121,34 +115,38 @@ export const RotatePage: FC<{ me: Me; webhook: Webhook }> = ({ me, webhook }) =>
   );
 };
 
-export const DeletePage: FC<{ me: Me; webhook: Webhook }> = ({ me, webhook }) => {
-  const base = `/webhooks/${encodeURIComponent(webhook.id)}`;
+export const RotatePage: FC<{ me: Me; webhook: Webhook }> = ({ me, webhook }) => {
+  const one = ONE_SIGNATURE_FORMATS.has(webhook.format);
   return (
-    <Layout title={`Delete ${webhook.name}`} me={me} nav="webhooks">
-      <div class="crumbs">
-        <a href="/webhooks">Webhooks</a> / <a href={base}>{webhook.name}</a>
+    <ConfirmPage me={me} webhook={webhook} title={`Rotate the secret of ${webhook.name}`} action="rotate-secret" button="Rotate secret" kind="primary">
+      <h1>Rotate the signing secret of {webhook.name}?</h1>
+      <p>A new secret is generated and shown once. During the grace period the previous secret goes on signing:</p>
+      <p>
+        {one
+          ? `a ${webhook.format} receiver checks one signature, so deliveries stay signed with the previous secret only until the grace period ends, then switch to the new one. Put the new secret in your receiver before it ends.`
+          : "deliveries carry both signatures (new and previous), so a receiver holding either accepts them; after the grace period only the new secret signs."}
+      </p>
+      <div class="field">
+        <label for="grace">Grace period</label>
+        <select id="grace" name="grace_seconds">
+          {ROTATION_GRACES.map((g) => (
+            <option value={String(g.seconds)}>{g.label}</option>
+          ))}
+        </select>
       </div>
-      <div class="narrow wide">
-        <form method="post" action={`${base}/delete`} class="panel">
-          <Csrf token={me.csrf} />
-          <h1>Delete webhook {webhook.name}?</h1>
-          <p>
-            No more events are sent to <code>{shownUrl(webhook.url, webhook.format)}</code>. Deliveries still pending end as failed; past deliveries stay readable until retention removes them.
-            This cannot be undone.
-          </p>
-          <div class="actions">
-            <button type="submit" class="danger">
-              Delete webhook
-            </button>
-            <a class="btn" href={base}>
-              Cancel
-            </a>
-          </div>
-        </form>
-      </div>
-    </Layout>
+    </ConfirmPage>
   );
 };
+
+export const DeletePage: FC<{ me: Me; webhook: Webhook }> = ({ me, webhook }) => (
+  <ConfirmPage me={me} webhook={webhook} title={`Delete ${webhook.name}`} action="delete" button="Delete webhook" kind="danger">
+    <h1>Delete webhook {webhook.name}?</h1>
+    <p>
+      No more events are sent to <code>{shownUrl(webhook.url, webhook.format)}</code>. Deliveries still pending end as failed; past deliveries stay readable until retention removes them.
+      This cannot be undone.
+    </p>
+  </ConfirmPage>
+);
 
 export const NotFoundPage: FC<{ me: Me; message: string }> = ({ me, message }) => (
   <Layout title="Not found" me={me} nav="webhooks">

@@ -12,29 +12,18 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ROOT, startDispatcher, type LocalDispatcher } from "../../scripts/lib/local-dispatcher.ts";
+import { adminCall as call, LOCAL_ADMIN_TOKEN, ROOT, startDispatcher, type LocalDispatcher } from "../../scripts/lib/local-dispatcher.ts";
 import { QUICK_SWEEP } from "../../scripts/lib/soak.ts";
 import { checkOrder, eventOf, type Seen } from "../support/order-check.ts";
 import { startReceiver } from "../support/receiver.ts";
 
 const PORT = 8970;
 const RECEIVER_PORT = 8971;
-const ADMIN = "dev-admin-token";
 const NS = `ordered${Date.now().toString(36)}`;
 const KEYS = Array.from({ length: 6 }, (_, i) => `pipeline-${i}`);
 const PER_KEY = 10;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function call<T = any>(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
-}
 
 describe("ordered delivery across a dispatcher restart", () => {
   it("keeps each key in publish order, one at a time, and loses nothing across a SIGKILL", { timeout: 420_000 }, async () => {
@@ -46,7 +35,7 @@ describe("ordered delivery across a dispatcher restart", () => {
       cronEveryMs: QUICK_SWEEP.cronEveryMs,
       vars: {
         ...QUICK_SWEEP.vars,
-        ADMIN_TOKEN: ADMIN,
+        ADMIN_TOKEN: LOCAL_ADMIN_TOKEN,
         // Nine attempts: a delivery failing all of them at 30 % is a 1-in-50,000 event.
         RETRY_SCHEDULE: "1,1,1,2,2,2,3,3",
         CIRCUIT_COOLDOWN_SECONDS: "2",
@@ -59,14 +48,14 @@ describe("ordered delivery across a dispatcher restart", () => {
     try {
       dispatcher = await startDispatcher(options);
       const hook = async (name: string, ordered: boolean) => {
-        const r = await call(dispatcher!.url, "POST", `/v1/namespaces/${NS}/webhooks`, {
+        const r = await call<{ id: string }>(dispatcher!.url, "POST", `/v1/namespaces/${NS}/webhooks`, {
           name,
           url: `${receiver.url}/chaos/30/200/${name}`,
           events: ["build.*"],
           ordered,
         });
         expect(r.status, JSON.stringify(r.body)).toBe(201);
-        return r.body.id as string;
+        return r.body.id;
       };
       const orderedId = await hook("ordered", true);
       const unorderedId = await hook("unordered", false);
@@ -74,7 +63,7 @@ describe("ordered delivery across a dispatcher restart", () => {
       const publish = async (n: number) => {
         for (const k of KEYS) {
           for (let tries = 0; ; tries++) {
-            const r = await call(dispatcher!.url, "POST", `/v1/namespaces/${NS}/events`, {
+            const r = await call<unknown>(dispatcher!.url, "POST", `/v1/namespaces/${NS}/events`, {
               id: `evt_${k.replace(/\W/g, "")}_${n}`,
               type: "build.started",
               data: { id: n, k, n },

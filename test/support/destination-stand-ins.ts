@@ -20,7 +20,7 @@ import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { importSPKI, jwtVerify, decodeJwt } from "jose";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listenOnLoopback } from "./receiver.ts";
 
 export type Verdict = { ok: boolean; reason?: string; [k: string]: unknown };
 export type StandInRequest = { method: string; path: string; headers: Record<string, string>; body: string; verdict: Verdict; at: number };
@@ -163,19 +163,5 @@ export async function startDestinationStandIns(port = 0) {
     }
     return answer({ status: 404, body: json({ message: "no such stand-in" }) });
   });
-  const sockets = new Set<import("node:net").Socket>();
-  server.on("connection", (s) => {
-    sockets.add(s);
-    s.on("close", () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
-  const { port: bound } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${bound}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  return listenOnLoopback(server, port);
 }

@@ -26,7 +26,7 @@
  *                             POST /__secret/<key> (ed25519-verify.ts, node:crypto), else 400
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { verifyV1a } from "./ed25519-verify.ts";
 import { judge } from "./receiver-rules.ts";
 
@@ -46,7 +46,6 @@ function readBody(req: IncomingMessage): Promise<string> {
 export async function startReceiver(port = 0): Promise<Receiver> {
   const requests = new Map<string, RecordedRequest[]>();
   const secrets = new Map<string, string>();
-  const sockets = new Set<import("node:net").Socket>();
   /** How often /chaos has failed each delivery (by webhook-id). */
   const chaosFailures = new Map<string, number>();
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
@@ -138,6 +137,13 @@ export async function startReceiver(port = 0): Promise<Receiver> {
         return reply(200, "thanks");
     }
   });
+  const { url, close } = await listenOnLoopback(server, port);
+  return { url, server, requests, close };
+}
+
+/** Listens on 127.0.0.1 (`port` 0: any free one); `close` cuts open connections (a hanging request too) and stops. */
+export async function listenOnLoopback(server: Server, port = 0): Promise<{ url: string; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
   server.on("connection", (s) => {
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
@@ -146,8 +152,6 @@ export async function startReceiver(port = 0): Promise<Receiver> {
   const { port: bound } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${bound}`,
-    server,
-    requests,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
