@@ -10,7 +10,8 @@ import { field, type Dash } from "./session";
 import { loadWebhook } from "./webhook-form-routes";
 import { subscribes } from "../webhooks/test-events";
 import { DeletePage, RotatePage, ROTATION_GRACES, SecretPage } from "./webhook-other-pages";
-import { WebhookPage, type PingResult } from "./webhook-page";
+import { WebhookPage } from "./webhook-page";
+import type { PingResult } from "./webhook-panels";
 
 const DELIVERIES_PER_PAGE = 20;
 /** The delivery log's status filter, as the route takes it. */
