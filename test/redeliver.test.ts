@@ -66,7 +66,9 @@ describe("redeliver", () => {
 
   it("refuses while an attempt is running, so nothing is sent twice; allowed once it has finished", async () => {
     const key = uniqueKey();
-    const hook = await createWebhook(NS, { url: receiverUrl(`/slow/1500/${key}`), events: ["build.*"] });
+    // 1 s: long enough to see the attempt in flight, and far enough under the main lane's 1.8 s patience
+    // (SLOW_RECEIVER_MS) that a loaded machine does not cut the answer and have the slow lane send it again.
+    const hook = await createWebhook(NS, { url: receiverUrl(`/slow/1000/${key}`), events: ["build.*"] });
     await publish("build.tagged");
     const d = await onlyDeliveryOf(NS, hook.id);
     // In flight: one attempt claimed, none recorded yet.
