@@ -66,9 +66,10 @@ describe("redeliver", () => {
 
   it("refuses while an attempt is running, so nothing is sent twice; allowed once it has finished", async () => {
     const key = uniqueKey();
-    // 1 s: long enough to see the attempt in flight, and far enough under the main lane's 1.8 s patience
-    // (SLOW_RECEIVER_MS) that a loaded machine does not cut the answer and have the slow lane send it again.
-    const hook = await createWebhook(NS, { url: receiverUrl(`/slow/1000/${key}`), events: ["build.*"] });
+    // The receiver answers in 1 s, inside the webhook's 1.5 s timeout, and that timeout is under the main lane's
+    // patience (SLOW_RECEIVER_MS), so no answer is ever cut and sent again by the slow lane: on a loaded machine
+    // a late answer is a timeout on record, retried. Every POST the receiver gets is then an attempt on record.
+    const hook = await createWebhook(NS, { url: receiverUrl(`/slow/1000/${key}`), events: ["build.*"], timeout_ms: 1500 });
     await publish("build.tagged");
     const d = await onlyDeliveryOf(NS, hook.id);
     // In flight: one attempt claimed, none recorded yet.
@@ -81,10 +82,17 @@ describe("redeliver", () => {
     const busy = await api("POST", `/v1/namespaces/${NS}/deliveries/${d.id}/redeliver`);
     expect(busy.status).toBe(409);
     expect(busy.body.error.code).toBe("conflict");
-    expect((await settledDelivery(NS, d.id)).status).toBe("succeeded");
+    const settled = await settledDelivery(NS, d.id);
+    expect(settled.status).toBe("succeeded");
+    expect(settled.attempts.map((a: { trigger: string }) => a.trigger)).not.toContain("manual");
     expect((await api("POST", `/v1/namespaces/${NS}/deliveries/${d.id}/redeliver`)).status).toBe(202);
-    await waitFor(() => api("GET", `/v1/namespaces/${NS}/deliveries/${d.id}`), (r) => r.body.attempts.length === 2 && r.body.status !== "pending");
-    expect(await received(key)).toHaveLength(2);
+    const after = await waitFor(
+      () => api("GET", `/v1/namespaces/${NS}/deliveries/${d.id}`),
+      (r) => r.body.attempts.length === settled.attempts.length + 1 && r.body.status !== "pending",
+    );
+    // The refused redeliver sent nothing: one manual attempt (the allowed one), and no POST beyond those on record.
+    expect(after.body.attempts.map((a: { trigger: string }) => a.trigger).filter((t: string) => t === "manual")).toEqual(["manual"]);
+    expect(await received(key)).toHaveLength(after.body.attempts.length);
   });
 
   it("answers 409 webhook_disabled for a disabled or deleted webhook, 404 for an unknown delivery", async () => {
