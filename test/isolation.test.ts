@@ -311,9 +311,11 @@ describe("flow control", () => {
     }
     const steady = (N - RATE) / ((at[N - 1] - at[0]) / 1000);
     expect(steady).toBeLessThanOrEqual(RATE * 1.1);
-    // And a floor: held-back deliveries are sent again as the limit allows, not parked for a cool-down.
-    // Loose (a third of the rate), since how late the local queue brings a delayed message is the machine's.
-    expect(steady, `${steady.toFixed(2)} sends a second`).toBeGreaterThanOrEqual(RATE / 3);
+    // And a floor: held-back deliveries are sent again as the limit allows, not parked for a cool-down
+    // (a circuit's or a retry's wait is many times the limit's). Loose, a sixth of the rate: how late the
+    // local queue brings a delayed message is the machine's, and a fresh-clone run on a loaded 2-core
+    // machine measured 1.96 a second. Deferral waits ten times the limit's fail it.
+    expect(steady, `${steady.toFixed(2)} sends a second`).toBeGreaterThanOrEqual(RATE / 6);
     expect(await received(key)).toHaveLength(N);
   });
 });
