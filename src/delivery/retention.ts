@@ -21,7 +21,7 @@ import { dropGeneration, firstSeq, generationEnd, listGenerations } from "../db/
 import { ATTEMPT_SLOTS } from "../db/schema";
 import { seqSlot, shardDb, type ShardEnv } from "../db/shards";
 import { deleteAttemptsBetween } from "../db/stores/attempts";
-import { deleteDeliveriesBelow, generationSize } from "../db/stores/delivery-recovery";
+import { deleteDeliveriesBelow, generationSize } from "../db/stores/delivery-removal";
 import { deleteEventsBelow, retentionBounds } from "../db/stores/events";
 
 export const RETENTION_CHUNK = 1000;

@@ -24,7 +24,7 @@ import { controlDb } from "../db/client";
 import { listGenerations, unlessDayMissing } from "../db/generations";
 import { forget, onShard, PLACEMENT_TTL_MS, shardDb } from "../db/shards";
 import { purgeAttemptsStatement, purgeLeftoverAttemptsStatement } from "../db/stores/attempts";
-import { purgeDeliveriesStatement, purgeLeftoverDeliveriesStatement } from "../db/stores/delivery-recovery";
+import { purgeDeliveriesStatement, purgeLeftoverDeliveriesStatement } from "../db/stores/delivery-removal";
 import { purgeEventsStatement } from "../db/stores/events";
 import { busyEntries, directoryEntry, removeDeletedStatement } from "../db/stores/namespace-shards";
 import { deleteLinksOfStatement } from "../db/stores/portal-links";

@@ -2,8 +2,7 @@
  * deliveries, moved outside the consumer: the recovery sweep and its
  * watermark (delivery/recovery-sweep.ts, docs/storage.md), dead letters,
  * redeliver, recover, the pending deliveries of a disabled or deleted
- * webhook, retention (generation 0's row deletes, a day's size), and a
- * deleted namespace's purge.
+ * webhook. Retention and a deleted namespace's purge: delivery-removal.ts.
  */
 import { ATTEMPT_RUNNING_SQL, UNRECORDED_CLAIM_SQL } from "../../delivery/claims";
 import { decodeRows, type RawRow } from "../columns";
@@ -11,11 +10,8 @@ import {
   ALL_DELIVERIES,
   DELIVERIES_T as DT,
   deliveriesTable,
-  eventsTable,
   SEQS_PER_GENERATION,
   SEQS_PER_SLOT,
-  sliceBase,
-  sliceEnd,
   forGeneration,
   generationEnd,
   generationOfSeq,
@@ -27,9 +23,7 @@ import {
   unlessDayMissing,
 } from "../generations";
 import { deliveries, sweepMarks, webhooks, type DeliveryRow } from "../schema";
-import { D, E, SM, W } from "./names";
-import { PURGE_LEFTOVER_SQL } from "./attempts";
-import { PURGE_CHUNK_EVENTS_SQL } from "./events";
+import { D, SM, W } from "./names";
 
 /** The sweep's overdue test on deliveries `d` (?1 now, ?2 grace, ?3 resend back-off): see delivery/recovery-sweep.ts. */
 const OVERDUE_TEST = `((d.${D.nextAttemptAt} < ?2 AND (d.${D.enqueuedAt} < ?3 OR (d.${D.attempts} = 0 AND d.${D.enqueuedAt} = d.${D.createdAt} AND d.${D.enqueuedAt} < ?2)))
@@ -258,49 +252,4 @@ export function failPendingOfDisabledStatements(db: D1Database, gens: readonly n
 /** A deleted webhook's pending deliveries end `failed` (`webhook_deleted`), in every generation of `gens`. */
 export function failPendingOfDeletedStatements(db: D1Database, gens: readonly number[], now: number, webhookId: string): D1PreparedStatement[] {
   return failPendingOfDisabledStatements(db, gens, "webhook_deleted", now, webhookId);
-}
-
-/** Retention of generation 0 (rows from before generations): deletes up to `limit` deliveries below both bounds (their attempts are gone already). */
-export async function deleteDeliveriesBelow(db: D1Database, deliveryBound: number, eventBound: number, limit: number): Promise<number> {
-  const r = await db
-    .prepare(`DELETE FROM deliveries WHERE ${D.seq} IN (SELECT ${D.seq} FROM deliveries WHERE ${D.seq} < ? AND ${D.eventSeq} < ? ORDER BY ${D.seq} LIMIT ?)`)
-    .bind(deliveryBound, eventBound, limit)
-    .run();
-  return r.meta.changes ?? 0;
-}
-
-/** How many events and deliveries generation g holds (the shard's own seqs are dense in its slice; a few moved-in rows are not counted). */
-export async function generationSize(db: D1Database, g: number, slot: number): Promise<{ events: number; deliveries: number }> {
-  const row = await db
-    .prepare(
-      `SELECT (SELECT count(*) FROM ${eventsTable(g)}) AS events,
-         coalesce((SELECT max(${D.seq}) FROM ${deliveriesTable(g)} WHERE ${D.seq} > ?1 AND ${D.seq} < ?2), ?1) - ?1 AS deliveries`,
-    )
-    .bind(sliceBase(g, slot), sliceEnd(g, slot))
-    .first<{ events: number; deliveries: number }>();
-  return row ?? { events: 0, deliveries: 0 };
-}
-
-/** Deletes the deliveries of the purge's chunk of events on day g (their seq ranges), before the events (namespaces/purge.ts). */
-/**
- * Deletes the purge's chunk of deliveries of the namespace that no event
- * range covers (polled items, recorded outside their event's range): a scan
- * of the day's table, once per day of a deleted namespace. `changes` is how many.
- */
-export function purgeLeftoverDeliveriesStatement(db: D1Database, g: number, namespace: string, limit: number): D1PreparedStatement {
-  return db.prepare(forGeneration(`DELETE FROM ${DT} WHERE ${D.seq} IN (${PURGE_LEFTOVER_SQL})`, g)).bind(namespace, limit);
-}
-
-export function purgeDeliveriesStatement(db: D1Database, g: number, namespace: string, limit: number): D1PreparedStatement {
-  return db
-    .prepare(
-      forGeneration(
-        `DELETE FROM ${DT} WHERE ${D.seq} IN (
-           SELECT d.${D.seq} FROM (${PURGE_CHUNK_EVENTS_SQL}) e JOIN ${DT} d
-             ON d.${D.seq} >= e.${E.firstDeliverySeq} AND d.${D.seq} < e.${E.firstDeliverySeq} + e.${E.deliveryCount}
-           WHERE d.${D.namespace} = ?1)`,
-        g,
-      ),
-    )
-    .bind(namespace, limit);
 }
