@@ -1,7 +1,14 @@
 /** The dashboard answers a person's questions: which event, exactly when, what was sent, what a rotation does, every form error at once. */
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { api, createWebhook, receiverUrl, settledDelivery, uniqueKey, waitFor } from "./support/api";
+import { processDelivery } from "../src/delivery/consumer";
+import { redeliver } from "../src/delivery/redeliver";
+import { onShard } from "../src/db/shards";
+import type { AppEnv } from "../src/env";
+import { deliveryId } from "../src/ids";
+import { api, createWebhook, received, receiverUrl, settledDelivery, uniqueKey, waitFor } from "./support/api";
 import { page, postForm, rawPage } from "./support/dashboard";
+import { hookAt, seedOwed, withQueuesDown } from "./support/deliveries";
 
 const text = (html: string) => html.replace(/<[^>]+>/g, " ").replace(/\s+/g, " ");
 
@@ -37,6 +44,36 @@ describe("dashboard delivery views", () => {
     const dpage = await (await page(`/deliveries/${detail.id}`, ns)).text();
     const started = detail.attempts[0].started_at as string;
     expect(dpage).toContain(`<time datetime="${started}">${started.replace("T", " ").replace(/\.\d+Z$/, " UTC")}</time>`);
+  });
+
+  it("keeps refreshing a delivery's page while an attempt runs, and says which one runs", async () => {
+    const { ns, key, hook } = await hookAt("/ok");
+    const shard0 = onShard(env as unknown as AppEnv, "SHARD_0");
+    // No queue message for this delivery, first or redelivered: the only consumer is this test's call.
+    const { seq } = await seedOwed(ns, hook.id, Date.now());
+    const shown = async () => {
+      const html = await (await page(`/deliveries/${deliveryId(seq)}`, ns)).text();
+      return { refreshes: html.includes('<meta http-equiv="refresh"'), text: text(html) };
+    };
+    const whileRunning: Awaited<ReturnType<typeof shown>>[] = [];
+    const attempt = () => processDelivery(shard0, seq, Date.now(), { afterClaim: async () => void whileRunning.push(await shown()) });
+
+    const due = await shown();
+    expect(due.refreshes).toBe(true);
+    expect(due.text).toContain("This page refreshes by itself.");
+    expect(due.text).not.toContain("is running");
+    expect(await attempt()).toMatchObject({ kind: "settled", status: "succeeded" });
+    expect((await shown()).refreshes).toBe(false);
+
+    await redeliver(withQueuesDown(shard0, "DELIVERIES"), ns, seq);
+    expect(await attempt()).toMatchObject({ kind: "settled", status: "succeeded" });
+    // While each attempt ran, its lease's end (a minute away) was not offered as "next attempt".
+    expect(whileRunning.map((s) => s.refreshes)).toEqual([true, true]);
+    expect(whileRunning[0].text).toContain("Attempt 1 is running now.");
+    expect(whileRunning[1].text).toContain("Attempt 2 is running now.");
+    for (const s of whileRunning) expect(s.text).not.toContain("Next attempt");
+    expect(await received(key)).toHaveLength(2);
+    expect((await shown()).refreshes).toBe(false);
   });
 
   it("offers only subscribed types as examples and names what was sent", async () => {

@@ -12,7 +12,7 @@ import { resetUsage, usage } from "../src/usage";
 import { api, createWebhook, received, receiverUrl, uniqueKey, waitFor } from "./support/api";
 import { onShard } from "../src/db/shards";
 import { pinNamespace } from "./support/shards";
-import { attemptRows, batchOf, deliveryRow, hookAt, seedOwed, updateDeliveries } from "./support/deliveries";
+import { attemptRows, batchOf, deliveryRow, hookAt, seedOwed, updateDeliveries, withQueuesDown } from "./support/deliveries";
 
 // Consumer tests work on SHARD_0 (hookAt places their namespaces there; seqs are per shard).
 const appEnv = onShard(env as unknown as AppEnv, "SHARD_0");
@@ -150,14 +150,7 @@ describe("the slow lane", () => {
     const { ns, key, hook } = await hookAt("/ok");
     await setColumns(hook.id, { consecutive_failures: 1 });
     const { seq } = await seedOwed(ns, hook.id, Date.now());
-    const slowDown = {
-      ...appEnv,
-      SLOW_DELIVERIES: {
-        send: async () => {
-          throw new Error("queue unavailable");
-        },
-      },
-    } as unknown as AppEnv;
+    const slowDown = withQueuesDown(appEnv, "SLOW_DELIVERIES");
     const batch = batchOf("ci-webhooks-deliveries", [seq]);
     await handleDeliveryBatch(batch, slowDown);
     const result = await getQueueResult(batch, createExecutionContext());

@@ -18,7 +18,7 @@ import { publishEvent } from "../src/events/publish";
 import { received, waitFor } from "./support/api";
 import { onShard } from "../src/db/shards";
 import { pinNamespace } from "./support/shards";
-import { attemptRows, batchOf, deliveryRow, hookAt, seedOwed, todayTables, updateDeliveries } from "./support/deliveries";
+import { attemptRows, batchOf, deliveryRow, hookAt, seedOwed, todayTables, updateDeliveries, withQueuesDown } from "./support/deliveries";
 
 // Consumer tests work on SHARD_0 (hookAt places their namespaces there; seqs are per shard).
 const appEnv = onShard(env as unknown as AppEnv, "SHARD_0");
@@ -46,17 +46,7 @@ const die = (where: string) => () => {
 describe("atomic acceptance and the recovery sweep", () => {
   it("delivers an accepted event whose message never went out, once the sweep finds it a minute overdue", async () => {
     const { ns, key } = await hookAt("/ok");
-    const queueDown = {
-      ...appEnv,
-      DELIVERIES: {
-        send: async () => {
-          throw new Error("queue unavailable");
-        },
-        sendBatch: async () => {
-          throw new Error("queue unavailable");
-        },
-      },
-    } as unknown as AppEnv;
+    const queueDown = withQueuesDown(appEnv, "DELIVERIES");
     const accepted = await publishEvent(queueDown, ns, { type: "build.finished", data: { n: 1 } });
     expect(accepted.deliveries).toBe(1);
     const [seq] = accepted.deliverySeqs;

@@ -52,6 +52,18 @@ const AttemptCard: FC<{ a: Attempt }> = ({ a }) => (
   </article>
 );
 
+/**
+ * The number of the attempt running right now, or null: the last claimed
+ * attempt has no record yet and its lease (next_attempt_at while it runs) has
+ * not run out (delivery/claims.ts). Its next_attempt_at is the lease's end, a
+ * minute or more away, so it must not read as "next attempt in a minute".
+ */
+function runningAttempt(d: DeliveryDetail, now: number): number | null {
+  if (d.status !== "pending" || d.waiting_for || !d.next_attempt_at || Date.parse(d.next_attempt_at) <= now) return null;
+  const lastRecorded = d.attempts.reduce((n, a) => Math.max(n, a.attempt), 0);
+  return d.attempt_count > lastRecorded ? d.attempt_count : null;
+}
+
 export const DeliveryPage: FC<{ me: Me; delivery: DeliveryDetail; webhookName: string | null; notice?: string; error?: ApiErrorBody }> = ({
   me,
   delivery: d,
@@ -61,8 +73,9 @@ export const DeliveryPage: FC<{ me: Me; delivery: DeliveryDetail; webhookName: s
 }) => {
   const hook = `/webhooks/${encodeURIComponent(d.webhook_id)}`;
   const pending = d.status === "pending";
-  // Refresh by itself while an attempt is due soon; a retry hours away needs no polling.
-  const soon = pending && (!d.next_attempt_at || Date.parse(d.next_attempt_at) - Date.now() < 60_000);
+  const running = runningAttempt(d, Date.now());
+  // Refresh by itself while an attempt runs or is due soon; a retry hours away needs no polling.
+  const soon = running !== null || (pending && (!d.next_attempt_at || Date.parse(d.next_attempt_at) - Date.now() < 60_000));
   return (
     <Layout title={`Delivery ${d.id}`} me={me} nav="webhooks" refreshSeconds={soon ? 2 : undefined}>
       <div class="crumbs">
@@ -95,6 +108,8 @@ export const DeliveryPage: FC<{ me: Me; delivery: DeliveryDetail; webhookName: s
               Waits for <a href={`/deliveries/${encodeURIComponent(d.waiting_for)}`}>{d.waiting_for}</a>, the delivery before it with the same ordering
               key: it is sent once that one has succeeded or failed for good.
             </p>
+          ) : running !== null ? (
+            <p>Attempt {running} is running now. This page refreshes by itself.</p>
           ) : (
             <p>{d.next_attempt_at ? <>Next attempt {when(d.next_attempt_at)}.</> : "An attempt is on its way."} {soon ? "This page refreshes by itself." : ""}</p>
           )}

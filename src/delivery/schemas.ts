@@ -14,7 +14,11 @@ export const DeliverySummary = z
     failure_reason: z.string().nullable(),
     created_at: z.string(),
     updated_at: z.string(),
-    next_attempt_at: z.string().nullable(),
+    next_attempt_at: z.string().nullable().openapi({
+      description:
+        "While pending, when the next attempt is due. While an attempt is running (its result not yet on record), the end of its lease instead: " +
+        "when the delivery is taken up again should the Worker sending it never report back. Null once the delivery has ended.",
+    }),
     ordering_key: z.string().nullable().openapi({ description: "Its event's ordering key; null if none." }),
   })
   .openapi("DeliverySummary");

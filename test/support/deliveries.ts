@@ -2,7 +2,7 @@
 import { createMessageBatch, env } from "cloudflare:test";
 import { createGeneration, deliveriesTable, eventsTable, firstSeq, forGeneration, generationAt, generationOfSeq, listGenerations } from "../../src/db/generations";
 import { ATTEMPTS_OF_SQL } from "../../src/db/stores/attempts";
-import type { DeliveryMessage } from "../../src/env";
+import type { AppEnv, DeliveryMessage } from "../../src/env";
 import { createWebhook, receiverUrl, uniqueKey } from "./api";
 import { pinNamespace } from "./shards";
 
@@ -113,4 +113,12 @@ export async function hookAt(path: string, overrides: Record<string, unknown> = 
 export async function updateDeliveries(db: D1Database, sql: string, ...params: unknown[]): Promise<void> {
   const gens = await listGenerations(db);
   await db.batch(gens.map((g) => db.prepare(sql.replace(/^UPDATE deliveries\b/, `UPDATE ${deliveriesTable(g)}`)).bind(...params)));
+}
+
+/** `appEnv` with these queues refusing every send, as in an outage: nothing reaches the real consumer through them. */
+export function withQueuesDown(appEnv: AppEnv, ...queues: ("DELIVERIES" | "SLOW_DELIVERIES")[]): AppEnv {
+  const refuse = async () => {
+    throw new Error("queue unavailable");
+  };
+  return { ...appEnv, ...Object.fromEntries(queues.map((q) => [q, { send: refuse, sendBatch: refuse }])) } as AppEnv;
 }

@@ -1471,6 +1471,7 @@ export interface components {
       failure_reason: string | null;
       created_at: string;
       updated_at: string;
+      /** @description While pending, when the next attempt is due. While an attempt is running (its result not yet on record), the end of its lease instead: when the delivery is taken up again should the Worker sending it never report back. Null once the delivery has ended. */
       next_attempt_at: string | null;
       /** @description Its event's ordering key; null if none. */
       ordering_key: string | null;
@@ -1634,6 +1635,7 @@ export interface components {
       failure_reason: string | null;
       created_at: string;
       updated_at: string;
+      /** @description While pending, when the next attempt is due. While an attempt is running (its result not yet on record), the end of its lease instead: when the delivery is taken up again should the Worker sending it never report back. Null once the delivery has ended. */
       next_attempt_at: string | null;
       /** @description Its event's ordering key; null if none. */
       ordering_key: string | null;
