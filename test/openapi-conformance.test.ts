@@ -103,6 +103,13 @@ describe("every operation's answers match /openapi.json", () => {
     expect(check(exportOp, 200, '{"kind":"webhook","id":"wh_1"}\n').join("\n")).toMatch(/webhook/);
   });
 
+  it("accepts the publish body's documented example as it stands", async () => {
+    const example = (doc.components.schemas.EventPublish as { example?: unknown }).example;
+    expect(example).toMatchObject({ type: "build.finished", data: { status: "passed" } });
+    const res = await api("POST", `/v1/namespaces/${uniqueKey("ex")}/events`, example);
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+  });
+
   it("answers every case's calls with a declared status and a body the document describes", async () => {
     const problems: string[] = [];
     for (const { key, path, method, op } of operations()) {

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "../api/json-depth";
+import { examplePayloads } from "./examples";
 import { isReservedEventId } from "./operational-ids";
 
 export const EVENT_BODY_LIMIT = 256 * 1024;
@@ -33,7 +34,9 @@ export const EventPublish = z
       example: "pipeline-4711",
     }),
   })
-  .openapi("EventPublish");
+  .openapi("EventPublish", {
+    example: { type: "build.finished", id: "build-1-finished", ordering_key: "pipeline-4711", data: examplePayloads["build.finished"] },
+  });
 
 export const EventAccepted = z
   .object({

@@ -213,6 +213,10 @@ describe.skipIf(!haveChromium)("the Webhooks tab in Chromium", () => {
     expect(await pingResult.textContent()).toContain("HTTP 200");
     expect(await pingResult.textContent()).toMatch(/\d+ ms/);
     expect(receiver.requests.get(key)?.length).toBe(1);
+    // The deliveries table fits a desktop page: its last column (View) is not cut off at the edge.
+    const table = await page.locator(".table-wrap").last().boundingBox();
+    const view = await page.getByRole("link", { name: /Delivery dlv_/ }).first().boundingBox();
+    expect(view!.x + view!.width).toBeLessThanOrEqual(table!.x + table!.width);
     await shot(page, "webhook-ping");
 
     // The delivery: its attempt, then Redeliver and the second (manual) attempt.

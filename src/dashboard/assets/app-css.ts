@@ -94,6 +94,8 @@ h3 { font-size: 1rem; margin: 0 0 .5rem; }
   .example-form select { flex: 1; max-width: none; min-width: 0; }
 }
 .when time, .when .muted { white-space: nowrap; }
+/* In a list's cells the date and the time may take two lines, so a desktop row fits without scrolling. */
+td .when time { white-space: normal; }
 
 /* Forms */
 .field { margin-bottom: 1rem; }

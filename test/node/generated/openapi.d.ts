@@ -1559,6 +1559,76 @@ export interface components {
       /** @description Deliveries created (one per subscribed webhook). */
       deliveries: number;
     };
+    /**
+     * @example {
+     *   "type": "build.finished",
+     *   "id": "build-1-finished",
+     *   "ordering_key": "pipeline-4711",
+     *   "data": {
+     *     "id": 1,
+     *     "user_id": 1,
+     *     "namespace_id": 1,
+     *     "number": 1,
+     *     "manifest": "driver:\n  type: qemu\n  image: debian/stable\nsources:\n- https://github.com/djinn-ci/djinn\nstages:\n- make\njobs:\n- stage: make\n  commands:\n  - make\n",
+     *     "status": "passed",
+     *     "output": "build passed",
+     *     "tags": [
+     *       "main",
+     *       "nightly"
+     *     ],
+     *     "created_at": "2021-06-02T18:10:02Z",
+     *     "started_at": "2021-06-02T18:10:05Z",
+     *     "finished_at": "2021-06-02T18:14:47Z",
+     *     "url": "https://api.djinn-ci.com/b/me/1",
+     *     "objects_url": "https://api.djinn-ci.com/b/me/1/objects",
+     *     "variables_url": "https://api.djinn-ci.com/b/me/1/variables",
+     *     "jobs_url": "https://api.djinn-ci.com/b/me/1/jobs",
+     *     "artifacts_url": "https://api.djinn-ci.com/b/me/1/artifacts",
+     *     "tags_url": "https://api.djinn-ci.com/b/me/1/tags",
+     *     "user": {
+     *       "id": 1,
+     *       "email": "me@example.com",
+     *       "username": "me",
+     *       "created_at": "2021-06-02T18:04:11Z"
+     *     },
+     *     "namespace": {
+     *       "id": 1,
+     *       "user_id": 1,
+     *       "root_id": 1,
+     *       "parent_id": null,
+     *       "name": "djinn",
+     *       "path": "djinn",
+     *       "description": "Djinn CI and its tools",
+     *       "visibility": "public",
+     *       "created_at": "2021-06-02T18:05:00Z",
+     *       "url": "https://api.djinn-ci.com/n/me/djinn",
+     *       "builds_url": "https://api.djinn-ci.com/n/me/djinn/-/builds",
+     *       "namespaces_url": "https://api.djinn-ci.com/n/me/djinn/-/namespaces",
+     *       "images_url": "https://api.djinn-ci.com/n/me/djinn/-/images",
+     *       "objects_url": "https://api.djinn-ci.com/n/me/djinn/-/objects",
+     *       "variables_url": "https://api.djinn-ci.com/n/me/djinn/-/variables",
+     *       "keys_url": "https://api.djinn-ci.com/n/me/djinn/-/keys",
+     *       "invites_url": "https://api.djinn-ci.com/n/me/djinn/-/invites",
+     *       "collaborators_url": "https://api.djinn-ci.com/n/me/djinn/-/collaborators",
+     *       "webhooks_url": "https://api.djinn-ci.com/n/me/djinn/-/webhooks",
+     *       "user": {
+     *         "id": 1,
+     *         "email": "me@example.com",
+     *         "username": "me",
+     *         "created_at": "2021-06-02T18:04:11Z"
+     *       }
+     *     },
+     *     "trigger": {
+     *       "type": "push",
+     *       "comment": "Fix the manifest\n",
+     *       "data": {
+     *         "email": "me@example.com",
+     *         "username": "me"
+     *       }
+     *     }
+     *   }
+     * }
+     */
     EventPublish: {
       /** @example build.finished */
       type: string;
