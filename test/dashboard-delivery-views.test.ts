@@ -70,6 +70,7 @@ describe("dashboard delivery views", () => {
     // While each attempt ran, its lease's end (a minute away) was not offered as "next attempt".
     expect(whileRunning.map((s) => s.refreshes)).toEqual([true, true]);
     expect(whileRunning[0].text).toContain("Attempt 1 is running now.");
+    expect(whileRunning[0].text).not.toContain("no response"); // none yet: it is not a missing one
     expect(whileRunning[1].text).toContain("Attempt 2 is running now.");
     for (const s of whileRunning) expect(s.text).not.toContain("Next attempt");
     expect(await received(key)).toHaveLength(2);

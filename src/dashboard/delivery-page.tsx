@@ -60,8 +60,7 @@ const AttemptCard: FC<{ a: Attempt }> = ({ a }) => (
  */
 function runningAttempt(d: DeliveryDetail, now: number): number | null {
   if (d.status !== "pending" || d.waiting_for || !d.next_attempt_at || Date.parse(d.next_attempt_at) <= now) return null;
-  const lastRecorded = d.attempts.reduce((n, a) => Math.max(n, a.attempt), 0);
-  return d.attempt_count > lastRecorded ? d.attempt_count : null;
+  return d.attempt_count > (d.attempts.at(-1)?.attempt ?? 0) ? d.attempt_count : null;
 }
 
 export const DeliveryPage: FC<{ me: Me; delivery: DeliveryDetail; webhookName: string | null; notice?: string; error?: ApiErrorBody }> = ({
@@ -73,9 +72,10 @@ export const DeliveryPage: FC<{ me: Me; delivery: DeliveryDetail; webhookName: s
 }) => {
   const hook = `/webhooks/${encodeURIComponent(d.webhook_id)}`;
   const pending = d.status === "pending";
-  const running = runningAttempt(d, Date.now());
+  const now = Date.now();
+  const running = runningAttempt(d, now);
   // Refresh by itself while an attempt runs or is due soon; a retry hours away needs no polling.
-  const soon = running !== null || (pending && (!d.next_attempt_at || Date.parse(d.next_attempt_at) - Date.now() < 60_000));
+  const soon = running !== null || (pending && (!d.next_attempt_at || Date.parse(d.next_attempt_at) - now < 60_000));
   return (
     <Layout title={`Delivery ${d.id}`} me={me} nav="webhooks" refreshSeconds={soon ? 2 : undefined}>
       <div class="crumbs">
@@ -144,7 +144,7 @@ export const DeliveryPage: FC<{ me: Me; delivery: DeliveryDetail; webhookName: s
           <dd>{d.attempt_count}</dd>
           <dt>Last response</dt>
           <dd>
-            <LastResponse attempts={d.attempt_count} status={d.last_response_status} />
+            <LastResponse attempts={d.attempts.length} status={d.last_response_status} />
           </dd>
           {d.failure_reason ? (
             <>
